@@ -1,0 +1,260 @@
+//! The EDL: raw JSON model, exact times, validation into a checked [`Edl`].
+//!
+//! `raw` is what the file says; [`Edl`] is what roughcut uses — exact times, resolved paths,
+//! references checked, defaults filled in. Nothing downstream of this module sees raw input.
+
+pub mod diag;
+pub mod raw;
+mod structure;
+pub mod time;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use diag::{Diagnostic, Severity};
+pub use raw::{ColourClass, Fit, Look, TransitionKind};
+pub use time::{Rate, Rational};
+
+use crate::probe::MediaFacts;
+
+/// Options for [`load`].
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Open and probe every source (existence, streams, duration). Without it only the EDL text
+    /// and the existence of files are checked.
+    pub probe: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { probe: true }
+    }
+}
+
+/// Why an EDL could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The EDL file itself cannot be read.
+    #[error("{}: cannot read the EDL: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The EDL has problems; every one is listed (errors and warnings).
+    #[error("{}: {} problem(s) found", path.display(), diagnostics.iter().filter(|d| d.is_error()).count())]
+    Invalid {
+        path: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// A checked EDL and the warnings found while checking it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub edl: Edl,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Read, parse and validate the EDL at `path`.
+pub fn load(path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    load_str(&text, path, opts)
+}
+
+/// Validate EDL text as if it were the file at `path` (paths resolve against its folder).
+pub fn load_str(text: &str, path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
+    let (edl, diagnostics) = validate::validate(text, path, opts);
+    match edl {
+        Some(edl) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            edl,
+            warnings: diagnostics,
+        }),
+        _ => Err(LoadError::Invalid {
+            path: path.to_path_buf(),
+            diagnostics,
+        }),
+    }
+}
+
+/// A checked edit decision list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Edl {
+    /// The EDL file.
+    pub file: PathBuf,
+    /// Its folder: relative paths resolve against it.
+    pub base_dir: PathBuf,
+    pub title: Option<String>,
+    pub output: Output,
+    /// Sources by id.
+    pub sources: BTreeMap<String, Source>,
+    pub timeline: Vec<Event>,
+    pub subtitles: Vec<Subtitle>,
+    pub overlays: Overlays,
+}
+
+impl Edl {
+    /// Program length in output frames: the sum of event frames minus dissolve overlaps.
+    pub fn program_frames(&self) -> i64 {
+        self.timeline
+            .iter()
+            .map(|e| {
+                let overlap = match e.transition {
+                    Some(Transition {
+                        kind: TransitionKind::Dissolve,
+                        frames,
+                    }) => frames,
+                    _ => 0,
+                };
+                e.frames - overlap
+            })
+            .sum()
+    }
+}
+
+/// Output container, chosen by the output file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    Mp4,
+    Mov,
+    Mkv,
+}
+
+/// Checked output settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    pub path: PathBuf,
+    pub container: Container,
+    pub width: u32,
+    pub height: u32,
+    pub fps: Rate,
+    pub fit: Fit,
+    pub video: VideoSettings,
+    pub audio: AudioSettings,
+}
+
+/// Video encoder settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct VideoSettings {
+    /// `h264`, `hevc` or `prores`.
+    pub codec: String,
+    pub crf: u32,
+    pub preset: String,
+}
+
+/// Audio encoder settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudioSettings {
+    /// `aac`, `pcm_s16le`, `pcm_s24le` or `flac`.
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    /// Bits per second.
+    pub bitrate: u64,
+}
+
+/// A checked source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub id: String,
+    /// Resolved path.
+    pub path: PathBuf,
+    pub colour: ColourClass,
+    /// The frame rate the EDL declared for this source, if any.
+    pub fps_override: Option<Rate>,
+    /// Probed facts (absent when validating without probing).
+    #[serde(skip)]
+    pub facts: Option<MediaFacts>,
+}
+
+impl Source {
+    /// The rate at which this source's frame counts and timecodes count: the EDL's override,
+    /// else the probed video frame rate.
+    pub fn rate(&self) -> Option<Rate> {
+        self.fps_override.or_else(|| {
+            let r = self.facts.as_ref()?.video()?.frame_rate?.0;
+            Rate::new(*r.numer(), *r.denom()).ok()
+        })
+    }
+}
+
+/// One event of the program.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Position in the EDL's `timeline` array.
+    pub index: usize,
+    pub name: Option<String>,
+    pub kind: EventKind,
+    pub transition: Option<Transition>,
+    /// Length in output frames (before any dissolve overlap is subtracted).
+    pub frames: i64,
+}
+
+/// What an event shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "lowercase", tag = "type")]
+pub enum EventKind {
+    Clip(Clip),
+    Title(Title),
+    Gap,
+}
+
+/// A piece of a source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clip {
+    pub source: String,
+    /// Source time of the first frame shown (seconds, exact).
+    #[serde(serialize_with = "ser_rational")]
+    pub source_in: Rational,
+    /// Source time where the event ends (exclusive; seconds, exact).
+    #[serde(serialize_with = "ser_rational")]
+    pub source_out: Rational,
+    pub look: Look,
+    pub gain_db: f64,
+}
+
+/// A title card.
+#[derive(Debug, Clone, Serialize)]
+pub struct Title {
+    pub text: String,
+}
+
+/// A transition into an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    pub kind: TransitionKind,
+    /// Length in output frames.
+    pub frames: i64,
+}
+
+/// A subtitle file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subtitle {
+    pub path: PathBuf,
+    pub language: Option<String>,
+    pub burn_in: bool,
+}
+
+/// Burn-in overlays.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overlays {
+    pub timecode: bool,
+    pub clip_name: bool,
+    pub watermark: Option<String>,
+}
+
+impl Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+fn ser_rational<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{}/{}", r.numer(), r.denom()))
+}

@@ -1,0 +1,318 @@
+//! The EDL as written: serde types with unknown fields rejected. The JSON Schema published in
+//! `docs/edl.schema.json` is generated from these types, and structural validation walks that
+//! schema, so the two can never disagree. Nothing downstream of `edl` sees these types.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A time: a JSON number is seconds; strings may be `"HH:MM:SS:FF"` (non-drop timecode),
+/// `"HH:MM:SS;FF"` (drop-frame, 29.97/59.94 only), `"HH:MM:SS.sss"`, `"12.5s"` or `"300f"`
+/// (frames). Frames and timecode count at the source's rate for `in`/`out`, at the output rate
+/// everywhere else.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct TimeValue(pub serde_json::Value);
+
+impl JsonSchema for TimeValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Time".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Seconds as a number, or a string: \"HH:MM:SS:FF\", \"HH:MM:SS;FF\" (drop-frame), \"HH:MM:SS.sss\", \"12.5s\", \"300f\".",
+            "anyOf": [
+                { "type": "number", "minimum": 0 },
+                { "type": "string", "pattern": "^(\\d+(\\.\\d+)?s?|\\d+f|\\d+:\\d{2}:\\d{2}([:;]\\d+|(\\.\\d+)?))$" }
+            ]
+        })
+    }
+}
+
+/// A frame rate: a number (`25`, `29.97`) or a string (`"25"`, `"30000/1001"`, `"23.976"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct RateValue(pub serde_json::Value);
+
+impl JsonSchema for RateValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FrameRate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Frames per second: a number (25, 29.97) or a string (\"25\", \"30000/1001\", \"23.976\"). 23.976, 29.97, 59.94 mean the exact NTSC rates N×1000/1001.",
+            "anyOf": [
+                { "type": "number", "exclusiveMinimum": 0 },
+                { "type": "string", "pattern": "^\\d+(\\.\\d+)?(/\\d+)?$" }
+            ]
+        })
+    }
+}
+
+/// An edit decision list, version 1.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "roughcut EDL v1")]
+pub struct RawEdl {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// Title of the cut (shown in reports, written as the output's title tag).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What to render and how (all fields have defaults).
+    #[serde(default)]
+    pub output: Option<RawOutput>,
+    /// Media files by id. Paths are relative to the EDL file's folder.
+    pub sources: BTreeMap<String, RawSource>,
+    /// The events of the program, in order.
+    pub timeline: Vec<RawEvent>,
+    /// Subtitle files to carry as tracks or burn in.
+    #[serde(default)]
+    pub subtitles: Vec<RawSubtitle>,
+    /// Burn-in overlays for review copies.
+    #[serde(default)]
+    pub overlays: Option<RawOverlays>,
+}
+
+/// Output settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Output file, relative to the EDL's folder (default: `<edl name>.mp4` beside the EDL).
+    /// The extension chooses the container: `.mp4`, `.mov` or `.mkv`.
+    pub path: Option<String>,
+    /// Picture width in pixels, even (default 1280).
+    pub width: Option<u32>,
+    /// Picture height in pixels, even (default 720).
+    pub height: Option<u32>,
+    /// Output frame rate (default 25).
+    pub fps: Option<RateValue>,
+    /// How pictures of another shape fit the frame (default `pad`).
+    pub fit: Option<Fit>,
+    /// Video encoder settings.
+    pub video: Option<RawVideo>,
+    /// Audio encoder settings.
+    pub audio: Option<RawAudio>,
+}
+
+/// How a picture of another aspect ratio fits the output frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fit {
+    /// Scale to fit inside, letterbox/pillarbox in black.
+    Pad,
+    /// Scale to fill, crop the overflow.
+    Crop,
+    /// Scale to the frame, ignoring aspect ratio.
+    Stretch,
+}
+
+/// Video encoder settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVideo {
+    /// Codec: `h264` (default), `hevc` or `prores`.
+    pub codec: Option<String>,
+    /// Constant rate factor, 0–51 (default 23).
+    pub crf: Option<u32>,
+    /// Encoder speed preset (default `veryfast`).
+    pub preset: Option<String>,
+}
+
+/// Audio encoder settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudio {
+    /// Codec: `aac` (default), `pcm_s16le`, `pcm_s24le` or `flac`.
+    pub codec: Option<String>,
+    /// Sample rate in Hz (default 48000).
+    pub sample_rate: Option<u32>,
+    /// Channels: 1, 2 (default) or 6.
+    pub channels: Option<u32>,
+    /// Bit rate for lossy codecs: `"160k"` (default), `"1M"` or bits per second.
+    pub bitrate: Option<BitrateValue>,
+}
+
+/// A bit rate: bits per second as a number, or a string with `k`/`M` suffix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct BitrateValue(pub serde_json::Value);
+
+impl JsonSchema for BitrateValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Bitrate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Bits per second: a number, or a string such as \"160k\" or \"1.5M\".",
+            "anyOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "string", "pattern": "^\\d+(\\.\\d+)?[kM]?$" }
+            ]
+        })
+    }
+}
+
+/// Whether a source is black-and-white.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColourClass {
+    /// Detect by measuring the source's chroma.
+    Auto,
+    /// Colour material.
+    Colour,
+    /// Black-and-white material: rendered with perfectly neutral chroma.
+    Bw,
+}
+
+/// A media file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Path of a local file, relative to the EDL's folder. URLs and FFmpeg protocols are refused.
+    pub path: String,
+    /// `auto` (default), `colour` or `bw`.
+    pub colour: Option<ColourClass>,
+    /// Overrides the probed frame rate for this source's frame counts and timecodes.
+    pub fps: Option<RateValue>,
+}
+
+/// One event of the timeline: a clip, a title card or a gap.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawEvent {
+    /// A piece of a source.
+    Clip(RawClip),
+    /// A title card.
+    Title(RawTitleEvent),
+    /// Black picture and silence.
+    Gap(RawGapEvent),
+}
+
+/// A piece of a source.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClip {
+    /// Id of a source in `sources`.
+    pub source: String,
+    /// First source time shown (inclusive).
+    #[serde(rename = "in")]
+    pub in_: TimeValue,
+    /// Source time where the event ends (exclusive). Give `out` or `duration`, not both.
+    pub out: Option<TimeValue>,
+    /// Program length of the event (output frame rate). Give `out` or `duration`, not both.
+    pub duration: Option<TimeValue>,
+    /// Name shown in the plan, progress and the clip-name overlay.
+    pub name: Option<String>,
+    /// `natural` (default), `monochrome` or `sepia`.
+    pub look: Option<Look>,
+    /// Sound settings of the event.
+    pub audio: Option<RawEventAudio>,
+    /// Transition leading into this event.
+    pub transition: Option<RawTransition>,
+}
+
+/// A picture look applied to an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Look {
+    /// As the source is (black-and-white sources stay neutral).
+    Natural,
+    /// Neutral black-and-white.
+    Monochrome,
+    /// A warm tone on neutral luma.
+    Sepia,
+}
+
+/// Sound settings of a clip event.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEventAudio {
+    /// Gain in decibels (−60 to +24; default 0).
+    pub gain_db: Option<f64>,
+}
+
+/// A transition into an event.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransition {
+    /// `dissolve` (overlaps the previous event) or `fade_black` (dip to black, no overlap).
+    #[serde(rename = "type")]
+    pub kind: TransitionKind,
+    /// Length of the transition (program time).
+    pub duration: TimeValue,
+}
+
+/// Kinds of transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionKind {
+    /// Cross-dissolve: the program is shorter by the duration.
+    Dissolve,
+    /// Dip to black: fade out over the previous event's last half, in over this one's first.
+    FadeBlack,
+}
+
+/// A title card event.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTitleEvent {
+    /// The card.
+    pub title: RawTitle,
+    /// Name shown in the plan and progress.
+    pub name: Option<String>,
+    /// Transition leading into this event.
+    pub transition: Option<RawTransition>,
+}
+
+/// A title card.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTitle {
+    /// Text; `\n` separates lines.
+    pub text: String,
+    /// How long the card is shown (program time).
+    pub duration: TimeValue,
+}
+
+/// A gap: black picture and silence.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGapEvent {
+    /// Length of the gap (program time).
+    pub gap: TimeValue,
+    /// Name shown in the plan and progress.
+    pub name: Option<String>,
+    /// Transition leading into this event.
+    pub transition: Option<RawTransition>,
+}
+
+/// A subtitle file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubtitle {
+    /// Path of an `.srt`, `.ass`, `.ssa` or `.vtt` file, relative to the EDL's folder.
+    pub path: String,
+    /// ISO 639-2 language code (`rus`, `eng`).
+    pub language: Option<String>,
+    /// Render into the picture instead of carrying a track (at most one entry).
+    pub burn_in: Option<bool>,
+}
+
+/// Burn-in overlays for review copies.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverlays {
+    /// Record timecode of the program.
+    pub timecode: Option<bool>,
+    /// Name of the event on screen.
+    pub clip_name: Option<bool>,
+    /// A watermark text.
+    pub watermark: Option<String>,
+}
+
+/// The JSON Schema of the EDL format, generated from these types.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(RawEdl)).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,796 @@
+//! Validation: EDL text → checked [`Edl`], collecting every problem at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::diag::{join, suggestion, Diagnostic};
+use super::raw::{self, RawEvent, RawTransition};
+use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
+use super::{
+    AudioSettings, Clip, ColourClass, Container, Edl, Event, EventKind, LoadOptions, Look,
+    Output, Overlays, Source, Subtitle, Title, Transition, TransitionKind, VideoSettings,
+};
+use crate::media;
+use crate::probe::MediaFacts;
+
+pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores"];
+pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "flac"];
+pub const PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "ass", "ssa", "vtt"];
+const MAX_DIMENSION: u32 = 8192;
+
+/// The parts of an EDL that deserialized cleanly (a part with a structural problem is `None`,
+/// and its problem is already reported).
+struct Parts {
+    version: Option<u32>,
+    title: Option<String>,
+    output: raw::RawOutput,
+    output_ok: bool,
+    sources: Vec<(String, Option<raw::RawSource>)>,
+    timeline: Vec<Option<RawEvent>>,
+    subtitles: Vec<Option<raw::RawSubtitle>>,
+    overlays: Option<raw::RawOverlays>,
+}
+
+fn part<T: DeserializeOwned>(v: Option<&Value>, ptr: &str, structural: &[Diagnostic]) -> Option<T> {
+    let v = v?;
+    if structural
+        .iter()
+        .any(|d| d.pointer == ptr || d.pointer.starts_with(&format!("{ptr}/")))
+    {
+        return None;
+    }
+    serde_json::from_value(v.clone()).ok()
+}
+
+fn split(doc: &Value, structural: &[Diagnostic]) -> Parts {
+    let get = |k: &str| doc.get(k);
+    let output_ok = !structural.iter().any(|d| d.pointer.starts_with("/output"));
+    Parts {
+        version: part(get("version"), "/version", structural),
+        title: part(get("title"), "/title", structural),
+        output: part(get("output"), "/output", structural).unwrap_or_default(),
+        output_ok,
+        sources: get("sources")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), part(Some(v), &join("/sources", k), structural)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        timeline: get("timeline")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| part(Some(v), &format!("/timeline/{i}"), structural))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        subtitles: get("subtitles")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| part(Some(v), &format!("/subtitles/{i}"), structural))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        overlays: part(get("overlays"), "/overlays", structural),
+    }
+}
+
+/// Validate EDL `text` (from the file `path`). Returns the checked EDL when it could be built,
+/// and every diagnostic found.
+pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec<Diagnostic>) {
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut d = Diagnostic::error(
+                "",
+                format!("JSON syntax error: {}", strip_position(&e.to_string())),
+            );
+            d.line = Some(e.line());
+            d.column = Some(e.column());
+            return (None, vec![d]);
+        }
+    };
+    let mut diags = super::structure::check(&doc, &raw::schema());
+    let parts = split(&doc, &diags);
+    let base_dir = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut v = Validator {
+        diags: Vec::new(),
+        base_dir,
+    };
+    let edl = v.run(parts, path, opts);
+    diags.append(&mut v.diags);
+    diags.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| pointer_order(&a.pointer, &b.pointer)));
+    (edl, diags)
+}
+
+/// Order pointers by document position: numeric tokens compare as numbers.
+fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |p: &str| -> Vec<(u64, String)> {
+        p.split('/')
+            .map(|t| match t.parse::<u64>() {
+                Ok(n) => (n, String::new()),
+                Err(_) => (u64::MAX, t.to_string()),
+            })
+            .collect()
+    };
+    key(a).cmp(&key(b))
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+struct Validator {
+    diags: Vec<Diagnostic>,
+    base_dir: PathBuf,
+}
+
+impl Validator {
+    fn error(&mut self, ptr: impl Into<String>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(ptr, msg));
+    }
+
+    fn resolve(&self, p: &str) -> PathBuf {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// Check a path field: not empty, no NUL, not a URL or FFmpeg protocol.
+    fn local_path(&mut self, ptr: &str, what: &str, p: &str) -> Option<PathBuf> {
+        if p.trim().is_empty() {
+            self.error(ptr, format!("{what} path is empty; give a file path relative to the EDL's folder"));
+            return None;
+        }
+        if p.contains('\0') {
+            self.error(ptr, format!("{what} path contains a NUL character"));
+            return None;
+        }
+        if let Some(scheme) = media::protocol_prefix(p) {
+            self.error(
+                ptr,
+                format!("`{p}` is not a local file: `{scheme}` is a URL scheme or FFmpeg protocol, and roughcut only reads local files; download or convert the media and give its path"),
+            );
+            return None;
+        }
+        Some(self.resolve(p))
+    }
+
+    fn run(&mut self, parts: Parts, path: &Path, opts: LoadOptions) -> Option<Edl> {
+        if let Some(version) = parts.version {
+            if version != 1 {
+                self.error("/version", format!("version {version} is not supported; this roughcut reads version 1"));
+            }
+        }
+        if let Some(t) = &parts.title {
+            self.text_field("/title", t);
+        }
+        let output = self.output(&parts.output, parts.output_ok, path);
+        let sources = self.sources(&parts.sources, opts);
+        let subtitles = self.subtitles(&parts.subtitles);
+        let overlays = self.overlays(parts.overlays.as_ref());
+        let timeline = self.timeline(&parts.timeline, &sources, output.as_ref().map(|o| o.fps));
+
+        if let Some(out) = &output {
+            self.output_collisions(&out.path, &sources, &subtitles);
+        }
+        let complete = parts.sources.iter().all(|(_, s)| s.is_some())
+            && parts.timeline.iter().all(Option::is_some)
+            && parts.subtitles.iter().all(Option::is_some)
+            && parts.version.is_some();
+        let timeline = timeline?;
+        let output = output?;
+        if !complete {
+            return None;
+        }
+        Some(Edl {
+            file: path.to_path_buf(),
+            base_dir: self.base_dir.clone(),
+            title: parts.title,
+            output,
+            sources,
+            timeline,
+            subtitles,
+            overlays,
+        })
+    }
+
+    fn text_field(&mut self, ptr: &str, t: &str) {
+        if t.contains('\0') {
+            self.error(ptr, "text contains a NUL character; remove it");
+        }
+    }
+
+    fn output(&mut self, o: &raw::RawOutput, ok: bool, edl_path: &Path) -> Option<Output> {
+        let mut fine = ok;
+        let width = o.width.unwrap_or(1280);
+        let height = o.height.unwrap_or(720);
+        for (name, value) in [("width", width), ("height", height)] {
+            if value == 0 || value % 2 != 0 || value > MAX_DIMENSION {
+                self.error(
+                    format!("/output/{name}"),
+                    format!("{name} {value} cannot be encoded; use an even number of pixels from 2 to {MAX_DIMENSION} (e.g. {})", (value.clamp(2, MAX_DIMENSION) / 2) * 2 + if value % 2 == 1 && value < MAX_DIMENSION { 2 } else { 0 }),
+                );
+                fine = false;
+            }
+        }
+        let fps = match &o.fps {
+            None => Rate::new(25, 1).ok(),
+            Some(v) => match Rate::from_json(&v.0) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    self.error("/output/fps", e.to_string());
+                    None
+                }
+            },
+        };
+        let path = match &o.path {
+            Some(p) => self.local_path("/output/path", "output", p),
+            None => {
+                let stem = edl_path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "roughcut".into());
+                Some(self.base_dir.join(format!("{stem}.mp4")))
+            }
+        };
+        let container = path.as_ref().and_then(|p| {
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            match ext.as_str() {
+                "mp4" | "m4v" => Some(Container::Mp4),
+                "mov" => Some(Container::Mov),
+                "mkv" => Some(Container::Mkv),
+                _ => {
+                    self.error(
+                        "/output/path",
+                        format!("`{}` has no supported extension; end the output path with .mp4, .mov or .mkv", p.display()),
+                    );
+                    None
+                }
+            }
+        });
+        let rv = o.video.clone().unwrap_or_default();
+        let vcodec = rv.codec.unwrap_or_else(|| "h264".into());
+        if !VIDEO_CODECS.contains(&vcodec.as_str()) {
+            self.error(
+                "/output/video/codec",
+                format!("unknown video codec `{vcodec}`; use one of: {}{}", VIDEO_CODECS.join(", "), suggestion(&vcodec, VIDEO_CODECS.iter().copied())),
+            );
+            fine = false;
+        }
+        let crf = rv.crf.unwrap_or(23);
+        if crf > 51 {
+            self.error("/output/video/crf", format!("crf {crf} is out of range; use 0 (lossless) to 51 (smallest), 18–28 is usual"));
+            fine = false;
+        }
+        let preset = rv.preset.unwrap_or_else(|| "veryfast".into());
+        if !PRESETS.contains(&preset.as_str()) {
+            self.error(
+                "/output/video/preset",
+                format!("unknown preset `{preset}`; use one of: {}{}", PRESETS.join(", "), suggestion(&preset, PRESETS.iter().copied())),
+            );
+            fine = false;
+        }
+        let ra = o.audio.clone().unwrap_or_default();
+        let acodec = ra.codec.unwrap_or_else(|| "aac".into());
+        if !AUDIO_CODECS.contains(&acodec.as_str()) {
+            self.error(
+                "/output/audio/codec",
+                format!("unknown audio codec `{acodec}`; use one of: {}{}", AUDIO_CODECS.join(", "), suggestion(&acodec, AUDIO_CODECS.iter().copied())),
+            );
+            fine = false;
+        }
+        let sample_rate = ra.sample_rate.unwrap_or(48000);
+        if !(8000..=192_000).contains(&sample_rate) {
+            self.error("/output/audio/sample_rate", format!("sample rate {sample_rate} Hz is out of range; use 8000 to 192000 (48000 is usual for video)"));
+            fine = false;
+        }
+        let channels = ra.channels.unwrap_or(2);
+        if ![1, 2, 6].contains(&channels) {
+            self.error("/output/audio/channels", format!("{channels} channels is not a supported layout; use 1 (mono), 2 (stereo) or 6 (5.1)"));
+            fine = false;
+        }
+        let bitrate = match &ra.bitrate {
+            None => Some(160_000),
+            Some(b) => match parse_bitrate(&b.0) {
+                Some(n) => Some(n),
+                None => {
+                    self.error("/output/audio/bitrate", format!("`{}` is not a bit rate; write e.g. \"160k\", \"1.5M\" or 160000", value_text(&b.0)));
+                    None
+                }
+            },
+        };
+        if !fine {
+            return None;
+        }
+        Some(Output {
+            path: path?,
+            container: container?,
+            width,
+            height,
+            fps: fps?,
+            fit: o.fit.unwrap_or(raw::Fit::Pad),
+            video: VideoSettings { codec: vcodec, crf, preset },
+            audio: AudioSettings { codec: acodec, sample_rate, channels, bitrate: bitrate? },
+        })
+    }
+
+    fn sources(&mut self, raw: &[(String, Option<raw::RawSource>)], opts: LoadOptions) -> BTreeMap<String, Source> {
+        let mut checked: Vec<(String, Source)> = Vec::new();
+        for (id, s) in raw {
+            let ptr = join("/sources", id);
+            if id.trim().is_empty() {
+                self.error(&ptr, "source id is empty; give each source a short name");
+            }
+            let Some(s) = s else { continue };
+            let fps_override = match &s.fps {
+                None => None,
+                Some(v) => match Rate::from_json(&v.0) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.error(format!("{ptr}/fps"), e.to_string());
+                        None
+                    }
+                },
+            };
+            let Some(path) = self.local_path(&format!("{ptr}/path"), &format!("source `{id}`"), &s.path) else {
+                continue;
+            };
+            checked.push((
+                id.clone(),
+                Source {
+                    id: id.clone(),
+                    path,
+                    colour: s.colour.unwrap_or(ColourClass::Auto),
+                    fps_override,
+                    facts: None,
+                },
+            ));
+        }
+        // Probe (or at least check) every source, in parallel.
+        let results: Vec<Result<Option<MediaFacts>, String>> = checked
+            .par_iter()
+            .map(|(_, src)| check_source(&src.path, opts.probe))
+            .collect();
+        let mut out = BTreeMap::new();
+        for ((id, mut src), result) in checked.into_iter().zip(results) {
+            let ptr = format!("{}/path", join("/sources", &id));
+            match result {
+                Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
+                Ok(facts) => {
+                    if let Some(f) = &facts {
+                        if f.video().is_none() {
+                            self.error(&ptr, format!("source `{id}` ({}) has no video stream; roughcut cuts picture (sound-only beds are not part of EDL v1)", src.path.display()));
+                        } else if src.rate().is_none() {
+                            self.diags.push(Diagnostic::warning(
+                                join("/sources", &id),
+                                format!("source `{id}`: the frame rate is unknown; add \"fps\" to the source so frame counts and timecodes can be resolved"),
+                            ));
+                        }
+                    }
+                    src.facts = facts;
+                }
+            }
+            out.insert(id, src);
+        }
+        out
+    }
+
+    fn subtitles(&mut self, raw: &[Option<raw::RawSubtitle>]) -> Vec<Subtitle> {
+        let mut out = Vec::new();
+        let mut burn_ins = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let Some(s) = s else { continue };
+            let ptr = format!("/subtitles/{i}");
+            let Some(path) = self.local_path(&format!("{ptr}/path"), "subtitle", &s.path) else {
+                continue;
+            };
+            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            if !SUBTITLE_EXTENSIONS.contains(&ext.as_str()) {
+                self.error(format!("{ptr}/path"), format!("`{}` is not a subtitle file roughcut reads; use .srt, .ass, .ssa or .vtt", s.path));
+            } else if let Err(e) = std::fs::File::open(&path) {
+                self.error(format!("{ptr}/path"), format!("cannot read subtitle file {}: {}", path.display(), io_reason(&e)));
+            }
+            if let Some(lang) = &s.language {
+                if lang.len() != 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+                    self.error(format!("{ptr}/language"), format!("`{lang}` is not an ISO 639-2 language code; use three lower-case letters such as `rus` or `eng`"));
+                }
+            }
+            let burn_in = s.burn_in.unwrap_or(false);
+            if burn_in {
+                burn_ins.push(i);
+            }
+            out.push(Subtitle { path, language: s.language.clone(), burn_in });
+        }
+        if burn_ins.len() > 1 {
+            for i in &burn_ins[1..] {
+                self.error(format!("/subtitles/{i}/burn_in"), format!("only one subtitle entry can be burned in; /subtitles/{} already is — carry this one as a track", burn_ins[0]));
+            }
+        }
+        out
+    }
+
+    fn overlays(&mut self, raw: Option<&raw::RawOverlays>) -> Overlays {
+        let Some(o) = raw else { return Overlays::default() };
+        if let Some(w) = &o.watermark {
+            self.text_field("/overlays/watermark", w);
+            if w.trim().is_empty() {
+                self.error("/overlays/watermark", "watermark text is empty; remove the field or give a text");
+            }
+        }
+        Overlays {
+            timecode: o.timecode.unwrap_or(false),
+            clip_name: o.clip_name.unwrap_or(false),
+            watermark: o.watermark.clone().filter(|w| !w.trim().is_empty()),
+        }
+    }
+
+    /// A program-time length (output rate) in whole output frames.
+    fn program_frames(&mut self, ptr: &str, v: &Value, fps: Rate) -> Option<i64> {
+        let spec = match TimeSpec::from_json(v) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                return None;
+            }
+        };
+        let secs = match spec.to_seconds(fps) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                return None;
+            }
+        };
+        Some(round_half_up(secs * fps.as_ratio()))
+    }
+
+    fn timeline(&mut self, raw: &[Option<RawEvent>], sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Vec<Event>> {
+        if raw.is_empty() {
+            self.error("/timeline", "the timeline is empty; add at least one event");
+            return None;
+        }
+        let mut events = Vec::new();
+        let mut all_ok = true;
+        for (i, e) in raw.iter().enumerate() {
+            let Some(e) = e else {
+                all_ok = false;
+                continue;
+            };
+            match self.event(i, e, sources, fps) {
+                Some(ev) => events.push(ev),
+                None => all_ok = false,
+            }
+        }
+        // Transitions need both neighbours' lengths.
+        for (k, ev) in events.iter().enumerate() {
+            let Some(t) = ev.transition else { continue };
+            let ptr = format!("/timeline/{}/transition", ev.index);
+            if ev.index == 0 {
+                self.error(&ptr, "the first event cannot have a transition: there is nothing before it to transition from; remove it (a fade from black at the start is a separate setting)");
+                continue;
+            }
+            if t.frames < 1 {
+                self.error(format!("{ptr}/duration"), "the transition is shorter than one output frame; make it longer or remove it");
+                continue;
+            }
+            if k == 0 || events[k - 1].index != ev.index - 1 {
+                continue; // the previous event had its own problem
+            }
+            let prev = &events[k - 1];
+            let shortest = prev.frames.min(ev.frames);
+            if t.frames > shortest {
+                let what = match t.kind {
+                    TransitionKind::Dissolve => "dissolve",
+                    TransitionKind::FadeBlack => "dip to black",
+                };
+                self.error(
+                    format!("{ptr}/duration"),
+                    format!("the {what} lasts {} frames but {} only {} frames; shorten the transition to at most {shortest} frames", t.frames, if prev.frames < ev.frames { format!("the previous event (/timeline/{}) lasts", prev.index) } else { "this event lasts".to_string() }, shortest),
+                );
+            }
+        }
+        if all_ok {
+            Some(events)
+        } else {
+            None
+        }
+    }
+
+    fn transition(&mut self, ptr: &str, t: Option<&RawTransition>, fps: Rate) -> Result<Option<Transition>, ()> {
+        let Some(t) = t else { return Ok(None) };
+        let frames = self.program_frames(&format!("{ptr}/transition/duration"), &t.duration.0, fps).ok_or(())?;
+        Ok(Some(Transition { kind: t.kind, frames }))
+    }
+
+    fn event(&mut self, i: usize, e: &RawEvent, sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Event> {
+        let ptr = format!("/timeline/{i}");
+        match e {
+            RawEvent::Gap(g) => {
+                let fps = fps?;
+                let frames = self.program_frames(&format!("{ptr}/gap"), &g.gap.0, fps);
+                let transition = self.transition(&ptr, g.transition.as_ref(), fps).ok()?;
+                let frames = self.positive_length(&format!("{ptr}/gap"), frames?)?;
+                Some(Event { index: i, name: g.name.clone(), kind: EventKind::Gap, transition, frames })
+            }
+            RawEvent::Title(t) => {
+                let fps = fps?;
+                self.text_field(&format!("{ptr}/title/text"), &t.title.text);
+                if t.title.text.trim().is_empty() {
+                    self.error(format!("{ptr}/title/text"), "the title text is empty; write the card's text, or use a gap for black");
+                }
+                let frames = self.program_frames(&format!("{ptr}/title/duration"), &t.title.duration.0, fps);
+                let transition = self.transition(&ptr, t.transition.as_ref(), fps).ok()?;
+                let frames = self.positive_length(&format!("{ptr}/title/duration"), frames?)?;
+                Some(Event {
+                    index: i,
+                    name: t.name.clone(),
+                    kind: EventKind::Title(Title { text: t.title.text.clone() }),
+                    transition,
+                    frames,
+                })
+            }
+            RawEvent::Clip(c) => self.clip(i, c, sources, fps),
+        }
+    }
+
+    fn positive_length(&mut self, ptr: &str, frames: i64) -> Option<i64> {
+        if frames < 1 {
+            self.error(ptr, "the event is shorter than one output frame; make it longer or remove it");
+            None
+        } else {
+            Some(frames)
+        }
+    }
+
+    fn clip(&mut self, i: usize, c: &raw::RawClip, sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Event> {
+        let ptr = format!("/timeline/{i}");
+        if let Some(n) = &c.name {
+            self.text_field(&format!("{ptr}/name"), n);
+        }
+        let gain_db = c.audio.as_ref().and_then(|a| a.gain_db).unwrap_or(0.0);
+        if !(-60.0..=24.0).contains(&gain_db) {
+            self.error(format!("{ptr}/audio/gain_db"), format!("gain {gain_db} dB is out of range; use −60 to +24 dB"));
+        }
+        let source = sources.get(&c.source);
+        if source.is_none() {
+            let known: Vec<&str> = sources.keys().map(String::as_str).collect();
+            let hint = suggestion(&c.source, known.iter().copied());
+            self.error(
+                format!("{ptr}/source"),
+                if known.is_empty() {
+                    format!("unknown source `{}`; `sources` defines none", c.source)
+                } else {
+                    format!("unknown source `{}`{hint}{}known sources: {}", c.source, if hint.is_empty() { "; " } else { " " }, known.join(", "))
+                },
+            );
+        }
+        match (&c.out, &c.duration) {
+            (Some(_), Some(_)) => self.error(&ptr, "give either `out` or `duration`, not both"),
+            (None, None) => self.error(&ptr, "missing `out` or `duration`: say where the clip ends"),
+            _ => {}
+        }
+        let fps_out = fps;
+        let src_rate = source.and_then(Source::rate);
+        // Source times: resolve at the source's rate when the form needs one.
+        let source_time = |this: &mut Self, field: &str, v: &Value| -> Option<Rational> {
+            let p = format!("{ptr}/{field}");
+            let spec = match TimeSpec::from_json(v) {
+                Ok(s) => s,
+                Err(e) => {
+                    this.error(p, e.to_string());
+                    return None;
+                }
+            };
+            let rate = if spec.needs_rate() {
+                match src_rate {
+                    Some(r) => r,
+                    None => return None, // unknown rate: already reported (or not probing)
+                }
+            } else {
+                // Seconds need no rate; any valid rate will do.
+                Rate::new(25, 1).ok()?
+            };
+            match spec.to_seconds(rate) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    this.error(p, e.to_string());
+                    None
+                }
+            }
+        };
+        let source_in = source_time(self, "in", &c.in_.0);
+        let out = c.out.as_ref().and_then(|o| source_time(self, "out", &o.0));
+        let duration_frames = match (&c.duration, fps_out) {
+            (Some(d), Some(fps)) => self.program_frames(&format!("{ptr}/duration"), &d.0, fps),
+            _ => None,
+        };
+        let transition = match fps_out {
+            Some(fps) => self.transition(&ptr, c.transition.as_ref(), fps).ok()?,
+            None => None,
+        };
+        let fps = fps_out?;
+        let source_in = source_in?;
+        let (frames, source_out) = match (out, duration_frames) {
+            (Some(out), None) if c.duration.is_none() => {
+                if out <= source_in {
+                    self.error(
+                        format!("{ptr}/out"),
+                        format!("out ({}) must be after in ({}); `out` is exclusive, so a one-frame clip has out = in + one frame", format_seconds(out), format_seconds(source_in)),
+                    );
+                    return None;
+                }
+                (round_half_up((out - source_in) * fps.as_ratio()), out)
+            }
+            (None, Some(frames)) if c.out.is_none() => (frames, source_in + Rational::from_integer(frames) / fps.as_ratio()),
+            _ => return None,
+        };
+        let frames = self.positive_length(&ptr, frames)?;
+        let source = source?;
+        if let Some(len) = source.facts.as_ref().and_then(MediaFacts::usable_duration) {
+            if source_in >= len {
+                self.error(
+                    format!("{ptr}/in"),
+                    format!("in ({}) is at or past the end of source `{}` ({} long); choose an in-point inside the source", format_seconds(source_in), source.id, format_seconds(len)),
+                );
+                return None;
+            }
+            if source_out > len {
+                let field = if c.out.is_some() { "out" } else { "duration" };
+                self.error(
+                    format!("{ptr}/{field}"),
+                    format!("the clip ends at {} but source `{}` is only {} long; end it at or before {}", format_seconds(source_out), source.id, format_seconds(len), format_seconds(len)),
+                );
+                return None;
+            }
+        }
+        Some(Event {
+            index: i,
+            name: c.name.clone(),
+            kind: EventKind::Clip(Clip {
+                source: c.source.clone(),
+                source_in,
+                source_out,
+                look: c.look.unwrap_or(Look::Natural),
+                gain_db,
+            }),
+            transition,
+            frames,
+        })
+    }
+
+    fn output_collisions(&mut self, out: &Path, sources: &BTreeMap<String, Source>, subtitles: &[Subtitle]) {
+        let same = |a: &Path, b: &Path| -> bool {
+            match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => normalise(a) == normalise(b),
+            }
+        };
+        for s in sources.values() {
+            if same(out, &s.path) {
+                self.error("/output/path", format!("the output path is the file of source `{}`; rendering would overwrite it — choose another output path", s.id));
+            }
+        }
+        for (i, s) in subtitles.iter().enumerate() {
+            if same(out, &s.path) {
+                self.error("/output/path", format!("the output path is the subtitle file /subtitles/{i}; choose another output path"));
+            }
+        }
+    }
+}
+
+/// Lexically normalise a path (`a/./b/../c` → `a/c`) for comparing paths that do not exist yet.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "file not found".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Check that a source exists and is readable; with `probe`, open it and read its facts.
+fn check_source(path: &Path, probe: bool) -> Result<Option<MediaFacts>, String> {
+    if probe {
+        crate::probe::probe_file(path).map(Some).map_err(|e| e.to_string())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(_) => Ok(None),
+            Err(e) => Err(format!("{}: {}", path.display(), io_reason(&e))),
+        }
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+}
+
+/// `160000`, `"160k"`, `"1.5M"` → bits per second (exact integer arithmetic).
+fn parse_bitrate(v: &Value) -> Option<u64> {
+    if let Some(n) = v.as_u64() {
+        return (n > 0).then_some(n);
+    }
+    let s = v.as_str()?.trim();
+    let (digits, mult) = match s.strip_suffix(['k', 'K']) {
+        Some(d) => (d, 1_000u64),
+        None => match s.strip_suffix('M') {
+            Some(d) => (d, 1_000_000),
+            None => (s, 1),
+        },
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 6 {
+        return None;
+    }
+    let int: u64 = int.parse().ok()?;
+    let frac_val: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let scale = 10u64.checked_pow(frac.len() as u32)?;
+    let total = int.checked_mul(mult)?.checked_add(frac_val.checked_mul(mult)? / scale)?;
+    (total > 0).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitrates() {
+        assert_eq!(parse_bitrate(&Value::from("160k")), Some(160_000));
+        assert_eq!(parse_bitrate(&Value::from("1.5M")), Some(1_500_000));
+        assert_eq!(parse_bitrate(&Value::from(96000)), Some(96_000));
+        assert_eq!(parse_bitrate(&Value::from("fast")), None);
+        assert_eq!(parse_bitrate(&Value::from("0k")), None);
+    }
+
+    #[test]
+    fn pointers_sort_by_document_order() {
+        let mut v = vec!["/timeline/10/in", "/timeline/2/out", "/output/width"];
+        v.sort_by(|a, b| pointer_order(a, b));
+        assert_eq!(v, vec!["/output/width", "/timeline/2/out", "/timeline/10/in"]);
+    }
+}

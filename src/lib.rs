@@ -1,0 +1,11 @@
+//! roughcut: render preview cuts from a JSON edit decision list, in parallel, through FFmpeg.
+//!
+//! Stages, each a module with one job, data flowing one way:
+//! [`edl`] (parse, exact times, validate) → [`probe`] (media facts) → plan → render → assemble.
+//! [`media`] is the only module that talks to FFmpeg.
+
+pub mod edl;
+pub mod exit;
+pub mod media;
+pub mod probe;
+pub mod samples;

@@ -1,0 +1,198 @@
+//! The media layer: the only module that talks to FFmpeg (through `ffmpeg-next`).
+//!
+//! Everything above this module sees plain Rust data ([`crate::probe::MediaFacts`],
+//! [`synth::SynthClip`], …). All `unsafe` code of the project lives here, each block with a
+//! `// SAFETY:` line.
+
+pub mod probe;
+pub mod synth;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+pub use ffmpeg_next as ff;
+
+/// Errors of the media layer. Each names the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The path names an FFmpeg protocol or a non-local resource.
+    #[error("{path}: only local files can be used as sources; `{scheme}` names an FFmpeg protocol or a URL, which roughcut refuses (nothing was fetched)")]
+    NotLocal { path: String, scheme: String },
+    /// The path cannot be handed to FFmpeg (not UTF-8, or contains a NUL byte).
+    #[error("{path}: the path is not valid UTF-8 or contains a NUL byte; rename the file")]
+    BadPath { path: String },
+    /// The file does not exist or cannot be read.
+    #[error("{path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    /// The container format is one that opens other files or resources.
+    #[error("{path}: the `{format}` format opens other files or URLs and is refused for safety; convert the media to an ordinary file first")]
+    RefusedFormat { path: String, format: String },
+    /// FFmpeg could not open or understand the file.
+    #[error("{path}: FFmpeg cannot read this file ({stage}): {message}")]
+    Ffmpeg {
+        path: String,
+        stage: &'static str,
+        message: String,
+    },
+    /// Writing a generated file failed.
+    #[error("{path}: cannot write ({stage}): {message}")]
+    Write {
+        path: String,
+        stage: &'static str,
+        message: String,
+    },
+}
+
+impl MediaError {
+    pub(crate) fn ffmpeg(path: &Path, stage: &'static str, err: ff::Error) -> MediaError {
+        MediaError::Ffmpeg {
+            path: path.display().to_string(),
+            stage,
+            message: err.to_string(),
+        }
+    }
+    pub(crate) fn write(path: &Path, stage: &'static str, err: impl std::fmt::Display) -> MediaError {
+        MediaError::Write {
+            path: path.display().to_string(),
+            stage,
+            message: err.to_string(),
+        }
+    }
+}
+
+static INIT: Once = Once::new();
+
+/// Initialise FFmpeg once: register formats and silence its own log, which would otherwise
+/// tear through progress bars (errors reach the user through our error values instead).
+pub fn init() {
+    INIT.call_once(|| {
+        // Registration is a no-op on FFmpeg ≥ 4 and cannot fail there.
+        let _ = ff::init();
+        ff::util::log::set_level(ff::util::log::Level::Fatal);
+    });
+}
+
+/// Demuxers that read other files, URLs or device inputs. They are refused for sources: a
+/// playlist or concat list would make FFmpeg open files the EDL never named.
+const REFUSED_DEMUXERS: &[&str] = &[
+    "hls", "applehttp", "concat", "dash", "imf", "image2", "sdp", "rtp", "rtsp", "lavfi",
+    "mpjpeg", "tee",
+];
+
+/// If `text` starts with a URL scheme or an FFmpeg protocol prefix (`http://`, `concat:`,
+/// `subfile,,`, `data:`, `file:` …), return that scheme. Windows drive letters (`C:`) are not
+/// schemes.
+pub fn protocol_prefix(text: &str) -> Option<String> {
+    let end = text.find([':', ','])?;
+    let head = &text[..end];
+    let mut chars = head.chars();
+    let first = chars.next()?;
+    if !first.is_ascii_alphabetic() || head.len() < 2 {
+        return None;
+    }
+    if head
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.' || c == '_')
+    {
+        Some(head.to_string())
+    } else {
+        None
+    }
+}
+
+/// The comma-separated list of demuxers FFmpeg may use for sources: every demuxer this FFmpeg
+/// has, minus [`REFUSED_DEMUXERS`].
+fn allowed_demuxers() -> &'static str {
+    static LIST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut names: Vec<String> = Vec::new();
+        let mut opaque: *mut std::ffi::c_void = std::ptr::null_mut();
+        loop {
+            // SAFETY: av_demuxer_iterate walks FFmpeg's static demuxer table; `opaque` is the
+            // iteration state it owns, and the returned pointers live for the whole process.
+            let fmt = unsafe { ff::ffi::av_demuxer_iterate(&mut opaque) };
+            if fmt.is_null() {
+                break;
+            }
+            // SAFETY: `fmt` is non-null and points to a static AVInputFormat whose `name` is a
+            // static NUL-terminated string.
+            let name = unsafe { std::ffi::CStr::from_ptr((*fmt).name) }
+                .to_string_lossy()
+                .into_owned();
+            // A demuxer name can be a comma-separated alias list ("mov,mp4,m4a,3gp,3g2,mj2").
+            if name.split(',').any(|n| REFUSED_DEMUXERS.contains(&n)) {
+                continue;
+            }
+            names.push(name);
+        }
+        names.join(",")
+    })
+}
+
+/// Make an absolute path for FFmpeg, checking that it is local, UTF-8 and NUL-free.
+fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
+    let shown = path.display().to_string();
+    let text = path.to_str().ok_or_else(|| MediaError::BadPath {
+        path: shown.clone(),
+    })?;
+    if text.contains('\0') {
+        return Err(MediaError::BadPath { path: shown });
+    }
+    if let Some(scheme) = protocol_prefix(text) {
+        return Err(MediaError::NotLocal {
+            path: shown,
+            scheme,
+        });
+    }
+    let abs: PathBuf = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| MediaError::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?
+            .join(path)
+    };
+    let abs = abs.to_str().ok_or(MediaError::BadPath { path: shown })?;
+    // The `file:` prefix pins the protocol: FFmpeg never interprets the rest as a URL.
+    Ok(format!("file:{abs}"))
+}
+
+/// Open a local media file for reading, with FFmpeg restricted to the `file` protocol and to
+/// demuxers that do not open other files.
+pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError> {
+    init();
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| MediaError::Unreadable {
+        path: shown.clone(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        },
+    })?;
+    if !meta.is_file() {
+        return Err(MediaError::Unreadable {
+            path: shown,
+            reason: "not a regular file".to_string(),
+        });
+    }
+    let url = ffmpeg_path(path)?;
+    let mut opts = ff::Dictionary::new();
+    opts.set("protocol_whitelist", "file");
+    opts.set("format_whitelist", allowed_demuxers());
+    match ff::format::input_with_dictionary(&url, opts) {
+        Ok(ictx) => {
+            let name = ictx.format().name().to_string();
+            if name.split(',').any(|n| REFUSED_DEMUXERS.contains(&n)) {
+                return Err(MediaError::RefusedFormat {
+                    path: shown,
+                    format: name,
+                });
+            }
+            Ok(ictx)
+        }
+        Err(e) => Err(MediaError::ffmpeg(path, "open", e)),
+    }
+}

@@ -1,0 +1,299 @@
+//! Read media facts from a file through FFmpeg.
+
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::path::Path;
+
+use super::{ff, open_input, MediaError};
+use crate::edl::time::{format_seconds, Rational};
+use crate::probe::{AudioFacts, MediaFacts, Ratio, StreamFacts, VideoFacts};
+
+/// How many video packets are read to judge whether the frame rate is variable.
+const VFR_PACKETS: usize = 120;
+/// How many video frames are decoded to read the interlacing flags.
+const FLAG_FRAMES: usize = 3;
+/// Packets at the end of the scanned range whose B-frames may not have been read yet.
+const REORDER_SLACK: usize = 8;
+
+fn cstr(p: *const c_char) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: FFmpeg's name functions return static NUL-terminated strings or null (checked).
+    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+fn rational(r: ff::Rational) -> Option<Rational> {
+    if r.denominator() == 0 || r.numerator() <= 0 || r.denominator() < 0 {
+        None
+    } else {
+        Some(Rational::new(r.numerator() as i64, r.denominator() as i64))
+    }
+}
+
+fn field_order_name(fo: ff::ffi::AVFieldOrder) -> &'static str {
+    use ff::ffi::AVFieldOrder::*;
+    match fo {
+        AV_FIELD_PROGRESSIVE => "progressive",
+        AV_FIELD_TT => "tt",
+        AV_FIELD_BB => "bb",
+        AV_FIELD_TB => "tb",
+        AV_FIELD_BT => "bt",
+        _ => "unknown",
+    }
+}
+
+/// Probe `path`: container, streams, and for the first video stream the flags of its first frames.
+pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
+    let mut ictx = open_input(path)?;
+    let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let container = ictx.format().name().to_string();
+    let duration = if ictx.duration() > 0 {
+        Some(Rational::new(ictx.duration(), ff::ffi::AV_TIME_BASE as i64))
+    } else {
+        None
+    };
+
+    let mut streams = Vec::new();
+    let mut first_video: Option<usize> = None;
+    for st in ictx.streams() {
+        let params = st.parameters();
+        let tb = rational(st.time_base()).unwrap_or(Rational::new(1, 1));
+        let st_duration = if st.duration() > 0 {
+            Some(Ratio(tb * st.duration()))
+        } else {
+            None
+        };
+        // SAFETY: `params` wraps the stream's AVCodecParameters, valid while `ictx` lives;
+        // we only read plain fields.
+        let p = unsafe { &*params.as_ptr() };
+        // SAFETY: avcodec_get_name accepts any codec id and returns a static string.
+        let codec = cstr(unsafe { ff::ffi::avcodec_get_name(p.codec_id) })
+            .unwrap_or_else(|| "unknown".into());
+        let kind = match params.medium() {
+            ff::media::Type::Video => "video",
+            ff::media::Type::Audio => "audio",
+            ff::media::Type::Subtitle => "subtitle",
+            ff::media::Type::Data => "data",
+            ff::media::Type::Attachment => "attachment",
+            _ => "unknown",
+        };
+        let language = st.metadata().get("language").map(|s| s.to_string());
+        let mut facts = StreamFacts {
+            index: st.index(),
+            kind: kind.to_string(),
+            codec,
+            time_base: Ratio(tb),
+            duration: st_duration,
+            language,
+            video: None,
+            audio: None,
+        };
+        match params.medium() {
+            ff::media::Type::Video => {
+                if first_video.is_none() {
+                    first_video = Some(st.index());
+                }
+                // SAFETY: `p.format` holds an AVPixelFormat value for video streams.
+                let pix: ff::ffi::AVPixelFormat = unsafe { std::mem::transmute(p.format) };
+                // SAFETY: both functions accept any pixel format value (returning null for none).
+                let pix_name = cstr(unsafe { ff::ffi::av_get_pix_fmt_name(pix) })
+                    .unwrap_or_else(|| "unknown".into());
+                // SAFETY: as above; the descriptor is static or null.
+                let desc = unsafe { ff::ffi::av_pix_fmt_desc_get(pix) };
+                let bit_depth = if desc.is_null() {
+                    0
+                } else {
+                    // SAFETY: non-null descriptor from FFmpeg's static table.
+                    unsafe { (*desc).comp[0].depth as u32 }
+                };
+                let sar = rational(ff::Rational::from(p.sample_aspect_ratio))
+                    .unwrap_or(Rational::new(1, 1));
+                let (w, h) = (p.width.max(0) as u32, p.height.max(0) as u32);
+                let dar = if h > 0 {
+                    sar * Rational::new(w as i64, h as i64)
+                } else {
+                    Rational::new(1, 1)
+                };
+                let frame_rate = rational(st.rate());
+                let avg_frame_rate = rational(st.avg_frame_rate());
+                // SAFETY: the name functions accept any enum value and return static strings or null.
+                let (range, matrix, prim, trc) = unsafe {
+                    (
+                        cstr(ff::ffi::av_color_range_name(p.color_range)),
+                        cstr(ff::ffi::av_color_space_name(p.color_space)),
+                        cstr(ff::ffi::av_color_primaries_name(p.color_primaries)),
+                        cstr(ff::ffi::av_color_transfer_name(p.color_trc)),
+                    )
+                };
+                let (rotation, mirrored) = display_matrix(&st);
+                facts.video = Some(VideoFacts {
+                    width: w,
+                    height: h,
+                    sar: Ratio(sar),
+                    dar: Ratio(dar),
+                    frame_rate: frame_rate.map(Ratio),
+                    avg_frame_rate: avg_frame_rate.map(Ratio),
+                    variable_frame_rate: false,
+                    frames: if st.frames() > 0 {
+                        Some(st.frames())
+                    } else {
+                        None
+                    },
+                    field_order: field_order_name(p.field_order).to_string(),
+                    frames_interlaced: false,
+                    top_field_first: None,
+                    pix_fmt: pix_name,
+                    bit_depth,
+                    color_range: range.unwrap_or_else(|| "unknown".into()),
+                    color_matrix: matrix.unwrap_or_else(|| "unknown".into()),
+                    color_primaries: prim.unwrap_or_else(|| "unknown".into()),
+                    color_transfer: trc.unwrap_or_else(|| "unknown".into()),
+                    rotation,
+                    mirrored,
+                });
+            }
+            ff::media::Type::Audio => {
+                let layout = channel_layout_name(&p.ch_layout);
+                // SAFETY: `p.format` holds an AVSampleFormat value for audio streams.
+                let sfmt: ff::ffi::AVSampleFormat = unsafe { std::mem::transmute(p.format) };
+                // SAFETY: accepts any value, returns a static string or null.
+                let sample_fmt = cstr(unsafe { ff::ffi::av_get_sample_fmt_name(sfmt) })
+                    .unwrap_or_else(|| "unknown".into());
+                facts.audio = Some(AudioFacts {
+                    sample_rate: p.sample_rate.max(0) as u32,
+                    channels: p.ch_layout.nb_channels.max(0) as u32,
+                    layout,
+                    sample_fmt,
+                });
+            }
+            _ => {}
+        }
+        streams.push(facts);
+    }
+
+    if let Some(vi) = first_video {
+        let (vfr, interlaced, tff) = scan_video(&mut ictx, vi, path)?;
+        if let Some(v) = streams
+            .iter_mut()
+            .find(|s| s.index == vi)
+            .and_then(|s| s.video.as_mut())
+        {
+            v.variable_frame_rate = vfr;
+            v.frames_interlaced = interlaced;
+            v.top_field_first = tff;
+        }
+    }
+
+    Ok(MediaFacts {
+        path: path.display().to_string(),
+        container,
+        duration: duration.map(Ratio),
+        duration_text: duration.map(format_seconds),
+        size_bytes,
+        streams,
+    })
+}
+
+fn channel_layout_name(layout: &ff::ffi::AVChannelLayout) -> String {
+    let mut buf = [0 as c_char; 128];
+    // SAFETY: `layout` is a valid AVChannelLayout owned by the stream parameters; the buffer is
+    // 128 bytes and its size is passed, so FFmpeg writes a NUL-terminated string within it.
+    let n = unsafe { ff::ffi::av_channel_layout_describe(layout, buf.as_mut_ptr(), buf.len()) };
+    if n <= 0 {
+        return "unknown".into();
+    }
+    cstr(buf.as_ptr()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Display rotation (degrees, as FFmpeg reports it, rounded) and mirroring from the stream's
+/// display matrix side data.
+fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool) {
+    for sd in st.side_data() {
+        if sd.kind() != ff::codec::packet::side_data::Type::DisplayMatrix {
+            continue;
+        }
+        let data = sd.data();
+        if data.len() < 36 {
+            continue;
+        }
+        let mut m = [0i32; 9];
+        for (i, v) in m.iter_mut().enumerate() {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&data[i * 4..i * 4 + 4]);
+            *v = i32::from_ne_bytes(b);
+        }
+        // SAFETY: `m` is a 9-element i32 display matrix, as av_display_rotation_get expects.
+        let deg = unsafe { ff::ffi::av_display_rotation_get(m.as_ptr()) };
+        let det = (m[0] as i64) * (m[4] as i64) - (m[1] as i64) * (m[3] as i64);
+        let rot = if deg.is_nan() {
+            0
+        } else {
+            (deg.round() as i32).rem_euclid(360)
+        };
+        return (rot, det < 0);
+    }
+    (0, false)
+}
+
+/// Read the first packets of the video stream: are their timestamps evenly spaced, and do the
+/// first decoded frames carry the interlaced flag (and which field comes first)?
+fn scan_video(
+    ictx: &mut ff::format::context::Input,
+    index: usize,
+    path: &Path,
+) -> Result<(bool, bool, Option<bool>), MediaError> {
+    let Some(stream) = ictx.stream(index) else {
+        return Ok((false, false, None));
+    };
+    let mut decoder = ff::codec::context::Context::from_parameters(stream.parameters())
+        .and_then(|c| c.decoder().video())
+        .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
+    let mut pts_list: Vec<i64> = Vec::new();
+    let mut frames_seen = 0usize;
+    let mut interlaced = false;
+    let mut tff = None;
+    let mut frame = ff::frame::Video::empty();
+    let mut packet = ff::Packet::empty();
+    let mut at_eof = false;
+    while pts_list.len() < VFR_PACKETS {
+        match packet.read(ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => {
+                at_eof = true;
+                break;
+            }
+            // A read error after the header: the file is damaged; say so at probe time.
+            Err(e) => return Err(MediaError::ffmpeg(path, "read packets", e)),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        if let Some(p) = packet.pts() {
+            pts_list.push(p);
+        }
+        if frames_seen < FLAG_FRAMES && decoder.send_packet(&packet).is_ok() {
+            while decoder.receive_frame(&mut frame).is_ok() {
+                frames_seen += 1;
+                if frame.is_interlaced() {
+                    interlaced = true;
+                    tff = Some(frame.is_top_first());
+                }
+            }
+        }
+    }
+    pts_list.sort_unstable();
+    pts_list.dedup();
+    if !at_eof {
+        // Frames are stored in decode order: the last packets read may be reference frames whose
+        // B-frames were not read yet. Judge only the range that is complete.
+        pts_list.truncate(pts_list.len().saturating_sub(REORDER_SLACK));
+    }
+    let deltas: Vec<i64> = pts_list.windows(2).map(|w| w[1] - w[0]).collect();
+    let vfr = match (deltas.iter().min(), deltas.iter().max()) {
+        // Allow ±1 tick of rounding jitter (e.g. 1001/30000 in a 1/1000 time base).
+        (Some(&lo), Some(&hi)) => hi - lo > 1,
+        _ => false,
+    };
+    Ok((vfr, interlaced, tff))
+}

@@ -1,0 +1,280 @@
+//! The sample media set: small generated clips resembling the documentary's material, used by
+//! the example EDLs in `edl/`, the demo and the tests.
+
+use std::path::{Path, PathBuf};
+
+use crate::edl::time::Rational;
+use crate::media::synth::{self, SynthAudio, SynthClip, SynthVideo};
+use crate::media::MediaError;
+
+/// One sample file and what it was made with (the facts tests check `probe` against).
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// File name inside the samples folder.
+    pub file: &'static str,
+    pub description: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub rate: (i32, i32),
+    pub sar: (i32, i32),
+    /// `Some(true)` top field first, `Some(false)` bottom field first, `None` progressive.
+    pub top_field_first: Option<bool>,
+    pub pix_fmt: &'static str,
+    /// Audio sample rate and channel count, when the sample has sound.
+    pub audio: Option<(u32, u32)>,
+    /// Duration in whole seconds.
+    pub seconds: i64,
+}
+
+/// The sample set, in the order it is written.
+pub const SAMPLES: &[Sample] = &[
+    Sample {
+        file: "amur_2004_pal.mkv",
+        description: "PAL DV-style colour camera footage: 720x576 25i bottom field first, 4:3 (SAR 16:15), BT.601, stereo 48 kHz with a white flash and a 1 kHz beep at every whole second",
+        width: 720,
+        height: 576,
+        rate: (25, 1),
+        sar: (16, 15),
+        top_field_first: Some(false),
+        pix_fmt: "yuv420p",
+        audio: Some((48000, 2)),
+        seconds: 8,
+    },
+    Sample {
+        file: "builders_1932_gray.mp4",
+        description: "black-and-white archival film scan: gray pixel format (full range), 18 fps, 4:3, film grain, no sound",
+        width: 480,
+        height: 360,
+        rate: (18, 1),
+        sar: (1, 1),
+        top_field_first: None,
+        pix_fmt: "gray",
+        audio: None,
+        seconds: 6,
+    },
+    Sample {
+        file: "telecine_1948_cast.mp4",
+        description: "black-and-white telecine stored as colour video with a faint uniform colour cast, 24 fps, 4:3, mono 44.1 kHz sound",
+        width: 640,
+        height: 480,
+        rate: (24, 1),
+        sar: (1, 1),
+        top_field_first: None,
+        pix_fmt: "yuv420p",
+        audio: Some((44100, 1)),
+        seconds: 6,
+    },
+    Sample {
+        file: "knam_hd.mp4",
+        description: "modern HD colour clip: 1920x1080 25p, BT.709, 5.1 sound at 48 kHz",
+        width: 1920,
+        height: 1080,
+        rate: (25, 1),
+        sar: (1, 1),
+        top_field_first: None,
+        pix_fmt: "yuv420p",
+        audio: Some((48000, 6)),
+        seconds: 4,
+    },
+];
+
+/// Subtitle files written beside the media (record-timed, for the example EDL).
+pub const SUBTITLES: &[(&str, &str)] = &[
+    (
+        "ru.srt",
+        "1\n00:00:00,500 --> 00:00:03,000\nСтроители, 1932 год\n\n2\n00:00:04,000 --> 00:00:06,500\nАмур весной 2004 года\n\n3\n00:00:09,000 --> 00:00:11,000\nКомсомольск-на-Амуре\n",
+    ),
+    (
+        "en.srt",
+        "1\n00:00:00,500 --> 00:00:03,000\nThe builders, 1932\n\n2\n00:00:04,000 --> 00:00:06,500\nThe Amur in spring 2004\n\n3\n00:00:09,000 --> 00:00:11,000\nKomsomolsk-on-Amur\n",
+    ),
+];
+
+fn x264(crf: &str, preset: &str) -> Vec<(String, String)> {
+    vec![
+        ("crf".into(), crf.into()),
+        ("preset".into(), preset.into()),
+    ]
+}
+
+/// The full description of how sample `s` is generated.
+fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
+    let path = dir.join(s.file);
+    let duration = Rational::from_integer(s.seconds);
+    let (w, h) = (s.width, s.height);
+    let base = |source: String, encoder: &str, options, bit_rate, gop| SynthVideo {
+        source,
+        encoder: encoder.to_string(),
+        pix_fmt: s.pix_fmt.to_string(),
+        width: w,
+        height: h,
+        rate: s.rate,
+        sar: s.sar,
+        top_field_first: s.top_field_first,
+        range: "tv",
+        colour: None,
+        options,
+        bit_rate,
+        gop,
+    };
+    match s.file {
+        "amur_2004_pal.mkv" => {
+            // 50p material interlaced into 25i, bottom field first; a white frame (both
+            // fields) during the first 40 ms of every second.
+            let mut v = base(
+                format!(
+                    "testsrc2=size={w}x{h}:rate=50,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.04)',interlace=scan=bff:lowpass=off"
+                ),
+                "mpeg2video",
+                vec![("bf".into(), "2".into())],
+                1_200_000,
+                12,
+            );
+            v.colour = Some("bt470bg");
+            let beep = "if(lt(mod(t,1),0.04),0.5*sin(2*PI*1000*t),0)";
+            SynthClip {
+                path,
+                duration,
+                video: Some(v),
+                audio: Some(SynthAudio {
+                    source: format!("aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"),
+                    encoder: "pcm_s16le".into(),
+                    sample_rate: 48000,
+                    layout: "stereo",
+                    bit_rate: 0,
+                }),
+                metadata: vec![("title".into(), "Amur, spring 2004 (sample)".into())],
+            }
+        }
+        "builders_1932_gray.mp4" => {
+            let mut v = base(
+                format!("testsrc2=size={w}x{h}:rate=18,hue=s=0,noise=c0s=10:c0f=t"),
+                "libx265",
+                vec![
+                    ("crf".into(), "30".into()),
+                    ("preset".into(), "ultrafast".into()),
+                    ("x265-params".into(), "log-level=none".into()),
+                ],
+                0,
+                36,
+            );
+            v.range = "pc";
+            SynthClip {
+                path,
+                duration,
+                video: Some(v),
+                audio: None,
+                metadata: vec![("title".into(), "Builders, 1932 (sample)".into())],
+            }
+        }
+        "telecine_1948_cast.mp4" => {
+            let mut v = base(
+                format!("testsrc2=size={w}x{h}:rate=24,hue=s=0,noise=c0s=6:c0f=t,lutyuv=u=131:v=126"),
+                "libx264",
+                x264("24", "veryfast"),
+                0,
+                48,
+            );
+            v.colour = Some("smpte170m");
+            SynthClip {
+                path,
+                duration,
+                video: Some(v),
+                audio: Some(SynthAudio {
+                    source: "sine=frequency=440:sample_rate=44100".into(),
+                    encoder: "aac".into(),
+                    sample_rate: 44100,
+                    layout: "mono",
+                    bit_rate: 64_000,
+                }),
+                metadata: vec![("title".into(), "Telecine, 1948 (sample)".into())],
+            }
+        }
+        _ => {
+            let mut v = base(
+                format!("testsrc2=size={w}x{h}:rate=25"),
+                "libx264",
+                x264("32", "veryfast"),
+                0,
+                25,
+            );
+            v.colour = Some("bt709");
+            let tone = |f: u32, a: &str| format!("{a}*sin(2*PI*{f}*t)");
+            let exprs = [
+                tone(440, "0.3"),
+                tone(550, "0.3"),
+                tone(660, "0.3"),
+                tone(60, "0.1"),
+                tone(770, "0.2"),
+                tone(880, "0.2"),
+            ]
+            .join("|");
+            SynthClip {
+                path,
+                duration,
+                video: Some(v),
+                audio: Some(SynthAudio {
+                    source: format!(
+                        "aevalsrc=exprs='{exprs}':sample_rate=48000:channel_layout=5.1"
+                    ),
+                    encoder: "aac".into(),
+                    sample_rate: 48000,
+                    layout: "5.1",
+                    bit_rate: 256_000,
+                }),
+                metadata: vec![("title".into(), "KnAAPO theatre, HD (sample)".into())],
+            }
+        }
+    }
+}
+
+/// Write the whole sample set into `dir` (created if missing). Each file is written under a
+/// temporary name and renamed when complete. Returns the paths written.
+pub fn write_samples(dir: &Path) -> Result<Vec<PathBuf>, SamplesError> {
+    std::fs::create_dir_all(dir).map_err(|e| SamplesError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    let mut written = Vec::new();
+    for s in SAMPLES {
+        let mut clip = clip_for(s, dir);
+        let final_path = clip.path.clone();
+        let ext = final_path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("mkv");
+        let tmp = dir.join(format!(".{}.partial.{ext}", s.file));
+        clip.path = tmp.clone();
+        let result = synth::write(&clip);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(SamplesError::Media(e));
+        }
+        std::fs::rename(&tmp, &final_path).map_err(|e| SamplesError::Io {
+            path: final_path.clone(),
+            source: e,
+        })?;
+        written.push(final_path);
+    }
+    for (name, text) in SUBTITLES {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| SamplesError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Why writing the samples failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SamplesError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Media(#[from] MediaError),
+}
