@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use roughcut::edl::{self, LoadError, LoadOptions};
+use roughcut::edl::{self, LoadOptions};
 use roughcut::exit;
 
 #[derive(Parser)]
@@ -23,7 +23,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check an EDL and report every problem at once, each with a JSON pointer.
-    #[command(after_help = "Examples:\n  roughcut validate cut.json\n  roughcut validate cut.json --format json | jq '.[] | .pointer'\n  roughcut validate cut.json --no-probe      # text only: do not open the media\n\nExit code 0 when the EDL is valid (warnings allowed), 3 when it has errors.")]
+    #[command(
+        after_help = "Examples:\n  roughcut validate cut.json\n  roughcut validate cut.json --format json | jq '.[] | .pointer'\n  roughcut validate cut.json --no-probe      # text only: do not open the media\n\nExit code 0 when the EDL is valid (warnings allowed), 3 when it has errors."
+    )]
     Validate {
         /// The EDL file (JSON).
         edl: PathBuf,
@@ -35,7 +37,9 @@ enum Command {
         no_probe: bool,
     },
     /// Describe media files: container, streams, sizes, rates, field order, colour, sound.
-    #[command(after_help = "Examples:\n  roughcut probe clip.mov\n  roughcut probe media/*.mp4 --json > facts.json\n\nExit code 0 when every file was read, 3 when any could not be.")]
+    #[command(
+        after_help = "Examples:\n  roughcut probe clip.mov\n  roughcut probe media/*.mp4 --json > facts.json\n\nExit code 0 when every file was read, 3 when any could not be."
+    )]
     Probe {
         /// Media files.
         #[arg(required = true)]
@@ -45,7 +49,9 @@ enum Command {
         json: bool,
     },
     /// Write the generated sample media set used by the example EDLs.
-    #[command(after_help = "Examples:\n  roughcut samples edl/media\n\nWrites a PAL DV-style interlaced colour clip with flash and beep sync marks, a gray 18 fps\narchival clip, a black-and-white telecine with a colour cast, an HD 5.1 clip and Russian and\nEnglish subtitles (a few MB in all).")]
+    #[command(
+        after_help = "Examples:\n  roughcut samples edl/media\n\nWrites a PAL DV-style interlaced colour clip with flash and beep sync marks, a gray 18 fps\narchival clip, a black-and-white telecine with a colour cast, an HD 5.1 clip and Russian and\nEnglish subtitles (a few MB in all)."
+    )]
     Samples {
         /// Folder to write into (created if missing).
         dir: PathBuf,
@@ -66,12 +72,20 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE as u8 } else { exit::SUCCESS as u8 });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE as u8
+            } else {
+                exit::SUCCESS as u8
+            });
         }
     };
     roughcut::media::init();
     let code = match cli.command {
-        Command::Validate { edl, format, no_probe } => validate(&edl, format, !no_probe),
+        Command::Validate {
+            edl,
+            format,
+            no_probe,
+        } => validate(&edl, format, !no_probe),
         Command::Probe { files, json } => probe(&files, json),
         Command::Samples { dir } => samples(&dir),
         Command::Schema => print_json(&roughcut::edl::raw::schema()),
@@ -94,29 +108,41 @@ fn print_json<T: serde::Serialize>(value: &T) -> i32 {
 
 fn validate(path: &std::path::Path, format: Format, probe: bool) -> i32 {
     let shown = path.display().to_string();
-    let (diagnostics, summary, code) = match edl::load(path, LoadOptions { probe }) {
-        Ok(loaded) => {
-            let e = &loaded.edl;
-            let frames = e.program_frames();
-            let summary = format!(
-                "{shown}: valid — {} events, {} sources, program {} ({} frames at {} fps)",
-                e.timeline.len(),
-                e.sources.len(),
-                edl::time::frames_to_timecode(frames, e.output.fps, false),
-                frames,
-                e.output.fps
-            );
-            (loaded.warnings, summary, exit::SUCCESS)
-        }
-        Err(LoadError::Invalid { diagnostics, .. }) => {
+    let (diagnostics, summary, code) = match edl::check_file(path, LoadOptions { probe }) {
+        Ok((checked, diagnostics)) => {
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = diagnostics.len() - errors;
-            let summary = format!("{shown}: invalid — {errors} error(s), {warnings} warning(s)");
-            (diagnostics, summary, exit::INVALID_INPUT)
+            if errors > 0 {
+                let summary =
+                    format!("{shown}: invalid — {errors} error(s), {warnings} warning(s)");
+                (diagnostics, summary, exit::INVALID_INPUT)
+            } else {
+                let summary = match checked {
+                    Some(e) => {
+                        let frames = e.program_frames();
+                        format!(
+                            "{shown}: valid — {} events, {} sources, program {} ({} frames at {} fps), {warnings} warning(s)",
+                            e.timeline.len(),
+                            e.sources.len(),
+                            edl::time::frames_to_timecode(frames, e.output.fps, false),
+                            frames,
+                            e.output.fps
+                        )
+                    }
+                    None => format!(
+                        "{shown}: no errors, {warnings} warning(s) (some checks need probing)"
+                    ),
+                };
+                (diagnostics, summary, exit::SUCCESS)
+            }
         }
-        Err(e @ LoadError::Read { .. }) => {
+        Err(e) => {
             let d = edl::Diagnostic::error("", e.to_string());
-            (vec![d], format!("{shown}: cannot be read"), exit::INVALID_INPUT)
+            (
+                vec![d],
+                format!("{shown}: cannot be read"),
+                exit::INVALID_INPUT,
+            )
         }
     };
     match format {
@@ -137,7 +163,10 @@ fn validate(path: &std::path::Path, format: Format, probe: bool) -> i32 {
 
 fn probe(files: &[PathBuf], json: bool) -> i32 {
     use rayon::prelude::*;
-    let results: Vec<_> = files.par_iter().map(|f| roughcut::probe::probe_file(f)).collect();
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|f| roughcut::probe::probe_file(f))
+        .collect();
     let mut code = exit::SUCCESS;
     let mut out = Vec::new();
     for (file, r) in files.iter().zip(results) {

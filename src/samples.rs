@@ -91,10 +91,7 @@ pub const SUBTITLES: &[(&str, &str)] = &[
 ];
 
 fn x264(crf: &str, preset: &str) -> Vec<(String, String)> {
-    vec![
-        ("crf".into(), crf.into()),
-        ("preset".into(), preset.into()),
-    ]
+    vec![("crf".into(), crf.into()), ("preset".into(), preset.into())]
 }
 
 /// The full description of how sample `s` is generated.
@@ -137,7 +134,9 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                 duration,
                 video: Some(v),
                 audio: Some(SynthAudio {
-                    source: format!("aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"),
+                    source: format!(
+                        "aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"
+                    ),
                     encoder: "pcm_s16le".into(),
                     sample_rate: 48000,
                     layout: "stereo",
@@ -169,7 +168,9 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
         }
         "telecine_1948_cast.mp4" => {
             let mut v = base(
-                format!("testsrc2=size={w}x{h}:rate=24,hue=s=0,noise=c0s=6:c0f=t,lutyuv=u=131:v=126"),
+                format!(
+                    "testsrc2=size={w}x{h}:rate=24,hue=s=0,noise=c0s=6:c0f=t,lutyuv=u=131:v=126"
+                ),
                 "libx264",
                 x264("24", "veryfast"),
                 0,

@@ -67,6 +67,20 @@ pub fn load(path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     load_str(&text, path, opts)
 }
 
+/// Check the EDL at `path` and return every diagnostic, plus the checked EDL when it could be
+/// built (it cannot be when there are errors, or when times could not be resolved without
+/// probing). This is what `roughcut validate` reports.
+pub fn check_file(
+    path: &Path,
+    opts: LoadOptions,
+) -> Result<(Option<Edl>, Vec<Diagnostic>), LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(validate::validate(&text, path, opts))
+}
+
 /// Validate EDL text as if it were the file at `path` (paths resolve against its folder).
 pub fn load_str(text: &str, path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     let (edl, diagnostics) = validate::validate(text, path, opts);

@@ -13,6 +13,35 @@ pub fn check(doc: &Value, schema: &Value) -> Vec<Diagnostic> {
     out
 }
 
+/// A copy of `doc` without the values that `diags` found wrong, so that the rest can still be
+/// read and checked: a bad object member is removed (its default applies), a bad array element
+/// becomes `null` (so later indices keep their meaning). Diagnostics about a missing field point
+/// at the object and prune nothing.
+pub fn prune(doc: &Value, diags: &[Diagnostic]) -> Value {
+    let mut out = doc.clone();
+    for d in diags {
+        if d.message.starts_with("missing field") || d.pointer.is_empty() {
+            continue;
+        }
+        let Some((parent, last)) = d.pointer.rsplit_once('/') else {
+            continue;
+        };
+        let key = last.replace("~1", "/").replace("~0", "~");
+        match out.pointer_mut(parent) {
+            Some(Value::Object(m)) => {
+                m.shift_remove(&key);
+            }
+            Some(Value::Array(a)) => {
+                if let Some(item) = key.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                    *item = Value::Null;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 struct Walker<'s> {
     root: &'s Value,
 }
@@ -76,7 +105,11 @@ impl<'s> Walker<'s> {
     /// The JSON types a schema accepts at its top level (through `$ref` and `anyOf`).
     fn types(&self, schema: &'s Value) -> Vec<&'s str> {
         let s = self.resolve(schema);
-        if let Some(branches) = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array) {
+        if let Some(branches) = s
+            .get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             return branches.iter().flat_map(|b| self.types(b)).collect();
         }
         match s.get("type") {
@@ -103,7 +136,11 @@ impl<'s> Walker<'s> {
 
     fn walk(&self, v: &Value, schema: &'s Value, ptr: &str, out: &mut Vec<Diagnostic>) {
         let s = self.resolve(schema);
-        if let Some(branches) = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array) {
+        if let Some(branches) = s
+            .get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             self.walk_any_of(v, branches, ptr, out);
             return;
         }
@@ -153,7 +190,10 @@ impl<'s> Walker<'s> {
                         (None, Some(hi)) => format!("at most {hi}"),
                         (None, None) => String::new(),
                     };
-                    out.push(Diagnostic::error(ptr, format!("{n} is out of range; use a value {range}")));
+                    out.push(Diagnostic::error(
+                        ptr,
+                        format!("{n} is out of range; use a value {range}"),
+                    ));
                 }
             }
             _ => {}
@@ -176,7 +216,10 @@ impl<'s> Walker<'s> {
         if !consts.is_empty() && consts.len() == fitting.len() {
             if !consts.contains(&v) {
                 let names: Vec<&str> = consts.iter().filter_map(|c| c.as_str()).collect();
-                let shown = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let shown = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 out.push(Diagnostic::error(
                     ptr,
                     format!(
@@ -227,7 +270,13 @@ impl<'s> Walker<'s> {
         have_required * 100 + known
     }
 
-    fn walk_object(&self, map: &Map<String, Value>, s: &'s Value, ptr: &str, out: &mut Vec<Diagnostic>) {
+    fn walk_object(
+        &self,
+        map: &Map<String, Value>,
+        s: &'s Value,
+        ptr: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let props = s.get("properties").and_then(Value::as_object);
         let additional = s.get("additionalProperties");
         if let Some(req) = s.get("required").and_then(Value::as_array) {
@@ -250,7 +299,10 @@ impl<'s> Walker<'s> {
                         .unwrap_or_default();
                     let hint = suggestion(k, names.iter().copied());
                     let msg = if hint.is_empty() {
-                        format!("unknown field `{k}`; known fields here: {}", names.join(", "))
+                        format!(
+                            "unknown field `{k}`; known fields here: {}",
+                            names.join(", ")
+                        )
                     } else {
                         format!("unknown field `{k}`{hint}")
                     };
@@ -264,7 +316,11 @@ impl<'s> Walker<'s> {
 }
 
 fn expected(types: &[&str]) -> String {
-    let mut names: Vec<&str> = types.iter().filter(|t| **t != "null").map(|t| article(t)).collect();
+    let mut names: Vec<&str> = types
+        .iter()
+        .filter(|t| **t != "null")
+        .map(|t| article(t))
+        .collect();
     names.dedup();
     // "a whole number or a number" says no more than "a number".
     if names.contains(&"a number") {

@@ -11,8 +11,8 @@ use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
 use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 use super::{
-    AudioSettings, Clip, ColourClass, Container, Edl, Event, EventKind, LoadOptions, Look,
-    Output, Overlays, Source, Subtitle, Title, Transition, TransitionKind, VideoSettings,
+    AudioSettings, Clip, ColourClass, Container, Edl, Event, EventKind, LoadOptions, Look, Output,
+    Overlays, Source, Subtitle, Title, Transition, TransitionKind, VideoSettings,
 };
 use crate::media;
 use crate::probe::MediaFacts;
@@ -39,59 +39,41 @@ struct Parts {
     version: Option<u32>,
     title: Option<String>,
     output: raw::RawOutput,
-    output_ok: bool,
     sources: Vec<(String, Option<raw::RawSource>)>,
     timeline: Vec<Option<RawEvent>>,
     subtitles: Vec<Option<raw::RawSubtitle>>,
     overlays: Option<raw::RawOverlays>,
 }
 
-fn part<T: DeserializeOwned>(v: Option<&Value>, ptr: &str, structural: &[Diagnostic]) -> Option<T> {
-    let v = v?;
-    if structural
-        .iter()
-        .any(|d| d.pointer == ptr || d.pointer.starts_with(&format!("{ptr}/")))
-    {
-        return None;
-    }
-    serde_json::from_value(v.clone()).ok()
+fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
+    serde_json::from_value(v?.clone()).ok()
 }
 
-fn split(doc: &Value, structural: &[Diagnostic]) -> Parts {
+/// Read each part of a (pruned) document on its own, so one bad event does not hide the
+/// problems of the others.
+fn split(doc: &Value) -> Parts {
     let get = |k: &str| doc.get(k);
-    let output_ok = !structural.iter().any(|d| d.pointer.starts_with("/output"));
+    let each = |k: &str| -> Vec<Option<Value>> {
+        get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|v| Some(v.clone()).filter(|v| !v.is_null()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     Parts {
-        version: part(get("version"), "/version", structural),
-        title: part(get("title"), "/title", structural),
-        output: part(get("output"), "/output", structural).unwrap_or_default(),
-        output_ok,
+        version: part(get("version")),
+        title: part(get("title")),
+        output: part(get("output")).unwrap_or_default(),
         sources: get("sources")
             .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), part(Some(v), &join("/sources", k), structural)))
-                    .collect()
-            })
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), part(Some(v)))).collect())
             .unwrap_or_default(),
-        timeline: get("timeline")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .map(|(i, v)| part(Some(v), &format!("/timeline/{i}"), structural))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        subtitles: get("subtitles")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .map(|(i, v)| part(Some(v), &format!("/subtitles/{i}"), structural))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        overlays: part(get("overlays"), "/overlays", structural),
+        timeline: each("timeline").iter().map(|v| part(v.as_ref())).collect(),
+        subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
+        overlays: part(get("overlays")),
     }
 }
 
@@ -111,19 +93,32 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
         }
     };
     let mut diags = super::structure::check(&doc, &raw::schema());
-    let parts = split(&doc, &diags);
+    let parts = split(&super::structure::prune(&doc, &diags));
     let base_dir = path
         .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let mut v = Validator {
         diags: Vec::new(),
         base_dir,
+        declared: parts.sources.iter().map(|(id, _)| id.clone()).collect(),
+        probing: opts.probe,
+        output_path: None,
     };
     let edl = v.run(parts, path, opts);
     diags.append(&mut v.diags);
-    diags.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| pointer_order(&a.pointer, &b.pointer)));
+    diags.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| pointer_order(&a.pointer, &b.pointer))
+    });
     (edl, diags)
 }
 
@@ -150,6 +145,12 @@ fn strip_position(msg: &str) -> String {
 struct Validator {
     diags: Vec<Diagnostic>,
     base_dir: PathBuf,
+    /// Every source id the EDL declares, including those with problems of their own.
+    declared: Vec<String>,
+    /// Whether sources are probed (frame rates known).
+    probing: bool,
+    /// The resolved output path, when it is a local path.
+    output_path: Option<PathBuf>,
 }
 
 impl Validator {
@@ -169,7 +170,10 @@ impl Validator {
     /// Check a path field: not empty, no NUL, not a URL or FFmpeg protocol.
     fn local_path(&mut self, ptr: &str, what: &str, p: &str) -> Option<PathBuf> {
         if p.trim().is_empty() {
-            self.error(ptr, format!("{what} path is empty; give a file path relative to the EDL's folder"));
+            self.error(
+                ptr,
+                format!("{what} path is empty; give a file path relative to the EDL's folder"),
+            );
             return None;
         }
         if p.contains('\0') {
@@ -189,20 +193,24 @@ impl Validator {
     fn run(&mut self, parts: Parts, path: &Path, opts: LoadOptions) -> Option<Edl> {
         if let Some(version) = parts.version {
             if version != 1 {
-                self.error("/version", format!("version {version} is not supported; this roughcut reads version 1"));
+                self.error(
+                    "/version",
+                    format!("version {version} is not supported; this roughcut reads version 1"),
+                );
             }
         }
         if let Some(t) = &parts.title {
             self.text_field("/title", t);
         }
-        let output = self.output(&parts.output, parts.output_ok, path);
+        let fps = self.output_fps(&parts.output);
+        let output = self.output(&parts.output, fps, path);
         let sources = self.sources(&parts.sources, opts);
         let subtitles = self.subtitles(&parts.subtitles);
         let overlays = self.overlays(parts.overlays.as_ref());
-        let timeline = self.timeline(&parts.timeline, &sources, output.as_ref().map(|o| o.fps));
+        let timeline = self.timeline(&parts.timeline, &sources, fps);
 
-        if let Some(out) = &output {
-            self.output_collisions(&out.path, &sources, &subtitles);
+        if let Some(out) = self.output_path.clone() {
+            self.output_collisions(&out, &sources, &subtitles);
         }
         let complete = parts.sources.iter().all(|(_, s)| s.is_some())
             && parts.timeline.iter().all(Option::is_some)
@@ -231,20 +239,10 @@ impl Validator {
         }
     }
 
-    fn output(&mut self, o: &raw::RawOutput, ok: bool, edl_path: &Path) -> Option<Output> {
-        let mut fine = ok;
-        let width = o.width.unwrap_or(1280);
-        let height = o.height.unwrap_or(720);
-        for (name, value) in [("width", width), ("height", height)] {
-            if value == 0 || value % 2 != 0 || value > MAX_DIMENSION {
-                self.error(
-                    format!("/output/{name}"),
-                    format!("{name} {value} cannot be encoded; use an even number of pixels from 2 to {MAX_DIMENSION} (e.g. {})", (value.clamp(2, MAX_DIMENSION) / 2) * 2 + if value % 2 == 1 && value < MAX_DIMENSION { 2 } else { 0 }),
-                );
-                fine = false;
-            }
-        }
-        let fps = match &o.fps {
+    /// The output frame rate: every program time (durations, transitions, titles, gaps) counts
+    /// at it, so it is read first and used even when other output settings have problems.
+    fn output_fps(&mut self, o: &raw::RawOutput) -> Option<Rate> {
+        match &o.fps {
             None => Rate::new(25, 1).ok(),
             Some(v) => match Rate::from_json(&v.0) {
                 Ok(r) => Some(r),
@@ -253,7 +251,22 @@ impl Validator {
                     None
                 }
             },
-        };
+        }
+    }
+
+    fn output(&mut self, o: &raw::RawOutput, fps: Option<Rate>, edl_path: &Path) -> Option<Output> {
+        let mut fine = true;
+        let width = o.width.unwrap_or(1280);
+        let height = o.height.unwrap_or(720);
+        for (name, value) in [("width", width), ("height", height)] {
+            if value == 0 || value % 2 != 0 || value > MAX_DIMENSION {
+                self.error(
+                    format!("/output/{name}"),
+                    format!("{name} {value} cannot be encoded; use an even number of pixels from 2 to {MAX_DIMENSION}"),
+                );
+                fine = false;
+            }
+        }
         let path = match &o.path {
             Some(p) => self.local_path("/output/path", "output", p),
             None => {
@@ -264,6 +277,7 @@ impl Validator {
                 Some(self.base_dir.join(format!("{stem}.mp4")))
             }
         };
+        self.output_path = path.clone();
         let container = path.as_ref().and_then(|p| {
             let ext = p
                 .extension()
@@ -287,20 +301,33 @@ impl Validator {
         if !VIDEO_CODECS.contains(&vcodec.as_str()) {
             self.error(
                 "/output/video/codec",
-                format!("unknown video codec `{vcodec}`; use one of: {}{}", VIDEO_CODECS.join(", "), suggestion(&vcodec, VIDEO_CODECS.iter().copied())),
+                format!(
+                    "unknown video codec `{vcodec}`; use one of: {}{}",
+                    VIDEO_CODECS.join(", "),
+                    suggestion(&vcodec, VIDEO_CODECS.iter().copied())
+                ),
             );
             fine = false;
         }
         let crf = rv.crf.unwrap_or(23);
         if crf > 51 {
-            self.error("/output/video/crf", format!("crf {crf} is out of range; use 0 (lossless) to 51 (smallest), 18–28 is usual"));
+            self.error(
+                "/output/video/crf",
+                format!(
+                    "crf {crf} is out of range; use 0 (lossless) to 51 (smallest), 18–28 is usual"
+                ),
+            );
             fine = false;
         }
         let preset = rv.preset.unwrap_or_else(|| "veryfast".into());
         if !PRESETS.contains(&preset.as_str()) {
             self.error(
                 "/output/video/preset",
-                format!("unknown preset `{preset}`; use one of: {}{}", PRESETS.join(", "), suggestion(&preset, PRESETS.iter().copied())),
+                format!(
+                    "unknown preset `{preset}`; use one of: {}{}",
+                    PRESETS.join(", "),
+                    suggestion(&preset, PRESETS.iter().copied())
+                ),
             );
             fine = false;
         }
@@ -309,7 +336,11 @@ impl Validator {
         if !AUDIO_CODECS.contains(&acodec.as_str()) {
             self.error(
                 "/output/audio/codec",
-                format!("unknown audio codec `{acodec}`; use one of: {}{}", AUDIO_CODECS.join(", "), suggestion(&acodec, AUDIO_CODECS.iter().copied())),
+                format!(
+                    "unknown audio codec `{acodec}`; use one of: {}{}",
+                    AUDIO_CODECS.join(", "),
+                    suggestion(&acodec, AUDIO_CODECS.iter().copied())
+                ),
             );
             fine = false;
         }
@@ -328,7 +359,13 @@ impl Validator {
             Some(b) => match parse_bitrate(&b.0) {
                 Some(n) => Some(n),
                 None => {
-                    self.error("/output/audio/bitrate", format!("`{}` is not a bit rate; write e.g. \"160k\", \"1.5M\" or 160000", value_text(&b.0)));
+                    self.error(
+                        "/output/audio/bitrate",
+                        format!(
+                            "`{}` is not a bit rate; write e.g. \"160k\", \"1.5M\" or 160000",
+                            value_text(&b.0)
+                        ),
+                    );
                     None
                 }
             },
@@ -343,12 +380,25 @@ impl Validator {
             height,
             fps: fps?,
             fit: o.fit.unwrap_or(raw::Fit::Pad),
-            video: VideoSettings { codec: vcodec, crf, preset },
-            audio: AudioSettings { codec: acodec, sample_rate, channels, bitrate: bitrate? },
+            video: VideoSettings {
+                codec: vcodec,
+                crf,
+                preset,
+            },
+            audio: AudioSettings {
+                codec: acodec,
+                sample_rate,
+                channels,
+                bitrate: bitrate?,
+            },
         })
     }
 
-    fn sources(&mut self, raw: &[(String, Option<raw::RawSource>)], opts: LoadOptions) -> BTreeMap<String, Source> {
+    fn sources(
+        &mut self,
+        raw: &[(String, Option<raw::RawSource>)],
+        opts: LoadOptions,
+    ) -> BTreeMap<String, Source> {
         let mut checked: Vec<(String, Source)> = Vec::new();
         for (id, s) in raw {
             let ptr = join("/sources", id);
@@ -366,7 +416,9 @@ impl Validator {
                     }
                 },
             };
-            let Some(path) = self.local_path(&format!("{ptr}/path"), &format!("source `{id}`"), &s.path) else {
+            let Some(path) =
+                self.local_path(&format!("{ptr}/path"), &format!("source `{id}`"), &s.path)
+            else {
                 continue;
             };
             checked.push((
@@ -391,9 +443,10 @@ impl Validator {
             match result {
                 Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
                 Ok(facts) => {
-                    if let Some(f) = &facts {
+                    src.facts = facts;
+                    if let Some(f) = &src.facts {
                         if f.video().is_none() {
-                            self.error(&ptr, format!("source `{id}` ({}) has no video stream; roughcut cuts picture (sound-only beds are not part of EDL v1)", src.path.display()));
+                            self.error(&ptr, format!("source `{id}` ({}) has no video stream; a clip needs a picture source (sound-only sources are not part of EDL v1)", src.path.display()));
                         } else if src.rate().is_none() {
                             self.diags.push(Diagnostic::warning(
                                 join("/sources", &id),
@@ -401,7 +454,6 @@ impl Validator {
                             ));
                         }
                     }
-                    src.facts = facts;
                 }
             }
             out.insert(id, src);
@@ -418,11 +470,27 @@ impl Validator {
             let Some(path) = self.local_path(&format!("{ptr}/path"), "subtitle", &s.path) else {
                 continue;
             };
-            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
             if !SUBTITLE_EXTENSIONS.contains(&ext.as_str()) {
-                self.error(format!("{ptr}/path"), format!("`{}` is not a subtitle file roughcut reads; use .srt, .ass, .ssa or .vtt", s.path));
+                self.error(
+                    format!("{ptr}/path"),
+                    format!(
+                        "`{}` is not a subtitle file roughcut reads; use .srt, .ass, .ssa or .vtt",
+                        s.path
+                    ),
+                );
             } else if let Err(e) = std::fs::File::open(&path) {
-                self.error(format!("{ptr}/path"), format!("cannot read subtitle file {}: {}", path.display(), io_reason(&e)));
+                self.error(
+                    format!("{ptr}/path"),
+                    format!(
+                        "cannot read subtitle file {}: {}",
+                        path.display(),
+                        io_reason(&e)
+                    ),
+                );
             }
             if let Some(lang) = &s.language {
                 if lang.len() != 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
@@ -433,7 +501,11 @@ impl Validator {
             if burn_in {
                 burn_ins.push(i);
             }
-            out.push(Subtitle { path, language: s.language.clone(), burn_in });
+            out.push(Subtitle {
+                path,
+                language: s.language.clone(),
+                burn_in,
+            });
         }
         if burn_ins.len() > 1 {
             for i in &burn_ins[1..] {
@@ -444,11 +516,16 @@ impl Validator {
     }
 
     fn overlays(&mut self, raw: Option<&raw::RawOverlays>) -> Overlays {
-        let Some(o) = raw else { return Overlays::default() };
+        let Some(o) = raw else {
+            return Overlays::default();
+        };
         if let Some(w) = &o.watermark {
             self.text_field("/overlays/watermark", w);
             if w.trim().is_empty() {
-                self.error("/overlays/watermark", "watermark text is empty; remove the field or give a text");
+                self.error(
+                    "/overlays/watermark",
+                    "watermark text is empty; remove the field or give a text",
+                );
             }
         }
         Overlays {
@@ -477,7 +554,12 @@ impl Validator {
         Some(round_half_up(secs * fps.as_ratio()))
     }
 
-    fn timeline(&mut self, raw: &[Option<RawEvent>], sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Vec<Event>> {
+    fn timeline(
+        &mut self,
+        raw: &[Option<RawEvent>],
+        sources: &BTreeMap<String, Source>,
+        fps: Option<Rate>,
+    ) -> Option<Vec<Event>> {
         if raw.is_empty() {
             self.error("/timeline", "the timeline is empty; add at least one event");
             return None;
@@ -494,31 +576,49 @@ impl Validator {
                 None => all_ok = false,
             }
         }
-        // Transitions need both neighbours' lengths.
+        let first_has_transition = match raw.first() {
+            Some(Some(RawEvent::Clip(c))) => c.transition.is_some(),
+            Some(Some(RawEvent::Title(t))) => t.transition.is_some(),
+            Some(Some(RawEvent::Gap(g))) => g.transition.is_some(),
+            _ => false,
+        };
+        if first_has_transition {
+            self.error("/timeline/0/transition", "the first event cannot have a transition: there is nothing before it to transition from; remove it");
+        }
+        // A transition may not be longer than either neighbour.
         for (k, ev) in events.iter().enumerate() {
             let Some(t) = ev.transition else { continue };
-            let ptr = format!("/timeline/{}/transition", ev.index);
             if ev.index == 0 {
-                self.error(&ptr, "the first event cannot have a transition: there is nothing before it to transition from; remove it (a fade from black at the start is a separate setting)");
                 continue;
             }
+            let ptr = format!("/timeline/{}/transition/duration", ev.index);
             if t.frames < 1 {
-                self.error(format!("{ptr}/duration"), "the transition is shorter than one output frame; make it longer or remove it");
+                self.error(
+                    ptr,
+                    "the transition is shorter than one output frame; make it longer or remove it",
+                );
                 continue;
             }
-            if k == 0 || events[k - 1].index != ev.index - 1 {
-                continue; // the previous event had its own problem
-            }
-            let prev = &events[k - 1];
-            let shortest = prev.frames.min(ev.frames);
-            if t.frames > shortest {
-                let what = match t.kind {
-                    TransitionKind::Dissolve => "dissolve",
-                    TransitionKind::FadeBlack => "dip to black",
-                };
+            let what = match t.kind {
+                TransitionKind::Dissolve => "dissolve",
+                TransitionKind::FadeBlack => "dip to black",
+            };
+            // The previous event, when it was checked without problems of its own.
+            let prev = k
+                .checked_sub(1)
+                .map(|p| &events[p])
+                .filter(|p| p.index + 1 == ev.index);
+            let (limit, who) = match prev {
+                Some(p) if p.frames < ev.frames => (
+                    p.frames,
+                    format!("the previous event (/timeline/{}) lasts", p.index),
+                ),
+                _ => (ev.frames, "this event lasts".to_string()),
+            };
+            if t.frames > limit {
                 self.error(
-                    format!("{ptr}/duration"),
-                    format!("the {what} lasts {} frames but {} only {} frames; shorten the transition to at most {shortest} frames", t.frames, if prev.frames < ev.frames { format!("the previous event (/timeline/{}) lasts", prev.index) } else { "this event lasts".to_string() }, shortest),
+                    ptr,
+                    format!("the {what} lasts {} frames but {who} only {limit} frames; shorten the transition to at most {limit} frames", t.frames),
                 );
             }
         }
@@ -529,13 +629,29 @@ impl Validator {
         }
     }
 
-    fn transition(&mut self, ptr: &str, t: Option<&RawTransition>, fps: Rate) -> Result<Option<Transition>, ()> {
+    fn transition(
+        &mut self,
+        ptr: &str,
+        t: Option<&RawTransition>,
+        fps: Rate,
+    ) -> Result<Option<Transition>, ()> {
         let Some(t) = t else { return Ok(None) };
-        let frames = self.program_frames(&format!("{ptr}/transition/duration"), &t.duration.0, fps).ok_or(())?;
-        Ok(Some(Transition { kind: t.kind, frames }))
+        let frames = self
+            .program_frames(&format!("{ptr}/transition/duration"), &t.duration.0, fps)
+            .ok_or(())?;
+        Ok(Some(Transition {
+            kind: t.kind,
+            frames,
+        }))
     }
 
-    fn event(&mut self, i: usize, e: &RawEvent, sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Event> {
+    fn event(
+        &mut self,
+        i: usize,
+        e: &RawEvent,
+        sources: &BTreeMap<String, Source>,
+        fps: Option<Rate>,
+    ) -> Option<Event> {
         let ptr = format!("/timeline/{i}");
         match e {
             RawEvent::Gap(g) => {
@@ -543,21 +659,33 @@ impl Validator {
                 let frames = self.program_frames(&format!("{ptr}/gap"), &g.gap.0, fps);
                 let transition = self.transition(&ptr, g.transition.as_ref(), fps).ok()?;
                 let frames = self.positive_length(&format!("{ptr}/gap"), frames?)?;
-                Some(Event { index: i, name: g.name.clone(), kind: EventKind::Gap, transition, frames })
+                Some(Event {
+                    index: i,
+                    name: g.name.clone(),
+                    kind: EventKind::Gap,
+                    transition,
+                    frames,
+                })
             }
             RawEvent::Title(t) => {
-                let fps = fps?;
                 self.text_field(&format!("{ptr}/title/text"), &t.title.text);
                 if t.title.text.trim().is_empty() {
-                    self.error(format!("{ptr}/title/text"), "the title text is empty; write the card's text, or use a gap for black");
+                    self.error(
+                        format!("{ptr}/title/text"),
+                        "the title text is empty; write the card's text, or use a gap for black",
+                    );
                 }
-                let frames = self.program_frames(&format!("{ptr}/title/duration"), &t.title.duration.0, fps);
+                let fps = fps?;
+                let frames =
+                    self.program_frames(&format!("{ptr}/title/duration"), &t.title.duration.0, fps);
                 let transition = self.transition(&ptr, t.transition.as_ref(), fps).ok()?;
                 let frames = self.positive_length(&format!("{ptr}/title/duration"), frames?)?;
                 Some(Event {
                     index: i,
                     name: t.name.clone(),
-                    kind: EventKind::Title(Title { text: t.title.text.clone() }),
+                    kind: EventKind::Title(Title {
+                        text: t.title.text.clone(),
+                    }),
                     transition,
                     frames,
                 })
@@ -568,38 +696,58 @@ impl Validator {
 
     fn positive_length(&mut self, ptr: &str, frames: i64) -> Option<i64> {
         if frames < 1 {
-            self.error(ptr, "the event is shorter than one output frame; make it longer or remove it");
+            self.error(
+                ptr,
+                "the event is shorter than one output frame; make it longer or remove it",
+            );
             None
         } else {
             Some(frames)
         }
     }
 
-    fn clip(&mut self, i: usize, c: &raw::RawClip, sources: &BTreeMap<String, Source>, fps: Option<Rate>) -> Option<Event> {
+    fn clip(
+        &mut self,
+        i: usize,
+        c: &raw::RawClip,
+        sources: &BTreeMap<String, Source>,
+        fps: Option<Rate>,
+    ) -> Option<Event> {
         let ptr = format!("/timeline/{i}");
         if let Some(n) = &c.name {
             self.text_field(&format!("{ptr}/name"), n);
         }
         let gain_db = c.audio.as_ref().and_then(|a| a.gain_db).unwrap_or(0.0);
         if !(-60.0..=24.0).contains(&gain_db) {
-            self.error(format!("{ptr}/audio/gain_db"), format!("gain {gain_db} dB is out of range; use −60 to +24 dB"));
+            self.error(
+                format!("{ptr}/audio/gain_db"),
+                format!("gain {gain_db} dB is out of range; use −60 to +24 dB"),
+            );
         }
         let source = sources.get(&c.source);
-        if source.is_none() {
-            let known: Vec<&str> = sources.keys().map(String::as_str).collect();
+        if !self.declared.contains(&c.source) {
+            let known: Vec<String> = self.declared.clone();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
             let hint = suggestion(&c.source, known.iter().copied());
             self.error(
                 format!("{ptr}/source"),
                 if known.is_empty() {
                     format!("unknown source `{}`; `sources` defines none", c.source)
                 } else {
-                    format!("unknown source `{}`{hint}{}known sources: {}", c.source, if hint.is_empty() { "; " } else { " " }, known.join(", "))
+                    format!(
+                        "unknown source `{}`{hint}{}known sources: {}",
+                        c.source,
+                        if hint.is_empty() { "; " } else { " " },
+                        known.join(", ")
+                    )
                 },
             );
         }
         match (&c.out, &c.duration) {
             (Some(_), Some(_)) => self.error(&ptr, "give either `out` or `duration`, not both"),
-            (None, None) => self.error(&ptr, "missing `out` or `duration`: say where the clip ends"),
+            (None, None) => {
+                self.error(&ptr, "missing `out` or `duration`: say where the clip ends")
+            }
             _ => {}
         }
         let fps_out = fps;
@@ -617,7 +765,16 @@ impl Validator {
             let rate = if spec.needs_rate() {
                 match src_rate {
                     Some(r) => r,
-                    None => return None, // unknown rate: already reported (or not probing)
+                    None => {
+                        if !this.probing {
+                            this.diags.push(Diagnostic::warning(
+                                p,
+                                format!("`{spec}` counts frames at the source's frame rate, which is only known by probing: not checked with --no-probe (or add \"fps\" to the source)"),
+                            ));
+                        }
+                        // With probing, an unknown rate was reported on the source.
+                        return None;
+                    }
                 }
             } else {
                 // Seconds need no rate; any valid rate will do.
@@ -641,20 +798,25 @@ impl Validator {
             Some(fps) => self.transition(&ptr, c.transition.as_ref(), fps).ok()?,
             None => None,
         };
+        if let (Some(i), Some(o)) = (source_in, out) {
+            if o <= i {
+                self.error(
+                    format!("{ptr}/out"),
+                    format!("out ({}) must be after in ({}); `out` is exclusive, so a one-frame clip has out = in + one frame", format_seconds(o), format_seconds(i)),
+                );
+                return None;
+            }
+        }
         let fps = fps_out?;
         let source_in = source_in?;
         let (frames, source_out) = match (out, duration_frames) {
             (Some(out), None) if c.duration.is_none() => {
-                if out <= source_in {
-                    self.error(
-                        format!("{ptr}/out"),
-                        format!("out ({}) must be after in ({}); `out` is exclusive, so a one-frame clip has out = in + one frame", format_seconds(out), format_seconds(source_in)),
-                    );
-                    return None;
-                }
                 (round_half_up((out - source_in) * fps.as_ratio()), out)
             }
-            (None, Some(frames)) if c.out.is_none() => (frames, source_in + Rational::from_integer(frames) / fps.as_ratio()),
+            (None, Some(frames)) if c.out.is_none() => (
+                frames,
+                source_in + Rational::from_integer(frames) / fps.as_ratio(),
+            ),
             _ => return None,
         };
         let frames = self.positive_length(&ptr, frames)?;
@@ -691,7 +853,12 @@ impl Validator {
         })
     }
 
-    fn output_collisions(&mut self, out: &Path, sources: &BTreeMap<String, Source>, subtitles: &[Subtitle]) {
+    fn output_collisions(
+        &mut self,
+        out: &Path,
+        sources: &BTreeMap<String, Source>,
+        subtitles: &[Subtitle],
+    ) {
         let same = |a: &Path, b: &Path| -> bool {
             match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
                 (Ok(x), Ok(y)) => x == y,
@@ -737,7 +904,9 @@ fn io_reason(e: &std::io::Error) -> String {
 /// Check that a source exists and is readable; with `probe`, open it and read its facts.
 fn check_source(path: &Path, probe: bool) -> Result<Option<MediaFacts>, String> {
     if probe {
-        crate::probe::probe_file(path).map(Some).map_err(|e| e.to_string())
+        crate::probe::probe_file(path)
+            .map(Some)
+            .map_err(|e| e.to_string())
     } else {
         match std::fs::File::open(path) {
             Ok(_) => Ok(None),
@@ -747,7 +916,9 @@ fn check_source(path: &Path, probe: bool) -> Result<Option<MediaFacts>, String> 
 }
 
 fn value_text(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
 }
 
 /// `160000`, `"160k"`, `"1.5M"` → bits per second (exact integer arithmetic).
@@ -764,13 +935,23 @@ fn parse_bitrate(v: &Value) -> Option<u64> {
         },
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 6 {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 6
+    {
         return None;
     }
     let int: u64 = int.parse().ok()?;
-    let frac_val: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let frac_val: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     let scale = 10u64.checked_pow(frac.len() as u32)?;
-    let total = int.checked_mul(mult)?.checked_add(frac_val.checked_mul(mult)? / scale)?;
+    let total = int
+        .checked_mul(mult)?
+        .checked_add(frac_val.checked_mul(mult)? / scale)?;
     (total > 0).then_some(total)
 }
 
@@ -791,6 +972,9 @@ mod tests {
     fn pointers_sort_by_document_order() {
         let mut v = vec!["/timeline/10/in", "/timeline/2/out", "/output/width"];
         v.sort_by(|a, b| pointer_order(a, b));
-        assert_eq!(v, vec!["/output/width", "/timeline/2/out", "/timeline/10/in"]);
+        assert_eq!(
+            v,
+            vec!["/output/width", "/timeline/2/out", "/timeline/10/in"]
+        );
     }
 }

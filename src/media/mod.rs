@@ -51,7 +51,11 @@ impl MediaError {
             message: err.to_string(),
         }
     }
-    pub(crate) fn write(path: &Path, stage: &'static str, err: impl std::fmt::Display) -> MediaError {
+    pub(crate) fn write(
+        path: &Path,
+        stage: &'static str,
+        err: impl std::fmt::Display,
+    ) -> MediaError {
         MediaError::Write {
             path: path.display().to_string(),
             stage,
@@ -75,8 +79,18 @@ pub fn init() {
 /// Demuxers that read other files, URLs or device inputs. They are refused for sources: a
 /// playlist or concat list would make FFmpeg open files the EDL never named.
 const REFUSED_DEMUXERS: &[&str] = &[
-    "hls", "applehttp", "concat", "dash", "imf", "image2", "sdp", "rtp", "rtsp", "lavfi",
-    "mpjpeg", "tee",
+    "hls",
+    "applehttp",
+    "concat",
+    "dash",
+    "imf",
+    "image2",
+    "sdp",
+    "rtp",
+    "rtsp",
+    "lavfi",
+    "mpjpeg",
+    "tee",
 ];
 
 /// If `text` starts with a URL scheme or an FFmpeg protocol prefix (`http://`, `concat:`,

@@ -80,13 +80,21 @@ fn source_graph(spec: &str, audio: bool, path: &Path) -> Result<ff::filter::Grap
     let mut graph = ff::filter::Graph::new();
     let sink = if audio { "abuffersink" } else { "buffersink" };
     let filter = ff::filter::find(sink).ok_or_else(|| {
-        MediaError::write(path, "filter graph", format!("FFmpeg has no `{sink}` filter"))
+        MediaError::write(
+            path,
+            "filter graph",
+            format!("FFmpeg has no `{sink}` filter"),
+        )
     })?;
     graph
         .add(&filter, "out", "")
         .map_err(io_err(path, "filter graph"))?;
     if spec.contains('\0') {
-        return Err(MediaError::write(path, "filter graph", "NUL byte in filter"));
+        return Err(MediaError::write(
+            path,
+            "filter graph",
+            "NUL byte in filter",
+        ));
     }
     graph
         .input("out", 0)
@@ -119,8 +127,8 @@ fn layout_channels(layout: &str) -> i32 {
 }
 
 fn colour_tags(ctx: *mut ff::ffi::AVCodecContext, tag: &str, full_range: bool) {
-    use ff::ffi::{AVColorPrimaries as P, AVColorRange as R, AVColorSpace as S};
     use ff::ffi::AVColorTransferCharacteristic as T;
+    use ff::ffi::{AVColorPrimaries as P, AVColorRange as R, AVColorSpace as S};
     let (p, t, s) = match tag {
         "bt709" => (P::AVCOL_PRI_BT709, T::AVCOL_TRC_BT709, S::AVCOL_SPC_BT709),
         "smpte170m" => (
@@ -128,7 +136,11 @@ fn colour_tags(ctx: *mut ff::ffi::AVCodecContext, tag: &str, full_range: bool) {
             T::AVCOL_TRC_SMPTE170M,
             S::AVCOL_SPC_SMPTE170M,
         ),
-        "bt470bg" => (P::AVCOL_PRI_BT470BG, T::AVCOL_TRC_GAMMA28, S::AVCOL_SPC_BT470BG),
+        "bt470bg" => (
+            P::AVCOL_PRI_BT470BG,
+            T::AVCOL_TRC_GAMMA28,
+            S::AVCOL_SPC_BT470BG,
+        ),
         _ => (
             P::AVCOL_PRI_UNSPECIFIED,
             T::AVCOL_TRC_UNSPECIFIED,
@@ -162,12 +174,12 @@ fn threading() -> ff::codec::threading::Config {
 pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
     init();
     let path = clip.path.as_path();
-    let path_str = path
-        .to_str()
-        .filter(|s| !s.contains('\0'))
-        .ok_or_else(|| MediaError::BadPath {
-            path: path.display().to_string(),
-        })?;
+    let path_str =
+        path.to_str()
+            .filter(|s| !s.contains('\0'))
+            .ok_or_else(|| MediaError::BadPath {
+                path: path.display().to_string(),
+            })?;
     let mut octx = ff::format::output(&path_str).map_err(io_err(path, "create output"))?;
     let global_header = octx
         .format()
@@ -186,7 +198,11 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             MediaError::write(path, "video encoder", format!("no `{}` encoder", v.encoder))
         })?;
         let pix: ff::format::Pixel = v.pix_fmt.parse().map_err(|_| {
-            MediaError::write(path, "video encoder", format!("unknown pixel format {}", v.pix_fmt))
+            MediaError::write(
+                path,
+                "video encoder",
+                format!("unknown pixel format {}", v.pix_fmt),
+            )
         })?;
         let stream_index = octx
             .add_stream(codec)
@@ -194,7 +210,10 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             .index();
         let mut ctx = ff::codec::context::Context::new_with_codec(codec);
         ctx.set_threading(threading());
-        let mut enc = ctx.encoder().video().map_err(io_err(path, "video encoder"))?;
+        let mut enc = ctx
+            .encoder()
+            .video()
+            .map_err(io_err(path, "video encoder"))?;
         let tb = ff::Rational::new(v.rate.1, v.rate.0);
         enc.set_width(v.width);
         enc.set_height(v.height);
@@ -237,7 +256,9 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         for (k, val) in &v.options {
             opts.set(k, val);
         }
-        let encoder = enc.open_with(opts).map_err(io_err(path, "open video encoder"))?;
+        let encoder = enc
+            .open_with(opts)
+            .map_err(io_err(path, "open video encoder"))?;
         if let Some(mut ost) = octx.stream_mut(stream_index) {
             ost.set_parameters(&encoder);
             // SAFETY: the stream pointer is valid while `octx` lives; SAR is a plain field.
@@ -283,7 +304,10 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             .index();
         let mut ctx = ff::codec::context::Context::new_with_codec(codec);
         ctx.set_threading(threading());
-        let mut enc = ctx.encoder().audio().map_err(io_err(path, "audio encoder"))?;
+        let mut enc = ctx
+            .encoder()
+            .audio()
+            .map_err(io_err(path, "audio encoder"))?;
         let tb = ff::Rational::new(1, a.sample_rate as i32);
         enc.set_rate(a.sample_rate as i32);
         enc.set_format(sample_fmt);
@@ -378,7 +402,8 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         }
         drain(track, &mut octx, path)?;
     }
-    octx.write_trailer().map_err(io_err(path, "write trailer"))?;
+    octx.write_trailer()
+        .map_err(io_err(path, "write trailer"))?;
     Ok(())
 }
 

@@ -1,1 +1,7 @@
+//! The one integration-test binary (each test binary links FFmpeg; linking is the slow part).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli;
+mod common;
+mod corpus;
+mod validate;

@@ -1,0 +1,50 @@
+//! Shared fixtures: generated sample media (made once per test run) and the CLI binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+/// The `roughcut` binary under test.
+pub fn roughcut() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_roughcut"));
+    c.env_remove("RUST_LOG");
+    c
+}
+
+/// A folder holding the generated sample set (written once per test process).
+pub fn samples_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Remove sample folders left by earlier runs.
+        if let Ok(entries) = std::fs::read_dir(base) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with("samples-") {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("samples-")
+            .tempdir_in(base)
+            .expect("temporary folder for samples")
+            .keep();
+        roughcut::samples::write_samples(&dir).expect("generate the sample media");
+        dir
+    })
+}
+
+/// The shared real-world corpus, when this checkout has it beside it.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; the corpus tests need the shared real-world media beside the checkout",
+            dir.display()
+        );
+        None
+    }
+}

@@ -1,0 +1,123 @@
+//! `probe` over the shared real-world corpus: every file probes truthfully or fails with a clear
+//! error naming it — no panic, no hang.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::{corpus_dir, roughcut};
+
+fn probe(path: &std::path::Path) -> (Option<i32>, Value, String) {
+    let out = roughcut()
+        .arg("probe")
+        .arg(path)
+        .arg("--json")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run probe");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn streams<'a>(facts: &'a Value, kind: &str) -> Vec<&'a Value> {
+    facts[0]["streams"]
+        .as_array()
+        .map(|a| a.iter().filter(|s| s["kind"] == kind).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_corpus_file_probes_or_fails_clearly() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("media"))
+        .expect("corpus media")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("LICENSE"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for f in &files {
+        let (code, json, stderr) = probe(f);
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match code {
+            Some(0) => assert!(json[0]["streams"].is_array(), "{name}: {json}"),
+            Some(3) => {
+                assert!(
+                    stderr.contains(&name),
+                    "{name}: error does not name the file: {stderr}"
+                );
+                assert!(json[0]["error"].is_string(), "{name}: {json}");
+            }
+            other => panic!("{name}: exit {other:?}: {stderr}"),
+        }
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn corpus_facts_are_true() {
+    let Some(dir) = corpus_dir() else { return };
+    let media = dir.join("media");
+
+    // NTSC DV: interlaced bottom field first by its frames, SAR 8:9, 4:1:1, two 32 kHz pairs.
+    let (code, dv, _) = probe(&media.join("sony_good_quality.dv"));
+    assert_eq!(code, Some(0));
+    let v = &streams(&dv, "video")[0]["video"];
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(720), Some(480))
+    );
+    assert_eq!(v["sar"], "8/9");
+    assert_eq!(v["pix_fmt"], "yuv411p");
+    assert_eq!(v["frame_rate"], "30000/1001");
+    assert_eq!(v["frames_interlaced"], true);
+    assert_eq!(v["top_field_first"], false);
+    let audio = streams(&dv, "audio");
+    assert_eq!(audio.len(), 2);
+    for a in audio {
+        assert_eq!(a["audio"]["sample_rate"], 32000);
+        assert_eq!(a["audio"]["channels"], 2);
+    }
+
+    // Anamorphic: SAR 64:45 gives a 16:9 picture.
+    let (_, bbb, _) = probe(&media.join("bbb_800x640_768kbps_30fps_avc_non_reference_3b.mp4"));
+    let v = &streams(&bbb, "video")[0]["video"];
+    assert_eq!(v["sar"], "64/45");
+    assert_eq!(v["dar"], "16/9");
+    assert!(streams(&bbb, "audio").is_empty());
+
+    // Rotation and mirror from the display matrix.
+    let (_, rot, _) = probe(&media.join("sample_rotate_and_reflect.mp4"));
+    let v = &streams(&rot, "video")[0]["video"];
+    assert_ne!(v["rotation"], 0);
+    assert_eq!(v["mirrored"], true);
+
+    // Full-range phone video.
+    let (_, short, _) = probe(&media.join("sample_shorter_audio.mp4"));
+    let v = &streams(&short, "video")[0]["video"];
+    assert_eq!(v["color_range"], "pc");
+
+    // Audio only, 5.1 Opus.
+    let (_, opus, _) = probe(&media.join("opus-5.1.mka"));
+    assert!(streams(&opus, "video").is_empty());
+    assert_eq!(streams(&opus, "audio")[0]["audio"]["channels"], 6);
+
+    // Truncated without a moov box: cannot be opened, and the error says which file.
+    let (code, _, stderr) = probe(&media.join("portrait_4k60_truncated_no_moov.mp4"));
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("portrait_4k60_truncated_no_moov.mp4"),
+        "{stderr}"
+    );
+}

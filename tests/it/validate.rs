@@ -1,0 +1,375 @@
+//! One test per validation rule: the pointer is asserted and the whole report is snapshotted.
+
+use std::path::Path;
+
+use roughcut::edl::{self, Diagnostic, LoadError, LoadOptions};
+
+use crate::common::samples_dir;
+
+/// Sources over the generated samples, spliced into each test's EDL.
+const SOURCES: &str = r#""amur": { "path": "amur_2004_pal.mkv" },
+    "builders": { "path": "builders_1932_gray.mp4", "colour": "bw" },
+    "knam": { "path": "knam_hd.mp4" }"#;
+
+fn edl_with(timeline: &str) -> String {
+    format!(r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [ {timeline} ] }}"#)
+}
+
+/// Validate `text` as an EDL living in the samples folder; return its diagnostics.
+fn check(text: &str) -> Vec<Diagnostic> {
+    let dir = samples_dir();
+    match edl::load_str(text, &dir.join("cut.json"), LoadOptions::default()) {
+        Ok(loaded) => loaded.warnings,
+        Err(LoadError::Invalid { diagnostics, .. }) => diagnostics,
+        Err(e) => panic!("unexpected: {e}"),
+    }
+}
+
+/// Diagnostics as text for snapshots, with the temporary folder replaced.
+fn report(diags: &[Diagnostic]) -> String {
+    let dir = samples_dir().display().to_string();
+    diags
+        .iter()
+        .map(|d| d.render("cut.json").replace(&dir, "<samples>"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn errors_at(diags: &[Diagnostic]) -> Vec<&str> {
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.pointer.as_str())
+        .collect()
+}
+
+#[test]
+fn example_edl_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("edl/komsomolsk-rough-cut.json");
+    let text = std::fs::read_to_string(&path).expect("example EDL");
+    // Validate it against the generated samples (its media/ folder may not exist here).
+    let text = text.replace("media/", "");
+    let loaded = edl::load_str(
+        &text,
+        &samples_dir().join("example.json"),
+        LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| match e {
+        LoadError::Invalid { diagnostics, .. } => panic!("{}", report(&diagnostics)),
+        other => panic!("{other}"),
+    });
+    assert!(loaded.warnings.is_empty(), "{}", report(&loaded.warnings));
+    let e = loaded.edl;
+    assert_eq!(e.timeline.len(), 7);
+    // 3.5 s of 18 fps timecode (87.5 → 88 frames), 4 s, 3 s, 12f, 3 s, 2.5 s (62.5 → 63)
+    // and 1 s + 24 frames; minus the 1 s and 0.5 s (12.5 → 13 frames) dissolves.
+    let frames: Vec<i64> = e.timeline.iter().map(|ev| ev.frames).collect();
+    assert_eq!(frames, vec![88, 100, 75, 12, 75, 63, 49]);
+    assert_eq!(e.program_frames(), 462 - 25 - 13);
+    assert_eq!((e.output.width, e.output.height), (1280, 720));
+    assert_eq!(e.output.audio.bitrate, 160_000);
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let d = check(
+        "{\n  \"version\": 1,\n  \"sources\": { \"a\": { \"path\": \"x\" } \n  \"timeline\": []\n}",
+    );
+    assert_eq!(d.len(), 1);
+    assert_eq!((d[0].line, d[0].column), (Some(4), Some(3)));
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn wrong_type() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "width": "wide" }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ] }}"#
+    ));
+    assert_eq!(errors_at(&d), ["/output/width"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unknown_field_suggests_the_close_one() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 1, "durtion": "2s" }"#,
+    ));
+    assert!(errors_at(&d).contains(&"/timeline/0/durtion"));
+    assert!(report(&d).contains("did you mean `duration`?"));
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unknown_field_lists_known_fields() {
+    let d = check(&edl_with(r#"{ "gap": "1s", "colour": "red" }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0/colour"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unknown_enum_value() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 1, "look": "sepiia" }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/look"]);
+    assert!(report(&d).contains("did you mean `sepia`?"));
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unknown_source_lists_known_ones() {
+    let d = check(&edl_with(r#"{ "source": "amr", "in": 0, "out": 1 }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0/source"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn out_not_after_in() {
+    let d = check(&edl_with(r#"{ "source": "amur", "in": 3, "out": "3s" }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0/out"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn negative_time() {
+    let d = check(&edl_with(r#"{ "source": "amur", "in": -1, "out": 2 }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0/in"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn both_out_and_duration() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 2, "duration": "2s" }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn neither_out_nor_duration() {
+    let d = check(&edl_with(r#"{ "source": "amur", "in": 0 }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn beyond_the_source() {
+    // amur is 8 s long; knam is 4 s.
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 7, "out": "00:00:09:00" }, { "source": "knam", "in": "4s", "duration": "1s" }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/out", "/timeline/1/in"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn missing_file() {
+    let d = check(
+        r#"{ "version": 1, "sources": { "lost": { "path": "media/lost.mov" } }, "timeline": [ { "source": "lost", "in": 0, "out": 1 } ] }"#,
+    );
+    assert_eq!(errors_at(&d), ["/sources/lost/path"]);
+    assert!(report(&d).contains("file not found"));
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unreadable_media() {
+    // A subtitle file is not media FFmpeg can cut.
+    let d = check(
+        r#"{ "version": 1, "sources": { "text": { "path": "ru.srt" } }, "timeline": [ { "source": "text", "in": 0, "out": 1 } ] }"#,
+    );
+    assert_eq!(errors_at(&d), ["/sources/text/path"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn source_without_video() {
+    let dir = samples_dir();
+    let wav = dir.join("tone_only.wav");
+    roughcut::media::synth::write(&roughcut::media::synth::SynthClip {
+        path: wav.clone(),
+        duration: edl::Rational::from_integer(1),
+        video: None,
+        audio: Some(roughcut::media::synth::SynthAudio {
+            source: "sine=frequency=440:sample_rate=48000".into(),
+            encoder: "pcm_s16le".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 0,
+        }),
+        metadata: vec![],
+    })
+    .expect("write a sound-only file");
+    let d = check(
+        r#"{ "version": 1, "sources": { "tone": { "path": "tone_only.wav" } }, "timeline": [ { "source": "tone", "in": 0, "out": 1 } ] }"#,
+    );
+    assert_eq!(errors_at(&d), ["/sources/tone/path"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn odd_and_zero_dimensions() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "width": 1279, "height": 0 }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ] }}"#
+    ));
+    assert_eq!(errors_at(&d), ["/output/height", "/output/width"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn unknown_codecs() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "video": {{ "codec": "h265" }}, "audio": {{ "codec": "mp3" }} }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ] }}"#
+    ));
+    assert_eq!(
+        errors_at(&d),
+        ["/output/audio/codec", "/output/video/codec"]
+    );
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn drop_frame_on_a_non_drop_rate() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": "00:00:01;00", "out": 3 }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/in"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn drop_frame_at_29_97_output() {
+    // Program times count at the output rate: 00:01:00;02 at 30000/1001 is frame 1800.
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "fps": "29.97" }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "00:01:00;02" }}, {{ "gap": "00:01:00;00" }} ] }}"#
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/1/gap"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn timecode_fields_out_of_range() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": "00:00:61:00", "out": 3 }, { "source": "amur", "in": "00:00:01:25", "out": 3 }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/in", "/timeline/1/in"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn transition_on_first_event() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 2, "transition": { "type": "dissolve", "duration": "0.5s" } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/transition"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn transition_longer_than_a_neighbour() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 1 }, { "source": "knam", "in": 0, "out": 3, "transition": { "type": "dissolve", "duration": "2s" } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/1/transition/duration"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn output_path_is_a_source() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "path": "./knam_hd.mp4" }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ] }}"#
+    ));
+    assert_eq!(errors_at(&d), ["/output/path"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn output_path_is_a_subtitle() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "path": "en.srt" }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ], "subtitles": [ {{ "path": "en.srt" }} ] }}"#
+    ));
+    // `.srt` is not an output container either: both problems are reported.
+    assert_eq!(errors_at(&d), ["/output/path", "/output/path"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn urls_and_protocols_are_refused() {
+    let d = check(
+        r#"{ "version": 1, "sources": {
+            "web": { "path": "http://127.0.0.1:9/a.mp4" },
+            "cat": { "path": "concat:a.mp4|b.mp4" },
+            "sub": { "path": "subfile,,start,0,end,10,,:a.mp4" },
+            "data": { "path": "data:video/mp4;base64,AAAA" }
+        }, "timeline": [ { "source": "web", "in": 0, "out": 1 } ] }"#,
+    );
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/sources/cat/path",
+            "/sources/data/path",
+            "/sources/sub/path",
+            "/sources/web/path"
+        ]
+    );
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn bad_version_and_subtitles() {
+    let d = check(&format!(
+        r#"{{ "version": 2, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ],
+           "subtitles": [ {{ "path": "ru.srt", "language": "ru" }}, {{ "path": "en.txt" }}, {{ "path": "en.srt", "burn_in": true }}, {{ "path": "ru.srt", "burn_in": true }} ] }}"#
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/subtitles/0/language",
+            "/subtitles/1/path",
+            "/subtitles/3/burn_in",
+            "/version"
+        ]
+    );
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "output": {{ "width": 641, "fps": "abc", "audio": {{ "chanels": 2 }} }},
+           "sources": {{ {SOURCES}, "web": {{ "path": "https://example.com/x.mp4" }} }},
+           "timeline": [
+             {{ "source": "amur", "in": 2, "out": 1 }},
+             {{ "source": "amr", "in": 0, "out": 1 }},
+             "not an event",
+             {{ "source": "knam", "in": "-2s", "out": 1 }},
+             {{ "title": {{ "text": "", "duration": "2s" }} }}
+           ] }}"#
+    ));
+    let at = errors_at(&d);
+    for p in [
+        "/output/audio/chanels",
+        "/output/fps",
+        "/output/width",
+        "/sources/web/path",
+        "/timeline/1/source",
+        "/timeline/2",
+        "/timeline/3/in",
+        "/timeline/4/title/text",
+    ] {
+        assert!(at.contains(&p), "{p} missing from {at:?}");
+    }
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn no_probe_still_checks_files_exist() {
+    let dir = samples_dir();
+    let text = r#"{ "version": 1, "sources": { "a": { "path": "amur_2004_pal.mkv" }, "b": { "path": "nope.mkv" } }, "timeline": [ { "source": "a", "in": "10f", "out": "20f" } ] }"#;
+    let err = edl::load_str(text, &dir.join("cut.json"), LoadOptions { probe: false });
+    let Err(LoadError::Invalid { diagnostics, .. }) = err else {
+        panic!("expected the missing file to be reported")
+    };
+    assert_eq!(errors_at(&diagnostics), ["/sources/b/path"]);
+}
