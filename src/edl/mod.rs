@@ -38,7 +38,7 @@ impl Default for LoadOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The EDL file itself cannot be read.
-    #[error("{}: cannot read the EDL: {source}", path.display())]
+    #[error("cannot read the EDL {}: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,

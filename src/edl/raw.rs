@@ -24,7 +24,7 @@ impl JsonSchema for TimeValue {
             "description": "Seconds as a number, or a string: \"HH:MM:SS:FF\", \"HH:MM:SS;FF\" (drop-frame), \"HH:MM:SS.sss\", \"12.5s\", \"300f\".",
             "anyOf": [
                 { "type": "number", "minimum": 0 },
-                { "type": "string", "pattern": "^(\\d+(\\.\\d+)?s?|\\d+f|\\d+:\\d{2}:\\d{2}([:;]\\d+|(\\.\\d+)?))$" }
+                { "type": "string" }
             ]
         })
     }
@@ -44,7 +44,7 @@ impl JsonSchema for RateValue {
             "description": "Frames per second: a number (25, 29.97) or a string (\"25\", \"30000/1001\", \"23.976\"). 23.976, 29.97, 59.94 mean the exact NTSC rates N×1000/1001.",
             "anyOf": [
                 { "type": "number", "exclusiveMinimum": 0 },
-                { "type": "string", "pattern": "^\\d+(\\.\\d+)?(/\\d+)?$" }
+                { "type": "string" }
             ]
         })
     }
@@ -148,7 +148,7 @@ impl JsonSchema for BitrateValue {
             "description": "Bits per second: a number, or a string such as \"160k\" or \"1.5M\".",
             "anyOf": [
                 { "type": "integer", "minimum": 1 },
-                { "type": "string", "pattern": "^\\d+(\\.\\d+)?[kM]?$" }
+                { "type": "string" }
             ]
         })
     }

@@ -242,7 +242,30 @@ impl<'s> Walker<'s> {
             [one] => self.walk(v, one, ptr, out),
             many => {
                 // Several object shapes (clip, title, gap): take the one whose required fields
-                // the value has, preferring the most specific match.
+                // the value has, preferring the most specific match. When none has its
+                // required fields, say what each shape needs.
+                if let Some(map) = v.as_object() {
+                    let shapes: Vec<Vec<&str>> = many.iter().map(|b| self.required(b)).collect();
+                    let started = shapes
+                        .iter()
+                        .any(|req| req.iter().any(|k| map.contains_key(*k)));
+                    if !started && shapes.iter().all(|r| !r.is_empty()) {
+                        let options: Vec<String> = shapes
+                            .iter()
+                            .map(|r| {
+                                r.iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(" and ")
+                            })
+                            .collect();
+                        out.push(Diagnostic::error(
+                            ptr,
+                            format!("cannot tell what this is: give {}", options.join(", or ")),
+                        ));
+                        return;
+                    }
+                }
                 let best = many
                     .iter()
                     .max_by_key(|b| self.fit_score(v, b))
@@ -251,6 +274,14 @@ impl<'s> Walker<'s> {
                 self.walk(v, best, ptr, out);
             }
         }
+    }
+
+    fn required(&self, branch: &'s Value) -> Vec<&'s str> {
+        self.resolve(branch)
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
     }
 
     fn fit_score(&self, v: &Value, branch: &'s Value) -> i64 {
@@ -330,5 +361,87 @@ fn expected(types: &[&str]) -> String {
         [] => "a value".into(),
         [one] => (*one).into(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Keys that appear twice in one object. JSON parsers keep only the last value, so the first
+/// would be lost without a word; roughcut reports it instead.
+pub fn duplicate_keys(text: &str) -> Vec<Diagnostic> {
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(text);
+    let _ = serde::de::DeserializeSeed::deserialize(
+        Dups {
+            ptr: String::new(),
+            found: &found,
+        },
+        &mut de,
+    );
+    found.into_inner()
+}
+
+struct Dups<'a> {
+    ptr: String,
+    found: &'a std::cell::RefCell<Vec<Diagnostic>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Dups<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Dups<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let child = join(&self.ptr, &key);
+            if !seen.insert(key.clone()) {
+                self.found.borrow_mut().push(Diagnostic::error(
+                    child.clone(),
+                    format!("`{key}` appears twice in this object; only the last would count, so remove or rename one"),
+                ));
+            }
+            map.next_value_seed(Dups {
+                ptr: child,
+                found: self.found,
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while seq
+            .next_element_seed(Dups {
+                ptr: format!("{}/{i}", self.ptr),
+                found: self.found,
+            })?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
 }

@@ -94,6 +94,8 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
     };
     let mut diags = super::structure::check(&doc, &raw::schema());
     let parts = split(&super::structure::prune(&doc, &diags));
+    // Reported, not pruned: the value that JSON keeps is still checked.
+    diags.extend(super::structure::duplicate_keys(text));
     let base_dir = path
         .parent()
         .map(|p| {
@@ -122,7 +124,8 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
     (edl, diags)
 }
 
-/// Order pointers by document position: numeric tokens compare as numbers.
+/// Order pointers section by section; array indices compare as numbers, so `/timeline/2`
+/// comes before `/timeline/10`.
 fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |p: &str| -> Vec<(u64, String)> {
         p.split('/')
@@ -656,6 +659,9 @@ impl Validator {
         match e {
             RawEvent::Gap(g) => {
                 let fps = fps?;
+                if let Some(n) = &g.name {
+                    self.text_field(&format!("{ptr}/name"), n);
+                }
                 let frames = self.program_frames(&format!("{ptr}/gap"), &g.gap.0, fps);
                 let transition = self.transition(&ptr, g.transition.as_ref(), fps).ok()?;
                 let frames = self.positive_length(&format!("{ptr}/gap"), frames?)?;
@@ -668,6 +674,9 @@ impl Validator {
                 })
             }
             RawEvent::Title(t) => {
+                if let Some(n) = &t.name {
+                    self.text_field(&format!("{ptr}/name"), n);
+                }
                 self.text_field(&format!("{ptr}/title/text"), &t.title.text);
                 if t.title.text.trim().is_empty() {
                     self.error(

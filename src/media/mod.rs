@@ -97,20 +97,19 @@ const REFUSED_DEMUXERS: &[&str] = &[
 /// `subfile,,`, `data:`, `file:` …), return that scheme. Windows drive letters (`C:`) are not
 /// schemes.
 pub fn protocol_prefix(text: &str) -> Option<String> {
-    let end = text.find([':', ','])?;
+    // As FFmpeg reads a URL: a run of scheme characters followed by `:`, or by `,` when a `:`
+    // comes later (`subfile,,start,0,end,1,,:file.mp4`).
+    let end =
+        text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_')))?;
     let head = &text[..end];
-    let mut chars = head.chars();
-    let first = chars.next()?;
+    let first = head.chars().next()?;
     if !first.is_ascii_alphabetic() || head.len() < 2 {
         return None;
     }
-    if head
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.' || c == '_')
-    {
-        Some(head.to_string())
-    } else {
-        None
+    match text[end..].chars().next() {
+        Some(':') => Some(head.to_string()),
+        Some(',') if text[end + 1..].contains(':') => Some(head.to_string()),
+        _ => None,
     }
 }
 
@@ -178,6 +177,12 @@ fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
 pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError> {
     init();
     let shown = path.display().to_string();
+    if let Some(scheme) = path.to_str().and_then(protocol_prefix) {
+        return Err(MediaError::NotLocal {
+            path: shown,
+            scheme,
+        });
+    }
     let meta = std::fs::metadata(path).map_err(|e| MediaError::Unreadable {
         path: shown.clone(),
         reason: match e.kind() {
@@ -207,6 +212,50 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
             }
             Ok(ictx)
         }
-        Err(e) => Err(MediaError::ffmpeg(path, "open", e)),
+        Err(e) => match sniff_format(path) {
+            Some(format) if format.split(',').any(|n| REFUSED_DEMUXERS.contains(&n)) => {
+                Err(MediaError::RefusedFormat {
+                    path: shown,
+                    format,
+                })
+            }
+            _ => Err(MediaError::ffmpeg(path, "open", e)),
+        },
     }
+}
+
+/// Ask FFmpeg which demuxer the start of a file looks like (used to explain a refusal).
+fn sniff_format(path: &Path) -> Option<String> {
+    use std::io::Read;
+    const PROBE: usize = 4096;
+    let mut buf = vec![0u8; PROBE + ff::ffi::AVPROBE_PADDING_SIZE as usize];
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut n = 0;
+    while n < PROBE {
+        match file.read(&mut buf[n..PROBE]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return None,
+        }
+    }
+    let name = std::ffi::CString::new(path.to_str()?).ok()?;
+    let mut pd = ff::ffi::AVProbeData {
+        filename: name.as_ptr(),
+        buf: buf.as_mut_ptr(),
+        buf_size: n as i32,
+        mime_type: std::ptr::null(),
+    };
+    let mut score = 0;
+    // SAFETY: `pd` points at a live, zero-padded buffer of `n` valid bytes plus
+    // AVPROBE_PADDING_SIZE, and a NUL-terminated file name that outlives the call.
+    let fmt = unsafe { ff::ffi::av_probe_input_format3(&mut pd, 1, &mut score) };
+    if fmt.is_null() {
+        return None;
+    }
+    // SAFETY: non-null AVInputFormat from FFmpeg's static tables; `name` is a static C string.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr((*fmt).name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }

@@ -373,3 +373,20 @@ fn no_probe_still_checks_files_exist() {
     };
     assert_eq!(errors_at(&diagnostics), ["/sources/b/path"]);
 }
+
+#[test]
+fn duplicate_keys_are_reported() {
+    let d = check(
+        r#"{ "version": 1, "sources": { "a": { "path": "amur_2004_pal.mkv" }, "a": { "path": "knam_hd.mp4" } },
+            "timeline": [ { "source": "a", "in": 0, "out": 1, "out": 2 } ] }"#,
+    );
+    assert_eq!(errors_at(&d), ["/sources/a", "/timeline/0/out"]);
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn event_of_no_known_shape() {
+    let d = check(&edl_with(r#"{ "foo": 1 }, { "source": "amur", "out": 1 }"#));
+    assert_eq!(errors_at(&d), ["/timeline/0", "/timeline/1"]);
+    insta::assert_snapshot!(report(&d));
+}
