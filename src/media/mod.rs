@@ -239,7 +239,7 @@ fn sniff_format(path: &Path) -> Option<String> {
         }
     }
     let name = std::ffi::CString::new(path.to_str()?).ok()?;
-    let mut pd = ff::ffi::AVProbeData {
+    let pd = ff::ffi::AVProbeData {
         filename: name.as_ptr(),
         buf: buf.as_mut_ptr(),
         buf_size: n as i32,
@@ -248,7 +248,7 @@ fn sniff_format(path: &Path) -> Option<String> {
     let mut score = 0;
     // SAFETY: `pd` points at a live, zero-padded buffer of `n` valid bytes plus
     // AVPROBE_PADDING_SIZE, and a NUL-terminated file name that outlives the call.
-    let fmt = unsafe { ff::ffi::av_probe_input_format3(&mut pd, 1, &mut score) };
+    let fmt = unsafe { ff::ffi::av_probe_input_format3(&pd, 1, &mut score) };
     if fmt.is_null() {
         return None;
     }
