@@ -7,5 +7,7 @@
 pub mod edl;
 pub mod exit;
 pub mod media;
+pub mod plan;
 pub mod probe;
+pub mod render;
 pub mod samples;

@@ -5,8 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use roughcut::edl::{self, LoadOptions};
+use roughcut::edl::{self, LoadError, LoadOptions};
 use roughcut::exit;
+use roughcut::plan::{self, Picture, PlanOptions};
+use roughcut::render::{self, Progress, RenderError, RenderOptions};
+
+mod ui;
 
 #[derive(Parser)]
 #[command(
@@ -48,6 +52,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Render an EDL into one preview file, in parallel.
+    #[command(
+        after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
+    )]
+    Render {
+        /// The EDL file (JSON).
+        edl: PathBuf,
+        /// Output file (overrides `output.path`); .mp4, .mov or .mkv.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Parallel segment workers (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+        /// Progress display: bars on a terminal, plain lines otherwise (`auto`), NDJSON events on stdout (`json`), or nothing.
+        #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+        progress: ProgressMode,
+        /// Print the plan (segments, frame and sample ranges, filters) and render nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: print the plan as JSON on stdout.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
+    },
     /// Write the generated sample media set used by the example EDLs.
     #[command(
         after_help = "Examples:\n  roughcut samples edl/media\n\nWrites a PAL DV-style interlaced colour clip with flash and beep sync marks, a gray 18 fps\narchival clip, a black-and-white telecine with a colour cast, an HD 5.1 clip and Russian and\nEnglish subtitles (a few MB in all)."
@@ -59,6 +86,15 @@ enum Command {
     /// Print the JSON Schema of the EDL format (generated from roughcut's own types).
     #[command(after_help = "Examples:\n  roughcut schema > edl.schema.json")]
     Schema,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProgressMode {
+    Auto,
+    Bars,
+    Plain,
+    Json,
+    None,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +123,14 @@ fn main() -> ExitCode {
             no_probe,
         } => validate(&edl, format, !no_probe),
         Command::Probe { files, json } => probe(&files, json),
+        Command::Render {
+            edl,
+            output,
+            jobs,
+            progress,
+            dry_run,
+            json,
+        } => render_cmd(&edl, output, jobs.map(usize::from), progress, dry_run, json),
         Command::Samples { dir } => samples(&dir),
         Command::Schema => print_json(&roughcut::edl::raw::schema()),
     };
@@ -202,6 +246,173 @@ fn samples(dir: &std::path::Path) -> i32 {
         Err(e) => {
             eprintln!("roughcut: samples: {e}");
             exit::FAILED
+        }
+    }
+}
+
+/// Set by the Ctrl-C / SIGTERM handler; workers check it and stop.
+static CANCEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn render_cmd(
+    path: &std::path::Path,
+    output: Option<PathBuf>,
+    jobs: Option<usize>,
+    mode: ProgressMode,
+    dry_run: bool,
+    json: bool,
+) -> i32 {
+    let shown = path.display().to_string();
+    let loaded = match edl::load(path, LoadOptions { probe: true }) {
+        Ok(l) => l,
+        Err(LoadError::Invalid { diagnostics, .. }) => {
+            for d in &diagnostics {
+                eprintln!("{}", d.render(&shown));
+            }
+            eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
+            return exit::INVALID_INPUT;
+        }
+        Err(e) => {
+            eprintln!("roughcut: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    for w in &loaded.warnings {
+        eprintln!("{}", w.render(&shown));
+    }
+    let mut e = loaded.edl;
+    if let Some(o) = output {
+        let Some(container) = edl::Container::from_path(&o) else {
+            eprintln!(
+                "roughcut: -o {}: end the output path with .mp4, .mov or .mkv",
+                o.display()
+            );
+            return exit::USAGE;
+        };
+        if let Some(conflict) = e.output_conflict(&o) {
+            eprintln!("roughcut: -o {}: {conflict}", o.display());
+            return exit::INVALID_INPUT;
+        }
+        e.output.path = o;
+        e.output.container = container;
+    }
+    let jobs = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let plan = match plan::build(&e, PlanOptions { jobs }) {
+        Ok(p) => p,
+        Err(err) => {
+            eprintln!("roughcut: {err}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    if dry_run {
+        if json {
+            return print_json(&plan);
+        }
+        print_plan(&plan);
+        return exit::SUCCESS;
+    }
+    if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
+    {
+        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
+    }
+    let progress: Box<dyn Progress> = match mode {
+        ProgressMode::Json => Box::new(ui::Json),
+        ProgressMode::None => Box::new(render::Silent),
+        ProgressMode::Plain => Box::new(ui::Plain::new()),
+        ProgressMode::Bars => Box::new(ui::Bars::new()),
+        ProgressMode::Auto => {
+            use std::io::IsTerminal;
+            if std::io::stderr().is_terminal() {
+                Box::new(ui::Bars::new())
+            } else {
+                Box::new(ui::Plain::new())
+            }
+        }
+    };
+    match render::render(&plan, RenderOptions { jobs }, progress.as_ref(), &CANCEL) {
+        Ok(s) => {
+            let program = edl::time::frames_to_timecode(s.frames, plan.output.fps, false);
+            let secs =
+                s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
+            if mode != ProgressMode::None {
+                eprintln!(
+                    "rendered {}: {program} ({} frames, {} samples) in {:.1} s, {:.2}× realtime",
+                    s.output.display(),
+                    s.frames,
+                    s.samples,
+                    s.wall_seconds,
+                    if s.wall_seconds > 0.0 {
+                        secs / s.wall_seconds
+                    } else {
+                        0.0
+                    }
+                );
+            }
+            exit::SUCCESS
+        }
+        Err(RenderError::Cancelled { output }) => {
+            eprintln!(
+                "roughcut: interrupted; nothing was written to {}",
+                output.display()
+            );
+            exit::INTERRUPTED
+        }
+        Err(err) => {
+            eprintln!("roughcut: render failed: {err}");
+            exit::FAILED
+        }
+    }
+}
+
+/// The plan for people: one line per event and segment.
+fn print_plan(p: &plan::Plan) {
+    let fps = p.output.fps;
+    eprintln!(
+        "{} → {}x{} {} fps, {} frames ({}), {} samples at {} Hz, {} segments",
+        p.output.path.display(),
+        p.output.width,
+        p.output.height,
+        fps,
+        p.frames,
+        edl::time::frames_to_timecode(p.frames, fps, false),
+        p.samples,
+        p.output.audio.sample_rate,
+        p.segments.len()
+    );
+    for ev in &p.events {
+        let t = ev
+            .transition
+            .map(|t| format!("  ({:?} {} frames in)", t.kind, t.frames))
+            .unwrap_or_default();
+        eprintln!(
+            "  event {:>3} {:<24} record {} +{} frames{t}",
+            ev.index,
+            ev.name,
+            edl::time::frames_to_timecode(ev.record_start, fps, false),
+            ev.frames
+        );
+        for s in p.segments.iter().filter(|s| s.event == ev.index) {
+            let what = match &s.picture {
+                Picture::Source(src) => format!(
+                    "{} from {}: {}",
+                    src.source,
+                    edl::time::format_seconds(src.first),
+                    src.filter
+                ),
+                Picture::Black => "black".to_string(),
+            };
+            eprintln!(
+                "      segment {:>3} frames {}..{} samples {}..{} key {}  {what}",
+                s.id,
+                s.record_start,
+                s.record_start + s.frames,
+                s.sample_start,
+                s.sample_start + s.samples,
+                &s.key[..12]
+            );
         }
     }
 }

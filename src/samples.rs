@@ -113,6 +113,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
         options,
         bit_rate,
         gop,
+        display_rotation: None,
     };
     match s.file {
         "amur_2004_pal.mkv" => {

@@ -140,6 +140,28 @@ pub enum Container {
     Mkv,
 }
 
+impl Container {
+    /// The container an output path asks for by its extension (`.mp4`/`.m4v`, `.mov`, `.mkv`).
+    pub fn from_path(path: &Path) -> Option<Container> {
+        let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+        match ext.as_str() {
+            "mp4" | "m4v" => Some(Container::Mp4),
+            "mov" => Some(Container::Mov),
+            "mkv" => Some(Container::Mkv),
+            _ => None,
+        }
+    }
+}
+
+impl Edl {
+    /// Why `path` cannot be this EDL's output (it is one of its source or subtitle files).
+    pub fn output_conflict(&self, path: &Path) -> Option<String> {
+        validate::output_conflicts(path, &self.sources, &self.subtitles)
+            .into_iter()
+            .next()
+    }
+}
+
 /// Checked output settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Output {
@@ -156,7 +178,7 @@ pub struct Output {
 /// Video encoder settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct VideoSettings {
-    /// `h264`, `hevc` or `prores`.
+    /// `h264` or `hevc`.
     pub codec: String,
     pub crf: u32,
     pub preset: String,

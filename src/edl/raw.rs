@@ -112,7 +112,7 @@ pub enum Fit {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVideo {
-    /// Codec: `h264` (default), `hevc` or `prores`.
+    /// Codec: `h264` (default) or `hevc`.
     pub codec: Option<String>,
     /// Constant rate factor, 0–51 (default 23).
     pub crf: Option<u32>,
@@ -124,7 +124,7 @@ pub struct RawVideo {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudio {
-    /// Codec: `aac` (default), `pcm_s16le`, `pcm_s24le` or `flac`.
+    /// Codec: `aac` (default); `pcm_s16le`, `pcm_s24le` or `flac` in .mov or .mkv outputs.
     pub codec: Option<String>,
     /// Sample rate in Hz (default 48000).
     pub sample_rate: Option<u32>,

@@ -17,7 +17,7 @@ use super::{
 use crate::media;
 use crate::probe::MediaFacts;
 
-pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores"];
+pub const VIDEO_CODECS: &[&str] = &["h264", "hevc"];
 pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "flac"];
 pub const PRESETS: &[&str] = &[
     "ultrafast",
@@ -282,23 +282,23 @@ impl Validator {
         };
         self.output_path = path.clone();
         let container = path.as_ref().and_then(|p| {
-            let ext = p
-                .extension()
-                .map(|e| e.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            match ext.as_str() {
-                "mp4" | "m4v" => Some(Container::Mp4),
-                "mov" => Some(Container::Mov),
-                "mkv" => Some(Container::Mkv),
-                _ => {
-                    self.error(
-                        "/output/path",
-                        format!("`{}` has no supported extension; end the output path with .mp4, .mov or .mkv", p.display()),
-                    );
-                    None
-                }
+            let c = Container::from_path(p);
+            if c.is_none() {
+                self.error(
+                    "/output/path",
+                    format!("`{}` has no supported extension; end the output path with .mp4, .mov or .mkv", p.display()),
+                );
             }
+            c
         });
+        // MP4 carries AAC; PCM and FLAC need MOV or Matroska.
+        if let (Some(Container::Mp4), Some(codec)) =
+            (container, o.audio.as_ref().and_then(|a| a.codec.as_deref()))
+        {
+            if codec != "aac" {
+                self.error("/output/audio/codec", format!("`{codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv"));
+            }
+        }
         let rv = o.video.clone().unwrap_or_default();
         let vcodec = rv.codec.unwrap_or_else(|| "h264".into());
         if !VIDEO_CODECS.contains(&vcodec.as_str()) {
@@ -868,23 +868,38 @@ impl Validator {
         sources: &BTreeMap<String, Source>,
         subtitles: &[Subtitle],
     ) {
-        let same = |a: &Path, b: &Path| -> bool {
-            match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-                (Ok(x), Ok(y)) => x == y,
-                _ => normalise(a) == normalise(b),
-            }
-        };
-        for s in sources.values() {
-            if same(out, &s.path) {
-                self.error("/output/path", format!("the output path is the file of source `{}`; rendering would overwrite it — choose another output path", s.id));
-            }
-        }
-        for (i, s) in subtitles.iter().enumerate() {
-            if same(out, &s.path) {
-                self.error("/output/path", format!("the output path is the subtitle file /subtitles/{i}; choose another output path"));
-            }
+        for msg in output_conflicts(out, sources, subtitles) {
+            self.error("/output/path", msg);
         }
     }
+}
+
+/// Every way `out` would overwrite one of the EDL's inputs.
+pub(super) fn output_conflicts(
+    out: &Path,
+    sources: &BTreeMap<String, Source>,
+    subtitles: &[Subtitle],
+) -> Vec<String> {
+    let same = |a: &Path, b: &Path| -> bool {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => normalise(a) == normalise(b),
+        }
+    };
+    let mut found = Vec::new();
+    for s in sources.values() {
+        if same(out, &s.path) {
+            found.push(format!("the output path is the file of source `{}`; rendering would overwrite it — choose another output path", s.id));
+        }
+    }
+    for (i, s) in subtitles.iter().enumerate() {
+        if same(out, &s.path) {
+            found.push(format!(
+                "the output path is the subtitle file /subtitles/{i}; choose another output path"
+            ));
+        }
+    }
+    found
 }
 
 /// Lexically normalise a path (`a/./b/../c` → `a/c`) for comparing paths that do not exist yet.

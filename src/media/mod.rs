@@ -4,7 +4,12 @@
 //! [`synth::SynthClip`], …). All `unsafe` code of the project lives here, each block with a
 //! `// SAFETY:` line.
 
+pub mod assemble;
+pub mod encode;
+pub mod measure;
+pub mod packets;
 pub mod probe;
+pub mod segment;
 pub mod synth;
 
 use std::path::{Path, PathBuf};

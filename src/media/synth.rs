@@ -33,6 +33,9 @@ pub struct SynthVideo {
     pub bit_rate: usize,
     /// Keyframe interval in frames.
     pub gop: u32,
+    /// Display rotation for MP4/MOV files, degrees as FFmpeg reports it (`-90` is a phone held
+    /// upright: the stored picture is shown turned 90° clockwise). Written into the track header.
+    pub display_rotation: Option<i32>,
 }
 
 /// Sound of a synthetic clip.
@@ -404,7 +407,41 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
     }
     octx.write_trailer()
         .map_err(io_err(path, "write trailer"))?;
+    drop(octx);
+    if let Some(angle) = clip.video.as_ref().and_then(|v| v.display_rotation) {
+        set_track_matrix(path, angle).map_err(|e| MediaError::write(path, "display matrix", e))?;
+    }
     Ok(())
+}
+
+/// Write a rotation into the (first) `tkhd` box of an MP4/MOV file: the display matrix FFmpeg
+/// reads back as the stream's rotation. Multiples of 90° only.
+fn set_track_matrix(path: &Path, angle: i32) -> std::io::Result<()> {
+    let mut data = std::fs::read(path)?;
+    let one = 1i32 << 16;
+    // FFmpeg's av_display_rotation_get() is −atan2(m[1], m[0]) in degrees.
+    let (c, s) = match angle.rem_euclid(360) {
+        90 => (0, -one),
+        180 => (-one, 0),
+        270 => (0, one),
+        _ => (one, 0),
+    };
+    let matrix: [i32; 9] = [c, s, 0, -s, c, 0, 0, 0, 1 << 30];
+    let at = data
+        .windows(4)
+        .position(|w| w == b"tkhd")
+        .ok_or_else(|| std::io::Error::other("no tkhd box"))?;
+    // After the type: version/flags (4), times, track id, reserved and duration (20 bytes in
+    // version 0, 32 in version 1), reserved (8), layer, group, volume, reserved (8): the matrix.
+    let version = data.get(at + 4).copied().unwrap_or(0);
+    let offset = at + 4 + 4 + if version == 1 { 32 } else { 20 } + 8 + 8;
+    if offset + 36 > data.len() {
+        return Err(std::io::Error::other("tkhd box is too short"));
+    }
+    for (i, v) in matrix.iter().enumerate() {
+        data[offset + i * 4..offset + i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    std::fs::write(path, data)
 }
 
 fn drain(

@@ -4,4 +4,5 @@
 mod cli;
 mod common;
 mod corpus;
+mod render;
 mod validate;

@@ -1,0 +1,122 @@
+//! Encoders configured from the plan's output settings. Every segment and the assembler open
+//! the video encoder through [`video_encoder`], so all segments share one set of parameters.
+
+use super::ff;
+use crate::plan::OutputSpec;
+
+/// FFmpeg encoder name for an output video codec.
+pub fn video_encoder_name(codec: &str) -> &'static str {
+    match codec {
+        "hevc" => "libx265",
+        _ => "libx264",
+    }
+}
+
+/// FFmpeg encoder name for an output audio codec.
+pub fn audio_encoder_name(codec: &str) -> &'static str {
+    match codec {
+        "pcm_s16le" => "pcm_s16le",
+        "pcm_s24le" => "pcm_s24le",
+        "flac" => "flac",
+        _ => "aac",
+    }
+}
+
+fn threading(threads: usize) -> ff::codec::threading::Config {
+    ff::codec::threading::Config {
+        kind: ff::codec::threading::Type::Frame,
+        count: threads.max(1),
+        ..Default::default()
+    }
+}
+
+/// Threading for decoders: explicit, so that workers × threads stays near the core count.
+pub fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
+    threading(threads)
+}
+
+/// Open the output's video encoder (time base 1/fps, BT.709, limited range, closed GOP).
+pub fn video_encoder(
+    out: &OutputSpec,
+    threads: usize,
+) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
+    let name = video_encoder_name(&out.video.codec);
+    let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
+    let mut ctx = ff::codec::context::Context::new_with_codec(codec);
+    ctx.set_threading(threading(threads));
+    let mut enc = ctx.encoder().video()?;
+    let fps = out.fps;
+    enc.set_width(out.width);
+    enc.set_height(out.height);
+    enc.set_format(ff::format::Pixel::YUV420P);
+    enc.set_time_base(ff::Rational::new(fps.den() as i32, fps.num() as i32));
+    enc.set_frame_rate(Some(ff::Rational::new(fps.num() as i32, fps.den() as i32)));
+    enc.set_aspect_ratio(ff::Rational::new(1, 1));
+    // Each segment starts with its own IDR frame; within a segment a keyframe every 10 s.
+    enc.set_gop((fps.timecode_base() * 10) as u32);
+    // All output containers want the parameter sets out of band.
+    enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    // SAFETY: plain enum fields of a valid codec context that is not opened yet.
+    unsafe {
+        let p = enc.as_mut_ptr();
+        (*p).color_primaries = ff::ffi::AVColorPrimaries::AVCOL_PRI_BT709;
+        (*p).color_trc = ff::ffi::AVColorTransferCharacteristic::AVCOL_TRC_BT709;
+        (*p).colorspace = ff::ffi::AVColorSpace::AVCOL_SPC_BT709;
+        (*p).color_range = ff::ffi::AVColorRange::AVCOL_RANGE_MPEG;
+        (*p).field_order = ff::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
+    }
+    let mut opts = ff::Dictionary::new();
+    opts.set("crf", &out.video.crf.to_string());
+    opts.set("preset", &out.video.preset);
+    if name == "libx265" {
+        opts.set("x265-params", "log-level=none");
+    }
+    enc.open_with(opts)
+}
+
+/// The bytes of an opened encoder's extradata (parameter sets).
+pub fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
+    // SAFETY: the context is open and owned by `enc`; extradata is `extradata_size` bytes or null.
+    unsafe {
+        let p = enc.as_ptr();
+        if (*p).extradata.is_null() || (*p).extradata_size <= 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize).to_vec()
+        }
+    }
+}
+
+/// Open the output's audio encoder (time base 1/sample rate).
+pub fn audio_encoder(
+    out: &OutputSpec,
+    global_header: bool,
+) -> Result<ff::codec::encoder::audio::Encoder, ff::Error> {
+    let name = audio_encoder_name(&out.audio.codec);
+    let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
+    let sample_fmt = codec
+        .audio()
+        .ok()
+        .and_then(|c| c.formats())
+        .and_then(|mut f| f.next())
+        .unwrap_or(ff::format::Sample::F32(ff::format::sample::Type::Planar));
+    let ctx = ff::codec::context::Context::new_with_codec(codec);
+    let mut enc = ctx.encoder().audio()?;
+    enc.set_rate(out.audio.sample_rate as i32);
+    enc.set_format(sample_fmt);
+    // SAFETY: the pointer comes from a live, unopened codec context owned here; the layout is
+    // reinitialised in place by FFmpeg.
+    unsafe {
+        let p = enc.as_mut_ptr();
+        ff::ffi::av_channel_layout_uninit(&mut (*p).ch_layout);
+        ff::ffi::av_channel_layout_default(&mut (*p).ch_layout, out.audio.channels as i32);
+    }
+    enc.set_time_base(ff::Rational::new(1, out.audio.sample_rate as i32));
+    if name == "aac" {
+        enc.set_bit_rate(out.audio.bitrate as usize);
+    }
+    if global_header {
+        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    enc.open()
+}

@@ -1,0 +1,262 @@
+//! Measuring rendered media: decode every picture and every sample of a file, so tests (and
+//! reports) check real properties of real output — frame counts, timestamps, pixel statistics,
+//! sample counts and levels.
+
+use std::path::Path;
+
+use super::segment::graph;
+use super::{ff, open_input, MediaError};
+use crate::edl::time::Rational;
+
+/// One decoded picture in 8-bit 4:2:0 (planes without padding).
+#[derive(Debug, Clone)]
+pub struct Picture {
+    /// Presentation time in seconds from the start of the stream's time line (0 = file start).
+    pub time: Rational,
+    pub width: usize,
+    pub height: usize,
+    pub y: Vec<u8>,
+    pub u: Vec<u8>,
+    pub v: Vec<u8>,
+    pub key: bool,
+}
+
+impl Picture {
+    /// Mean luma of a rectangle.
+    pub fn mean_y(&self, x0: usize, y0: usize, w: usize, h: usize) -> f64 {
+        let mut sum = 0u64;
+        let mut n = 0u64;
+        for row in y0..(y0 + h).min(self.height) {
+            for col in x0..(x0 + w).min(self.width) {
+                sum += self.y[row * self.width + col] as u64;
+                n += 1;
+            }
+        }
+        if n == 0 {
+            0.0
+        } else {
+            sum as f64 / n as f64
+        }
+    }
+
+    /// Largest distance of any chroma sample from neutral (128) in a rectangle of the picture
+    /// (luma coordinates).
+    pub fn max_chroma_deviation(&self, x0: usize, y0: usize, w: usize, h: usize) -> u8 {
+        let cw = self.width.div_ceil(2);
+        let mut worst = 0u8;
+        for row in y0 / 2..(y0 + h).div_ceil(2).min(self.height.div_ceil(2)) {
+            for col in x0 / 2..(x0 + w).div_ceil(2).min(cw) {
+                let i = row * cw + col;
+                worst = worst
+                    .max(self.u[i].abs_diff(128))
+                    .max(self.v[i].abs_diff(128));
+            }
+        }
+        worst
+    }
+}
+
+/// Decoded sound, interleaved `f32`.
+#[derive(Debug, Clone)]
+pub struct Sound {
+    pub sample_rate: u32,
+    pub channels: usize,
+    /// Time of the first decoded sample, seconds.
+    pub start: Rational,
+    pub samples: Vec<f32>,
+}
+
+impl Sound {
+    /// Samples per channel.
+    pub fn len(&self) -> usize {
+        self.samples.len() / self.channels.max(1)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+    /// One channel's samples.
+    pub fn channel(&self, c: usize) -> Vec<f32> {
+        self.samples
+            .iter()
+            .skip(c)
+            .step_by(self.channels.max(1))
+            .copied()
+            .collect()
+    }
+}
+
+fn err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> MediaError + 'a {
+    move |e| MediaError::ffmpeg(path, stage, e)
+}
+
+/// Decode every picture of the first video stream, converted to yuv420p, and hand each to `f`
+/// in presentation order.
+pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize, MediaError> {
+    let mut ictx = open_input(path)?;
+    let st = ictx
+        .streams()
+        .best(ff::media::Type::Video)
+        .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
+    let index = st.index();
+    let tb = st.time_base();
+    let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
+    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
+        .and_then(|c| {
+            let mut d = c.decoder();
+            d.set_packet_time_base(tb);
+            d.video()
+        })
+        .map_err(err(path, "open video decoder"))?;
+    let mut scaler: Option<ff::filter::Graph> = None;
+    let mut count = 0usize;
+    let mut handle = |frame: &ff::frame::Video, count: &mut usize| -> Result<(), MediaError> {
+        if scaler.is_none() {
+            let args = format!(
+                "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect=1/1",
+                frame.width(),
+                frame.height(),
+                ff::ffi::AVPixelFormat::from(frame.format()) as i32,
+                tb.numerator(),
+                tb.denominator()
+            );
+            scaler = Some(graph(&args, "format=yuv420p", false, 1).map_err(err(path, "convert"))?);
+        }
+        let Some(g) = scaler.as_mut() else {
+            return Ok(());
+        };
+        if let Some(mut src) = g.get("in") {
+            src.source().add(frame).map_err(err(path, "convert"))?;
+        }
+        let mut out = ff::frame::Video::empty();
+        while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut out)) {
+            let (w, h) = (out.width() as usize, out.height() as usize);
+            let plane = |i: usize, pw: usize, ph: usize| -> Vec<u8> {
+                let stride = out.stride(i);
+                let data = out.data(i);
+                let mut v = Vec::with_capacity(pw * ph);
+                for r in 0..ph {
+                    v.extend_from_slice(&data[r * stride..r * stride + pw]);
+                }
+                v
+            };
+            let time = out.timestamp().map(|t| tbr * t).unwrap_or_default();
+            f(Picture {
+                time,
+                width: w,
+                height: h,
+                y: plane(0, w, h),
+                u: plane(1, w.div_ceil(2), h.div_ceil(2)),
+                v: plane(2, w.div_ceil(2), h.div_ceil(2)),
+                key: out.is_key(),
+            });
+            *count += 1;
+        }
+        Ok(())
+    };
+    let mut packet = ff::Packet::empty();
+    let mut frame = ff::frame::Video::empty();
+    loop {
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        dec.send_packet(&packet)
+            .map_err(err(path, "decode video"))?;
+        while dec.receive_frame(&mut frame).is_ok() {
+            handle(&frame, &mut count)?;
+        }
+    }
+    let _ = dec.send_eof();
+    while dec.receive_frame(&mut frame).is_ok() {
+        handle(&frame, &mut count)?;
+    }
+    Ok(count)
+}
+
+/// Decode the whole first audio stream as interleaved `f32`.
+pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
+    let mut ictx = open_input(path)?;
+    let Some(st) = ictx.streams().best(ff::media::Type::Audio) else {
+        return Ok(None);
+    };
+    let index = st.index();
+    let tb = st.time_base();
+    let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
+    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
+        .and_then(|c| {
+            let mut d = c.decoder();
+            d.set_packet_time_base(tb);
+            d.audio()
+        })
+        .map_err(err(path, "open audio decoder"))?;
+    let channels = dec.channels() as usize;
+    let rate = dec.rate();
+    let mut conv: Option<ff::filter::Graph> = None;
+    let mut start: Option<Rational> = None;
+    let mut samples = Vec::new();
+    let mut handle = |frame: &ff::frame::Audio| -> Result<(), MediaError> {
+        if start.is_none() {
+            start = Some(frame.timestamp().map(|t| tbr * t).unwrap_or_default());
+        }
+        if conv.is_none() {
+            let args = format!(
+                "time_base={}/{}:sample_rate={}:sample_fmt={}:channel_layout={}c",
+                tb.numerator(),
+                tb.denominator(),
+                frame.rate(),
+                frame.format().name(),
+                channels
+            );
+            conv = Some(
+                graph(&args, "aformat=sample_fmts=flt", true, 1).map_err(err(path, "convert"))?,
+            );
+        }
+        let Some(g) = conv.as_mut() else {
+            return Ok(());
+        };
+        if let Some(mut src) = g.get("in") {
+            src.source().add(frame).map_err(err(path, "convert"))?;
+        }
+        let mut out = ff::frame::Audio::empty();
+        while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut out)) {
+            let n = out.samples() * channels;
+            let data = out.data(0);
+            for k in 0..n {
+                let b = &data[k * 4..k * 4 + 4];
+                samples.push(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+            }
+        }
+        Ok(())
+    };
+    let mut packet = ff::Packet::empty();
+    let mut frame = ff::frame::Audio::empty();
+    loop {
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        dec.send_packet(&packet)
+            .map_err(err(path, "decode audio"))?;
+        while dec.receive_frame(&mut frame).is_ok() {
+            handle(&frame)?;
+        }
+    }
+    let _ = dec.send_eof();
+    while dec.receive_frame(&mut frame).is_ok() {
+        handle(&frame)?;
+    }
+    Ok(Some(Sound {
+        sample_rate: rate,
+        channels,
+        start: start.unwrap_or_default(),
+        samples,
+    }))
+}

@@ -1,0 +1,664 @@
+//! Render one planned segment: decode the needed range of a source (or generate black), sample
+//! frames by the plan's exact source times, conform them through a filter graph, encode the
+//! picture, and conform the sound into exactly the segment's number of PCM samples.
+//!
+//! Output: a packet file (see [`super::packets`]) holding the encoded video, and a raw PCM file
+//! (interleaved little-endian `f32`) holding exactly `segment.samples` samples per channel.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::encode::{decoder_threading, extradata, video_encoder};
+use super::packets::PacketWriter;
+use super::{ff, open_input, MediaError};
+use crate::edl::time::{format_seconds, Rational};
+use crate::plan::{OutputSpec, Picture, Segment, Sound};
+
+/// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
+/// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).
+const SEEK_LEAD: Rational = Rational::new_raw(1, 1);
+/// How far past a source's last decoded frame a clip may reach (container durations round, and
+/// the last frame lasts a frame): beyond this the source is treated as truncated.
+const END_SLACK: Rational = Rational::new_raw(1, 4);
+
+/// What a segment worker needs besides the segment.
+pub struct SegmentJob<'a> {
+    pub segment: &'a Segment,
+    pub output: &'a OutputSpec,
+    /// Threads for this segment's decoder, filter graph and encoder.
+    pub threads: usize,
+    /// Folder for the segment's files.
+    pub dir: &'a Path,
+    pub cancel: &'a AtomicBool,
+    /// Called with the number of frames encoded so far.
+    pub progress: &'a (dyn Fn(i64) + Sync),
+}
+
+/// The files a finished segment left.
+#[derive(Debug, Clone)]
+pub struct SegmentFiles {
+    pub video: PathBuf,
+    pub pcm: PathBuf,
+    /// The encoder's parameter sets (must equal every other segment's).
+    pub extradata: Vec<u8>,
+    pub frames: i64,
+}
+
+/// Why a segment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    #[error("interrupted")]
+    Cancelled,
+    /// Failed while working on a source file.
+    #[error("{path}: {stage} at source time {time}: {message}")]
+    Source {
+        path: String,
+        stage: &'static str,
+        time: String,
+        message: String,
+    },
+    /// Failed in the output side (filter, encoder, temporary files).
+    #[error("{stage}: {message}")]
+    Output {
+        stage: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Open(#[from] MediaError),
+}
+
+fn out_err(stage: &'static str) -> impl Fn(ff::Error) -> SegmentError {
+    move |e| SegmentError::Output {
+        stage,
+        message: e.to_string(),
+    }
+}
+
+fn io_err(stage: &'static str) -> impl Fn(std::io::Error) -> SegmentError {
+    move |e| SegmentError::Output {
+        stage,
+        message: e.to_string(),
+    }
+}
+
+fn ratio(r: ff::Rational) -> Rational {
+    if r.denominator() == 0 {
+        Rational::from_integer(0)
+    } else {
+        Rational::new(r.numerator() as i64, r.denominator() as i64)
+    }
+}
+
+/// Build `buffer → spec → buffersink` (or the audio equivalents).
+pub(crate) fn graph(
+    source_args: &str,
+    spec: &str,
+    audio: bool,
+    threads: usize,
+) -> Result<ff::filter::Graph, ff::Error> {
+    let mut g = ff::filter::Graph::new();
+    // SAFETY: the graph pointer is valid while `g` lives; nb_threads is a plain int field.
+    unsafe {
+        (*g.as_mut_ptr()).nb_threads = threads as i32;
+    }
+    let (src, sink) = if audio {
+        ("abuffer", "abuffersink")
+    } else {
+        ("buffer", "buffersink")
+    };
+    let src_f = ff::filter::find(src).ok_or(ff::Error::FilterNotFound)?;
+    let sink_f = ff::filter::find(sink).ok_or(ff::Error::FilterNotFound)?;
+    g.add(&src_f, "in", source_args)?;
+    g.add(&sink_f, "out", "")?;
+    if spec.contains('\0') {
+        return Err(ff::Error::InvalidData);
+    }
+    g.output("in", 0)?.input("out", 0)?.parse(spec)?;
+    g.validate()?;
+    Ok(g)
+}
+
+/// Render `job.segment` into files in `job.dir`.
+pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
+    let seg = job.segment;
+    let out = job.output;
+    let video_path = job.dir.join(format!("seg-{:05}.vpk", seg.id));
+    let pcm_path = job.dir.join(format!("seg-{:05}.pcm", seg.id));
+
+    let mut encoder = video_encoder(out, job.threads).map_err(out_err("open the video encoder"))?;
+    let extradata = extradata(&encoder);
+    let mut writer = PacketWriter::create(&video_path).map_err(io_err("write segment packets"))?;
+    let channels = out.audio.channels as usize;
+    let mut pcm = vec![0f32; seg.samples.max(0) as usize * channels];
+
+    let mut sink = EncodeSink {
+        encoder: &mut encoder,
+        writer: &mut writer,
+        next_pts: 0,
+        frames: seg.frames,
+        progress: job.progress,
+    };
+    match &seg.picture {
+        Picture::Black => black(job, &mut sink)?,
+        Picture::Source(p) => {
+            let sound = match &seg.sound {
+                Sound::Source {
+                    stream,
+                    start,
+                    filter,
+                    ..
+                } => Some((*stream, *start, filter.as_str())),
+                Sound::Silence => None,
+            };
+            decode_source(
+                job, &p.path, p.stream, p.first, p.step, &p.filter, sound, &mut sink, &mut pcm,
+            )?;
+        }
+    }
+    sink.finish()?;
+    writer.finish().map_err(io_err("write segment packets"))?;
+
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(&pcm_path).map_err(io_err("write segment sound"))?,
+    );
+    for s in &pcm {
+        file.write_all(&s.to_le_bytes())
+            .map_err(io_err("write segment sound"))?;
+    }
+    file.flush().map_err(io_err("write segment sound"))?;
+    Ok(SegmentFiles {
+        video: video_path,
+        pcm: pcm_path,
+        extradata,
+        frames: seg.frames,
+    })
+}
+
+/// Encodes conformed frames with pts 0, 1, 2 … and writes the packets.
+struct EncodeSink<'a> {
+    encoder: &'a mut ff::codec::encoder::video::Encoder,
+    writer: &'a mut PacketWriter,
+    next_pts: i64,
+    frames: i64,
+    progress: &'a (dyn Fn(i64) + Sync),
+}
+
+impl EncodeSink<'_> {
+    fn done(&self) -> bool {
+        self.next_pts >= self.frames
+    }
+
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+        if self.done() {
+            return Ok(());
+        }
+        frame.set_pts(Some(self.next_pts));
+        frame.set_kind(ff::picture::Type::None);
+        self.next_pts += 1;
+        self.encoder
+            .send_frame(frame)
+            .map_err(out_err("encode video"))?;
+        self.drain()?;
+        (self.progress)(self.next_pts);
+        Ok(())
+    }
+
+    fn drain(&mut self) -> Result<(), SegmentError> {
+        let mut packet = ff::Packet::empty();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            self.writer
+                .write(&packet)
+                .map_err(io_err("write segment packets"))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), SegmentError> {
+        if self.next_pts != self.frames {
+            return Err(SegmentError::Output {
+                stage: "conform video",
+                message: format!("produced {} of {} frames", self.next_pts, self.frames),
+            });
+        }
+        self.encoder.send_eof().map_err(out_err("encode video"))?;
+        self.drain()
+    }
+}
+
+/// Pull every available frame from a video graph into the encoder.
+fn pull_video(g: &mut ff::filter::Graph, sink: &mut EncodeSink) -> Result<(), SegmentError> {
+    let mut frame = ff::frame::Video::empty();
+    while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut frame)) {
+        sink.push(&mut frame)?;
+    }
+    Ok(())
+}
+
+/// A gap (and, until they are drawn, a title card): black frames.
+fn black(job: &SegmentJob, sink: &mut EncodeSink) -> Result<(), SegmentError> {
+    let out = job.output;
+    let spec = format!(
+        "color=c=black:s={}x{}:r={}/{},format=yuv420p",
+        out.width,
+        out.height,
+        out.fps.num(),
+        out.fps.den()
+    );
+    let mut g = ff::filter::Graph::new();
+    let sink_f = ff::filter::find("buffersink").ok_or(SegmentError::Output {
+        stage: "black frames",
+        message: "FFmpeg has no buffersink filter".into(),
+    })?;
+    g.add(&sink_f, "out", "").map_err(out_err("black frames"))?;
+    g.input("out", 0)
+        .and_then(|p| p.parse(&spec))
+        .map_err(out_err("black frames"))?;
+    g.validate().map_err(out_err("black frames"))?;
+    let mut frame = ff::frame::Video::empty();
+    while !sink.done() {
+        if job.cancel.load(Ordering::Relaxed) {
+            return Err(SegmentError::Cancelled);
+        }
+        match g.get("out").map(|mut c| c.sink().frame(&mut frame)) {
+            Some(Ok(())) => sink.push(&mut frame)?,
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
+/// Picks, for each output frame, the latest source frame at or before its source time.
+struct Sampler {
+    first: Rational,
+    step: Rational,
+    count: i64,
+    next: i64,
+    prev: Option<ff::frame::Video>,
+}
+
+impl Sampler {
+    fn target(&self) -> Rational {
+        self.first + self.step * self.next
+    }
+    fn done(&self) -> bool {
+        self.next >= self.count
+    }
+    /// A decoded frame at source time `t`: emit every output frame whose time is before `t`.
+    fn offer(
+        &mut self,
+        frame: ff::frame::Video,
+        t: Rational,
+        emit: &mut dyn FnMut(&ff::frame::Video, i64) -> Result<(), SegmentError>,
+    ) -> Result<(), SegmentError> {
+        while !self.done() && self.target() < t {
+            // Before the first decoded frame there is nothing earlier: show that frame.
+            let src = self.prev.as_ref().unwrap_or(&frame);
+            emit(src, self.next)?;
+            self.next += 1;
+        }
+        self.prev = Some(frame);
+        Ok(())
+    }
+    /// End of the source: hold the last frame for the remaining output frames.
+    fn finish(
+        &mut self,
+        emit: &mut dyn FnMut(&ff::frame::Video, i64) -> Result<(), SegmentError>,
+    ) -> Result<(), SegmentError> {
+        if let Some(last) = self.prev.take() {
+            while !self.done() {
+                emit(&last, self.next)?;
+                self.next += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct AudioState<'a> {
+    decoder: ff::codec::decoder::Audio,
+    graph: ff::filter::Graph,
+    stream: usize,
+    /// Absolute position (in output samples since the file's origin) of the segment's first sample.
+    first_sample: Rational,
+    sink_tb: Rational,
+    pcm: &'a mut [f32],
+    channels: usize,
+    /// Highest sample index filled so far (exclusive).
+    filled: i64,
+    total: i64,
+    sample_rate: i64,
+}
+
+impl AudioState<'_> {
+    fn done(&self) -> bool {
+        self.filled >= self.total
+    }
+    fn pull(&mut self) -> Result<(), SegmentError> {
+        let mut frame = ff::frame::Audio::empty();
+        while let Some(Ok(())) = self
+            .graph
+            .get("out")
+            .map(|mut c| c.sink().frame(&mut frame))
+        {
+            let Some(pts) = frame.pts() else { continue };
+            let n = frame.samples() as i64;
+            // Position of this frame's first sample within the segment.
+            let abs = Rational::from_integer(pts) * self.sink_tb * self.sample_rate;
+            let offset = crate::edl::time::round_half_up(abs - self.first_sample);
+            let data = frame.data(0);
+            let ch = self.channels;
+            for i in 0..n {
+                let at = offset + i;
+                if at < 0 {
+                    continue;
+                }
+                if at >= self.total {
+                    break;
+                }
+                for c in 0..ch {
+                    let b = ((i as usize) * ch + c) * 4;
+                    if let Some(bytes) = data.get(b..b + 4) {
+                        let v = f32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                        self.pcm[at as usize * ch + c] = v;
+                    }
+                }
+                self.filled = self.filled.max(at + 1);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decode_source(
+    job: &SegmentJob,
+    path: &Path,
+    vstream: usize,
+    first: Rational,
+    step: Rational,
+    filter: &str,
+    sound: Option<(usize, Rational, &str)>,
+    sink: &mut EncodeSink,
+    pcm: &mut [f32],
+) -> Result<(), SegmentError> {
+    let shown = path.display().to_string();
+    let src_err = |stage: &'static str, t: Rational| {
+        let shown = shown.clone();
+        move |e: ff::Error| SegmentError::Source {
+            path: shown.clone(),
+            stage,
+            time: format_seconds(t),
+            message: e.to_string(),
+        }
+    };
+    let mut ictx = open_input(path)?;
+    let (vtb, origin_ts, params) = {
+        let st = ictx.stream(vstream).ok_or_else(|| SegmentError::Source {
+            path: shown.clone(),
+            stage: "open video stream",
+            time: format_seconds(first),
+            message: format!("stream #{vstream} is missing"),
+        })?;
+        let start = if st.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            0
+        } else {
+            st.start_time()
+        };
+        (st.time_base(), start, st.parameters())
+    };
+    let vtb_r = ratio(vtb);
+    let origin = vtb_r * origin_ts;
+
+    let mut vctx = ff::codec::context::Context::from_parameters(params)
+        .map_err(src_err("open video decoder", first))?;
+    vctx.set_threading(decoder_threading(job.threads));
+    let mut vdec = vctx.decoder();
+    vdec.set_packet_time_base(vtb);
+    let mut vdec = vdec.video().map_err(src_err("open video decoder", first))?;
+
+    // The conform graph: its buffer takes the decoder's frames; pts are output frame numbers.
+    let fps = job.output.fps;
+    let sar = vdec.aspect_ratio();
+    let (sn, sd) = if sar.numerator() > 0 && sar.denominator() > 0 {
+        (sar.numerator(), sar.denominator())
+    } else {
+        (1, 1)
+    };
+    let mut vgraph: Option<ff::filter::Graph> = None;
+
+    // Sound.
+    let mut audio = match sound {
+        None => None,
+        Some((astream, start, afilter)) => {
+            let st = ictx.stream(astream).ok_or_else(|| SegmentError::Source {
+                path: shown.clone(),
+                stage: "open audio stream",
+                time: format_seconds(start),
+                message: format!("stream #{astream} is missing"),
+            })?;
+            let atb = st.time_base();
+            let mut actx = ff::codec::context::Context::from_parameters(st.parameters())
+                .map_err(src_err("open audio decoder", start))?;
+            actx.set_threading(decoder_threading(1));
+            let mut adec = actx.decoder();
+            adec.set_packet_time_base(atb);
+            let adec = adec.audio().map_err(src_err("open audio decoder", start))?;
+            let layout = layout_name(&adec);
+            let args = format!(
+                "time_base={}/{}:sample_rate={}:sample_fmt={}:channel_layout={}",
+                atb.numerator(),
+                atb.denominator(),
+                adec.rate(),
+                adec.format().name(),
+                layout
+            );
+            let g = graph(&args, afilter, true, 1).map_err(src_err("conform sound", start))?;
+            let mut g = g;
+            let sink_tb = g
+                .get("out")
+                .map(|mut c| ratio(c.sink().time_base()))
+                .filter(|r| *r.numer() > 0)
+                .unwrap_or(Rational::new(1, job.output.audio.sample_rate as i64));
+            let sr = job.output.audio.sample_rate as i64;
+            Some(AudioState {
+                decoder: adec,
+                graph: g,
+                stream: astream,
+                first_sample: (origin + start) * sr,
+                sink_tb,
+                channels: job.output.audio.channels as usize,
+                filled: 0,
+                total: job.segment.samples,
+                sample_rate: sr,
+                pcm,
+            })
+        }
+    };
+
+    // Seek a keyframe well before the in-point (from the very start when it is near it).
+    if first > SEEK_LEAD {
+        let target = (origin + first - SEEK_LEAD) * (ff::ffi::AV_TIME_BASE as i64);
+        let ts = target.floor().to_integer();
+        ictx.seek(ts, ..ts).map_err(src_err("seek", first))?;
+    }
+
+    let mut sampler = Sampler {
+        first,
+        step,
+        count: job.segment.frames,
+        next: 0,
+        prev: None,
+    };
+    let mut last_t = first;
+    let mut last_decoded: Option<Rational> = None;
+    let threads = job.threads;
+    let mut emit = |f: &ff::frame::Video, j: i64| -> Result<(), SegmentError> {
+        if vgraph.is_none() {
+            let args = format!(
+                "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect={}/{}",
+                f.width(),
+                f.height(),
+                ff::ffi::AVPixelFormat::from(f.format()) as i32,
+                fps.den(),
+                fps.num(),
+                sn,
+                sd
+            );
+            vgraph =
+                Some(graph(&args, filter, false, threads).map_err(out_err("conform picture"))?);
+        }
+        let mut copy = f.clone();
+        copy.set_pts(Some(j));
+        if let Some(g) = vgraph.as_mut() {
+            g.get("in")
+                .ok_or(SegmentError::Output {
+                    stage: "conform picture",
+                    message: "no buffer source".into(),
+                })?
+                .source()
+                .add(&copy)
+                .map_err(out_err("conform picture"))?;
+            pull_video(g, sink)?;
+        }
+        Ok(())
+    };
+
+    let mut packet = ff::Packet::empty();
+    let mut frame = ff::frame::Video::empty();
+    let mut aframe = ff::frame::Audio::empty();
+    let mut eof = false;
+    loop {
+        if job.cancel.load(Ordering::Relaxed) {
+            return Err(SegmentError::Cancelled);
+        }
+        let audio_done = audio.as_ref().is_none_or(AudioState::done);
+        if sampler.done() && audio_done {
+            break;
+        }
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => {
+                eof = true;
+            }
+            Err(e) => return Err(src_err("read", last_t)(e)),
+        }
+        if eof {
+            break;
+        }
+        let idx = packet.stream();
+        if idx == vstream && !sampler.done() {
+            if let Some(p) = packet.pts().or(packet.dts()) {
+                last_t = vtb_r * p - origin;
+            }
+            vdec.send_packet(&packet)
+                .map_err(src_err("decode video", last_t))?;
+            while vdec.receive_frame(&mut frame).is_ok() {
+                let t = match frame.timestamp() {
+                    Some(ts) => vtb_r * ts - origin,
+                    None => last_t,
+                };
+                last_decoded = Some(last_decoded.map_or(t, |l| l.max(t)));
+                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
+                sampler.offer(f, t, &mut emit)?;
+            }
+        } else if let Some(a) = audio.as_mut().filter(|a| a.stream == idx && !a.done()) {
+            a.decoder
+                .send_packet(&packet)
+                .map_err(src_err("decode audio", last_t))?;
+            while a.decoder.receive_frame(&mut aframe).is_ok() {
+                push_audio(a, &mut aframe).map_err(src_err("conform sound", last_t))?;
+            }
+            a.pull()?;
+        }
+    }
+    if !sampler.done() {
+        // Flush the decoder: frames it still holds.
+        let _ = vdec.send_eof();
+        while vdec.receive_frame(&mut frame).is_ok() {
+            let t = frame
+                .timestamp()
+                .map(|ts| vtb_r * ts - origin)
+                .unwrap_or(last_t);
+            last_decoded = Some(last_decoded.map_or(t, |l| l.max(t)));
+            let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
+            sampler.offer(f, t, &mut emit)?;
+        }
+        // A source that ends well before the frames the plan needs is damaged or truncated:
+        // say so instead of freezing its last picture.
+        let needed = sampler.target();
+        if let Some(last) = last_decoded.filter(|l| needed > *l + END_SLACK) {
+            return Err(SegmentError::Source {
+                path: shown.clone(),
+                stage: "decode video",
+                time: format_seconds(needed),
+                message: format!(
+                    "the picture ends at {} (the file may be truncated or damaged)",
+                    format_seconds(last)
+                ),
+            });
+        }
+        if sampler.prev.is_none() {
+            return Err(SegmentError::Source {
+                path: shown.clone(),
+                stage: "decode video",
+                time: format_seconds(first),
+                message: "no picture could be decoded from this point on (the file may be damaged or shorter than it claims)".into(),
+            });
+        }
+        sampler.finish(&mut emit)?;
+    }
+    if let Some(a) = audio.as_mut() {
+        if !a.done() {
+            let _ = a.decoder.send_eof();
+            while a.decoder.receive_frame(&mut aframe).is_ok() {
+                push_audio(a, &mut aframe).map_err(src_err("conform sound", last_t))?;
+            }
+            if let Some(mut src) = a.graph.get("in") {
+                let _ = src.source().flush();
+            }
+            a.pull()?;
+        }
+        // Whatever the source did not cover stays silent (never stretched, never shifted).
+    }
+    // Flush the picture graph (bwdif holds a frame).
+    if let Some(g) = vgraph.as_mut() {
+        if let Some(mut src) = g.get("in") {
+            let _ = src.source().flush();
+        }
+        pull_video(g, sink)?;
+    }
+    Ok(())
+}
+
+fn push_audio(a: &mut AudioState, frame: &mut ff::frame::Audio) -> Result<(), ff::Error> {
+    let ts = frame.timestamp();
+    frame.set_pts(ts);
+    a.graph
+        .get("in")
+        .ok_or(ff::Error::FilterNotFound)?
+        .source()
+        .add(frame)
+}
+
+fn layout_name(dec: &ff::codec::decoder::Audio) -> String {
+    let mut buf = [0 as std::os::raw::c_char; 128];
+    // SAFETY: the decoder context is open; its ch_layout is valid. When the layout order is
+    // unspecified, a default layout for the channel count is described instead (into a
+    // temporary that is uninitialised afterwards). The buffer size is passed.
+    unsafe {
+        let p = dec.as_ptr();
+        let layout = &(*p).ch_layout;
+        if layout.order == ff::ffi::AVChannelOrder::AV_CHANNEL_ORDER_UNSPEC {
+            let mut def: ff::ffi::AVChannelLayout = std::mem::zeroed();
+            ff::ffi::av_channel_layout_default(&mut def, layout.nb_channels.max(1));
+            ff::ffi::av_channel_layout_describe(&def, buf.as_mut_ptr(), buf.len());
+            ff::ffi::av_channel_layout_uninit(&mut def);
+        } else {
+            ff::ffi::av_channel_layout_describe(layout, buf.as_mut_ptr(), buf.len());
+        }
+        std::ffi::CStr::from_ptr(buf.as_ptr())
+            .to_string_lossy()
+            .into_owned()
+    }
+}

@@ -1,0 +1,476 @@
+//! The plan: a checked EDL (with its probed media facts) turned into exact work — the program's
+//! frame and sample counts, each event's record range, and the segments (units of parallel work)
+//! with their source times, conform filter descriptions and cache keys.
+//!
+//! Pure data and arithmetic: no FFmpeg, no I/O. Every time is an exact rational or an integer
+//! count of frames or samples.
+
+mod fit;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use fit::{fit_picture, FitBox};
+
+use crate::edl::time::{round_half_up, Rate, Rational};
+use crate::edl::{
+    AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, TransitionKind, VideoSettings,
+};
+use crate::probe::{MediaFacts, VideoFacts};
+
+/// Everything the render stage needs, as data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// roughcut's version (part of every cache key).
+    pub version: &'static str,
+    pub output: OutputSpec,
+    /// Program length in output frames.
+    pub frames: i64,
+    /// Program length in audio samples: `round(frames × sample_rate / fps)`.
+    pub samples: i64,
+    pub events: Vec<PlannedEvent>,
+    pub segments: Vec<Segment>,
+}
+
+/// What is written.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputSpec {
+    pub path: PathBuf,
+    pub container: Container,
+    pub width: u32,
+    pub height: u32,
+    pub fps: Rate,
+    pub video: VideoSettings,
+    pub audio: AudioSettings,
+    pub title: Option<String>,
+}
+
+/// An event placed in the program.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEvent {
+    /// Index in the EDL's timeline.
+    pub index: usize,
+    pub name: String,
+    /// First record frame (program frame) of the event.
+    pub record_start: i64,
+    /// Frames of the event visible in the program (a following dissolve overlaps its tail).
+    pub frames: i64,
+    /// The transition leading into this event, as planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transition: Option<PlannedTransition>,
+}
+
+/// A transition as the plan renders it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PlannedTransition {
+    pub kind: TransitionKind,
+    pub frames: i64,
+}
+
+/// A unit of parallel work: a contiguous range of program frames within one event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Segment {
+    /// Position in the program (segments are in record order).
+    pub id: usize,
+    /// Index of the event in the EDL's timeline.
+    pub event: usize,
+    /// Which piece of the event this is (0-based) and how many pieces it has.
+    pub part: usize,
+    pub parts: usize,
+    /// First program frame and number of frames.
+    pub record_start: i64,
+    pub frames: i64,
+    /// First program sample and number of samples (boundaries at `round(frame × sr / fps)`).
+    pub sample_start: i64,
+    pub samples: i64,
+    pub picture: Picture,
+    pub sound: Sound,
+    /// Hash of everything that determines this segment's output (hex).
+    pub key: String,
+}
+
+/// Where a segment's picture comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Picture {
+    /// Frames of a source.
+    Source(SourcePicture),
+    /// Black (gaps; title cards until they are drawn).
+    Black,
+}
+
+/// Frames of a source, sampled by the brief's rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourcePicture {
+    /// Source id in the EDL.
+    pub source: String,
+    pub path: PathBuf,
+    /// Index of the video stream in the file.
+    pub stream: usize,
+    /// Source time of the segment's first output frame (seconds from the stream's start).
+    #[serde(serialize_with = "ser_rational")]
+    pub first: Rational,
+    /// Source time between consecutive output frames (`speed / fps_out`).
+    #[serde(serialize_with = "ser_rational")]
+    pub step: Rational,
+    /// FFmpeg filter chain that conforms the decoded frames to the output picture.
+    pub filter: String,
+}
+
+/// Where a segment's sound comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Sound {
+    /// A source's audio stream, from `start` for the segment's sample count.
+    Source {
+        path: PathBuf,
+        stream: usize,
+        /// Index of the source's first video stream: its start time is the origin of source
+        /// times for picture and sound alike, so they stay in sync.
+        video_stream: usize,
+        #[serde(serialize_with = "ser_rational")]
+        start: Rational,
+        /// FFmpeg filter chain that conforms the decoded sound (rate, layout, gain).
+        filter: String,
+    },
+    /// Digital silence.
+    Silence,
+}
+
+fn ser_rational<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{}/{}", r.numer(), r.denom()))
+}
+
+/// Why a plan could not be made (the EDL was validated without probing).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("source `{0}` was not probed; planning needs its media facts")]
+    NotProbed(String),
+    #[error("source `{0}` has no video stream")]
+    NoVideo(String),
+}
+
+/// Planning knobs.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    /// Number of parallel workers the plan is balanced for.
+    pub jobs: usize,
+}
+
+/// First sample of program frame `frame`: `round(frame × sr / fps)`, halves up.
+pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
+    round_half_up(
+        Rational::from_integer(frame) * Rational::from_integer(sample_rate as i64) / fps.as_ratio(),
+    )
+}
+
+/// Target segment length in frames: about three segments per worker, at least two seconds and
+/// at most thirty, so that every worker stays busy to the end without paying a seek and a GOP
+/// lead-in too often.
+fn target_segment_frames(total: i64, fps: Rate, jobs: usize) -> i64 {
+    let two_s = round_half_up(fps.as_ratio() * 2).max(1);
+    let thirty_s = round_half_up(fps.as_ratio() * 30).max(two_s);
+    let per = (total + (jobs as i64 * 3) - 1) / (jobs as i64 * 3).max(1);
+    per.clamp(two_s, thirty_s)
+}
+
+/// Split `frames` into near-equal pieces of about `target` frames (one piece when it is less
+/// than one and a half targets).
+pub fn split_lengths(frames: i64, target: i64) -> Vec<i64> {
+    if frames <= target + target / 2 || target <= 0 {
+        return vec![frames];
+    }
+    let n = (frames + target - 1) / target;
+    let base = frames / n;
+    let extra = frames % n;
+    (0..n).map(|i| base + i64::from(i < extra)).collect()
+}
+
+/// Build the plan for a checked, probed EDL.
+pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
+    let out = &edl.output;
+    let fps = out.fps;
+    let sr = out.audio.sample_rate;
+    let spec = OutputSpec {
+        path: out.path.clone(),
+        container: out.container,
+        width: out.width,
+        height: out.height,
+        fps,
+        video: out.video.clone(),
+        audio: out.audio.clone(),
+        title: edl.title.clone(),
+    };
+
+    // Visible frames: a dissolve into event i+1 overlaps the tail of event i. Until transitions
+    // are drawn, the incoming event starts at the overlap (a cut at the dissolve's start), so the
+    // program keeps its exact length.
+    let mut events = Vec::new();
+    let mut record = 0i64;
+    for (k, ev) in edl.timeline.iter().enumerate() {
+        let overlap_next = edl
+            .timeline
+            .get(k + 1)
+            .and_then(|n| n.transition)
+            .filter(|t| t.kind == TransitionKind::Dissolve)
+            .map_or(0, |t| t.frames);
+        let visible = ev.frames - overlap_next;
+        events.push(PlannedEvent {
+            index: ev.index,
+            name: ev.name.clone().unwrap_or_else(|| match &ev.kind {
+                EventKind::Clip(c) => c.source.clone(),
+                EventKind::Title(_) => "title".into(),
+                EventKind::Gap => "gap".into(),
+            }),
+            record_start: record,
+            frames: visible,
+            transition: ev.transition.map(|t| PlannedTransition {
+                kind: t.kind,
+                frames: t.frames,
+            }),
+        });
+        record += visible;
+    }
+    let total = record;
+    let target = target_segment_frames(total, fps, opts.jobs.max(1));
+
+    let mut segments = Vec::new();
+    for (ev, placed) in edl.timeline.iter().zip(&events) {
+        let pieces = split_lengths(placed.frames, target);
+        let parts = pieces.len();
+        let mut offset = 0i64;
+        for (part, len) in pieces.into_iter().enumerate() {
+            let record_start = placed.record_start + offset;
+            let sample_start = sample_at(record_start, sr, fps);
+            let samples = sample_at(record_start + len, sr, fps) - sample_start;
+            let (picture, sound) = match &ev.kind {
+                EventKind::Clip(c) => {
+                    let src = edl
+                        .sources
+                        .get(&c.source)
+                        .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                    let facts = src
+                        .facts
+                        .as_ref()
+                        .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                    let (vindex, video) =
+                        first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+                    let step = fps.frame_duration();
+                    let first = c.source_in + step * offset;
+                    let neutral = c.look == Look::Monochrome || src.colour == ColourClass::Bw;
+                    let filter =
+                        video_filter(video, out.width, out.height, out.fit, neutral, c.look);
+                    let picture = Picture::Source(SourcePicture {
+                        source: c.source.clone(),
+                        path: src.path.clone(),
+                        stream: vindex,
+                        first,
+                        step,
+                        filter,
+                    });
+                    let sound = match first_audio(facts) {
+                        Some((aindex, channels)) => Sound::Source {
+                            path: src.path.clone(),
+                            stream: aindex,
+                            video_stream: vindex,
+                            start: first,
+                            filter: audio_filter(&out.audio, channels, c.gain_db),
+                        },
+                        None => Sound::Silence,
+                    };
+                    (picture, sound)
+                }
+                EventKind::Title(_) | EventKind::Gap => (Picture::Black, Sound::Silence),
+            };
+            segments.push(Segment {
+                id: segments.len(),
+                event: ev.index,
+                part,
+                parts,
+                record_start,
+                frames: len,
+                sample_start,
+                samples,
+                picture,
+                sound,
+                key: String::new(),
+            });
+            offset += len;
+        }
+    }
+    let mut plan = Plan {
+        version: env!("CARGO_PKG_VERSION"),
+        output: spec,
+        frames: total,
+        samples: sample_at(total, sr, fps),
+        events,
+        segments,
+    };
+    for i in 0..plan.segments.len() {
+        plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
+    }
+    Ok(plan)
+}
+
+fn first_video(f: &MediaFacts) -> Option<(usize, &VideoFacts)> {
+    f.streams
+        .iter()
+        .find_map(|s| s.video.as_ref().map(|v| (s.index, v)))
+}
+
+fn first_audio(f: &MediaFacts) -> Option<(usize, u32)> {
+    f.streams
+        .iter()
+        .find_map(|s| s.audio.as_ref().map(|a| (s.index, a.channels)))
+}
+
+/// A stable hash of everything that determines a segment's bytes (except its position in the
+/// program): roughcut's version, the output settings, the picture and sound descriptions.
+fn segment_key(plan: &Plan, seg: &Segment) -> String {
+    #[derive(Serialize)]
+    struct KeyInput<'a> {
+        version: &'a str,
+        width: u32,
+        height: u32,
+        fps: Rate,
+        video: &'a VideoSettings,
+        sample_rate: u32,
+        channels: u32,
+        frames: i64,
+        samples: i64,
+        sample_phase: i64,
+        picture: &'a Picture,
+        sound: &'a Sound,
+    }
+    let o = &plan.output;
+    let input = KeyInput {
+        version: plan.version,
+        width: o.width,
+        height: o.height,
+        fps: o.fps,
+        video: &o.video,
+        sample_rate: o.audio.sample_rate,
+        channels: o.audio.channels,
+        frames: seg.frames,
+        samples: seg.samples,
+        // Where the segment's samples start relative to its frames matters for the sound.
+        sample_phase: seg.sample_start - sample_at(seg.record_start, o.audio.sample_rate, o.fps),
+        picture: &seg.picture,
+        sound: &seg.sound,
+    };
+    let bytes = serde_json::to_vec(&input).unwrap_or_default();
+    blake3::hash(&bytes).to_hex()[..32].to_string()
+}
+
+/// The colour matrix FFmpeg's scaler should assume for a source: its tag, else the convention
+/// (SD → BT.601, HD → BT.709).
+fn source_matrix(v: &VideoFacts) -> &'static str {
+    match v.color_matrix.as_str() {
+        "bt709" => "bt709",
+        "smpte170m" | "bt470bg" => "bt601",
+        "fcc" => "fcc",
+        "smpte240m" => "smpte240m",
+        "bt2020nc" | "bt2020c" => "bt2020",
+        _ if v.height >= 720 => "bt709",
+        _ => "bt601",
+    }
+}
+
+/// Full or limited range of a source: its tag, else full for `yuvj*` and gray formats.
+fn source_range(v: &VideoFacts) -> &'static str {
+    match v.color_range.as_str() {
+        "pc" => "full",
+        "tv" => "limited",
+        _ if v.pix_fmt.starts_with("yuvj") || v.pix_fmt.starts_with("gray") => "full",
+        _ => "limited",
+    }
+}
+
+/// The conform chain for a source's picture: deinterlace, upright, fit, output pixel format and
+/// matrix, and the look.
+pub fn video_filter(
+    v: &VideoFacts,
+    width: u32,
+    height: u32,
+    fit: Fit,
+    neutral: bool,
+    look: Look,
+) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    if v.interlaced() {
+        let parity = match (v.top_field_first, v.field_order.as_str()) {
+            (Some(true), _) | (None, "tt" | "tb") => "tff",
+            (Some(false), _) | (None, "bb" | "bt") => "bff",
+            _ => "auto",
+        };
+        chain.push(format!("bwdif=mode=send_frame:parity={parity}:deint=all"));
+    }
+    if v.mirrored {
+        chain.push("hflip".into());
+    }
+    // FFmpeg reports rotation counter-clockwise; turn the picture clockwise by that much.
+    let clockwise = (360 - v.rotation.rem_euclid(360)) % 360;
+    let (mut w, mut h, mut sar) = (v.width as i64, v.height as i64, v.sar.0);
+    match clockwise {
+        90 => chain.push("transpose=clock".into()),
+        180 => chain.push("hflip,vflip".into()),
+        270 => chain.push("transpose=cclock".into()),
+        _ => {}
+    }
+    if clockwise == 90 || clockwise == 270 {
+        std::mem::swap(&mut w, &mut h);
+        sar = sar.recip();
+    }
+    let b = fit_picture(w, h, sar, width as i64, height as i64, fit);
+    chain.push(format!(
+        "scale=w={}:h={}:flags=bicubic:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
+        b.scaled_w,
+        b.scaled_h,
+        source_range(v),
+        source_matrix(v)
+    ));
+    match fit {
+        Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(
+            format!("pad=w={width}:h={height}:x={}:y={}:color=black", b.x, b.y),
+        ),
+        Fit::Crop if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => {
+            chain.push(format!("crop=w={width}:h={height}:x={}:y={}", b.x, b.y))
+        }
+        _ => {}
+    }
+    chain.push("setsar=1".into());
+    chain.push("format=yuv420p".into());
+    if neutral {
+        chain.push("lutyuv=u=128:v=128".into());
+    } else if look == Look::Sepia {
+        chain.push("lutyuv=u=114:v=140".into());
+    }
+    chain.join(",")
+}
+
+/// The conform chain for a source's sound: resample and remix to the output, apply gain.
+pub fn audio_filter(a: &AudioSettings, source_channels: u32, gain_db: f64) -> String {
+    let layout = match a.channels {
+        1 => "mono",
+        6 => "5.1",
+        _ => "stereo",
+    };
+    // Mono plays on both channels at its own level (dual mono), not 3 dB down.
+    let dual_mono = if source_channels == 1 && a.channels == 2 {
+        "pan=stereo|c0=c0|c1=c0,"
+    } else {
+        ""
+    };
+    let mut chain = format!(
+        "{dual_mono}aresample={sr},aformat=sample_fmts=flt:sample_rates={sr}:channel_layouts={layout}",
+        sr = a.sample_rate
+    );
+    if gain_db != 0.0 {
+        chain.push_str(&format!(",volume={gain_db}dB"));
+    }
+    chain
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,311 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::edl::{Clip, Edl, Event, EventKind, Output, Overlays, Source, Transition};
+use crate::probe::{AudioFacts, Ratio, StreamFacts};
+
+fn rate(n: i64, d: i64) -> Rate {
+    Rate::new(n, d).unwrap()
+}
+
+fn facts(w: u32, h: u32, sar: Rational, fps: Rational, audio: bool) -> MediaFacts {
+    let mut streams = vec![StreamFacts {
+        index: 0,
+        kind: "video".into(),
+        codec: "h264".into(),
+        time_base: Ratio(Rational::new(1, 90000)),
+        duration: Some(Ratio(Rational::from_integer(3600))),
+        language: None,
+        video: Some(VideoFacts {
+            width: w,
+            height: h,
+            sar: Ratio(sar),
+            dar: Ratio(sar * Rational::new(w as i64, h as i64)),
+            frame_rate: Some(Ratio(fps)),
+            avg_frame_rate: Some(Ratio(fps)),
+            variable_frame_rate: false,
+            frames: None,
+            field_order: "progressive".into(),
+            frames_interlaced: false,
+            top_field_first: None,
+            pix_fmt: "yuv420p".into(),
+            bit_depth: 8,
+            color_range: "tv".into(),
+            color_matrix: "unknown".into(),
+            color_primaries: "unknown".into(),
+            color_transfer: "unknown".into(),
+            rotation: 0,
+            mirrored: false,
+        }),
+        audio: None,
+    }];
+    if audio {
+        streams.push(StreamFacts {
+            index: 1,
+            kind: "audio".into(),
+            codec: "aac".into(),
+            time_base: Ratio(Rational::new(1, 48000)),
+            duration: None,
+            language: None,
+            video: None,
+            audio: Some(AudioFacts {
+                sample_rate: 48000,
+                channels: 2,
+                layout: "stereo".into(),
+                sample_fmt: "fltp".into(),
+            }),
+        });
+    }
+    MediaFacts {
+        path: "src.mp4".into(),
+        container: "mp4".into(),
+        duration: Some(Ratio(Rational::from_integer(3600))),
+        duration_text: None,
+        size_bytes: 1,
+        streams,
+    }
+}
+
+/// An EDL over one long source; `events` are (kind, frames, dissolve frames into it).
+fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
+    let mut sources = BTreeMap::new();
+    sources.insert(
+        "s".to_string(),
+        Source {
+            id: "s".into(),
+            path: PathBuf::from("src.mp4"),
+            colour: ColourClass::Auto,
+            fps_override: None,
+            facts: Some(facts(
+                1920,
+                1080,
+                Rational::from_integer(1),
+                Rational::from_integer(25),
+                true,
+            )),
+        },
+    );
+    let timeline = events
+        .iter()
+        .enumerate()
+        .map(|(i, &(kind, frames, dissolve))| Event {
+            index: i,
+            name: None,
+            kind: if kind == 0 {
+                EventKind::Gap
+            } else {
+                let source_in = Rational::new(i as i64 * 7, 3);
+                EventKind::Clip(Clip {
+                    source: "s".into(),
+                    source_in,
+                    source_out: source_in + Rational::from_integer(frames) / fps.as_ratio(),
+                    look: Look::Natural,
+                    gain_db: 0.0,
+                })
+            },
+            transition: (dissolve > 0 && i > 0).then_some(Transition {
+                kind: TransitionKind::Dissolve,
+                frames: dissolve,
+            }),
+            frames,
+        })
+        .collect();
+    Edl {
+        file: PathBuf::from("cut.json"),
+        base_dir: PathBuf::from("."),
+        title: None,
+        output: Output {
+            path: PathBuf::from("out.mp4"),
+            container: Container::Mp4,
+            width: 1280,
+            height: 720,
+            fps,
+            fit: Fit::Pad,
+            video: VideoSettings {
+                codec: "h264".into(),
+                crf: 23,
+                preset: "veryfast".into(),
+            },
+            audio: AudioSettings {
+                codec: "aac".into(),
+                sample_rate,
+                channels: 2,
+                bitrate: 160_000,
+            },
+        },
+        sources,
+        timeline,
+        subtitles: vec![],
+        overlays: Overlays::default(),
+    }
+}
+
+const RATES: &[(i64, i64)] = &[
+    (25, 1),
+    (24, 1),
+    (30000, 1001),
+    (24000, 1001),
+    (50, 1),
+    (60000, 1001),
+];
+
+fn timelines() -> impl Strategy<Value = Vec<(u8, i64, i64)>> {
+    prop::collection::vec((0u8..3, 1i64..2000, 0i64..40), 1..40).prop_map(|mut v| {
+        // A dissolve may not be longer than either neighbour.
+        for i in 0..v.len() {
+            let prev = if i == 0 { 0 } else { v[i - 1].1 };
+            v[i].2 = v[i].2.min(prev).min(v[i].1 - 1).max(0);
+            if i > 0 {
+                // The previous event's visible part must stay at least one frame.
+                v[i].2 = v[i].2.min(v[i - 1].1 - 1);
+            }
+        }
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn segments_and_samples_tile_the_program(
+        events in timelines(),
+        r in 0usize..RATES.len(),
+        sr in prop::sample::select(vec![44100u32, 48000]),
+        jobs in 1usize..5,
+    ) {
+        let fps = rate(RATES[r].0, RATES[r].1);
+        let e = edl(fps, sr, &events);
+        let plan = build(&e, PlanOptions { jobs }).unwrap();
+        // Program length: sum of event frames minus dissolves.
+        let expected: i64 = events.iter().map(|x| x.1).sum::<i64>()
+            - events.iter().skip(1).map(|x| x.2).sum::<i64>();
+        prop_assert_eq!(plan.frames, expected);
+        prop_assert_eq!(plan.frames, e.program_frames());
+        // Segments tile the frames with no gap or overlap.
+        let mut next = 0;
+        let mut next_sample = 0;
+        for s in &plan.segments {
+            prop_assert_eq!(s.record_start, next);
+            prop_assert!(s.frames >= 1);
+            prop_assert_eq!(s.sample_start, next_sample);
+            prop_assert!(s.samples >= 0);
+            next += s.frames;
+            next_sample += s.samples;
+        }
+        prop_assert_eq!(next, plan.frames);
+        prop_assert_eq!(next_sample, plan.samples);
+        // Total samples = round(frames × sr / fps), exactly.
+        let exact = Rational::from_integer(plan.frames) * Rational::from_integer(sr as i64) / fps.as_ratio();
+        prop_assert_eq!(plan.samples, round_half_up(exact));
+        // Every event starts a new segment (so each event starts with a keyframe).
+        for ev in &plan.events {
+            prop_assert!(plan.segments.iter().any(|s| s.record_start == ev.record_start && s.event == ev.index && s.part == 0));
+        }
+    }
+
+    #[test]
+    fn split_pieces_sum_and_balance(frames in 1i64..100_000, target in 1i64..5000) {
+        let pieces = split_lengths(frames, target);
+        prop_assert_eq!(pieces.iter().sum::<i64>(), frames);
+        let (lo, hi) = (pieces.iter().min().unwrap(), pieces.iter().max().unwrap());
+        prop_assert!(hi - lo <= 1);
+    }
+}
+
+#[test]
+fn output_frames_sample_the_source_by_the_brief_rule() {
+    // 100 frames at 30000/1001 into a split event: each piece starts at in + k / fps_out.
+    let fps = rate(30000, 1001);
+    let e = edl(fps, 48000, &[(1, 1000, 0)]);
+    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    assert!(plan.segments.len() > 1);
+    let EventKind::Clip(c) = &e.timeline[0].kind else {
+        unreachable!()
+    };
+    for s in &plan.segments {
+        let Picture::Source(p) = &s.picture else {
+            panic!("a clip has a source picture")
+        };
+        assert_eq!(p.step, Rational::new(1001, 30000));
+        assert_eq!(
+            p.first,
+            c.source_in + Rational::from_integer(s.record_start) * Rational::new(1001, 30000)
+        );
+    }
+}
+
+#[test]
+fn dissolve_shortens_the_outgoing_event() {
+    let fps = rate(25, 1);
+    let e = edl(fps, 48000, &[(1, 100, 0), (1, 50, 25)]);
+    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    assert_eq!(plan.frames, 125);
+    assert_eq!(
+        (plan.events[0].record_start, plan.events[0].frames),
+        (0, 75)
+    );
+    assert_eq!(
+        (plan.events[1].record_start, plan.events[1].frames),
+        (75, 50)
+    );
+}
+
+#[test]
+fn sample_boundaries() {
+    // 25 fps, 48 kHz: 1920 samples a frame. 29.97 at 48 kHz: 1601.6 a frame, rounded at each boundary.
+    assert_eq!(sample_at(1, 48000, rate(25, 1)), 1920);
+    assert_eq!(sample_at(1, 48000, rate(30000, 1001)), 1602);
+    assert_eq!(sample_at(5, 48000, rate(30000, 1001)), 8008);
+    assert_eq!(sample_at(1, 44100, rate(24000, 1001)), 1839);
+}
+
+#[test]
+fn fit_shapes() {
+    let one = Rational::from_integer(1);
+    // PAL 4:3 (SAR 16:15) into 16:9: pillarboxed 960x720.
+    let b = fit_picture(720, 576, Rational::new(16, 15), 1280, 720, Fit::Pad);
+    assert_eq!((b.scaled_w, b.scaled_h, b.x, b.y), (960, 720, 160, 0));
+    // Anamorphic 800x640 with SAR 64:45 is 16:9: fills the frame.
+    let b = fit_picture(800, 640, Rational::new(64, 45), 1280, 720, Fit::Pad);
+    assert_eq!((b.scaled_w, b.scaled_h), (1280, 720));
+    // NTSC DV 720x480 SAR 8:9 is 4:3.
+    let b = fit_picture(720, 480, Rational::new(8, 9), 1280, 720, Fit::Pad);
+    assert_eq!((b.scaled_w, b.scaled_h), (960, 720));
+    // A 2.39:1 picture letterboxed.
+    let b = fit_picture(1920, 804, one, 1280, 720, Fit::Pad);
+    assert_eq!((b.scaled_w, b.scaled_h, b.x, b.y), (1280, 536, 0, 92));
+    // Crop fills and cuts the overflow; stretch ignores the shape.
+    let b = fit_picture(720, 576, Rational::new(16, 15), 1280, 720, Fit::Crop);
+    assert_eq!((b.scaled_w, b.scaled_h, b.x, b.y), (1280, 960, 0, 120));
+    let b = fit_picture(720, 576, Rational::new(16, 15), 1280, 720, Fit::Stretch);
+    assert_eq!((b.scaled_w, b.scaled_h), (1280, 720));
+}
+
+#[test]
+fn filters_deinterlace_rotate_and_neutralise() {
+    let mut f = facts(
+        1080,
+        1920,
+        Rational::from_integer(1),
+        Rational::from_integer(30),
+        false,
+    );
+    let v = f.streams[0].video.as_mut().unwrap();
+    v.rotation = 90; // counter-clockwise, as FFmpeg reports a portrait phone clip
+    v.field_order = "bb".into();
+    let chain = video_filter(v, 1280, 720, Fit::Pad, true, Look::Natural);
+    assert!(
+        chain.starts_with("bwdif=mode=send_frame:parity=bff"),
+        "{chain}"
+    );
+    assert!(chain.contains("transpose=cclock"), "{chain}");
+    assert!(chain.contains("scale=w=1280:h=720"), "{chain}");
+    assert!(
+        chain.ends_with("format=yuv420p,lutyuv=u=128:v=128"),
+        "{chain}"
+    );
+}

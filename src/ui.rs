@@ -1,0 +1,223 @@
+//! Progress displays for the terminal (binary only): indicatif bars on a TTY, plain lines at
+//! growing intervals without one, NDJSON on stdout for machines, or nothing.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use roughcut::render::{Progress, ProgressEvent};
+
+/// NDJSON events on stdout.
+pub struct Json;
+
+impl Progress for Json {
+    fn event(&self, e: &ProgressEvent) {
+        // Per-frame updates are thinned to whole percents of a segment.
+        if let ProgressEvent::SegmentProgress { done, frames, .. } = e {
+            if *done != *frames
+                && (done * 100 / frames.max(&1)) == ((done - 1) * 100 / frames.max(&1))
+            {
+                return;
+            }
+        }
+        if let Ok(line) = serde_json::to_string(e) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+/// Plain lines on stderr, at growing intervals (2 s, 4 s, … up to 30 s).
+pub struct Plain {
+    state: Mutex<PlainState>,
+}
+
+struct PlainState {
+    started: Instant,
+    last: Instant,
+    interval: Duration,
+    total: i64,
+    done_before: i64,
+    in_flight: std::collections::HashMap<usize, i64>,
+}
+
+impl Plain {
+    pub fn new() -> Plain {
+        Plain {
+            state: Mutex::new(PlainState {
+                started: Instant::now(),
+                last: Instant::now(),
+                interval: Duration::from_secs(2),
+                total: 0,
+                done_before: 0,
+                in_flight: Default::default(),
+            }),
+        }
+    }
+}
+
+impl Progress for Plain {
+    fn event(&self, e: &ProgressEvent) {
+        let Ok(mut s) = self.state.lock() else { return };
+        match e {
+            ProgressEvent::Started {
+                frames,
+                segments,
+                workers,
+                ..
+            } => {
+                s.total = *frames;
+                eprintln!("rendering {frames} frames in {segments} segments on {workers} workers");
+            }
+            ProgressEvent::SegmentProgress { segment, done, .. } => {
+                s.in_flight.insert(*segment, *done);
+                if s.last.elapsed() >= s.interval {
+                    let done = s.done_before + s.in_flight.values().sum::<i64>();
+                    let secs = s.started.elapsed().as_secs_f64();
+                    let fps = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+                    let eta = if fps > 0.0 {
+                        (s.total - done) as f64 / fps
+                    } else {
+                        0.0
+                    };
+                    eprintln!(
+                        "  {done}/{} frames ({:.0}%), {fps:.1} fps, ETA {eta:.0}s",
+                        s.total,
+                        done as f64 * 100.0 / s.total.max(1) as f64
+                    );
+                    s.last = Instant::now();
+                    s.interval = (s.interval * 2).min(Duration::from_secs(30));
+                }
+            }
+            ProgressEvent::SegmentFinished {
+                segment, frames, ..
+            } => {
+                s.in_flight.remove(segment);
+                s.done_before += frames;
+            }
+            ProgressEvent::Assembling { .. } => eprintln!("  joining segments"),
+            _ => {}
+        }
+    }
+}
+
+/// indicatif bars: the whole program (frames, fps, ETA) and one line per worker.
+pub struct Bars {
+    multi: MultiProgress,
+    total: ProgressBar,
+    workers: Mutex<Vec<ProgressBar>>,
+    done: Mutex<(i64, std::collections::HashMap<usize, i64>)>,
+}
+
+impl Bars {
+    pub fn new() -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let total = multi.add(ProgressBar::new(0));
+        total.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>9} [{bar:40}] {pos}/{len} frames  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        total.set_prefix("program");
+        Bars {
+            multi,
+            total,
+            workers: Mutex::new(Vec::new()),
+            done: Mutex::new((0, Default::default())),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn event(&self, e: &ProgressEvent) {
+        match e {
+            ProgressEvent::Started {
+                frames, workers, ..
+            } => {
+                self.total.set_length(*frames as u64);
+                if let Ok(mut w) = self.workers.lock() {
+                    for i in 0..*workers {
+                        let bar = self.multi.add(ProgressBar::new(1));
+                        bar.set_style(
+                            ProgressStyle::with_template("{prefix:>9} {wide_msg} {pos}/{len}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        bar.set_prefix(format!("worker {i}"));
+                        w.push(bar);
+                    }
+                }
+            }
+            ProgressEvent::SegmentStarted {
+                worker,
+                name,
+                frames,
+                segment,
+                ..
+            } => {
+                if let Some(b) = self
+                    .workers
+                    .lock()
+                    .ok()
+                    .and_then(|w| w.get(*worker).cloned())
+                {
+                    b.set_length(*frames as u64);
+                    b.set_position(0);
+                    b.set_message(format!("segment {segment}: {name}"));
+                }
+            }
+            ProgressEvent::SegmentProgress {
+                segment,
+                worker,
+                done,
+                ..
+            } => {
+                if let Some(b) = self
+                    .workers
+                    .lock()
+                    .ok()
+                    .and_then(|w| w.get(*worker).cloned())
+                {
+                    b.set_position(*done as u64);
+                }
+                if let Ok(mut d) = self.done.lock() {
+                    d.1.insert(*segment, *done);
+                    let all = d.0 + d.1.values().sum::<i64>();
+                    self.total.set_position(all as u64);
+                }
+            }
+            ProgressEvent::SegmentFinished {
+                segment,
+                frames,
+                worker,
+                ..
+            } => {
+                if let Ok(mut d) = self.done.lock() {
+                    d.1.remove(segment);
+                    d.0 += frames;
+                }
+                if let Some(b) = self
+                    .workers
+                    .lock()
+                    .ok()
+                    .and_then(|w| w.get(*worker).cloned())
+                {
+                    b.set_message("idle");
+                }
+            }
+            ProgressEvent::Assembling { .. } => {
+                self.total.set_message("joining");
+            }
+            ProgressEvent::Finished { .. } => {
+                if let Ok(w) = self.workers.lock() {
+                    for b in w.iter() {
+                        b.finish_and_clear();
+                    }
+                }
+                self.total.finish_and_clear();
+            }
+        }
+    }
+}

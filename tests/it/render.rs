@@ -1,0 +1,545 @@
+//! Rendering real generated media and measuring the output: frame and sample counts, sync at
+//! every join, aspect, rotation, silence, neutral black-and-white, clean failure and interruption.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use roughcut::edl::{self, time::Rational, LoadOptions};
+use roughcut::media::measure::{decode_sound, for_each_picture, Picture};
+use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
+use roughcut::plan::{self, Plan, PlanOptions};
+
+use crate::common::{roughcut, samples_dir};
+
+/// A folder for one test's EDL and output, inside the samples folder so sources resolve.
+fn workdir(name: &str) -> PathBuf {
+    let d = samples_dir().join(format!("work-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create work dir");
+    d
+}
+
+fn plan_for(edl_path: &Path) -> Plan {
+    let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
+    plan::build(&loaded.edl, PlanOptions { jobs: 2 }).expect("plan")
+}
+
+/// Render `edl_path` with the CLI; panics with its stderr on failure.
+fn render(edl_path: &Path, extra: &[&str]) {
+    let out = roughcut()
+        .arg("render")
+        .arg(edl_path)
+        .args(["--progress", "none"])
+        .args(extra)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("run render");
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn pictures(path: &Path) -> Vec<Picture> {
+    let mut v = Vec::new();
+    for_each_picture(path, |p| v.push(p)).expect("decode output");
+    v
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".roughcut-") || n.contains("partial"))
+        .collect()
+}
+
+fn synth(
+    name: &str,
+    seconds: i64,
+    video: Option<SynthVideo>,
+    audio: Option<SynthAudio>,
+) -> PathBuf {
+    let path = samples_dir().join(name);
+    if !path.exists() {
+        roughcut::media::synth::write(&SynthClip {
+            path: path.clone(),
+            duration: Rational::from_integer(seconds),
+            video,
+            audio,
+            metadata: vec![],
+        })
+        .expect("write test source");
+    }
+    path
+}
+
+fn video(source: String, w: u32, h: u32, rate: (i32, i32), sar: (i32, i32)) -> SynthVideo {
+    SynthVideo {
+        source,
+        encoder: "libx264".into(),
+        pix_fmt: "yuv420p".into(),
+        width: w,
+        height: h,
+        rate,
+        sar,
+        top_field_first: None,
+        range: "tv",
+        colour: None,
+        options: vec![
+            ("preset".into(), "ultrafast".into()),
+            ("crf".into(), "20".into()),
+        ],
+        bit_rate: 0,
+        gop: 30,
+        display_rotation: None,
+    }
+}
+
+#[test]
+fn example_cut_has_the_planned_frames_and_samples() {
+    let dir = workdir("example");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("edl/komsomolsk-rough-cut.json"),
+    )
+    .expect("example EDL")
+    .replace("media/", "../")
+    .replace("out/komsomolsk-rough-cut.mp4", "cut.mp4");
+    let edl_path = dir.join("cut.json");
+    std::fs::write(&edl_path, text).expect("write EDL");
+    let plan = plan_for(&edl_path);
+    render(&edl_path, &[]);
+    let out = dir.join("cut.mp4");
+
+    let pics = pictures(&out);
+    assert_eq!(pics.len() as i64, plan.frames, "frame count = plan");
+    // Timestamps are exactly frame k / 25, starting at 0.
+    for (k, p) in pics.iter().enumerate() {
+        assert_eq!(p.time, Rational::new(k as i64, 25), "frame {k}");
+    }
+    let sound = decode_sound(&out).expect("decode").expect("sound");
+    assert_eq!(sound.sample_rate, 48000);
+    assert_eq!(sound.channels, 2);
+    assert_eq!(sound.start, Rational::from_integer(0), "sound starts at 0");
+    let n = sound.len() as i64;
+    assert!(
+        (n - plan.samples).abs() <= 1024,
+        "{n} samples decoded, plan {}",
+        plan.samples
+    );
+
+    // Every event starts with a keyframe.
+    for ev in &plan.events {
+        assert!(
+            pics[ev.record_start as usize].key,
+            "event {} starts at a keyframe",
+            ev.index
+        );
+    }
+    // Black-and-white events (declared bw; monochrome look) are neutral from their first frame.
+    for ev in plan.events.iter().filter(|e| e.index == 0 || e.index == 5) {
+        for k in ev.record_start..ev.record_start + ev.frames {
+            let p = &pics[k as usize];
+            let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
+            assert!(
+                dev <= 1,
+                "event {} frame {k}: chroma {dev} off neutral",
+                ev.index
+            );
+        }
+    }
+    // The colour event after the B&W one has colour.
+    let amur = &plan.events[1];
+    let p = &pics[(amur.record_start + 10) as usize];
+    assert!(p.max_chroma_deviation(160, 0, 960, 720) > 20);
+    // Nothing but the output is left in the folder.
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+/// A 29.97 fps source with a white flash (the two frames starting within a frame of each whole
+/// second) and a 1 kHz beep starting exactly at each whole second.
+fn flash_beep_source() -> PathBuf {
+    let flash = "lt(mod(t+1001/30000,1),2002/30000)";
+    let beep = "if(lt(mod(t,1),0.04),0.5*sin(2*PI*1000*t),0)";
+    synth(
+        "flash_beep_2997.mp4",
+        12,
+        Some(video(
+            format!("color=c=0x404040:s=320x240:r=30000/1001,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='{flash}'"),
+            320,
+            240,
+            (30000, 1001),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: format!("aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "stereo",
+            bit_rate: 192_000,
+        }),
+    )
+}
+
+/// Onsets of beeps: first sample above a quarter of full scale after 100 ms of quiet.
+fn onsets(samples: &[f32], rate: u32) -> Vec<i64> {
+    let quiet = rate as usize / 10;
+    let mut found = Vec::new();
+    let mut since_loud = quiet;
+    for (i, s) in samples.iter().enumerate() {
+        if s.abs() > 0.25 {
+            if since_loud >= quiet {
+                found.push(i as i64);
+            }
+            since_loud = 0;
+        } else {
+            since_loud += 1;
+        }
+    }
+    found
+}
+
+#[test]
+fn sound_and_picture_stay_in_sync_across_twelve_cuts() {
+    let src = flash_beep_source();
+    let dir = workdir("sync");
+    // Twelve events at odd in-points, each holding exactly one whole-second mark.
+    let events: Vec<String> = (0..12)
+        .map(|e| {
+            let sec = 1 + (e % 10);
+            let in_ms = sec * 1000 - 700 + e * 13;
+            format!(
+                r#"{{ "source": "s", "in": {}.{:03}, "duration": "30f" }}"#,
+                in_ms / 1000,
+                in_ms % 1000
+            )
+        })
+        .collect();
+    let edl_path = dir.join("sync.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "sync.mp4", "width": 320, "height": 240 }},
+                "sources": {{ "s": {{ "path": "{}" }} }}, "timeline": [ {} ] }}"#,
+            src.display(),
+            events.join(", ")
+        ),
+    )
+    .expect("write EDL");
+    let plan = plan_for(&edl_path);
+    render(&edl_path, &[]);
+    let out = dir.join("sync.mp4");
+
+    // Where each beep must land: the event's first sample + (whole second − in) × 48000.
+    let loaded = edl::load(&edl_path, LoadOptions::default()).expect("EDL");
+    let mut expected = Vec::new();
+    for (ev, placed) in loaded.edl.timeline.iter().zip(&plan.events) {
+        let edl::EventKind::Clip(c) = &ev.kind else {
+            unreachable!()
+        };
+        let sec = c.source_in.ceil();
+        let first = plan::sample_at(placed.record_start, 48000, loaded.edl.output.fps);
+        expected.push(first + ((sec - c.source_in) * 48000).round().to_integer());
+    }
+    let sound = decode_sound(&out).expect("decode").expect("sound");
+    let left = sound.channel(0);
+    let found = onsets(&left, 48000);
+    assert_eq!(
+        found.len(),
+        expected.len(),
+        "beeps found at {found:?}, expected {expected:?}"
+    );
+    for (f, e) in found.iter().zip(&expected) {
+        assert!(
+            (f - e).abs() <= 48,
+            "beep at sample {f}, planned {e} (more than 1 ms apart)"
+        );
+    }
+    // Each flash within one frame (40 ms) of its beep.
+    let pics = pictures(&out);
+    assert_eq!(pics.len() as i64, plan.frames);
+    let mut flashes = Vec::new();
+    let mut prev = false;
+    for (k, p) in pics.iter().enumerate() {
+        let bright = p.mean_y(0, 0, p.width, p.height) > 180.0;
+        if bright && !prev {
+            flashes.push(k as i64);
+        }
+        prev = bright;
+    }
+    assert_eq!(flashes.len(), found.len(), "flash frames {flashes:?}");
+    for (fl, beep) in flashes.iter().zip(&found) {
+        let flash_s = Rational::new(*fl, 25);
+        let beep_s = Rational::new(*beep, 48000);
+        let diff = if flash_s > beep_s {
+            flash_s - beep_s
+        } else {
+            beep_s - flash_s
+        };
+        assert!(
+            diff <= Rational::new(1, 25),
+            "flash at frame {fl} vs beep at sample {beep}"
+        );
+    }
+}
+
+/// Active picture width: columns of the middle row brighter than the black pad.
+fn active_width(p: &Picture) -> usize {
+    let row = p.height / 2;
+    (0..p.width)
+        .filter(|&c| p.y[row * p.width + c] > 60)
+        .count()
+}
+
+#[test]
+fn anamorphic_sources_keep_their_aspect() {
+    let wide = synth(
+        "sar_64_45.mp4",
+        1,
+        Some(video(
+            "color=c=white:s=720x576:r=25".into(),
+            720,
+            576,
+            (25, 1),
+            (64, 45),
+        )),
+        None,
+    );
+    let ntsc = synth(
+        "sar_8_9.mp4",
+        1,
+        Some(video(
+            "color=c=white:s=720x480:r=30000/1001".into(),
+            720,
+            480,
+            (30000, 1001),
+            (8, 9),
+        )),
+        None,
+    );
+    let dir = workdir("aspect");
+    let edl_path = dir.join("aspect.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "aspect.mp4" }},
+                "sources": {{ "wide": {{ "path": "{}" }}, "ntsc": {{ "path": "{}" }} }},
+                "timeline": [ {{ "source": "wide", "in": 0, "duration": "5f" }}, {{ "source": "ntsc", "in": 0, "duration": "5f" }} ] }}"#,
+            wide.display(),
+            ntsc.display()
+        ),
+    )
+    .expect("write EDL");
+    render(&edl_path, &[]);
+    let pics = pictures(&dir.join("aspect.mp4"));
+    assert_eq!(pics.len(), 10);
+    // 16:9 fills 1280; 4:3 is 960 wide, pillarboxed.
+    let w = active_width(&pics[2]);
+    assert!((1276..=1280).contains(&w), "SAR 64:45 picture is {w} wide");
+    let w = active_width(&pics[7]);
+    assert!((956..=964).contains(&w), "SAR 8:9 picture is {w} wide");
+}
+
+#[test]
+fn rotated_source_comes_out_upright() {
+    // Stored 360x640 with the top half white; shown turned 90° clockwise, the right half is white.
+    let mut v = video(
+        "color=c=black:s=360x640:r=25,drawbox=x=0:y=0:w=360:h=320:color=white:t=fill".into(),
+        360,
+        640,
+        (25, 1),
+        (1, 1),
+    );
+    v.display_rotation = Some(-90);
+    let src = synth("rotated.mp4", 1, Some(v), None);
+    let facts = roughcut::probe::probe_file(&src).expect("probe");
+    assert_eq!(facts.video().map(|v| v.rotation), Some(270));
+    let dir = workdir("rotate");
+    let edl_path = dir.join("rot.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "rot.mp4", "width": 640, "height": 360 }},
+                "sources": {{ "r": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "r", "in": 0, "duration": "3f" }} ] }}"#,
+            src.display()
+        ),
+    )
+    .expect("write EDL");
+    render(&edl_path, &[]);
+    let pics = pictures(&dir.join("rot.mp4"));
+    let p = &pics[1];
+    assert_eq!((p.width, p.height), (640, 360));
+    let left = p.mean_y(0, 0, 300, 360);
+    let right = p.mean_y(340, 0, 300, 360);
+    assert!(
+        left < 40.0 && right > 200.0,
+        "left {left:.0}, right {right:.0}: not upright"
+    );
+}
+
+#[test]
+fn soundless_source_gives_digital_silence_and_exact_length() {
+    let dir = workdir("silence");
+    let edl_path = dir.join("s.json");
+    // builders (no sound) between two events with sound.
+    std::fs::write(
+        &edl_path,
+        r#"{ "version": 1, "output": { "path": "s.mp4", "width": 320, "height": 240 },
+            "sources": { "tele": { "path": "../telecine_1948_cast.mp4" }, "gray": { "path": "../builders_1932_gray.mp4" } },
+            "timeline": [ { "source": "tele", "in": 0, "duration": "1s" },
+                          { "source": "gray", "in": 1, "duration": "2s" },
+                          { "source": "tele", "in": 2, "duration": "1s" } ] }"#,
+    )
+    .expect("write EDL");
+    let plan = plan_for(&edl_path);
+    render(&edl_path, &[]);
+    let sound = decode_sound(&dir.join("s.mp4"))
+        .expect("decode")
+        .expect("sound");
+    let seg = &plan.segments[1];
+    // Away from the joins (AAC blocks overlap by 1024 samples), the silent event is silent.
+    let from = (seg.sample_start + 2048) as usize;
+    let to = (seg.sample_start + seg.samples - 2048) as usize;
+    let loudest = (from..to)
+        .flat_map(|i| [sound.samples[i * 2], sound.samples[i * 2 + 1]])
+        .fold(0f32, |m, s| m.max(s.abs()));
+    assert!(loudest < 1e-4, "the soundless event has level {loudest}");
+    // The telecine's mono tone plays on both channels.
+    let tone = &sound.samples[2000 * 2..20000 * 2];
+    let (l, r): (Vec<f32>, Vec<f32>) = tone.chunks(2).map(|c| (c[0], c[1])).unzip();
+    let rms = |v: &[f32]| (v.iter().map(|s| s * s).sum::<f32>() / v.len() as f32).sqrt();
+    assert!(
+        rms(&l) > 0.08 && rms(&r) > 0.08,
+        "mono source on both channels: {} {}",
+        rms(&l),
+        rms(&r)
+    );
+}
+
+#[test]
+fn truncated_source_fails_cleanly_naming_source_event_and_time() {
+    let dir = workdir("truncated");
+    // The first 40% of the DV-style clip: the container still claims 8 s.
+    let whole = std::fs::read(samples_dir().join("amur_2004_pal.mkv")).expect("read sample");
+    let cut = dir.join("amur_cut.mkv");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 5]).expect("write truncated copy");
+    let edl_path = dir.join("t.json");
+    std::fs::write(
+        &edl_path,
+        r#"{ "version": 1, "output": { "path": "t.mp4", "width": 320, "height": 240 },
+            "sources": { "amur": { "path": "amur_cut.mkv" } },
+            "timeline": [ { "source": "amur", "in": 0, "out": 1 }, { "source": "amur", "in": 5, "out": 7, "name": "late part" } ] }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&edl_path)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run render");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("late part"), "names the event: {stderr}");
+    assert!(
+        stderr.contains("amur_cut.mkv"),
+        "names the source: {stderr}"
+    );
+    assert!(stderr.contains("source time"), "names the time: {stderr}");
+    assert!(!dir.join("t.mp4").exists(), "no output after a failure");
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn interrupt_removes_temporaries_and_exits_130() {
+    let dir = workdir("interrupt");
+    let edl_path = dir.join("i.json");
+    // A longer cut of the HD clip, slow enough to interrupt mid-way.
+    let events: Vec<String> = (0..12)
+        .map(|_| r#"{ "source": "hd", "in": 0, "out": 4 }"#.to_string())
+        .collect();
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "i.mp4", "width": 1920, "height": 1080, "video": {{ "preset": "medium" }} }},
+                "sources": {{ "hd": {{ "path": "../knam_hd.mp4" }} }}, "timeline": [ {} ] }}"#,
+            events.join(", ")
+        ),
+    )
+    .expect("write EDL");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roughcut"))
+        .args(["render", "--progress", "json"])
+        .arg(&edl_path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start render");
+    // Wait until a segment has made progress, then interrupt.
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if line.contains("\"segment_progress\"") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let saw_progress = rx.recv_timeout(Duration::from_secs(60)).is_ok();
+    assert!(saw_progress, "the render reported progress");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("send SIGINT");
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the render did not stop within 30 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(130));
+    // Stopping is prompt: well under the time the rest of the cut would take.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    assert!(!dir.join("i.mp4").exists(), "no output after an interrupt");
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn dry_run_prints_the_plan_as_json_and_renders_nothing() {
+    let dir = workdir("dry");
+    let edl_path = dir.join("d.json");
+    std::fs::write(
+        &edl_path,
+        r#"{ "version": 1, "output": { "path": "d.mp4" },
+            "sources": { "amur": { "path": "../amur_2004_pal.mkv" } },
+            "timeline": [ { "source": "amur", "in": "00:00:01:00", "out": "00:00:07:00" }, { "gap": "1s" } ] }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--dry-run", "--json", "--jobs", "2"])
+        .arg(&edl_path)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    assert_eq!(v["frames"], 175);
+    assert_eq!(v["samples"], 336_000);
+    let segs = v["segments"].as_array().expect("segments");
+    // The 6 s event is split for two workers; the gap is its own segment.
+    assert!(segs.len() >= 3, "{} segments", segs.len());
+    assert_eq!(
+        segs.last().map(|s| &s["picture"]["type"]),
+        Some(&serde_json::json!("black"))
+    );
+    assert!(!dir.join("d.mp4").exists());
+}
