@@ -295,7 +295,7 @@ impl Validator {
         if let (Some(Container::Mp4), Some(codec)) =
             (container, o.audio.as_ref().and_then(|a| a.codec.as_deref()))
         {
-            if codec != "aac" {
+            if codec != "aac" && AUDIO_CODECS.contains(&codec) {
                 self.error("/output/audio/codec", format!("`{codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv"));
             }
         }
