@@ -430,22 +430,25 @@ pub fn video_filter(
         source_range(v),
         source_matrix(v)
     ));
-    match fit {
-        Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(
-            format!("pad=w={width}:h={height}:x={}:y={}:color=black", b.x, b.y),
-        ),
-        Fit::Crop if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => {
-            chain.push(format!("crop=w={width}:h={height}:x={}:y={}", b.x, b.y))
-        }
-        _ => {}
-    }
-    chain.push("setsar=1".into());
+    // The look applies to the picture, before the frame is padded: bars stay black.
     chain.push("format=yuv420p".into());
     if neutral {
         chain.push("lutyuv=u=128:v=128".into());
     } else if look == Look::Sepia {
         chain.push("lutyuv=u=114:v=140".into());
     }
+    match fit {
+        Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(format!(
+            "pad=w={width}:h={height}:x={}:y={}:color=black",
+            b.x, b.y
+        )),
+        Fit::Crop if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(format!(
+            "crop=w={width}:h={height}:x={}:y={}",
+            b.x, b.y
+        )),
+        _ => {}
+    }
+    chain.push("setsar=1".into());
     chain.join(",")
 }
 

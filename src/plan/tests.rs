@@ -305,7 +305,7 @@ fn filters_deinterlace_rotate_and_neutralise() {
     assert!(chain.contains("transpose=cclock"), "{chain}");
     assert!(chain.contains("scale=w=1280:h=720"), "{chain}");
     assert!(
-        chain.ends_with("format=yuv420p,lutyuv=u=128:v=128"),
+        chain.ends_with("format=yuv420p,lutyuv=u=128:v=128,setsar=1"),
         "{chain}"
     );
 }

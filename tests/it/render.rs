@@ -543,3 +543,67 @@ fn dry_run_prints_the_plan_as_json_and_renders_nothing() {
     );
     assert!(!dir.join("d.mp4").exists());
 }
+
+#[test]
+fn mkv_and_mov_by_extension_tagged_bt709() {
+    let dir = workdir("containers");
+    let edl_path = dir.join("c.json");
+    std::fs::write(
+        &edl_path,
+        r#"{ "version": 1, "output": { "path": "c.mp4", "width": 640, "height": 360, "audio": { "codec": "aac" } },
+            "sources": { "hd": { "path": "../knam_hd.mp4" } },
+            "timeline": [ { "source": "hd", "in": 0, "duration": "12f" }, { "gap": "3f" } ] }"#,
+    )
+    .expect("write EDL");
+    for name in ["c.mkv", "c.mov"] {
+        let out = dir.join(name);
+        render(&edl_path, &["-o", out.to_str().expect("utf-8 path")]);
+        let facts = roughcut::probe::probe_file(&out).expect("probe output");
+        let expected = if name.ends_with("mkv") { "matroska,webm" } else { "mov,mp4,m4a,3gp,3g2,mj2" };
+        assert_eq!(facts.container, expected);
+        let v = facts.video().expect("video");
+        assert_eq!((v.width, v.height), (640, 360));
+        assert_eq!(v.color_matrix, "bt709");
+        assert_eq!(v.color_primaries, "bt709");
+        assert_eq!(v.color_transfer, "bt709");
+        assert_eq!(v.color_range, "tv");
+        assert_eq!(pictures(&out).len(), 15, "{name}");
+    }
+    // An output path with another extension is a usage error.
+    let bad = roughcut()
+        .arg("render")
+        .arg(&edl_path)
+        .args(["-o", "x.avi"])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn corrupt_corpus_source_fails_cleanly() {
+    let Some(corpus) = crate::common::corpus_dir() else { return };
+    let dir = workdir("corrupt");
+    let edl_path = dir.join("bad.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "bad.mp4", "width": 320, "height": 240 }},
+                "sources": {{ "ok": {{ "path": "../knam_hd.mp4" }}, "vp9": {{ "path": "{}" }} }},
+                "timeline": [ {{ "source": "ok", "in": 0, "duration": "2s" }}, {{ "source": "vp9", "in": 0, "duration": "10f", "name": "broken clip" }} ] }}"#,
+            corpus.join("media/invalid-bitstream.webm").display()
+        ),
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&edl_path)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run render");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(1) | Some(3)), "{stderr}");
+    assert!(stderr.contains("invalid-bitstream.webm"), "names the source: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.join("bad.mp4").exists());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
