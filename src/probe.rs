@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::edl::time::{format_seconds, Rational};
+use crate::edl::time::Rational;
 use crate::media::{self, MediaError};
 
 /// An exact rational written as `"num/den"` in JSON and human output.
@@ -44,7 +44,105 @@ pub struct MediaFacts {
     pub size_bytes: u64,
     /// All streams, in file order.
     pub streams: Vec<StreamFacts>,
+    /// Whether the first video stream is black-and-white, and the measurements behind it.
+    pub colour: Option<ColourAnalysis>,
 }
+
+/// The colour class of a picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColourVerdict {
+    /// Black-and-white material (whatever cast or chroma noise its transfer has).
+    Bw,
+    /// Colour material.
+    Colour,
+}
+
+/// How a source was classified, with the numbers behind it (chroma in 8-bit code values).
+#[derive(Debug, Clone, Serialize)]
+pub struct ColourAnalysis {
+    pub class: ColourVerdict,
+    /// `pixel format` (gray formats need no measuring) or `measured`.
+    pub method: &'static str,
+    /// Frames measured, spread over the whole file.
+    pub frames: usize,
+    /// Median chroma cast: mean U − 128 and mean V − 128.
+    pub cast_u: f64,
+    pub cast_v: f64,
+    /// Median per-pixel chroma spread around the frame's mean (noise and colour alike).
+    pub chroma_spread: f64,
+    /// Chroma that survives averaging over 16×16 blocks (second-highest frame's 90th
+    /// percentile): real colour is spatially coherent, grain is not.
+    pub coherent_chroma: f64,
+    /// What pixel noise alone would leave in a block average (median spread / 16).
+    pub noise_in_blocks: f64,
+    /// The decision in words.
+    pub reason: String,
+}
+
+/// Coherent chroma below this many code values is never colour.
+pub const COHERENT_MIN: f64 = 2.0;
+/// A uniform cast stronger than this (distance from neutral, code values) is a colour picture,
+/// not a black-and-white transfer's tint.
+pub const CAST_MAX: f64 = 8.0;
+/// Coherent chroma must exceed the block noise by this factor to count as colour.
+pub const COHERENT_OVER_NOISE: f64 = 3.0;
+
+/// Classify measured frames as black-and-white or colour (pure; see [`ColourAnalysis`]).
+pub fn classify(frames: &[crate::media::colour::ChromaFrame]) -> ColourAnalysis {
+    let median = |mut v: Vec<f64>| -> f64 {
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let cast_u = median(frames.iter().map(|f| f.mean_u - 128.0).collect());
+    let cast_v = median(frames.iter().map(|f| f.mean_v - 128.0).collect());
+    let spread = median(frames.iter().map(|f| f.pixel_rms).collect());
+    let noise = median(
+        frames
+            .iter()
+            .map(|f| f.pixel_rms / (f.block_samples.max(1) as f64).sqrt())
+            .collect(),
+    );
+    let mut coherent: Vec<f64> = frames.iter().map(|f| f.block_p90).collect();
+    coherent.sort_by(|a, b| b.total_cmp(a));
+    // The second most colourful frame: one odd frame (a flash, a colour leader) does not decide.
+    let coherent = coherent.get(1).or(coherent.first()).copied().unwrap_or(0.0);
+    let cast = (cast_u * cast_u + cast_v * cast_v).sqrt();
+    let coherent_colour = coherent > COHERENT_MIN && coherent > COHERENT_OVER_NOISE * noise;
+    let colour = coherent_colour || cast > CAST_MAX;
+    let reason = if !coherent_colour && colour {
+        format!("the whole picture is one strong colour (U {cast_u:+.1}, V {cast_v:+.1}), beyond a telecine cast")
+    } else if colour {
+        format!("coherent chroma {coherent:.1} exceeds {COHERENT_MIN} and {COHERENT_OVER_NOISE}× the block noise {noise:.2}")
+    } else if spread > COHERENT_MIN && coherent <= COHERENT_OVER_NOISE * noise {
+        format!("chroma spread {spread:.1} is incoherent noise (coherent {coherent:.1} vs block noise {noise:.2})")
+    } else if cast_u.abs().max(cast_v.abs()) >= 1.0 {
+        format!("a uniform cast (U {cast_u:+.1}, V {cast_v:+.1}) with no coherent colour ({coherent:.1})")
+    } else {
+        format!("no coherent colour ({coherent:.1} ≤ {COHERENT_MIN})")
+    };
+    ColourAnalysis {
+        class: if colour {
+            ColourVerdict::Colour
+        } else {
+            ColourVerdict::Bw
+        },
+        method: "measured",
+        frames: frames.len(),
+        cast_u,
+        cast_v,
+        chroma_spread: spread,
+        coherent_chroma: coherent,
+        noise_in_blocks: noise,
+        reason,
+    }
+}
+
+/// Frames measured per source for colour detection.
+pub const COLOUR_FRAMES: usize = 12;
 
 impl MediaFacts {
     /// The first video stream (the one roughcut uses).
@@ -142,9 +240,34 @@ pub struct AudioFacts {
     pub sample_fmt: String,
 }
 
-/// Probe one file.
+/// Probe one file: container and stream facts, then the colour class of its first video stream
+/// (gray pixel formats are black-and-white without measuring).
 pub fn probe_file(path: &Path) -> Result<MediaFacts, MediaError> {
-    media::probe::probe(path)
+    let mut facts = media::probe::probe(path)?;
+    let first_video = facts
+        .streams
+        .iter()
+        .find_map(|s| s.video.as_ref().map(|v| (s.index, v.pix_fmt.clone())));
+    if let Some((index, pix_fmt)) = first_video {
+        facts.colour = if pix_fmt.starts_with("gray") || pix_fmt.starts_with("ya") {
+            Some(ColourAnalysis {
+                class: ColourVerdict::Bw,
+                method: "pixel format",
+                frames: 0,
+                cast_u: 0.0,
+                cast_v: 0.0,
+                chroma_spread: 0.0,
+                coherent_chroma: 0.0,
+                noise_in_blocks: 0.0,
+                reason: format!("`{pix_fmt}` pictures have no chroma"),
+            })
+        } else {
+            let duration = facts.usable_duration().unwrap_or(Rational::from_integer(0));
+            let frames = media::colour::measure_chroma(path, index, duration, COLOUR_FRAMES)?;
+            (!frames.is_empty()).then(|| classify(&frames))
+        };
+    }
+    Ok(facts)
 }
 
 /// Human-readable description of one file's facts (what `roughcut probe` prints).
@@ -159,6 +282,23 @@ pub fn describe(f: &MediaFacts) -> String {
         f.duration_text.as_deref().unwrap_or("unknown"),
         f.size_bytes
     );
+    if let Some(c) = &f.colour {
+        let class = match c.class {
+            ColourVerdict::Bw => "black-and-white",
+            ColourVerdict::Colour => "colour",
+        };
+        let _ = writeln!(
+            out,
+            "  colour     {class} ({}{}): {}",
+            c.method,
+            if c.frames > 0 {
+                format!(" on {} frames", c.frames)
+            } else {
+                String::new()
+            },
+            c.reason
+        );
+    }
     for s in &f.streams {
         if let Some(v) = &s.video {
             let rate = v
@@ -223,9 +363,4 @@ pub fn describe(f: &MediaFacts) -> String {
         }
     }
     out
-}
-
-/// Seconds for people, `None`-safe.
-pub fn seconds_text(r: Rational) -> String {
-    format_seconds(r)
 }

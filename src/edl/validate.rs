@@ -447,6 +447,24 @@ impl Validator {
                 Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
                 Ok(facts) => {
                     src.facts = facts;
+                    if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
+                        use crate::probe::ColourVerdict;
+                        let contradicts = matches!(
+                            (src.colour, c.class),
+                            (ColourClass::Bw, ColourVerdict::Colour)
+                                | (ColourClass::Colour, ColourVerdict::Bw)
+                        );
+                        if contradicts {
+                            let (declared, measured) = match c.class {
+                                ColourVerdict::Bw => ("colour", "black-and-white"),
+                                ColourVerdict::Colour => ("bw", "colour"),
+                            };
+                            self.diags.push(Diagnostic::warning(
+                                format!("{}/colour", join("/sources", &id)),
+                                format!("source `{id}` is declared `{declared}` but measures as {measured} ({}); the declaration wins — check it, or use \"auto\"", c.reason),
+                            ));
+                        }
+                    }
                     if let Some(f) = &src.facts {
                         if f.video().is_none() {
                             self.error(&ptr, format!("source `{id}` ({}) has no video stream; a clip needs a picture source (sound-only sources are not part of EDL v1)", src.path.display()));

@@ -5,6 +5,7 @@
 //! `// SAFETY:` line.
 
 pub mod assemble;
+pub mod colour;
 pub mod encode;
 pub mod measure;
 pub mod packets;

@@ -192,6 +192,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         duration_text: duration.map(format_seconds),
         size_bytes,
         streams,
+        colour: None,
     })
 }
 

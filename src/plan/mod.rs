@@ -258,7 +258,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                         first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
                     let step = fps.frame_duration();
                     let first = c.source_in + step * offset;
-                    let neutral = c.look == Look::Monochrome || src.colour == ColourClass::Bw;
+                    let neutral = c.look == Look::Monochrome || is_bw(src.colour, facts);
                     let filter =
                         video_filter(video, out.width, out.height, out.fit, neutral, c.look);
                     let picture = Picture::Source(SourcePicture {
@@ -311,6 +311,18 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
     }
     Ok(plan)
+}
+
+/// Whether a source is treated as black-and-white: as declared, or as measured for `auto`.
+pub fn is_bw(declared: ColourClass, facts: &MediaFacts) -> bool {
+    match declared {
+        ColourClass::Bw => true,
+        ColourClass::Colour => false,
+        ColourClass::Auto => facts
+            .colour
+            .as_ref()
+            .is_some_and(|c| c.class == crate::probe::ColourVerdict::Bw),
+    }
 }
 
 fn first_video(f: &MediaFacts) -> Option<(usize, &VideoFacts)> {
@@ -424,7 +436,7 @@ pub fn video_filter(
     }
     let b = fit_picture(w, h, sar, width as i64, height as i64, fit);
     chain.push(format!(
-        "scale=w={}:h={}:flags=bicubic:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
+        "scale=w={}:h={}:flags=bicubic+accurate_rnd:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
         b.scaled_w,
         b.scaled_h,
         source_range(v),
@@ -438,14 +450,12 @@ pub fn video_filter(
         chain.push("lutyuv=u=114:v=140".into());
     }
     match fit {
-        Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(format!(
-            "pad=w={width}:h={height}:x={}:y={}:color=black",
-            b.x, b.y
-        )),
-        Fit::Crop if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(format!(
-            "crop=w={width}:h={height}:x={}:y={}",
-            b.x, b.y
-        )),
+        Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(
+            format!("pad=w={width}:h={height}:x={}:y={}:color=black", b.x, b.y),
+        ),
+        Fit::Crop if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => {
+            chain.push(format!("crop=w={width}:h={height}:x={}:y={}", b.x, b.y))
+        }
         _ => {}
     }
     chain.push("setsar=1".into());

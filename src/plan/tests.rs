@@ -66,6 +66,7 @@ fn facts(w: u32, h: u32, sar: Rational, fps: Rational, audio: bool) -> MediaFact
         duration_text: None,
         size_bytes: 1,
         streams,
+        colour: None,
     }
 }
 

@@ -559,7 +559,11 @@ fn mkv_and_mov_by_extension_tagged_bt709() {
         let out = dir.join(name);
         render(&edl_path, &["-o", out.to_str().expect("utf-8 path")]);
         let facts = roughcut::probe::probe_file(&out).expect("probe output");
-        let expected = if name.ends_with("mkv") { "matroska,webm" } else { "mov,mp4,m4a,3gp,3g2,mj2" };
+        let expected = if name.ends_with("mkv") {
+            "matroska,webm"
+        } else {
+            "mov,mp4,m4a,3gp,3g2,mj2"
+        };
         assert_eq!(facts.container, expected);
         let v = facts.video().expect("video");
         assert_eq!((v.width, v.height), (640, 360));
@@ -581,7 +585,9 @@ fn mkv_and_mov_by_extension_tagged_bt709() {
 
 #[test]
 fn corrupt_corpus_source_fails_cleanly() {
-    let Some(corpus) = crate::common::corpus_dir() else { return };
+    let Some(corpus) = crate::common::corpus_dir() else {
+        return;
+    };
     let dir = workdir("corrupt");
     let edl_path = dir.join("bad.json");
     std::fs::write(
@@ -602,7 +608,10 @@ fn corrupt_corpus_source_fails_cleanly() {
         .expect("run render");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(matches!(out.status.code(), Some(1) | Some(3)), "{stderr}");
-    assert!(stderr.contains("invalid-bitstream.webm"), "names the source: {stderr}");
+    assert!(
+        stderr.contains("invalid-bitstream.webm"),
+        "names the source: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!dir.join("bad.mp4").exists());
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));

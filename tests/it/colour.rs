@@ -1,0 +1,309 @@
+//! Colour and black-and-white: detection, truly neutral B&W events, range and matrix.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use roughcut::edl::time::Rational;
+use roughcut::media::measure::{for_each_picture, Picture};
+use roughcut::media::synth::{SynthClip, SynthVideo};
+use roughcut::probe::{probe_file, ColourVerdict};
+
+use crate::common::{corpus_dir, roughcut, samples_dir};
+
+fn clip(
+    name: &str,
+    source: &str,
+    encoder: &str,
+    pix_fmt: &str,
+    range: &'static str,
+    colour: Option<&'static str>,
+    (w, h): (u32, u32),
+) -> PathBuf {
+    let path = samples_dir().join(name);
+    if path.exists() {
+        return path;
+    }
+    let options = match encoder {
+        "libx264" => vec![
+            ("preset".into(), "veryfast".into()),
+            ("crf".into(), "18".into()),
+        ],
+        _ => vec![],
+    };
+    roughcut::media::synth::write(&SynthClip {
+        path: path.clone(),
+        duration: Rational::from_integer(3),
+        video: Some(SynthVideo {
+            source: source.into(),
+            encoder: encoder.into(),
+            pix_fmt: pix_fmt.into(),
+            width: w,
+            height: h,
+            rate: (24, 1),
+            sar: (1, 1),
+            top_field_first: None,
+            range,
+            colour,
+            options,
+            bit_rate: 0,
+            gop: 24,
+            display_rotation: None,
+        }),
+        audio: None,
+        metadata: vec![],
+    })
+    .expect("write test source");
+    path
+}
+
+/// A black-and-white film scan with strong chroma noise: per-pixel saturation like weak colour,
+/// but spatially incoherent and averaging to neutral.
+fn noisy_scan() -> PathBuf {
+    clip(
+        "bw_chroma_noise.mp4",
+        "testsrc2=size=480x360:rate=24,hue=s=0,noise=c1s=40:c2s=40:c1f=t:c2f=t",
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (480, 360),
+    )
+}
+
+/// Colour footage of a grey, overcast city: weak but coherent colour.
+fn overcast() -> PathBuf {
+    clip(
+        "overcast_colour.mp4",
+        "testsrc2=size=480x360:rate=24,hue=s=0.04",
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (480, 360),
+    )
+}
+
+fn class_of(path: &Path) -> roughcut::probe::ColourAnalysis {
+    let facts = probe_file(path).expect("probe");
+    let c = facts.colour.expect("a colour analysis");
+    eprintln!(
+        "{}: {:?} by {} — {}",
+        path.display(),
+        c.class,
+        c.method,
+        c.reason
+    );
+    c
+}
+
+#[test]
+fn detection_is_robust_both_ways() {
+    let dir = samples_dir();
+    let noise = class_of(&noisy_scan());
+    assert_eq!(
+        noise.class,
+        ColourVerdict::Bw,
+        "chroma noise is not colour: {noise:?}"
+    );
+    assert!(
+        noise.chroma_spread > 3.0,
+        "the scan really is noisy: {noise:?}"
+    );
+    let cast = class_of(&dir.join("telecine_1948_cast.mp4"));
+    assert_eq!(
+        cast.class,
+        ColourVerdict::Bw,
+        "a uniform cast is not colour: {cast:?}"
+    );
+    assert!(
+        cast.cast_u > 1.5 && cast.cast_v < -1.0,
+        "the cast is measured: {cast:?}"
+    );
+    let grey_city = class_of(&overcast());
+    assert_eq!(
+        grey_city.class,
+        ColourVerdict::Colour,
+        "weak coherent colour is colour: {grey_city:?}"
+    );
+    let gray = class_of(&dir.join("builders_1932_gray.mp4"));
+    assert_eq!(
+        (gray.class, gray.method),
+        (ColourVerdict::Bw, "pixel format")
+    );
+    let vivid = class_of(&dir.join("knam_hd.mp4"));
+    assert_eq!(vivid.class, ColourVerdict::Colour);
+    // probe explains the classification in both outputs.
+    let out = roughcut()
+        .arg("probe")
+        .arg(dir.join("telecine_1948_cast.mp4"))
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("colour     black-and-white (measured on 12 frames)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn corpus_silent_film_is_black_and_white() {
+    let Some(corpus) = corpus_dir() else { return };
+    let chaplin = class_of(&corpus.join("media/chaplin.mp4"));
+    assert_eq!(chaplin.class, ColourVerdict::Bw, "{chaplin:?}");
+    let bbb = class_of(&corpus.join("media/bbb_800x640_768kbps_30fps_avc_non_reference_3b.mp4"));
+    assert_eq!(bbb.class, ColourVerdict::Colour, "{bbb:?}");
+}
+
+fn render(dir: &Path, edl: &str) -> Vec<Picture> {
+    let path = dir.join("cut.json");
+    std::fs::write(&path, edl).expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("cut.mp4"), |p| pics.push(p)).expect("decode");
+    pics
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let d = samples_dir().join(format!("work-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("work dir");
+    d
+}
+
+#[test]
+fn black_and_white_events_are_exactly_neutral() {
+    let noise = noisy_scan();
+    let dir = workdir("neutral");
+    // Colour before each B&W event: a B&W event must not inherit chroma from the cut before it.
+    let pics = render(
+        &dir,
+        &format!(
+            r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 640, "height": 360 }},
+               "sources": {{ "hd": {{ "path": "../knam_hd.mp4" }}, "cast": {{ "path": "../telecine_1948_cast.mp4" }},
+                             "noise": {{ "path": "{}" }}, "gray": {{ "path": "../builders_1932_gray.mp4" }} }},
+               "timeline": [
+                 {{ "source": "hd", "in": 0, "duration": "10f" }}, {{ "source": "cast", "in": 1, "duration": "10f" }},
+                 {{ "source": "hd", "in": 1, "duration": "10f" }}, {{ "source": "noise", "in": 1, "duration": "10f" }},
+                 {{ "source": "hd", "in": 2, "duration": "10f" }}, {{ "source": "gray", "in": 1, "duration": "10f" }},
+                 {{ "source": "hd", "in": 3, "duration": "10f" }}, {{ "source": "hd", "in": 0, "duration": "10f", "look": "monochrome" }}
+               ] }}"#,
+            noise.display()
+        ),
+    );
+    assert_eq!(pics.len(), 80);
+    let mut worst_bw = 0;
+    for (k, p) in pics.iter().enumerate() {
+        let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
+        if (k / 10) % 2 == 1 {
+            assert!(
+                dev <= 1,
+                "B&W frame {k}: a chroma sample is {dev} off neutral"
+            );
+            worst_bw = worst_bw.max(dev);
+        } else {
+            assert!(dev > 20, "colour frame {k} kept its colour");
+        }
+    }
+    eprintln!("worst chroma deviation over the B&W events: {worst_bw}");
+}
+
+#[test]
+fn gray_full_range_maps_into_limited_range() {
+    let src = clip(
+        "gray_64_192.mkv",
+        "color=c=0x404040:s=320x240:r=24,drawbox=x=160:y=0:w=160:h=240:color=0xC0C0C0:t=fill",
+        "ffv1",
+        "gray",
+        "pc",
+        None,
+        (320, 240),
+    );
+    let dir = workdir("range");
+    let pics = render(
+        &dir,
+        &format!(
+            r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 320, "height": 240 }},
+               "sources": {{ "g": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "g", "in": 0, "duration": "5f" }} ] }}"#,
+            src.display()
+        ),
+    );
+    let p = &pics[2];
+    let (dark, light) = (p.mean_y(20, 20, 100, 200), p.mean_y(200, 20, 100, 200));
+    eprintln!("gray 64 → {dark:.2}, gray 192 → {light:.2}");
+    assert!(
+        (dark - 71.0).abs() <= 2.0,
+        "full-range 64 became {dark:.1}, expected 71"
+    );
+    assert!(
+        (light - 181.0).abs() <= 2.0,
+        "full-range 192 became {light:.1}, expected 181"
+    );
+}
+
+/// BT.709 limited-range YUV → 8-bit RGB.
+fn rgb709(y: f64, u: f64, v: f64) -> [f64; 3] {
+    let (y, u, v) = (1.164384 * (y - 16.0), u - 128.0, v - 128.0);
+    [
+        y + 1.792741 * v,
+        y - 0.213249 * u - 0.532909 * v,
+        y + 2.112402 * u,
+    ]
+}
+
+#[test]
+fn colour_patches_keep_their_rgb_from_sd_and_hd_sources() {
+    // A patch of RGB (192, 64, 32): SD untagged (BT.601 by convention), HD tagged BT.709.
+    let sd = clip(
+        "patch_sd.mp4",
+        "color=c=0xC04020:s=720x576:r=24,format=rgb24,scale=out_color_matrix=bt601:out_range=tv",
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (720, 576),
+    );
+    let hd = clip(
+        "patch_hd.mp4",
+        "color=c=0xC04020:s=1280x720:r=24,format=rgb24,scale=out_color_matrix=bt709:out_range=tv",
+        "libx264",
+        "yuv420p",
+        "tv",
+        Some("bt709"),
+        (1280, 720),
+    );
+    let dir = workdir("matrix");
+    let pics = render(
+        &dir,
+        &format!(
+            r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 640, "height": 360 }},
+               "sources": {{ "sd": {{ "path": "{}" }}, "hd": {{ "path": "{}" }} }},
+               "timeline": [ {{ "source": "sd", "in": 0, "duration": "5f" }}, {{ "source": "hd", "in": 0, "duration": "5f" }} ] }}"#,
+            sd.display(),
+            hd.display()
+        ),
+    );
+    for (k, label) in [(2usize, "SD BT.601"), (7, "HD BT.709")] {
+        let p = &pics[k];
+        let (cx, cy) = (p.width / 2, p.height / 2);
+        let y = p.mean_y(cx - 8, cy - 8, 16, 16);
+        let ci = (cy / 2) * p.width.div_ceil(2) + cx / 2;
+        let rgb = rgb709(y, p.u[ci] as f64, p.v[ci] as f64);
+        eprintln!("{label}: RGB {:.1} {:.1} {:.1}", rgb[0], rgb[1], rgb[2]);
+        for (got, want) in rgb.iter().zip([192.0, 64.0, 32.0]) {
+            assert!(
+                (got - want).abs() <= 5.0,
+                "{label}: RGB {rgb:?} should be (192, 64, 32)"
+            );
+        }
+    }
+}
