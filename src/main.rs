@@ -17,7 +17,7 @@ mod ui;
     name = "roughcut",
     version,
     about = "Render preview cuts from a JSON edit decision list, in parallel, through FFmpeg",
-    after_help = "Exit codes: 0 success, 1 the work failed, 2 usage error, 3 invalid input (EDL or media), 130 interrupted.\nHuman text goes to stderr; machine output (JSON) to stdout.\n\nExamples:\n  roughcut samples edl/media\n  roughcut validate edl/komsomolsk-rough-cut.json\n  roughcut probe edl/media/amur_2004_pal.mkv --json"
+    after_help = "Exit codes: 0 success, 1 the work failed, 2 usage error, 3 invalid input (EDL or media), 130 interrupted.\nHuman text goes to stderr; machine output (JSON) to stdout.\n\nExamples:\n  roughcut samples edl/media\n  roughcut validate edl/komsomolsk-rough-cut.json\n  roughcut probe edl/media/amur_2004_pal.mkv --json\n  roughcut render edl/komsomolsk-rough-cut.json -o /tmp/preview.mp4"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -288,6 +288,10 @@ fn render_cmd(
             );
             return exit::USAGE;
         };
+        if let Some(conflict) = container.audio_conflict(&e.output.audio.codec) {
+            eprintln!("roughcut: -o {}: {conflict}", o.display());
+            return exit::USAGE;
+        }
         if let Some(conflict) = e.output_conflict(&o) {
             eprintln!("roughcut: -o {}: {conflict}", o.display());
             return exit::INVALID_INPUT;

@@ -153,6 +153,16 @@ impl Container {
     }
 }
 
+impl Container {
+    /// Why this container cannot carry `audio_codec` (MP4 carries AAC; PCM and FLAC need MOV or
+    /// Matroska).
+    pub fn audio_conflict(self, audio_codec: &str) -> Option<String> {
+        (self == Container::Mp4 && audio_codec != "aac").then(|| {
+            format!("`{audio_codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv")
+        })
+    }
+}
+
 impl Edl {
     /// Why `path` cannot be this EDL's output (it is one of its source or subtitle files).
     pub fn output_conflict(&self, path: &Path) -> Option<String> {

@@ -291,12 +291,14 @@ impl Validator {
             }
             c
         });
-        // MP4 carries AAC; PCM and FLAC need MOV or Matroska.
-        if let (Some(Container::Mp4), Some(codec)) =
+        if let (Some(c), Some(codec)) =
             (container, o.audio.as_ref().and_then(|a| a.codec.as_deref()))
         {
-            if codec != "aac" && AUDIO_CODECS.contains(&codec) {
-                self.error("/output/audio/codec", format!("`{codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv"));
+            if let Some(msg) = c
+                .audio_conflict(codec)
+                .filter(|_| AUDIO_CODECS.contains(&codec))
+            {
+                self.error("/output/audio/codec", msg);
             }
         }
         let rv = o.video.clone().unwrap_or_default();

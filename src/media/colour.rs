@@ -29,74 +29,146 @@ pub struct ChromaFrame {
 /// Side of the square blocks, in chroma samples.
 const BLOCK: usize = 16;
 
-/// Measure `count` frames spread evenly over `duration` seconds of the video stream `stream`.
+/// Most frames decoded by the sequential fallback (files with too few keyframes to sample).
+const FALLBACK_FRAMES: usize = 1500;
+
+/// Measure about `count` frames spread evenly over `duration` seconds of the video stream
+/// `stream`. Keyframes near evenly spaced targets are decoded first (one picture each, cheap
+/// whatever the GOP length); a file with too few keyframes is decoded from the start instead,
+/// picking the frames at the targets.
 pub fn measure_chroma(
     path: &Path,
     stream: usize,
     duration: Rational,
     count: usize,
 ) -> Result<Vec<ChromaFrame>, MediaError> {
-    let mut ictx = open_input(path)?;
-    let st = ictx
-        .stream(stream)
-        .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
-    let tb = st.time_base();
-    let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
-    let origin = if st.start_time() == ff::ffi::AV_NOPTS_VALUE {
-        Rational::from_integer(0)
-    } else {
-        tbr * st.start_time()
-    };
-    let params = st.parameters();
-    let mut dec = ff::codec::context::Context::from_parameters(params)
-        .and_then(|c| {
-            let mut d = c.decoder();
-            d.set_packet_time_base(tb);
-            d.video()
-        })
-        .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
-    let mut out = Vec::new();
-    let mut frame = ff::frame::Video::empty();
-    let mut packet = ff::Packet::empty();
-    for i in 0..count.max(1) {
-        let target = duration * Rational::new(2 * i as i64 + 1, 2 * count.max(1) as i64);
-        let ts = ((origin + target) * (ff::ffi::AV_TIME_BASE as i64))
-            .floor()
-            .to_integer();
-        if ictx.seek(ts, ..ts).is_err() {
+    let count = count.max(1);
+    let targets: Vec<Rational> = (0..count)
+        .map(|i| duration * Rational::new(2 * i as i64 + 1, 2 * count as i64))
+        .collect();
+    let mut pass = Pass::open(path, stream, true)?;
+    let mut out: Vec<ChromaFrame> = Vec::new();
+    for &target in &targets {
+        if !pass.seek(target) {
             continue;
         }
-        dec.flush();
-        let mut got = None;
-        // Decode forward to the first frame at or after the target.
-        'read: loop {
-            match packet.read(&mut ictx) {
-                Ok(()) => {}
-                Err(ff::Error::Eof) => break,
-                Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
+        // The keyframe at or before the target (where the seek landed).
+        if let Some(t) = pass.next_frame(None)? {
+            // Short GOP-less files give the same picture for several targets.
+            if out.iter().all(|f| f.time != t) {
+                out.push(stats(path, t, &pass.frame)?);
             }
-            if packet.stream() != stream {
-                continue;
-            }
-            if dec.send_packet(&packet).is_err() {
-                continue;
-            }
-            while dec.receive_frame(&mut frame).is_ok() {
-                let t = frame
-                    .timestamp()
-                    .map(|p| tbr * p - origin)
-                    .unwrap_or(target);
-                if t >= target {
-                    got = Some((t, frame.clone()));
-                    break 'read;
-                }
-            }
-        }
-        if let Some((t, f)) = got {
-            out.push(stats(path, t, &f)?);
         }
     }
-    Ok(out)
+    if out.len() * 2 >= count {
+        return Ok(out);
+    }
+    // Too few keyframes: decode from the start and take the frame at each target.
+    let mut pass = Pass::open(path, stream, false)?;
+    let mut seq = Vec::new();
+    for &target in &targets {
+        match pass.next_frame(Some(target))? {
+            Some(t) => seq.push(stats(path, t, &pass.frame)?),
+            None => break,
+        }
+    }
+    Ok(if seq.len() > out.len() { seq } else { out })
+}
+
+/// One decoding pass over a video stream.
+struct Pass<'p> {
+    path: &'p Path,
+    ictx: ff::format::context::Input,
+    dec: ff::codec::decoder::Video,
+    stream: usize,
+    tbr: Rational,
+    origin: Rational,
+    frame: ff::frame::Video,
+    decoded: usize,
+    eof: bool,
+}
+
+impl<'p> Pass<'p> {
+    fn open(path: &'p Path, stream: usize, keyframes_only: bool) -> Result<Pass<'p>, MediaError> {
+        let ictx = open_input(path)?;
+        let st = ictx
+            .stream(stream)
+            .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
+        let tb = st.time_base();
+        let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
+        let origin = if st.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            Rational::from_integer(0)
+        } else {
+            tbr * st.start_time()
+        };
+        let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
+            .and_then(|c| {
+                let mut d = c.decoder();
+                d.set_packet_time_base(tb);
+                if keyframes_only {
+                    d.skip_frame(ff::codec::discard::Discard::NonKey);
+                }
+                d.video()
+            })
+            .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
+        dec.flush();
+        Ok(Pass {
+            path,
+            ictx,
+            dec,
+            stream,
+            tbr,
+            origin,
+            frame: ff::frame::Video::empty(),
+            decoded: 0,
+            eof: false,
+        })
+    }
+
+    /// Seek to the keyframe at or before `target`; false when the file cannot seek there.
+    fn seek(&mut self, target: Rational) -> bool {
+        let ts = ((self.origin + target) * (ff::ffi::AV_TIME_BASE as i64))
+            .floor()
+            .to_integer();
+        self.eof = false;
+        let ok = self.ictx.seek(ts, ..ts).is_ok();
+        self.dec.flush();
+        ok
+    }
+
+    /// Decode to the next frame (at or after `at`, when given) into `self.frame`; its time.
+    fn next_frame(&mut self, at: Option<Rational>) -> Result<Option<Rational>, MediaError> {
+        let mut packet = ff::Packet::empty();
+        loop {
+            while self.dec.receive_frame(&mut self.frame).is_ok() {
+                self.decoded += 1;
+                let t = self
+                    .frame
+                    .timestamp()
+                    .map(|p| self.tbr * p - self.origin)
+                    .unwrap_or_default();
+                if at.is_none_or(|a| t >= a) {
+                    return Ok(Some(t));
+                }
+            }
+            if self.eof || self.decoded > FALLBACK_FRAMES {
+                return Ok(None);
+            }
+            match packet.read(&mut self.ictx) {
+                Ok(()) => {
+                    if packet.stream() == self.stream {
+                        // A damaged packet is skipped: this is a measurement, not a render.
+                        let _ = self.dec.send_packet(&packet);
+                    }
+                }
+                Err(ff::Error::Eof) => {
+                    self.eof = true;
+                    let _ = self.dec.send_eof();
+                }
+                Err(e) => return Err(MediaError::ffmpeg(self.path, "read", e)),
+            }
+        }
+    }
 }
 
 fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<ChromaFrame, MediaError> {

@@ -86,6 +86,8 @@ pub struct Segment {
     pub samples: i64,
     pub picture: Picture,
     pub sound: Sound,
+    /// Estimated work (frames × pixels decoded and encoded), to schedule the costliest first.
+    pub cost: i64,
     /// Hash of everything that determines this segment's output (hex).
     pub key: String,
 }
@@ -169,6 +171,10 @@ pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
 /// at most thirty, so that every worker stays busy to the end without paying a seek and a GOP
 /// lead-in too often.
 fn target_segment_frames(total: i64, fps: Rate, jobs: usize) -> i64 {
+    if jobs <= 1 {
+        // One worker: splitting only adds seeks and GOP lead-ins.
+        return total.max(1);
+    }
     let two_s = round_half_up(fps.as_ratio() * 2).max(1);
     let thirty_s = round_half_up(fps.as_ratio() * 30).max(two_s);
     let per = (total + (jobs as i64 * 3) - 1) / (jobs as i64 * 3).max(1);
@@ -258,7 +264,9 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                         first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
                     let step = fps.frame_duration();
                     let first = c.source_in + step * offset;
-                    let neutral = c.look == Look::Monochrome || is_bw(src.colour, facts);
+                    // Black-and-white material is finished neutral unless a look tones it.
+                    let neutral = c.look == Look::Monochrome
+                        || (c.look == Look::Natural && is_bw(src.colour, facts));
                     let filter =
                         video_filter(video, out.width, out.height, out.fit, neutral, c.look);
                     let picture = Picture::Source(SourcePicture {
@@ -283,6 +291,17 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 }
                 EventKind::Title(_) | EventKind::Gap => (Picture::Black, Sound::Silence),
             };
+            let out_px = out.width as i64 * out.height as i64;
+            let src_px = match &picture {
+                Picture::Source(p) => edl
+                    .sources
+                    .get(&p.source)
+                    .and_then(|s| s.facts.as_ref())
+                    .and_then(|f| f.video())
+                    .map_or(0, |v| v.width as i64 * v.height as i64),
+                Picture::Black => 0,
+            };
+            let cost = len * (src_px + out_px);
             segments.push(Segment {
                 id: segments.len(),
                 event: ev.index,
@@ -294,6 +313,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 samples,
                 picture,
                 sound,
+                cost,
                 key: String::new(),
             });
             offset += len;
@@ -447,6 +467,7 @@ pub fn video_filter(
     if neutral {
         chain.push("lutyuv=u=128:v=128".into());
     } else if look == Look::Sepia {
+        // A fixed warm tone on neutral luma (whatever colour the source had).
         chain.push("lutyuv=u=114:v=140".into());
     }
     match fit {

@@ -103,9 +103,9 @@ pub fn render(
         threads_per_worker: threads,
     });
 
-    // Longest first, so both cores stay busy to the last segment.
+    // Costliest first (longest-processing-time order), so every worker stays busy to the end.
     let mut order: Vec<usize> = (0..plan.segments.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].frames));
+    order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].cost));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<SegmentFiles>>> = Mutex::new(vec![None; plan.segments.len()]);
     let failure: Mutex<Option<RenderError>> = Mutex::new(None);
@@ -177,7 +177,7 @@ pub fn render(
                             if f.is_none() {
                                 *f = Some(RenderError::Segment {
                                     event: seg.event,
-                                    name: describe_event(plan, seg.event, &name, &seg.picture),
+                                    name: describe_event(&name, &seg.picture),
                                     segment: seg.id,
                                     source: Box::new(e),
                                 });
@@ -248,10 +248,9 @@ pub fn render(
     })
 }
 
-fn describe_event(plan: &Plan, event: usize, name: &str, picture: &Picture) -> String {
-    let _ = plan;
+fn describe_event(name: &str, picture: &Picture) -> String {
     match picture {
         Picture::Source(p) => format!("\"{name}\", source `{}`", p.source),
-        Picture::Black => format!("\"{name}\" (event {event})"),
+        Picture::Black => format!("\"{name}\""),
     }
 }

@@ -307,3 +307,68 @@ fn colour_patches_keep_their_rgb_from_sd_and_hd_sources() {
         }
     }
 }
+
+#[test]
+fn validate_warns_when_a_declaration_contradicts_the_measurement() {
+    let dir = workdir("declared");
+    let path = dir.join("d.json");
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "sources": { "cast": { "path": "../telecine_1948_cast.mp4", "colour": "colour" },
+                                         "hd": { "path": "../knam_hd.mp4", "colour": "bw" } },
+            "timeline": [ { "source": "cast", "in": 0, "out": 1 }, { "source": "hd", "in": 0, "out": 1 } ] }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["validate", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings do not fail validation"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let warnings: Vec<(&str, &str)> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| {
+            (
+                d["pointer"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings[0].0, "/sources/cast/colour");
+    assert!(
+        warnings[0].1.contains("measures as black-and-white"),
+        "{warnings:?}"
+    );
+    assert_eq!(warnings[1].0, "/sources/hd/colour");
+    assert!(warnings[1].1.contains("measures as colour"), "{warnings:?}");
+}
+
+#[test]
+fn sepia_tones_black_and_white_material_warm_and_leaves_bars_black() {
+    let dir = workdir("sepia");
+    let pics = render(
+        &dir,
+        r#"{ "version": 1, "output": { "path": "cut.mp4", "width": 640, "height": 360 },
+            "sources": { "gray": { "path": "../builders_1932_gray.mp4" } },
+            "timeline": [ { "source": "gray", "in": 0, "duration": "5f", "look": "sepia" } ] }"#,
+    );
+    let p = &pics[2];
+    // 4:3 in 16:9: the picture is 480 wide from x = 80.
+    let ci = |x: usize, y: usize| (y / 2) * p.width.div_ceil(2) + x / 2;
+    let (u, v) = (p.u[ci(320, 180)], p.v[ci(320, 180)]);
+    assert!(u < 124 && v > 132, "sepia is warm: U {u}, V {v}");
+    assert_eq!(
+        p.max_chroma_deviation(0, 0, 64, 360),
+        0,
+        "the pillarbox stays neutral black"
+    );
+    assert!(p.mean_y(0, 0, 64, 360) < 17.0);
+}
