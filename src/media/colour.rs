@@ -154,7 +154,7 @@ impl<'p> Pass<'p> {
             if self.eof || self.decoded > FALLBACK_FRAMES {
                 return Ok(None);
             }
-            match packet.read(&mut self.ictx) {
+            match super::read_into(&mut packet, &mut self.ictx) {
                 Ok(()) => {
                     if packet.stream() == self.stream {
                         // A damaged packet is skipped: this is a measurement, not a render.

@@ -156,7 +156,7 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
     let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Video::empty();
     loop {
-        match packet.read(&mut ictx) {
+        match super::read_into(&mut packet, &mut ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
             Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
@@ -235,7 +235,7 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
     let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Audio::empty();
     loop {
-        match packet.read(&mut ictx) {
+        match super::read_into(&mut packet, &mut ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
             Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),

@@ -265,3 +265,14 @@ fn sniff_format(path: &Path) -> Option<String> {
             .into_owned(),
     )
 }
+
+/// Read the next packet into `packet`, releasing what it held first. (`Packet::read` calls
+/// `av_read_frame` on the packet as it is, which does not unreference the previous contents:
+/// reusing one packet in a read loop would leak every buffer read.)
+pub(crate) fn read_into(
+    packet: &mut ff::Packet,
+    ictx: &mut ff::format::context::Input,
+) -> Result<(), ff::Error> {
+    *packet = ff::Packet::empty();
+    packet.read(ictx)
+}

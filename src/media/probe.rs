@@ -258,7 +258,7 @@ fn scan_video(
     let mut packet = ff::Packet::empty();
     let mut at_eof = false;
     while pts_list.len() < VFR_PACKETS {
-        match packet.read(ictx) {
+        match super::read_into(&mut packet, ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => {
                 at_eof = true;

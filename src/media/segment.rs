@@ -536,7 +536,7 @@ fn decode_source(
         if sampler.done() && audio_done {
             break;
         }
-        match packet.read(&mut ictx) {
+        match super::read_into(&mut packet, &mut ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => {
                 eof = true;
