@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use diag::{Diagnostic, Severity};
-pub use raw::{ColourClass, Fit, Look, TransitionKind};
+pub use raw::{ColourClass, Fit, TransitionKind};
 pub use time::{Rate, Rational};
 
 use crate::probe::MediaFacts;
@@ -172,6 +172,55 @@ impl Edl {
     }
 }
 
+/// A chroma tone for black-and-white pictures: every U and V sample set to these values
+/// (8-bit, BT.709). Neutral is (128, 128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Tone {
+    pub u: u8,
+    pub v: u8,
+}
+
+impl Tone {
+    /// Exactly neutral chroma.
+    pub const NEUTRAL: Tone = Tone { u: 128, v: 128 };
+    /// roughcut's sepia.
+    pub const SEPIA: Tone = Tone { u: 114, v: 140 };
+
+    /// The chroma of an 8-bit RGB colour in BT.709, limited range.
+    pub fn from_rgb(r: u8, g: u8, b: u8) -> Tone {
+        let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let u = 128.0 + 224.0 * (b - y) / 1.8556;
+        let v = 128.0 + 224.0 * (r - y) / 1.5748;
+        Tone {
+            u: u.round().clamp(16.0, 240.0) as u8,
+            v: v.round().clamp(16.0, 240.0) as u8,
+        }
+    }
+
+    /// Parse `#rrggbb` (the `#` is optional).
+    pub fn parse_hex(text: &str) -> Option<Tone> {
+        let hex = text.strip_prefix('#').unwrap_or(text);
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Tone::from_rgb(byte(0)?, byte(2)?, byte(4)?))
+    }
+}
+
+/// A picture look of a clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Look {
+    /// As the source is; black-and-white sources get the output's finish.
+    Natural,
+    /// Black-and-white, with the output's finish.
+    Monochrome,
+    /// Black-and-white toned with this chroma (`sepia` and tints).
+    Toned(Tone),
+}
+
 /// Checked output settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Output {
@@ -183,6 +232,8 @@ pub struct Output {
     pub fit: Fit,
     pub video: VideoSettings,
     pub audio: AudioSettings,
+    /// How black-and-white material is finished (neutral by default).
+    pub bw: Tone,
 }
 
 /// Video encoder settings.

@@ -94,6 +94,9 @@ pub struct RawOutput {
     pub video: Option<RawVideo>,
     /// Audio encoder settings.
     pub audio: Option<RawAudio>,
+    /// How all black-and-white material (black-and-white sources, `monochrome` looks) is
+    /// finished: `neutral` (default), `sepia`, or `{"tint": "#rrggbb"}`.
+    pub bw: Option<RawFinish>,
 }
 
 /// How a picture of another aspect ratio fits the output frame.
@@ -205,21 +208,59 @@ pub struct RawClip {
     pub duration: Option<TimeValue>,
     /// Name shown in the plan, progress and the clip-name overlay.
     pub name: Option<String>,
-    /// `natural` (default), `monochrome` or `sepia`.
-    pub look: Option<Look>,
+    /// `natural` (default), `monochrome`, `sepia`, or `{"tint": "#rrggbb"}`.
+    pub look: Option<RawLook>,
     /// Sound settings of the event.
     pub audio: Option<RawEventAudio>,
     /// Transition leading into this event.
     pub transition: Option<RawTransition>,
 }
 
-/// A picture look applied to an event.
+/// A picture look: a named one or a tint.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawLook {
+    /// `natural`, `monochrome` or `sepia`.
+    Named(LookName),
+    /// Neutral luma toned with a colour's hue.
+    Tint(RawTint),
+}
+
+/// A toned look: the picture's luma, with the chroma of the given colour.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTint {
+    /// The tone as `#rrggbb` (e.g. `#704214` for a sepia, `#3a5f8a` for a cyanotype blue).
+    pub tint: String,
+}
+
+/// How black-and-white material is finished: `neutral`, `sepia`, or `{"tint": "#rrggbb"}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawFinish {
+    /// `neutral` (default) or `sepia`.
+    Named(FinishName),
+    /// Neutral luma toned with a colour's hue.
+    Tint(RawTint),
+}
+
+/// Named finishes for black-and-white material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishName {
+    /// Every chroma sample exactly neutral.
+    Neutral,
+    /// roughcut's warm sepia tone.
+    Sepia,
+}
+
+/// A named picture look applied to an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Look {
-    /// As the source is (black-and-white sources stay neutral).
+pub enum LookName {
+    /// As the source is (black-and-white sources get the output's `bw` finish).
     Natural,
-    /// Neutral black-and-white.
+    /// Black-and-white with the output's `bw` finish (neutral by default).
     Monochrome,
     /// A warm tone on neutral luma.
     Sepia,

@@ -12,7 +12,7 @@ use super::raw::{self, RawEvent, RawTransition};
 use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 use super::{
     AudioSettings, Clip, ColourClass, Container, Edl, Event, EventKind, LoadOptions, Look, Output,
-    Overlays, Source, Subtitle, Title, Transition, TransitionKind, VideoSettings,
+    Overlays, Source, Subtitle, Title, Tone, Transition, TransitionKind, VideoSettings,
 };
 use crate::media;
 use crate::probe::MediaFacts;
@@ -236,6 +236,20 @@ impl Validator {
         })
     }
 
+    /// A tint colour: `#rrggbb`.
+    fn tint(&mut self, ptr: &str, text: &str) -> Option<Tone> {
+        let tone = Tone::parse_hex(text);
+        if tone.is_none() {
+            self.error(
+                ptr,
+                format!(
+                    "`{text}` is not a colour; write it as #rrggbb, e.g. #704214 for a sepia brown"
+                ),
+            );
+        }
+        tone
+    }
+
     fn text_field(&mut self, ptr: &str, t: &str) {
         if t.contains('\0') {
             self.error(ptr, "text contains a NUL character; remove it");
@@ -375,6 +389,11 @@ impl Validator {
                 }
             },
         };
+        let bw = match &o.bw {
+            None | Some(raw::RawFinish::Named(raw::FinishName::Neutral)) => Some(Tone::NEUTRAL),
+            Some(raw::RawFinish::Named(raw::FinishName::Sepia)) => Some(Tone::SEPIA),
+            Some(raw::RawFinish::Tint(t)) => self.tint("/output/bw/tint", &t.tint),
+        };
         if !fine {
             return None;
         }
@@ -396,6 +415,7 @@ impl Validator {
                 channels,
                 bitrate: bitrate?,
             },
+            bw: bw?,
         })
     }
 
@@ -746,6 +766,14 @@ impl Validator {
         if let Some(n) = &c.name {
             self.text_field(&format!("{ptr}/name"), n);
         }
+        let look = match &c.look {
+            None | Some(raw::RawLook::Named(raw::LookName::Natural)) => Look::Natural,
+            Some(raw::RawLook::Named(raw::LookName::Monochrome)) => Look::Monochrome,
+            Some(raw::RawLook::Named(raw::LookName::Sepia)) => Look::Toned(Tone::SEPIA),
+            Some(raw::RawLook::Tint(t)) => {
+                Look::Toned(self.tint(&format!("{ptr}/look/tint"), &t.tint)?)
+            }
+        };
         let gain_db = c.audio.as_ref().and_then(|a| a.gain_db).unwrap_or(0.0);
         if !(-60.0..=24.0).contains(&gain_db) {
             self.error(
@@ -874,7 +902,7 @@ impl Validator {
                 source: c.source.clone(),
                 source_in,
                 source_out,
-                look: c.look.unwrap_or(Look::Natural),
+                look,
                 gain_db,
             }),
             transition,

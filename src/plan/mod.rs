@@ -15,7 +15,8 @@ pub use fit::{fit_picture, FitBox};
 
 use crate::edl::time::{round_half_up, Rate, Rational};
 use crate::edl::{
-    AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, TransitionKind, VideoSettings,
+    AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
+    VideoSettings,
 };
 use crate::probe::{MediaFacts, VideoFacts};
 
@@ -264,11 +265,14 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                         first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
                     let step = fps.frame_duration();
                     let first = c.source_in + step * offset;
-                    // Black-and-white material is finished neutral unless a look tones it.
-                    let neutral = c.look == Look::Monochrome
-                        || (c.look == Look::Natural && is_bw(src.colour, facts));
-                    let filter =
-                        video_filter(video, out.width, out.height, out.fit, neutral, c.look);
+                    // Black-and-white material gets the output's finish unless a look tones it.
+                    let tone = match c.look {
+                        Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
+                        Look::Natural => None,
+                        Look::Monochrome => Some(out.bw),
+                        Look::Toned(t) => Some(t),
+                    };
+                    let filter = video_filter(video, out.width, out.height, out.fit, tone);
                     let picture = Picture::Source(SourcePicture {
                         source: c.source.clone(),
                         path: src.path.clone(),
@@ -426,8 +430,7 @@ pub fn video_filter(
     width: u32,
     height: u32,
     fit: Fit,
-    neutral: bool,
-    look: Look,
+    tone: Option<Tone>,
 ) -> String {
     let mut chain: Vec<String> = Vec::new();
     if v.interlaced() {
@@ -464,11 +467,9 @@ pub fn video_filter(
     ));
     // The look applies to the picture, before the frame is padded: bars stay black.
     chain.push("format=yuv420p".into());
-    if neutral {
-        chain.push("lutyuv=u=128:v=128".into());
-    } else if look == Look::Sepia {
-        // A fixed warm tone on neutral luma (whatever colour the source had).
-        chain.push("lutyuv=u=114:v=140".into());
+    if let Some(t) = tone {
+        // Every chroma sample set: exactly neutral, or one tone over the picture's luma.
+        chain.push(format!("lutyuv=u={}:v={}", t.u, t.v));
     }
     match fit {
         Fit::Pad if (b.scaled_w, b.scaled_h) != (width as i64, height as i64) => chain.push(

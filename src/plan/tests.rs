@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 use super::*;
-use crate::edl::{Clip, Edl, Event, EventKind, Output, Overlays, Source, Transition};
+use crate::edl::{Clip, Edl, Event, EventKind, Output, Overlays, Source, Tone, Transition};
 use crate::probe::{AudioFacts, Ratio, StreamFacts};
 
 fn rate(n: i64, d: i64) -> Rate {
@@ -136,6 +136,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                 channels: 2,
                 bitrate: 160_000,
             },
+            bw: Tone::NEUTRAL,
         },
         sources,
         timeline,
@@ -298,7 +299,7 @@ fn filters_deinterlace_rotate_and_neutralise() {
     let v = f.streams[0].video.as_mut().unwrap();
     v.rotation = 90; // counter-clockwise, as FFmpeg reports a portrait phone clip
     v.field_order = "bb".into();
-    let chain = video_filter(v, 1280, 720, Fit::Pad, true, Look::Natural);
+    let chain = video_filter(v, 1280, 720, Fit::Pad, Some(Tone::NEUTRAL));
     assert!(
         chain.starts_with("bwdif=mode=send_frame:parity=bff"),
         "{chain}"
@@ -309,4 +310,16 @@ fn filters_deinterlace_rotate_and_neutralise() {
         chain.ends_with("format=yuv420p,lutyuv=u=128:v=128,setsar=1"),
         "{chain}"
     );
+}
+
+#[test]
+fn tones_from_colours() {
+    // Neutral greys have neutral chroma; a sepia brown is warm (U below, V above neutral).
+    assert_eq!(Tone::from_rgb(128, 128, 128), Tone::NEUTRAL);
+    let brown = Tone::parse_hex("#704214").unwrap();
+    assert!(brown.u < 120 && brown.v > 136, "{brown:?}");
+    let blue = Tone::parse_hex("3a5f8a").unwrap();
+    assert!(blue.u > 136 && blue.v < 124, "{blue:?}");
+    assert_eq!(Tone::parse_hex("#12345"), None);
+    assert_eq!(Tone::parse_hex("#gg0000"), None);
 }

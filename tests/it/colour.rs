@@ -372,3 +372,39 @@ fn sepia_tones_black_and_white_material_warm_and_leaves_bars_black() {
     );
     assert!(p.mean_y(0, 0, 64, 360) < 17.0);
 }
+
+#[test]
+fn tint_looks_and_the_output_bw_finish() {
+    let dir = workdir("tint");
+    let pics = render(
+        &dir,
+        r##"{ "version": 1, "output": { "path": "cut.mp4", "width": 640, "height": 360, "bw": { "tint": "#3a5f8a" } },
+            "sources": { "gray": { "path": "../builders_1932_gray.mp4" }, "hd": { "path": "../knam_hd.mp4" } },
+            "timeline": [ { "source": "gray", "in": 0, "duration": "5f" },
+                          { "source": "hd", "in": 0, "duration": "5f", "look": "monochrome" },
+                          { "source": "hd", "in": 1, "duration": "5f", "look": { "tint": "#704214" } },
+                          { "source": "hd", "in": 2, "duration": "5f" } ] }"##,
+    );
+    let chroma = |p: &Picture| {
+        let i = (p.height / 4) * p.width.div_ceil(2) + p.width / 4;
+        (p.u[i], p.v[i])
+    };
+    let blue = roughcut::edl::Tone::parse_hex("#3a5f8a").expect("colour");
+    let brown = roughcut::edl::Tone::parse_hex("#704214").expect("colour");
+    // B&W source and monochrome look: the output's blue finish, every chroma sample.
+    for k in [2usize, 7] {
+        let (u, v) = chroma(&pics[k]);
+        assert!(
+            u.abs_diff(blue.u) <= 1 && v.abs_diff(blue.v) <= 1,
+            "frame {k}: U {u} V {v}, want {blue:?}"
+        );
+    }
+    // A tint look on an event wins over the finish.
+    let (u, v) = chroma(&pics[12]);
+    assert!(
+        u.abs_diff(brown.u) <= 1 && v.abs_diff(brown.v) <= 1,
+        "U {u} V {v}, want {brown:?}"
+    );
+    // Colour stays colour.
+    assert!(pics[17].max_chroma_deviation(0, 0, 640, 360) > 20);
+}
