@@ -154,19 +154,7 @@ impl<'s> Walker<'s> {
         }
         if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
             if !allowed.contains(v) {
-                let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-                let shown = match v {
-                    Value::String(t) => t.clone(),
-                    other => other.to_string(),
-                };
-                out.push(Diagnostic::error(
-                    ptr,
-                    format!(
-                        "`{shown}` is not allowed here; use one of: {}{}",
-                        names.join(", "),
-                        suggestion(&shown, names.iter().copied())
-                    ),
-                ));
+                out.push(not_allowed(v, allowed.iter(), ptr));
             }
             return;
         }
@@ -215,19 +203,7 @@ impl<'s> Walker<'s> {
             .collect();
         if !consts.is_empty() && consts.len() == fitting.len() {
             if !consts.contains(&v) {
-                let names: Vec<&str> = consts.iter().filter_map(|c| c.as_str()).collect();
-                let shown = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                out.push(Diagnostic::error(
-                    ptr,
-                    format!(
-                        "`{shown}` is not allowed here; use one of: {}{}",
-                        names.join(", "),
-                        suggestion(&shown, names.iter().copied())
-                    ),
-                ));
+                out.push(not_allowed(v, consts.iter().copied(), ptr));
             }
             return;
         }
@@ -344,6 +320,23 @@ impl<'s> Walker<'s> {
             }
         }
     }
+}
+
+/// "`x` is not allowed here; use one of: …" with a "did you mean" when one is close.
+fn not_allowed<'v>(v: &Value, allowed: impl Iterator<Item = &'v Value>, ptr: &str) -> Diagnostic {
+    let names: Vec<&str> = allowed.filter_map(Value::as_str).collect();
+    let shown = v
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string());
+    Diagnostic::error(
+        ptr,
+        format!(
+            "`{shown}` is not allowed here; use one of: {}{}",
+            names.join(", "),
+            suggestion(&shown, names.iter().copied())
+        ),
+    )
 }
 
 fn expected(types: &[&str]) -> String {

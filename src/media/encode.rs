@@ -94,23 +94,11 @@ pub fn audio_encoder(
 ) -> Result<ff::codec::encoder::audio::Encoder, ff::Error> {
     let name = audio_encoder_name(&out.audio.codec);
     let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
-    let sample_fmt = codec
-        .audio()
-        .ok()
-        .and_then(|c| c.formats())
-        .and_then(|mut f| f.next())
-        .unwrap_or(ff::format::Sample::F32(ff::format::sample::Type::Planar));
     let ctx = ff::codec::context::Context::new_with_codec(codec);
     let mut enc = ctx.encoder().audio()?;
     enc.set_rate(out.audio.sample_rate as i32);
-    enc.set_format(sample_fmt);
-    // SAFETY: the pointer comes from a live, unopened codec context owned here; the layout is
-    // reinitialised in place by FFmpeg.
-    unsafe {
-        let p = enc.as_mut_ptr();
-        ff::ffi::av_channel_layout_uninit(&mut (*p).ch_layout);
-        ff::ffi::av_channel_layout_default(&mut (*p).ch_layout, out.audio.channels as i32);
-    }
+    enc.set_format(preferred_sample_format(codec));
+    set_default_layout(&mut enc, out.audio.channels as i32);
     enc.set_time_base(ff::Rational::new(1, out.audio.sample_rate as i32));
     if name == "aac" {
         enc.set_bit_rate(out.audio.bitrate as usize);
@@ -119,4 +107,26 @@ pub fn audio_encoder(
         enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
     }
     enc.open()
+}
+
+/// The sample format an audio encoder lists first (its native one).
+pub fn preferred_sample_format(codec: ff::Codec) -> ff::format::Sample {
+    codec
+        .audio()
+        .ok()
+        .and_then(|c| c.formats())
+        .and_then(|mut f| f.next())
+        .unwrap_or(ff::format::Sample::F32(ff::format::sample::Type::Planar))
+}
+
+/// Give an unopened audio encoder the default channel layout for `channels` (works with the
+/// channel-layout API of FFmpeg 5.1 and later alike).
+pub fn set_default_layout(enc: &mut ff::codec::encoder::audio::Audio, channels: i32) {
+    // SAFETY: the pointer comes from a live, unopened codec context owned by `enc`; the layout is
+    // reinitialised in place by FFmpeg.
+    unsafe {
+        let p = enc.as_mut_ptr();
+        ff::ffi::av_channel_layout_uninit(&mut (*p).ch_layout);
+        ff::ffi::av_channel_layout_default(&mut (*p).ch_layout, channels);
+    }
 }

@@ -153,27 +153,10 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
         }
         Ok(())
     };
-    let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Video::empty();
-    loop {
-        match super::read_into(&mut packet, &mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
-        }
-        if packet.stream() != index {
-            continue;
-        }
-        dec.send_packet(&packet)
-            .map_err(err(path, "decode video"))?;
-        while dec.receive_frame(&mut frame).is_ok() {
-            handle(&frame, &mut count)?;
-        }
-    }
-    let _ = dec.send_eof();
-    while dec.receive_frame(&mut frame).is_ok() {
-        handle(&frame, &mut count)?;
-    }
+    decode_all(&mut ictx, index, &mut dec, &mut frame, path, |f| {
+        handle(f, &mut count)
+    })?;
     Ok(count)
 }
 
@@ -232,10 +215,29 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
         }
         Ok(())
     };
-    let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Audio::empty();
+    decode_all(&mut ictx, index, &mut dec, &mut frame, path, |f| handle(f))?;
+    Ok(Some(Sound {
+        sample_rate: rate,
+        channels,
+        start: start.unwrap_or_default(),
+        samples,
+    }))
+}
+
+/// Decode every packet of stream `index` with `dec` into `frame`, handing each decoded frame to
+/// `f`, then drain the decoder.
+fn decode_all<F: std::ops::DerefMut<Target = ff::Frame>>(
+    ictx: &mut ff::format::context::Input,
+    index: usize,
+    dec: &mut ff::codec::decoder::Opened,
+    frame: &mut F,
+    path: &Path,
+    mut f: impl FnMut(&F) -> Result<(), MediaError>,
+) -> Result<(), MediaError> {
+    let mut packet = ff::Packet::empty();
     loop {
-        match super::read_into(&mut packet, &mut ictx) {
+        match super::read_into(&mut packet, ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
             Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
@@ -243,20 +245,14 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
         if packet.stream() != index {
             continue;
         }
-        dec.send_packet(&packet)
-            .map_err(err(path, "decode audio"))?;
-        while dec.receive_frame(&mut frame).is_ok() {
-            handle(&frame)?;
+        dec.send_packet(&packet).map_err(err(path, "decode"))?;
+        while dec.receive_frame(frame).is_ok() {
+            f(frame)?;
         }
     }
     let _ = dec.send_eof();
-    while dec.receive_frame(&mut frame).is_ok() {
-        handle(&frame)?;
+    while dec.receive_frame(frame).is_ok() {
+        f(frame)?;
     }
-    Ok(Some(Sound {
-        sample_rate: rate,
-        channels,
-        start: start.unwrap_or_default(),
-        samples,
-    }))
+    Ok(())
 }

@@ -107,15 +107,6 @@ fn source_graph(spec: &str, audio: bool, path: &Path) -> Result<ff::filter::Grap
     Ok(graph)
 }
 
-fn set_ch_layout(ctx: *mut ff::ffi::AVCodecContext, channels: i32) {
-    // SAFETY: `ctx` is a valid, not yet opened codec context owned by the caller; the layout is
-    // (re)initialised in place by FFmpeg.
-    unsafe {
-        ff::ffi::av_channel_layout_uninit(&mut (*ctx).ch_layout);
-        ff::ffi::av_channel_layout_default(&mut (*ctx).ch_layout, channels);
-    }
-}
-
 fn layout_channels(layout: &str) -> i32 {
     match layout {
         "mono" => 1,
@@ -288,12 +279,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         let codec = ff::encoder::find_by_name(&a.encoder).ok_or_else(|| {
             MediaError::write(path, "audio encoder", format!("no `{}` encoder", a.encoder))
         })?;
-        let sample_fmt = codec
-            .audio()
-            .ok()
-            .and_then(|c| c.formats())
-            .and_then(|mut f| f.next())
-            .unwrap_or(ff::format::Sample::F32(ff::format::sample::Type::Planar));
+        let sample_fmt = super::encode::preferred_sample_format(codec);
         let fmt_name = sample_fmt.name();
         let samples = (clip.duration * Rational::from_integer(a.sample_rate as i64)).to_integer();
         let spec = format!(
@@ -314,9 +300,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         let tb = ff::Rational::new(1, a.sample_rate as i32);
         enc.set_rate(a.sample_rate as i32);
         enc.set_format(sample_fmt);
-        // SAFETY: the pointer comes from a live, unopened encoder context owned here.
-        let ctx_ptr = unsafe { enc.as_mut_ptr() };
-        set_ch_layout(ctx_ptr, layout_channels(a.layout));
+        super::encode::set_default_layout(&mut enc, layout_channels(a.layout));
         enc.set_time_base(tb);
         if a.bit_rate > 0 {
             enc.set_bit_rate(a.bit_rate);
