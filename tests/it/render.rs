@@ -129,6 +129,12 @@ fn example_cut_has_the_planned_frames_and_samples() {
         "{n} samples decoded, plan {}",
         plan.samples
     );
+    eprintln!(
+        "example: {} frames (plan {}), {n} samples decoded (plan {})",
+        pics.len(),
+        plan.frames,
+        plan.samples
+    );
 
     // Every event starts with a keyframe.
     for ev in &plan.events {
@@ -257,6 +263,16 @@ fn sound_and_picture_stay_in_sync_across_twelve_cuts() {
             "beep at sample {f}, planned {e} (more than 1 ms apart)"
         );
     }
+    let worst = found
+        .iter()
+        .zip(&expected)
+        .map(|(f, e)| (f - e).abs())
+        .max()
+        .unwrap_or(0);
+    eprintln!(
+        "sync: {} beeps, worst offset from plan {worst} samples at 48 kHz",
+        found.len()
+    );
     // Each flash within one frame (40 ms) of its beep.
     let pics = pictures(&out);
     assert_eq!(pics.len() as i64, plan.frames);
@@ -281,6 +297,10 @@ fn sound_and_picture_stay_in_sync_across_twelve_cuts() {
         assert!(
             diff <= Rational::new(1, 25),
             "flash at frame {fl} vs beep at sample {beep}"
+        );
+        eprintln!(
+            "sync: flash frame {fl}, beep sample {beep}: {:.1} ms apart",
+            *diff.numer() as f64 * 1000.0 / *diff.denom() as f64
         );
     }
 }
