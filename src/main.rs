@@ -407,6 +407,7 @@ fn print_plan(p: &plan::Plan) {
                     src.filter
                 ),
                 Picture::Black => "black".to_string(),
+                Picture::Title(t) => format!("title, {} line(s) at {} px", t.lines.len(), t.size),
             };
             eprintln!(
                 "      segment {:>3} frames {}..{} samples {}..{} key {}  {what}",

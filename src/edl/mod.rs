@@ -320,7 +320,16 @@ pub struct Clip {
 #[derive(Debug, Clone, Serialize)]
 pub struct Title {
     pub text: String,
+    /// Text height in pixels.
+    pub size: u32,
+    /// Text colour, `0xRRGGBB`.
+    pub colour: String,
+    /// Font file (checked to draw every character of the text).
+    pub font: PathBuf,
 }
+
+/// The font title cards use unless they name one (installed by `scripts/setup`).
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// A transition into an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -307,14 +307,27 @@ pub struct RawTitleEvent {
     pub transition: Option<RawTransition>,
 }
 
-/// A title card.
+/// A title card: centred lines of text on black.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTitle {
-    /// Text; `\n` separates lines.
+    /// Text; `\n` separates lines. Drawn literally (quotes, colons, `%`, backslashes included).
     pub text: String,
     /// How long the card is shown (program time).
     pub duration: TimeValue,
+    /// Text height in pixels (default: 1/12 of the output height).
+    pub size: Option<u32>,
+    /// Text colour as `#rrggbb` (default white).
+    pub colour: Option<String>,
+    /// A TrueType/OpenType font file (default: DejaVu Sans, which covers Latin and Cyrillic).
+    pub font: Option<String>,
+}
+
+impl RawTitle {
+    /// The characters a font must draw (line breaks and other controls are not drawn).
+    pub fn title_chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.text.chars().filter(|c| !c.is_control())
+    }
 }
 
 /// A gap: black picture and silence.

@@ -113,6 +113,7 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
         declared: parts.sources.iter().map(|(id, _)| id.clone()).collect(),
         probing: opts.probe,
         output_path: None,
+        out_height: 720,
     };
     let edl = v.run(parts, path, opts);
     diags.append(&mut v.diags);
@@ -154,6 +155,8 @@ struct Validator {
     probing: bool,
     /// The resolved output path, when it is a local path.
     output_path: Option<PathBuf>,
+    /// Output picture height (title sizes default to a twelfth of it).
+    out_height: u32,
 }
 
 impl Validator {
@@ -210,6 +213,7 @@ impl Validator {
         let sources = self.sources(&parts.sources, opts);
         let subtitles = self.subtitles(&parts.subtitles);
         let overlays = self.overlays(parts.overlays.as_ref());
+        self.out_height = parts.output.height.unwrap_or(720);
         let timeline = self.timeline(&parts.timeline, &sources, fps);
 
         if let Some(out) = self.output_path.clone() {
@@ -233,6 +237,85 @@ impl Validator {
             timeline,
             subtitles,
             overlays,
+        })
+    }
+
+    /// A title card's look: size, colour, and a font that can draw every character.
+    fn title_card(&mut self, ptr: &str, t: &raw::RawTitle, out_height: u32) -> Option<Title> {
+        let size = t.size.unwrap_or((out_height / 12).max(8));
+        if !(4..=1000).contains(&size) {
+            self.error(
+                format!("{ptr}/title/size"),
+                format!("text size {size} px is out of range; use 4 to 1000"),
+            );
+            return None;
+        }
+        let colour = match &t.colour {
+            None => "0xFFFFFF".to_string(),
+            Some(c) => {
+                let hex = c.strip_prefix('#').unwrap_or(c);
+                if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    self.error(
+                        format!("{ptr}/title/colour"),
+                        format!(
+                            "`{c}` is not a colour; write it as #rrggbb, e.g. #ffffff for white"
+                        ),
+                    );
+                    return None;
+                }
+                format!("0x{}", hex.to_ascii_uppercase())
+            }
+        };
+        let font = match &t.font {
+            None => PathBuf::from(super::DEFAULT_FONT),
+            Some(f) => self.local_path(&format!("{ptr}/title/font"), "font", f)?,
+        };
+        let field = if t.font.is_some() { "font" } else { "text" };
+        match std::fs::read(&font) {
+            Err(e) => {
+                self.error(
+                    format!("{ptr}/title/{field}"),
+                    format!("cannot read the font {}: {}; install it (scripts/setup installs DejaVu Sans) or name another with \"font\"", font.display(), io_reason(&e)),
+                );
+                return None;
+            }
+            Ok(bytes) => match ttf_parser::Face::parse(&bytes, 0) {
+                Err(e) => {
+                    self.error(
+                        format!("{ptr}/title/{field}"),
+                        format!(
+                            "{} is not a font file roughcut can read ({e})",
+                            font.display()
+                        ),
+                    );
+                    return None;
+                }
+                Ok(face) => {
+                    let mut missing: Vec<char> = t
+                        .title_chars()
+                        .filter(|c| face.glyph_index(*c).is_none())
+                        .collect();
+                    missing.sort_unstable();
+                    missing.dedup();
+                    if !missing.is_empty() {
+                        let shown: Vec<String> = missing
+                            .iter()
+                            .map(|c| format!("`{c}` (U+{:04X})", *c as u32))
+                            .collect();
+                        self.error(
+                            format!("{ptr}/title/text"),
+                            format!("the font {} cannot draw {}; choose a font that covers them with \"font\"", font.display(), shown.join(", ")),
+                        );
+                        return None;
+                    }
+                }
+            },
+        }
+        Some(Title {
+            text: t.text.clone(),
+            size,
+            colour,
+            font,
         })
     }
 
@@ -729,12 +812,11 @@ impl Validator {
                     self.program_frames(&format!("{ptr}/title/duration"), &t.title.duration.0, fps);
                 let transition = self.transition(&ptr, t.transition.as_ref(), fps).ok()?;
                 let frames = self.positive_length(&format!("{ptr}/title/duration"), frames?)?;
+                let title = self.title_card(&ptr, &t.title, self.out_height)?;
                 Some(Event {
                     index: i,
                     name: t.name.clone(),
-                    kind: EventKind::Title(Title {
-                        text: t.title.text.clone(),
-                    }),
+                    kind: EventKind::Title(title),
                     transition,
                     frames,
                 })

@@ -12,6 +12,7 @@ pub mod packets;
 pub mod probe;
 pub mod segment;
 pub mod synth;
+pub mod title;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

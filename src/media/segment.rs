@@ -68,7 +68,7 @@ pub enum SegmentError {
     Open(#[from] MediaError),
 }
 
-fn out_err(stage: &'static str) -> impl Fn(ff::Error) -> SegmentError {
+pub(crate) fn out_err(stage: &'static str) -> impl Fn(ff::Error) -> SegmentError {
     move |e| SegmentError::Output {
         stage,
         message: e.to_string(),
@@ -141,6 +141,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     };
     match &seg.picture {
         Picture::Black => black(job, &mut sink)?,
+        Picture::Title(t) => super::title::render_title(job, t, &mut sink)?,
         Picture::Source(p) => {
             let sound = match &seg.sound {
                 Sound::Source {
@@ -176,7 +177,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
 }
 
 /// Encodes conformed frames with pts 0, 1, 2 … and writes the packets.
-struct EncodeSink<'a> {
+pub(crate) struct EncodeSink<'a> {
     encoder: &'a mut ff::codec::encoder::video::Encoder,
     writer: &'a mut PacketWriter,
     next_pts: i64,
@@ -185,11 +186,11 @@ struct EncodeSink<'a> {
 }
 
 impl EncodeSink<'_> {
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.next_pts >= self.frames
     }
 
-    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+    pub(crate) fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
         if self.done() {
             return Ok(());
         }
@@ -255,6 +256,16 @@ fn black(job: &SegmentJob, sink: &mut EncodeSink) -> Result<(), SegmentError> {
         .and_then(|p| p.parse(&spec))
         .map_err(out_err("black frames"))?;
     g.validate().map_err(out_err("black frames"))?;
+    pull_generated(job, &mut g, sink)
+}
+
+/// Encode the segment's frames from a graph that generates pictures (no input), whose sink is
+/// named `out`.
+pub(crate) fn pull_generated(
+    job: &SegmentJob,
+    g: &mut ff::filter::Graph,
+    sink: &mut EncodeSink,
+) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
     while !sink.done() {
         if job.cancel.load(Ordering::Relaxed) {

@@ -99,8 +99,45 @@ pub struct Segment {
 pub enum Picture {
     /// Frames of a source.
     Source(SourcePicture),
-    /// Black (gaps; title cards until they are drawn).
+    /// Black (gaps).
     Black,
+    /// A title card: lines of text on black.
+    Title(TitlePicture),
+}
+
+/// A title card as drawn: each line centred horizontally, the block centred vertically.
+#[derive(Debug, Clone, Serialize)]
+pub struct TitlePicture {
+    pub lines: Vec<TitleLine>,
+    /// Text height in pixels.
+    pub size: u32,
+    /// `0xRRGGBB`.
+    pub colour: String,
+    pub font: PathBuf,
+}
+
+/// One line of a title card.
+#[derive(Debug, Clone, Serialize)]
+pub struct TitleLine {
+    pub text: String,
+    /// Top of the line, pixels from the top of the frame.
+    pub y: i64,
+}
+
+/// Lay out `text` (lines separated by `\n`) at `size` px in a frame `height` px high.
+pub fn title_layout(text: &str, size: u32, height: u32) -> Vec<TitleLine> {
+    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let step = (size as i64 * 27 + 19) / 20; // 1.35 line spacing, rounded up
+    let block = step * (lines.len() as i64 - 1) + size as i64;
+    let top = (height as i64 - block) / 2;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| TitleLine {
+            text: (*l).to_string(),
+            y: top + step * k as i64,
+        })
+        .collect()
 }
 
 /// Frames of a source, sampled by the brief's rule.
@@ -293,7 +330,16 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                     };
                     (picture, sound)
                 }
-                EventKind::Title(_) | EventKind::Gap => (Picture::Black, Sound::Silence),
+                EventKind::Title(t) => (
+                    Picture::Title(TitlePicture {
+                        lines: title_layout(&t.text, t.size, out.height),
+                        size: t.size,
+                        colour: t.colour.clone(),
+                        font: t.font.clone(),
+                    }),
+                    Sound::Silence,
+                ),
+                EventKind::Gap => (Picture::Black, Sound::Silence),
             };
             let out_px = out.width as i64 * out.height as i64;
             let src_px = match &picture {
@@ -303,7 +349,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                     .and_then(|s| s.facts.as_ref())
                     .and_then(|f| f.video())
                     .map_or(0, |v| v.width as i64 * v.height as i64),
-                Picture::Black => 0,
+                Picture::Black | Picture::Title(_) => 0,
             };
             let cost = len * (src_px + out_px);
             segments.push(Segment {

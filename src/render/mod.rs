@@ -251,6 +251,6 @@ pub fn render(
 fn describe_event(name: &str, picture: &Picture) -> String {
     match picture {
         Picture::Source(p) => format!("\"{name}\", source `{}`", p.source),
-        Picture::Black => format!("\"{name}\""),
+        Picture::Black | Picture::Title(_) => format!("\"{name}\""),
     }
 }

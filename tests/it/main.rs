@@ -6,4 +6,5 @@ mod colour;
 mod common;
 mod corpus;
 mod render;
+mod titles;
 mod validate;

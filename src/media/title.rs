@@ -1,0 +1,114 @@
+//! Title cards: lines of text drawn on black with FFmpeg's `drawtext`.
+//!
+//! The graph is built filter by filter with each option set directly on the filter (not parsed
+//! from a filter-graph string), so the text and the font path are passed literally: quotes,
+//! colons, commas, backslashes and `%` in a title cannot be taken for filter syntax or options,
+//! and text expansion is off.
+
+use std::ffi::CString;
+
+use super::ff;
+use super::segment::{out_err, pull_generated, EncodeSink, SegmentError, SegmentJob};
+use crate::plan::{OutputSpec, TitlePicture};
+
+/// Create a filter named `name` of kind `kind` in `g`, set `options` literally, initialise it.
+fn literal_filter(
+    g: &mut ff::filter::Graph,
+    kind: &str,
+    name: &str,
+    options: &[(&str, &str)],
+) -> Result<(), ff::Error> {
+    let cname = CString::new(name).map_err(|_| ff::Error::InvalidData)?;
+    let ckind = CString::new(kind).map_err(|_| ff::Error::InvalidData)?;
+    // SAFETY: `g` owns a valid graph; avfilter_get_by_name returns a static filter or null
+    // (checked); avfilter_graph_alloc_filter returns a context owned by the graph or null
+    // (checked). Option names and values are NUL-terminated C strings that outlive each call;
+    // av_opt_set copies them. avfilter_init_str with null initialises from the options set.
+    unsafe {
+        let filter = ff::ffi::avfilter_get_by_name(ckind.as_ptr());
+        if filter.is_null() {
+            return Err(ff::Error::FilterNotFound);
+        }
+        let ctx = ff::ffi::avfilter_graph_alloc_filter(g.as_mut_ptr(), filter, cname.as_ptr());
+        if ctx.is_null() {
+            return Err(ff::Error::Bug);
+        }
+        for (key, value) in options {
+            let k = CString::new(*key).map_err(|_| ff::Error::InvalidData)?;
+            let v = CString::new(*value).map_err(|_| ff::Error::InvalidData)?;
+            let r = ff::ffi::av_opt_set(
+                ctx as *mut std::ffi::c_void,
+                k.as_ptr(),
+                v.as_ptr(),
+                ff::ffi::AV_OPT_SEARCH_CHILDREN,
+            );
+            if r < 0 {
+                return Err(ff::Error::from(r));
+            }
+        }
+        let r = ff::ffi::avfilter_init_str(ctx, std::ptr::null());
+        if r < 0 {
+            return Err(ff::Error::from(r));
+        }
+    }
+    Ok(())
+}
+
+/// `color (black) → drawtext per line → format → buffersink`.
+pub fn title_graph(out: &OutputSpec, t: &TitlePicture) -> Result<ff::filter::Graph, ff::Error> {
+    let mut g = ff::filter::Graph::new();
+    let size = format!("{}x{}", out.width, out.height);
+    let rate = format!("{}/{}", out.fps.num(), out.fps.den());
+    literal_filter(
+        &mut g,
+        "color",
+        "bg",
+        &[("color", "black"), ("size", &size), ("rate", &rate)],
+    )?;
+    let font = t.font.to_str().ok_or(ff::Error::InvalidData)?;
+    let fontsize = t.size.to_string();
+    let mut prev = "bg".to_string();
+    for (k, line) in t.lines.iter().enumerate() {
+        let name = format!("line{k}");
+        let y = line.y.to_string();
+        literal_filter(
+            &mut g,
+            "drawtext",
+            &name,
+            &[
+                ("fontfile", font),
+                ("text", &line.text),
+                ("expansion", "none"),
+                ("fontsize", &fontsize),
+                ("fontcolor", &t.colour),
+                ("x", "(w-text_w)/2"),
+                ("y", &y),
+            ],
+        )?;
+        link(&mut g, &prev, &name)?;
+        prev = name;
+    }
+    literal_filter(&mut g, "format", "fmt", &[("pix_fmts", "yuv420p")])?;
+    link(&mut g, &prev, "fmt")?;
+    literal_filter(&mut g, "buffersink", "out", &[])?;
+    link(&mut g, "fmt", "out")?;
+    g.validate()?;
+    Ok(g)
+}
+
+fn link(g: &mut ff::filter::Graph, from: &str, to: &str) -> Result<(), ff::Error> {
+    let mut dst = g.get(to).ok_or(ff::Error::FilterNotFound)?;
+    let mut src = g.get(from).ok_or(ff::Error::FilterNotFound)?;
+    src.link(0, &mut dst, 0);
+    Ok(())
+}
+
+/// Render a title card segment.
+pub(crate) fn render_title(
+    job: &SegmentJob,
+    t: &TitlePicture,
+    sink: &mut EncodeSink,
+) -> Result<(), SegmentError> {
+    let mut g = title_graph(job.output, t).map_err(out_err("draw title"))?;
+    pull_generated(job, &mut g, sink)
+}

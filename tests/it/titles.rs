@@ -1,0 +1,127 @@
+//! Title cards: text drawn where expected, Cyrillic included, special characters literal, fonts
+//! checked at validation.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use roughcut::edl::{self, LoadError, LoadOptions};
+use roughcut::media::measure::{for_each_picture, Picture};
+
+use crate::common::{roughcut, samples_dir};
+
+fn workdir(name: &str) -> PathBuf {
+    let d = samples_dir().join(format!("work-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("work dir");
+    d
+}
+
+fn render_title(name: &str, text_json: &str) -> Vec<Picture> {
+    let dir = workdir(name);
+    let path = dir.join("t.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "t.mp4", "width": 640, "height": 360 }}, "sources": {{}},
+               "timeline": [ {{ "title": {{ "text": {text_json}, "duration": "5f" }} }}, {{ "gap": "2f" }} ] }}"#
+        ),
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("t.mp4"), |p| pics.push(p)).expect("decode");
+    pics
+}
+
+/// Pixels brighter than the black background in a rectangle.
+fn lit(p: &Picture, x0: usize, y0: usize, w: usize, h: usize) -> usize {
+    let mut n = 0;
+    for y in y0..(y0 + h).min(p.height) {
+        for x in x0..(x0 + w).min(p.width) {
+            if p.y[y * p.width + x] > 100 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn bilingual_title_is_drawn_in_the_centre() {
+    let pics = render_title("bilingual", r#""Комсомольск-на-Амуре\nKomsomolsk-on-Amur""#);
+    assert_eq!(pics.len(), 7);
+    let p = &pics[2];
+    // Two lines of 30 px text around the middle of a 640x360 frame; nothing near the edges.
+    let upper = lit(p, 80, 140, 480, 40);
+    let lower = lit(p, 80, 180, 480, 40);
+    eprintln!("title: {upper} lit pixels on the Cyrillic line, {lower} on the Latin line");
+    assert!(
+        upper > 500,
+        "the Cyrillic line is drawn ({upper} lit pixels)"
+    );
+    assert!(lower > 500, "the Latin line is drawn ({lower} lit pixels)");
+    assert_eq!(lit(p, 0, 0, 640, 100), 0, "nothing in the top band");
+    assert_eq!(lit(p, 0, 0, 60, 360), 0, "nothing at the left edge");
+    // Centred: as much text left of the middle as right of it (within 25 %).
+    let (l, r) = (lit(p, 0, 140, 320, 80), lit(p, 320, 140, 320, 80));
+    assert!(l.abs_diff(r) * 4 < l + r, "left {l} vs right {r}");
+    // The gap after it is black.
+    assert_eq!(lit(&pics[6], 0, 0, 640, 360), 0);
+}
+
+#[test]
+fn special_characters_are_drawn_literally() {
+    // Quotes, colons, commas, semicolons, brackets, percent signs and backslashes are text, not
+    // filter syntax or drawtext expansions.
+    let pics = render_title("special", r#""It's 100% \\ done: a, b; [c] %{pts} 'q'""#);
+    let p = &pics[2];
+    assert!(lit(p, 0, 150, 640, 60) > 400, "the line is drawn");
+}
+
+#[test]
+fn fonts_are_checked_at_validation() {
+    let dir = samples_dir();
+    let check =
+        |text: &str| match edl::load_str(text, &dir.join("font.json"), LoadOptions::default()) {
+            Ok(_) => Vec::new(),
+            Err(LoadError::Invalid { diagnostics, .. }) => diagnostics
+                .into_iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("{} {}", d.pointer, d.message))
+                .collect(),
+            Err(e) => panic!("{e}"),
+        };
+    let errs = check(
+        r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "Tokyo 東京", "duration": "1s" } } ] }"#,
+    );
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].starts_with("/timeline/0/title/text"), "{errs:?}");
+    assert!(
+        errs[0].contains("`京` (U+4EAC)") && errs[0].contains("`東` (U+6771)"),
+        "{errs:?}"
+    );
+    let errs = check(
+        r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "x", "duration": "1s", "font": "no/such/font.ttf" } } ] }"#,
+    );
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("/timeline/0/title/font") && errs[0].contains("cannot read the font"),
+        "{errs:?}"
+    );
+    let errs = check(
+        r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "x", "duration": "1s", "colour": "white" } } ] }"#,
+    );
+    assert!(errs[0].starts_with("/timeline/0/title/colour"), "{errs:?}");
+    // Cyrillic and Latin are covered by the default font.
+    assert!(check(r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "Комсомольск «1932» — Amur", "duration": "1s" } } ] }"#).is_empty());
+}
