@@ -234,6 +234,10 @@ pub struct Output {
     pub audio: AudioSettings,
     /// How black-and-white material is finished (neutral by default).
     pub bw: Tone,
+    /// Program fade from black at the start, in output frames (0 = none).
+    pub fade_in: i64,
+    /// Program fade to black at the end, in output frames (0 = none).
+    pub fade_out: i64,
 }
 
 /// Video encoder settings.

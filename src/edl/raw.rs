@@ -97,6 +97,10 @@ pub struct RawOutput {
     /// How all black-and-white material (black-and-white sources, `monochrome` looks) is
     /// finished: `neutral` (default), `sepia`, or `{"tint": "#rrggbb"}`.
     pub bw: Option<RawFinish>,
+    /// Fade the program in from black over this long at its start (program time).
+    pub fade_in: Option<TimeValue>,
+    /// Fade the program out to black over this long at its end (program time).
+    pub fade_out: Option<TimeValue>,
 }
 
 /// How a picture of another aspect ratio fits the output frame.

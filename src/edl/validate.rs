@@ -472,6 +472,18 @@ impl Validator {
                 }
             },
         };
+        let program_fade = |this: &mut Self,
+                            field: &str,
+                            v: &Option<raw::TimeValue>|
+         -> Option<i64> {
+            match (v, fps) {
+                (None, _) => Some(0),
+                (Some(v), Some(fps)) => this.program_frames(&format!("/output/{field}"), &v.0, fps),
+                (Some(_), None) => None,
+            }
+        };
+        let fade_in = program_fade(self, "fade_in", &o.fade_in);
+        let fade_out = program_fade(self, "fade_out", &o.fade_out);
         let bw = match &o.bw {
             None | Some(raw::RawFinish::Named(raw::FinishName::Neutral)) => Some(Tone::NEUTRAL),
             Some(raw::RawFinish::Named(raw::FinishName::Sepia)) => Some(Tone::SEPIA),
@@ -499,6 +511,8 @@ impl Validator {
                 bitrate: bitrate?,
             },
             bw: bw?,
+            fade_in: fade_in?,
+            fade_out: fade_out?,
         })
     }
 

@@ -13,7 +13,7 @@ use super::encode::{decoder_threading, extradata, video_encoder};
 use super::packets::PacketWriter;
 use super::{ff, open_input, MediaError};
 use crate::edl::time::{format_seconds, Rational};
-use crate::plan::{OutputSpec, Picture, Segment, Sound};
+use crate::plan::{Fade, OutputSpec, Picture, Segment, Sound};
 
 /// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
 /// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).
@@ -138,6 +138,8 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
         next_pts: 0,
         frames: seg.frames,
         progress: job.progress,
+        fades: &seg.fades,
+        record_start: seg.record_start,
     };
     match &seg.picture {
         Picture::Black => black(job, &mut sink)?,
@@ -159,6 +161,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     }
     sink.finish()?;
     writer.finish().map_err(io_err("write segment packets"))?;
+    apply_sound_fades(&mut pcm, channels, seg, out);
 
     let mut file = std::io::BufWriter::new(
         std::fs::File::create(&pcm_path).map_err(io_err("write segment sound"))?,
@@ -183,6 +186,50 @@ pub(crate) struct EncodeSink<'a> {
     next_pts: i64,
     frames: i64,
     progress: &'a (dyn Fn(i64) + Sync),
+    fades: &'a [Fade],
+    record_start: i64,
+}
+
+/// Scale sound by the segment's fades, sample by sample.
+fn apply_sound_fades(pcm: &mut [f32], channels: usize, seg: &Segment, out: &OutputSpec) {
+    if seg.fades.is_empty() {
+        return;
+    }
+    for (i, frame) in pcm.chunks_mut(channels.max(1)).enumerate() {
+        let s = seg.sample_start + i as i64;
+        let gain = seg.fades.iter().fold(Rational::from_integer(1), |g, f| {
+            g * f.gain(s, out.audio.sample_rate, out.fps)
+        });
+        if gain != Rational::from_integer(1) {
+            let g = *gain.numer() as f32 / *gain.denom() as f32;
+            for x in frame.iter_mut() {
+                *x *= g;
+            }
+        }
+    }
+}
+
+/// Scale a yuv420p picture towards black: luma towards 16, chroma towards 128.
+fn darken(frame: &mut ff::frame::Video, level: Rational) -> Result<(), SegmentError> {
+    // SAFETY: `frame` holds a valid AVFrame; av_frame_make_writable gives it its own buffers
+    // when they are shared, so writing its planes cannot touch another frame.
+    let r = unsafe { ff::ffi::av_frame_make_writable(frame.as_mut_ptr()) };
+    if r < 0 {
+        return Err(out_err("fade")(ff::Error::from(r)));
+    }
+    let scale = |v: u8, base: i64| -> u8 {
+        let d = Rational::from_integer(v as i64 - base) * level;
+        (base + crate::edl::time::round_half_up(d)).clamp(0, 255) as u8
+    };
+    let luma: Vec<u8> = (0..=255u8).map(|v| scale(v, 16)).collect();
+    let chroma: Vec<u8> = (0..=255u8).map(|v| scale(v, 128)).collect();
+    for plane in 0..3 {
+        let lut = if plane == 0 { &luma } else { &chroma };
+        for v in frame.data_mut(plane).iter_mut() {
+            *v = lut[*v as usize];
+        }
+    }
+    Ok(())
 }
 
 impl EncodeSink<'_> {
@@ -193,6 +240,14 @@ impl EncodeSink<'_> {
     pub(crate) fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
         if self.done() {
             return Ok(());
+        }
+        let record = self.record_start + self.next_pts;
+        let level = self
+            .fades
+            .iter()
+            .fold(Rational::from_integer(1), |l, f| l * f.level(record));
+        if level != Rational::from_integer(1) {
+            darken(frame, level)?;
         }
         frame.set_pts(Some(self.next_pts));
         frame.set_kind(ff::picture::Type::None);

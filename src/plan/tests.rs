@@ -137,6 +137,8 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                 bitrate: 160_000,
             },
             bw: Tone::NEUTRAL,
+            fade_in: 0,
+            fade_out: 0,
         },
         sources,
         timeline,
@@ -322,4 +324,42 @@ fn tones_from_colours() {
     assert!(blue.u > 136 && blue.v < 124, "{blue:?}");
     assert_eq!(Tone::parse_hex("#12345"), None);
     assert_eq!(Tone::parse_hex("#gg0000"), None);
+}
+
+#[test]
+fn dips_and_program_fades() {
+    let fps = rate(25, 1);
+    let mut e = edl(fps, 48000, &[(1, 100, 0), (1, 50, 0)]);
+    e.timeline[1].transition = Some(Transition {
+        kind: TransitionKind::FadeBlack,
+        frames: 25,
+    });
+    e.output.fade_in = 10;
+    e.output.fade_out = 5;
+    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    assert_eq!(plan.frames, 150, "a dip does not overlap");
+    let all: Vec<Fade> = plan.segments.iter().flat_map(|s| s.fades.clone()).collect();
+    let level = |r: i64| {
+        all.iter()
+            .fold(Rational::from_integer(1), |l, f| l * f.level(r))
+    };
+    // Program fade-in: black first frame, rising.
+    assert_eq!(level(0), Rational::from_integer(0));
+    assert_eq!(level(5), Rational::new(1, 2));
+    assert_eq!(level(10), Rational::from_integer(1));
+    // The dip: 12 frames out (the last one black), then 13 frames in (the first one black).
+    assert_eq!(level(87), Rational::from_integer(1));
+    assert_eq!(level(88), Rational::new(11, 12));
+    assert_eq!(level(99), Rational::from_integer(0));
+    assert_eq!(level(100), Rational::from_integer(0));
+    assert_eq!(level(113), Rational::from_integer(1));
+    // Program fade-out: the last frame is black.
+    assert_eq!(level(149), Rational::from_integer(0));
+    // Sound follows, sample-exact: silent at the boundary, full a fade away.
+    let gain = |s: i64| {
+        all.iter()
+            .fold(Rational::from_integer(1), |g, f| g * f.gain(s, 48000, fps))
+    };
+    assert_eq!(gain(sample_at(100, 48000, fps)), Rational::from_integer(0));
+    assert_eq!(gain(sample_at(113, 48000, fps)), Rational::from_integer(1));
 }

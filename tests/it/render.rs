@@ -636,3 +636,68 @@ fn corrupt_corpus_source_fails_cleanly() {
     assert!(!dir.join("bad.mp4").exists());
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }
+
+#[test]
+fn dips_to_black_and_program_fades() {
+    let dir = workdir("dip");
+    let edl_path = dir.join("dip.json");
+    std::fs::write(
+        &edl_path,
+        r#"{ "version": 1, "output": { "path": "dip.mp4", "width": 640, "height": 360, "fade_in": "0.4s", "fade_out": "0.4s" },
+            "sources": { "hd": { "path": "../knam_hd.mp4" }, "tele": { "path": "../telecine_1948_cast.mp4" } },
+            "timeline": [ { "source": "hd", "in": 0, "duration": "2s" },
+                          { "source": "tele", "in": 1, "duration": "2s", "transition": { "type": "fade_black", "duration": "1s" } } ] }"#,
+    )
+    .expect("write EDL");
+    let plan = plan_for(&edl_path);
+    assert_eq!(plan.frames, 100, "a dip does not shorten the program");
+    render(&edl_path, &[]);
+    let out = dir.join("dip.mp4");
+    let pics = pictures(&out);
+    assert_eq!(pics.len(), 100);
+    let luma = |k: usize| pics[k].mean_y(0, 0, 640, 360);
+    // The dip: the last frame before the boundary and the first after it are black.
+    assert!(
+        luma(49) <= 17.0 && luma(50) <= 17.0,
+        "boundary luma {} / {}",
+        luma(49),
+        luma(50)
+    );
+    // Half-way down and up, and full picture outside the dip.
+    assert!(
+        luma(44) > 17.0 && luma(44) < luma(30),
+        "fading out: {} then {}",
+        luma(30),
+        luma(44)
+    );
+    assert!(luma(30) > 40.0 && luma(70) > 40.0);
+    // Program fades: first and last frames black.
+    assert!(
+        luma(0) <= 17.0 && luma(99) <= 17.0,
+        "ends {} / {}",
+        luma(0),
+        luma(99)
+    );
+    eprintln!(
+        "dip: luma {:.1} {:.1} {:.1} | {:.1} {:.1} {:.1}",
+        luma(38),
+        luma(44),
+        luma(49),
+        luma(50),
+        luma(55),
+        luma(62)
+    );
+    // Sound dips too: quiet at the boundary, full away from it.
+    let sound = decode_sound(&out).expect("decode").expect("sound");
+    let rms = |from: usize, to: usize| {
+        let s = &sound.samples[from * 2..to * 2];
+        (s.iter().map(|x| x * x).sum::<f32>() / s.len() as f32).sqrt()
+    };
+    let at_cut = rms(96_000 - 200, 96_000 + 200);
+    let before = rms(60_000, 70_000);
+    eprintln!("dip: sound RMS {before:.4} before, {at_cut:.5} at the boundary");
+    assert!(
+        at_cut < before / 20.0,
+        "the sound dips: {at_cut} vs {before}"
+    );
+}
