@@ -408,6 +408,7 @@ fn print_plan(p: &plan::Plan) {
                 ),
                 Picture::Black => "black".to_string(),
                 Picture::Title(t) => format!("title, {} line(s) at {} px", t.lines.len(), t.size),
+                Picture::Dissolve(_) => format!("dissolve over {} frames", s.frames),
             };
             eprintln!(
                 "      segment {:>3} frames {}..{} samples {}..{} key {}  {what}",

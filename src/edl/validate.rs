@@ -755,6 +755,22 @@ impl Validator {
                 ),
                 _ => (ev.frames, "this event lasts".to_string()),
             };
+            // This event must also hold the dissolve out of it, if the next event has one.
+            let next_dissolve = events
+                .get(k + 1)
+                .filter(|n| n.index == ev.index + 1)
+                .and_then(|n| n.transition)
+                .filter(|n| {
+                    n.kind == TransitionKind::Dissolve && t.kind == TransitionKind::Dissolve
+                })
+                .map_or(0, |n| n.frames);
+            if next_dissolve > 0 && t.frames + next_dissolve > ev.frames {
+                self.error(
+                    ptr.clone(),
+                    format!("this event lasts {} frames but dissolves in over {} and out over {} more; shorten a dissolve or lengthen the event", ev.frames, t.frames, next_dissolve),
+                );
+                continue;
+            }
             if t.frames > limit {
                 self.error(
                     ptr,

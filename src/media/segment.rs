@@ -141,24 +141,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
         fades: &seg.fades,
         record_start: seg.record_start,
     };
-    match &seg.picture {
-        Picture::Black => black(job, &mut sink)?,
-        Picture::Title(t) => super::title::render_title(job, t, &mut sink)?,
-        Picture::Source(p) => {
-            let sound = match &seg.sound {
-                Sound::Source {
-                    stream,
-                    start,
-                    filter,
-                    ..
-                } => Some((*stream, *start, filter.as_str())),
-                Sound::Silence => None,
-            };
-            decode_source(
-                job, &p.path, p.stream, p.first, p.step, &p.filter, sound, &mut sink, &mut pcm,
-            )?;
-        }
-    }
+    produce(job, &seg.picture, &seg.sound, &mut sink, &mut pcm)?;
     sink.finish()?;
     writer.finish().map_err(io_err("write segment packets"))?;
     apply_sound_fades(&mut pcm, channels, seg, out);
@@ -232,12 +215,176 @@ fn darken(frame: &mut ff::frame::Video, level: Rational) -> Result<(), SegmentEr
     Ok(())
 }
 
-impl EncodeSink<'_> {
-    pub(crate) fn done(&self) -> bool {
+/// Where conformed pictures go: the encoder, or (for a dissolve) a buffer or a blender.
+pub(crate) trait FrameSink {
+    /// Whether the segment has all its frames.
+    fn done(&self) -> bool;
+    /// Take the next frame.
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError>;
+}
+
+impl FrameSink for EncodeSink<'_> {
+    fn done(&self) -> bool {
         self.next_pts >= self.frames
     }
 
-    pub(crate) fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+        self.encode(frame)
+    }
+}
+
+/// Keeps the outgoing side of a dissolve.
+struct CollectSink {
+    frames: Vec<ff::frame::Video>,
+    count: i64,
+}
+
+impl FrameSink for CollectSink {
+    fn done(&self) -> bool {
+        self.frames.len() as i64 >= self.count
+    }
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+        if !self.done() {
+            self.frames.push(frame.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Mixes the incoming side of a dissolve with the kept outgoing frames: frame j is
+/// `from × (n + 1 − (j + 1)) + to × (j + 1)`, over n + 1.
+struct BlendSink<'s, 'e> {
+    from: Vec<ff::frame::Video>,
+    inner: &'s mut EncodeSink<'e>,
+    next: usize,
+    count: i64,
+}
+
+impl FrameSink for BlendSink<'_, '_> {
+    fn done(&self) -> bool {
+        self.next as i64 >= self.count
+    }
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+        if self.done() {
+            return Ok(());
+        }
+        let Some(from) = self.from.get(self.next).or(self.from.last()) else {
+            return Err(SegmentError::Output {
+                stage: "dissolve",
+                message: "the outgoing side produced no frames".into(),
+            });
+        };
+        // SAFETY: `frame` holds a valid AVFrame; make_writable gives it private buffers.
+        let r = unsafe { ff::ffi::av_frame_make_writable(frame.as_mut_ptr()) };
+        if r < 0 {
+            return Err(out_err("dissolve")(ff::Error::from(r)));
+        }
+        let d = self.count as u32 + 1;
+        let w = self.next as u32 + 1;
+        let (width, height) = (frame.width() as usize, frame.height() as usize);
+        for plane in 0..3 {
+            let (pw, ph) = if plane == 0 {
+                (width, height)
+            } else {
+                (width.div_ceil(2), height.div_ceil(2))
+            };
+            let (fs, ts) = (from.stride(plane), frame.stride(plane));
+            let src = from.data(plane).to_vec();
+            let dst = frame.data_mut(plane);
+            for row in 0..ph {
+                for col in 0..pw {
+                    let a = src[row * fs + col] as u32;
+                    let b = dst[row * ts + col] as u32;
+                    dst[row * ts + col] = ((a * (d - w) + b * w + d / 2) / d) as u8;
+                }
+            }
+        }
+        self.next += 1;
+        self.inner.encode(frame)
+    }
+}
+
+/// Produce a picture into `sink` and its sound into `pcm`.
+fn produce(
+    job: &SegmentJob,
+    picture: &Picture,
+    sound: &Sound,
+    sink: &mut EncodeSink,
+    pcm: &mut [f32],
+) -> Result<(), SegmentError> {
+    match picture {
+        Picture::Dissolve(d) => {
+            let (from_sound, to_sound) = match sound {
+                Sound::Crossfade { from, to } => (from.as_ref(), to.as_ref()),
+                other => (other, other),
+            };
+            let mut kept = CollectSink {
+                frames: Vec::new(),
+                count: job.segment.frames,
+            };
+            let mut pcm_from = vec![0f32; pcm.len()];
+            produce_side(job, &d.from, from_sound, &mut kept, &mut pcm_from)?;
+            let mut blend = BlendSink {
+                from: kept.frames,
+                inner: sink,
+                next: 0,
+                count: job.segment.frames,
+            };
+            let mut pcm_to = vec![0f32; pcm.len()];
+            produce_side(job, &d.to, to_sound, &mut blend, &mut pcm_to)?;
+            let channels = job.output.audio.channels.max(1) as usize;
+            let n = (pcm.len() / channels).max(1) as f32;
+            for (i, ((o, a), b)) in pcm
+                .chunks_mut(channels)
+                .zip(pcm_from.chunks(channels))
+                .zip(pcm_to.chunks(channels))
+                .enumerate()
+            {
+                let w = (i as f32 + 0.5) / n;
+                for c in 0..channels.min(o.len()) {
+                    o[c] = a[c] * (1.0 - w) + b[c] * w;
+                }
+            }
+            Ok(())
+        }
+        other => produce_side(job, other, sound, sink, pcm),
+    }
+}
+
+/// One picture (not a dissolve) into any sink, with its sound.
+fn produce_side(
+    job: &SegmentJob,
+    picture: &Picture,
+    sound: &Sound,
+    sink: &mut dyn FrameSink,
+    pcm: &mut [f32],
+) -> Result<(), SegmentError> {
+    match picture {
+        Picture::Black => black(job, sink),
+        Picture::Title(t) => super::title::render_title(job, t, sink),
+        Picture::Source(p) => {
+            let sound = match sound {
+                Sound::Source {
+                    stream,
+                    start,
+                    filter,
+                    ..
+                } => Some((*stream, *start, filter.as_str())),
+                Sound::Silence | Sound::Crossfade { .. } => None,
+            };
+            decode_source(
+                job, &p.path, p.stream, p.first, p.step, &p.filter, sound, sink, pcm,
+            )
+        }
+        Picture::Dissolve(_) => Err(SegmentError::Output {
+            stage: "dissolve",
+            message: "a dissolve cannot contain another dissolve".into(),
+        }),
+    }
+}
+
+impl EncodeSink<'_> {
+    fn encode(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
         if self.done() {
             return Ok(());
         }
@@ -283,7 +430,7 @@ impl EncodeSink<'_> {
 }
 
 /// Pull every available frame from a video graph into the encoder.
-fn pull_video(g: &mut ff::filter::Graph, sink: &mut EncodeSink) -> Result<(), SegmentError> {
+fn pull_video(g: &mut ff::filter::Graph, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
     while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut frame)) {
         sink.push(&mut frame)?;
@@ -292,7 +439,7 @@ fn pull_video(g: &mut ff::filter::Graph, sink: &mut EncodeSink) -> Result<(), Se
 }
 
 /// A gap (and, until they are drawn, a title card): black frames.
-fn black(job: &SegmentJob, sink: &mut EncodeSink) -> Result<(), SegmentError> {
+fn black(job: &SegmentJob, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
     let out = job.output;
     let spec = format!(
         "color=c=black:s={}x{}:r={}/{},format=yuv420p",
@@ -319,7 +466,7 @@ fn black(job: &SegmentJob, sink: &mut EncodeSink) -> Result<(), SegmentError> {
 pub(crate) fn pull_generated(
     job: &SegmentJob,
     g: &mut ff::filter::Graph,
-    sink: &mut EncodeSink,
+    sink: &mut dyn FrameSink,
 ) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
     while !sink.done() {
@@ -445,7 +592,7 @@ fn decode_source(
     step: Rational,
     filter: &str,
     sound: Option<(usize, Rational, &str)>,
-    sink: &mut EncodeSink,
+    sink: &mut dyn FrameSink,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
     let shown = path.display().to_string();

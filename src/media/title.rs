@@ -8,7 +8,7 @@
 use std::ffi::CString;
 
 use super::ff;
-use super::segment::{out_err, pull_generated, EncodeSink, SegmentError, SegmentJob};
+use super::segment::{out_err, pull_generated, FrameSink, SegmentError, SegmentJob};
 use crate::plan::{OutputSpec, TitlePicture};
 
 /// Create a filter named `name` of kind `kind` in `g`, set `options` literally, initialise it.
@@ -107,7 +107,7 @@ fn link(g: &mut ff::filter::Graph, from: &str, to: &str) -> Result<(), ff::Error
 pub(crate) fn render_title(
     job: &SegmentJob,
     t: &TitlePicture,
-    sink: &mut EncodeSink,
+    sink: &mut dyn FrameSink,
 ) -> Result<(), SegmentError> {
     let mut g = title_graph(job.output, t).map_err(out_err("draw title"))?;
     pull_generated(job, &mut g, sink)

@@ -105,6 +105,15 @@ pub enum Picture {
     Black,
     /// A title card: lines of text on black.
     Title(TitlePicture),
+    /// A cross-dissolve: frame j shows `from` and `to` mixed, `to` weighing (j + 1) / (n + 1).
+    Dissolve(DissolvePicture),
+}
+
+/// Both sides of a dissolve, each sampled from its own start.
+#[derive(Debug, Clone, Serialize)]
+pub struct DissolvePicture {
+    pub from: Box<Picture>,
+    pub to: Box<Picture>,
 }
 
 /// A fade to or from black over a range of program frames (sound fades over the same range
@@ -276,6 +285,8 @@ pub enum Sound {
     },
     /// Digital silence.
     Silence,
+    /// Both sides of a dissolve, mixed with the picture's weights sample by sample.
+    Crossfade { from: Box<Sound>, to: Box<Sound> },
 }
 
 fn ser_rational<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
@@ -380,98 +391,86 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let target = target_segment_frames(total, fps, opts.jobs.max(1));
     let fades = program_fades(edl, &events, total);
 
-    let mut segments = Vec::new();
-    for (ev, placed) in edl.timeline.iter().zip(&events) {
-        let pieces = split_lengths(placed.frames, target);
-        let parts = pieces.len();
-        let mut offset = 0i64;
-        for (part, len) in pieces.into_iter().enumerate() {
-            let record_start = placed.record_start + offset;
-            let sample_start = sample_at(record_start, sr, fps);
-            let samples = sample_at(record_start + len, sr, fps) - sample_start;
-            let (picture, sound) = match &ev.kind {
-                EventKind::Clip(c) => {
-                    let src = edl
-                        .sources
-                        .get(&c.source)
-                        .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
-                    let facts = src
-                        .facts
-                        .as_ref()
-                        .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
-                    let (vindex, video) =
-                        first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
-                    let step = fps.frame_duration();
-                    let first = c.source_in + step * offset;
-                    // Black-and-white material gets the output's finish unless a look tones it.
-                    let tone = match c.look {
-                        Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
-                        Look::Natural => None,
-                        Look::Monochrome => Some(out.bw),
-                        Look::Toned(t) => Some(t),
-                    };
-                    let filter = video_filter(video, out.width, out.height, out.fit, tone);
-                    let picture = Picture::Source(SourcePicture {
-                        source: c.source.clone(),
-                        path: src.path.clone(),
-                        stream: vindex,
-                        first,
-                        step,
-                        filter,
-                    });
-                    let sound = match first_audio(facts) {
-                        Some((aindex, channels)) => Sound::Source {
-                            path: src.path.clone(),
-                            stream: aindex,
-                            video_stream: vindex,
-                            start: first,
-                            filter: audio_filter(&out.audio, channels, c.gain_db),
-                        },
-                        None => Sound::Silence,
-                    };
-                    (picture, sound)
-                }
-                EventKind::Title(t) => (
-                    Picture::Title(TitlePicture {
-                        lines: title_layout(&t.text, t.size, out.height),
-                        size: t.size,
-                        colour: t.colour.clone(),
-                        font: t.font.clone(),
-                    }),
-                    Sound::Silence,
-                ),
-                EventKind::Gap => (Picture::Black, Sound::Silence),
-            };
-            let out_px = out.width as i64 * out.height as i64;
-            let src_px = match &picture {
-                Picture::Source(p) => edl
-                    .sources
-                    .get(&p.source)
-                    .and_then(|s| s.facts.as_ref())
-                    .and_then(|f| f.video())
-                    .map_or(0, |v| v.width as i64 * v.height as i64),
-                Picture::Black | Picture::Title(_) => 0,
-            };
-            let cost = len * (src_px + out_px);
-            segments.push(Segment {
-                id: segments.len(),
-                event: ev.index,
-                part,
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut push = |event: usize,
+                    part: usize,
+                    parts: usize,
+                    record_start: i64,
+                    len: i64,
+                    picture: Picture,
+                    sound: Sound| {
+        let sample_start = sample_at(record_start, sr, fps);
+        let samples = sample_at(record_start + len, sr, fps) - sample_start;
+        let cost = len * (picture_cost(edl, &picture) + out.width as i64 * out.height as i64);
+        segments.push(Segment {
+            id: segments.len(),
+            event,
+            part,
+            parts,
+            record_start,
+            frames: len,
+            sample_start,
+            samples,
+            fades: fades
+                .iter()
+                .filter(|f| f.start < record_start + len && f.start + f.frames > record_start)
+                .copied()
+                .collect(),
+            picture,
+            sound,
+            cost,
+            key: String::new(),
+        });
+    };
+    for (k, (ev, placed)) in edl.timeline.iter().zip(&events).enumerate() {
+        // A dissolve into this event is one segment holding both sides: the previous event's
+        // hidden tail blended with this event's first frames.
+        let dissolve = match (ev.transition, k.checked_sub(1)) {
+            (Some(t), Some(p)) if t.kind == TransitionKind::Dissolve && t.frames > 0 => {
+                let prev = &edl.timeline[p];
+                let (from_pic, from_sound) = event_media(edl, prev, prev.frames - t.frames)?;
+                let (to_pic, to_sound) = event_media(edl, ev, 0)?;
+                Some((t.frames, from_pic, from_sound, to_pic, to_sound))
+            }
+            _ => None,
+        };
+        let head = dissolve.as_ref().map_or(0, |d| d.0);
+        let rest = (placed.frames - head).max(0);
+        let pieces = if rest > 0 {
+            split_lengths(rest, target)
+        } else {
+            Vec::new()
+        };
+        let parts = pieces.len() + usize::from(dissolve.is_some());
+        if let Some((d, from_pic, from_sound, to_pic, to_sound)) = dissolve {
+            push(
+                ev.index,
+                0,
                 parts,
-                record_start,
-                frames: len,
-                sample_start,
-                samples,
-                fades: fades
-                    .iter()
-                    .filter(|f| f.start < record_start + len && f.start + f.frames > record_start)
-                    .copied()
-                    .collect(),
+                placed.record_start,
+                d,
+                Picture::Dissolve(DissolvePicture {
+                    from: Box::new(from_pic),
+                    to: Box::new(to_pic),
+                }),
+                Sound::Crossfade {
+                    from: Box::new(from_sound),
+                    to: Box::new(to_sound),
+                },
+            );
+        }
+        let mut offset = head;
+        for (i, len) in pieces.into_iter().enumerate() {
+            let (picture, sound) = event_media(edl, ev, offset)?;
+            push(
+                ev.index,
+                i + usize::from(head > 0),
+                parts,
+                placed.record_start + offset,
+                len,
                 picture,
                 sound,
-                cost,
-                key: String::new(),
-            });
+            );
             offset += len;
         }
     }
@@ -487,6 +486,82 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
     }
     Ok(plan)
+}
+
+/// Source pixels decoded per frame (0 for generated pictures), for scheduling.
+fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
+    match picture {
+        Picture::Source(p) => edl
+            .sources
+            .get(&p.source)
+            .and_then(|s| s.facts.as_ref())
+            .and_then(|f| f.video())
+            .map_or(0, |v| v.width as i64 * v.height as i64),
+        Picture::Dissolve(d) => picture_cost(edl, &d.from) + picture_cost(edl, &d.to),
+        Picture::Black | Picture::Title(_) => 0,
+    }
+}
+
+/// What an event shows and sounds like from `offset` frames into it.
+fn event_media(
+    edl: &Edl,
+    ev: &crate::edl::Event,
+    offset: i64,
+) -> Result<(Picture, Sound), PlanError> {
+    let out = &edl.output;
+    let fps = out.fps;
+    Ok(match &ev.kind {
+        EventKind::Clip(c) => {
+            let src = edl
+                .sources
+                .get(&c.source)
+                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+            let facts = src
+                .facts
+                .as_ref()
+                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+            let (vindex, video) =
+                first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+            let step = fps.frame_duration();
+            let first = c.source_in + step * offset;
+            // Black-and-white material gets the output's finish unless a look tones it.
+            let tone = match c.look {
+                Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
+                Look::Natural => None,
+                Look::Monochrome => Some(out.bw),
+                Look::Toned(t) => Some(t),
+            };
+            let picture = Picture::Source(SourcePicture {
+                source: c.source.clone(),
+                path: src.path.clone(),
+                stream: vindex,
+                first,
+                step,
+                filter: video_filter(video, out.width, out.height, out.fit, tone),
+            });
+            let sound = match first_audio(facts) {
+                Some((aindex, channels)) => Sound::Source {
+                    path: src.path.clone(),
+                    stream: aindex,
+                    video_stream: vindex,
+                    start: first,
+                    filter: audio_filter(&out.audio, channels, c.gain_db),
+                },
+                None => Sound::Silence,
+            };
+            (picture, sound)
+        }
+        EventKind::Title(t) => (
+            Picture::Title(TitlePicture {
+                lines: title_layout(&t.text, t.size, out.height),
+                size: t.size,
+                colour: t.colour.clone(),
+                font: t.font.clone(),
+            }),
+            Sound::Silence,
+        ),
+        EventKind::Gap => (Picture::Black, Sound::Silence),
+    })
 }
 
 /// Whether a source is treated as black-and-white: as declared, or as measured for `auto`.

@@ -251,6 +251,7 @@ pub fn render(
 fn describe_event(name: &str, picture: &Picture) -> String {
     match picture {
         Picture::Source(p) => format!("\"{name}\", source `{}`", p.source),
+        Picture::Dissolve(d) => describe_event(name, &d.to),
         Picture::Black | Picture::Title(_) => format!("\"{name}\""),
     }
 }

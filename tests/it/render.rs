@@ -701,3 +701,107 @@ fn dips_to_black_and_program_fades() {
         "the sound dips: {at_cut} vs {before}"
     );
 }
+
+fn tone_card(name: &str, colour: &str, freq: u32) -> PathBuf {
+    synth(
+        name,
+        3,
+        Some(video(
+            format!("color=c={colour}:s=320x240:r=25"),
+            320,
+            240,
+            (25, 1),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: format!("sine=frequency={freq}:sample_rate=48000"),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 96_000,
+        }),
+    )
+}
+
+fn dissolve_edl(dir: &Path) -> PathBuf {
+    let black = tone_card("black_440.mp4", "black", 440);
+    let white = tone_card("white_660.mp4", "white", 660);
+    let edl_path = dir.join("x.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "x.mp4", "width": 320, "height": 240 }},
+                "sources": {{ "b": {{ "path": "{}" }}, "w": {{ "path": "{}" }} }},
+                "timeline": [ {{ "source": "b", "in": 0, "duration": "2s" }},
+                              {{ "source": "w", "in": 0, "duration": "2s", "transition": {{ "type": "dissolve", "duration": "1s" }} }} ] }}"#,
+            black.display(),
+            white.display()
+        ),
+    )
+    .expect("write EDL");
+    edl_path
+}
+
+#[test]
+fn dissolve_mixes_picture_and_sound_inside_one_segment() {
+    let dir = workdir("dissolve");
+    let edl_path = dissolve_edl(&dir);
+    let plan = plan_for(&edl_path);
+    assert_eq!(plan.frames, 75, "2 s + 2 s − the 1 s dissolve");
+    let dissolve = plan
+        .segments
+        .iter()
+        .find(|s| matches!(s.picture, plan::Picture::Dissolve(_)))
+        .expect("a dissolve segment");
+    assert_eq!((dissolve.record_start, dissolve.frames), (25, 25));
+    render(&edl_path, &["--jobs", "2"]);
+    let out = dir.join("x.mp4");
+    let pics = pictures(&out);
+    assert_eq!(pics.len(), 75);
+    let luma = |k: usize| pics[k].mean_y(0, 0, 320, 240);
+    // Black is 16, white 235: the middle frame of the dissolve is half-way (±10 %).
+    let mid = luma(37);
+    eprintln!(
+        "dissolve: luma {:.1} → {:.1} → {:.1} → {:.1} → {:.1}",
+        luma(24),
+        luma(25),
+        luma(37),
+        luma(49),
+        luma(50)
+    );
+    assert!((mid - 125.5).abs() <= 22.0, "middle frame luma {mid:.1}");
+    assert!(luma(24) < 20.0 && luma(50) > 230.0);
+    assert!(
+        luma(26) < luma(37) && luma(37) < luma(48),
+        "rising through the dissolve"
+    );
+    // Sound crossfades without a gap: RMS over every 10 ms stays well above silence.
+    let sound = decode_sound(&out).expect("decode").expect("sound");
+    let left = sound.channel(0);
+    let (from, to) = (48_000usize, 96_000usize);
+    let quietest = (from..to)
+        .step_by(480)
+        .map(|i| (left[i..i + 480].iter().map(|x| x * x).sum::<f32>() / 480.0).sqrt())
+        .fold(f32::MAX, f32::min);
+    eprintln!("dissolve: quietest 10 ms RMS under the dissolve {quietest:.3}");
+    assert!(
+        quietest > 0.03,
+        "the sound dips to {quietest} under the dissolve"
+    );
+
+    // One worker gives the same frames and the same picture at the transition.
+    let one = dir.join("x1.mp4");
+    render(
+        &edl_path,
+        &["--jobs", "1", "-o", one.to_str().expect("utf-8")],
+    );
+    let pics1 = pictures(&one);
+    assert_eq!(pics1.len(), 75);
+    for k in 25..50 {
+        let (a, b) = (luma(k), pics1[k].mean_y(0, 0, 320, 240));
+        assert!(
+            (a - b).abs() < 2.0,
+            "frame {k}: {a:.1} with 2 jobs, {b:.1} with 1"
+        );
+    }
+}
