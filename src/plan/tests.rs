@@ -165,6 +165,8 @@ fn timelines() -> impl Strategy<Value = Vec<(u8, i64, i64)>> {
             if i > 0 {
                 // The previous event's visible part must stay at least one frame.
                 v[i].2 = v[i].2.min(v[i - 1].1 - 1);
+                // An event holds its dissolve in and its dissolve out.
+                v[i].2 = v[i].2.min(v[i - 1].1 - v[i - 1].2).max(0);
             }
         }
         v
