@@ -357,6 +357,8 @@ pub struct Overlays {
     pub timecode: bool,
     pub clip_name: bool,
     pub watermark: Option<String>,
+    /// Text height in pixels (0 until the output height is known: the plan picks the default).
+    pub size: u32,
 }
 
 impl Serialize for Rate {

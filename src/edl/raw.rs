@@ -362,12 +362,14 @@ pub struct RawSubtitle {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOverlays {
-    /// Record timecode of the program.
+    /// Record timecode of the program (`HH:MM:SS:FF`), bottom left.
     pub timecode: Option<bool>,
-    /// Name of the event on screen.
+    /// Name of the event on screen and its source time, bottom right.
     pub clip_name: Option<bool>,
-    /// A watermark text.
+    /// A watermark text, top left.
     pub watermark: Option<String>,
+    /// Text height in pixels (default: 1/24 of the output height, at least 14).
+    pub size: Option<u32>,
 }
 
 /// The JSON Schema of the EDL format, generated from these types.

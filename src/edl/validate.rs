@@ -668,10 +668,18 @@ impl Validator {
                 );
             }
         }
+        let size = o.size.unwrap_or(0);
+        if o.size.is_some() && !(6..=400).contains(&size) {
+            self.error(
+                "/overlays/size",
+                format!("overlay text size {size} px is out of range; use 6 to 400"),
+            );
+        }
         Overlays {
             timecode: o.timecode.unwrap_or(false),
             clip_name: o.clip_name.unwrap_or(false),
             watermark: o.watermark.clone().filter(|w| !w.trim().is_empty()),
+            size,
         }
     }
 

@@ -140,6 +140,9 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
         progress: job.progress,
         fades: &seg.fades,
         record_start: seg.record_start,
+        overlay: seg.overlay.as_ref(),
+        overlay_graph: None,
+        output: out,
     };
     produce(job, &seg.picture, &seg.sound, &mut sink, &mut pcm)?;
     sink.finish()?;
@@ -171,6 +174,9 @@ pub(crate) struct EncodeSink<'a> {
     progress: &'a (dyn Fn(i64) + Sync),
     fades: &'a [Fade],
     record_start: i64,
+    overlay: Option<&'a crate::plan::OverlaySpec>,
+    overlay_graph: Option<ff::filter::Graph>,
+    output: &'a OutputSpec,
 }
 
 /// Scale sound by the segment's fades, sample by sample.
@@ -397,6 +403,25 @@ impl EncodeSink<'_> {
             darken(frame, level)?;
         }
         frame.set_pts(Some(self.next_pts));
+        if let Some(spec) = self.overlay {
+            if self.overlay_graph.is_none() {
+                let pix = ff::ffi::AVPixelFormat::from(frame.format()) as i32;
+                self.overlay_graph = Some(
+                    super::title::overlay_graph(self.output, spec, pix)
+                        .map_err(out_err("draw overlays"))?,
+                );
+            }
+            if let Some(g) = self.overlay_graph.as_mut() {
+                g.get("in")
+                    .ok_or(ff::Error::FilterNotFound)
+                    .and_then(|mut c| c.source().add(frame))
+                    .map_err(out_err("draw overlays"))?;
+                g.get("out")
+                    .ok_or(ff::Error::FilterNotFound)
+                    .and_then(|mut c| c.sink().frame(frame))
+                    .map_err(out_err("draw overlays"))?;
+            }
+        }
         frame.set_kind(ff::picture::Type::None);
         self.next_pts += 1;
         self.encoder

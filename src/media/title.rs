@@ -112,3 +112,99 @@ pub(crate) fn render_title(
     let mut g = title_graph(job.output, t).map_err(out_err("draw title"))?;
     pull_generated(job, &mut g, sink)
 }
+
+/// Burn-in overlays: `buffer → drawtext… → buffersink` for one segment's frames (pts = frame
+/// number in the segment, time base 1/fps). The event name and watermark are drawn literally;
+/// the record timecode uses drawtext's frame counter, the source time its pts expansion.
+pub fn overlay_graph(
+    out: &OutputSpec,
+    o: &crate::plan::OverlaySpec,
+    pix_fmt: i32,
+) -> Result<ff::filter::Graph, ff::Error> {
+    let mut g = ff::filter::Graph::new();
+    let args = format!(
+        "video_size={}x{}:pix_fmt={pix_fmt}:time_base={}/{}:pixel_aspect=1/1",
+        out.width,
+        out.height,
+        out.fps.den(),
+        out.fps.num()
+    );
+    let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
+    g.add(&buffer, "in", &args)?;
+    let font = o.font.to_str().ok_or(ff::Error::InvalidData)?;
+    let size = o.size.to_string();
+    let margin = (o.size / 2).max(4).to_string();
+    let bottom = format!("h-{}", o.size * 3 / 2);
+    let common = [
+        ("fontfile", font),
+        ("fontsize", size.as_str()),
+        ("fontcolor", "white"),
+        ("box", "1"),
+        ("boxcolor", "black@0.5"),
+        ("boxborderw", "3"),
+    ];
+    let mut prev = "in".to_string();
+    let mut add =
+        |g: &mut ff::filter::Graph, name: &str, extra: &[(&str, &str)]| -> Result<(), ff::Error> {
+            let opts: Vec<(&str, &str)> = common
+                .iter()
+                .copied()
+                .chain(extra.iter().copied())
+                .collect();
+            literal_filter(g, "drawtext", name, &opts)?;
+            link(g, &prev, name)?;
+            prev = name.to_string();
+            Ok(())
+        };
+    if let Some(tc) = &o.timecode {
+        add(
+            &mut g,
+            "tc",
+            &[
+                ("timecode", tc),
+                ("timecode_rate", &o.rate),
+                ("x", &margin),
+                ("y", &bottom),
+            ],
+        )?;
+    }
+    if let Some((name, start)) = &o.clip {
+        add(
+            &mut g,
+            "clip",
+            &[
+                ("text", name),
+                ("expansion", "none"),
+                ("x", &format!("w-text_w-{margin}")),
+                ("y", &format!("h-{}", o.size * 3)),
+            ],
+        )?;
+        let time = format!("%{{pts:hms:{start}}}");
+        add(
+            &mut g,
+            "srctime",
+            &[
+                ("text", &time),
+                ("expansion", "normal"),
+                ("x", &format!("w-text_w-{margin}")),
+                ("y", &bottom),
+            ],
+        )?;
+    }
+    if let Some(w) = &o.watermark {
+        add(
+            &mut g,
+            "mark",
+            &[
+                ("text", w),
+                ("expansion", "none"),
+                ("x", &margin),
+                ("y", &margin),
+            ],
+        )?;
+    }
+    literal_filter(&mut g, "buffersink", "out", &[])?;
+    link(&mut g, &prev, "out")?;
+    g.validate()?;
+    Ok(g)
+}

@@ -89,6 +89,9 @@ pub struct Segment {
     pub sound: Sound,
     /// Fades to or from black that reach into this segment (picture and sound).
     pub fades: Vec<Fade>,
+    /// Burn-in overlays drawn on every frame of the segment, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<OverlaySpec>,
     /// Estimated work (frames × pixels decoded and encoded), to schedule the costliest first.
     pub cost: i64,
     /// Hash of everything that determines this segment's output (hex).
@@ -114,6 +117,22 @@ pub enum Picture {
 pub struct DissolvePicture {
     pub from: Box<Picture>,
     pub to: Box<Picture>,
+}
+
+/// Burn-in text for review copies, as drawn on one segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlaySpec {
+    /// Record timecode of the segment's first frame (`HH:MM:SS:FF`), counting at `rate`.
+    pub timecode: Option<String>,
+    /// Output frame rate, `num/den`.
+    pub rate: String,
+    /// Event name, and the source time of the segment's first frame in seconds (`12.345`): the
+    /// overlay counts on from it at the output rate.
+    pub clip: Option<(String, String)>,
+    pub watermark: Option<String>,
+    /// Text height in pixels.
+    pub size: u32,
+    pub font: PathBuf,
 }
 
 /// A fade to or from black over a range of program frames (sound fades over the same range
@@ -402,6 +421,12 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         let sample_start = sample_at(record_start, sr, fps);
         let samples = sample_at(record_start + len, sr, fps) - sample_start;
         let cost = len * (picture_cost(edl, &picture) + out.width as i64 * out.height as i64);
+        let overlay = overlay_spec(
+            edl,
+            &events[event_pos(&events, event)],
+            record_start,
+            &picture,
+        );
         segments.push(Segment {
             id: segments.len(),
             event,
@@ -416,6 +441,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 .filter(|f| f.start < record_start + len && f.start + f.frames > record_start)
                 .copied()
                 .collect(),
+            overlay,
             picture,
             sound,
             cost,
@@ -486,6 +512,49 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
     }
     Ok(plan)
+}
+
+fn event_pos(events: &[PlannedEvent], index: usize) -> usize {
+    events.iter().position(|e| e.index == index).unwrap_or(0)
+}
+
+/// The overlays of a segment, when the EDL asks for any.
+fn overlay_spec(
+    edl: &Edl,
+    ev: &PlannedEvent,
+    record_start: i64,
+    picture: &Picture,
+) -> Option<OverlaySpec> {
+    let o = &edl.overlays;
+    if !o.timecode && !o.clip_name && o.watermark.is_none() {
+        return None;
+    }
+    let fps = edl.output.fps;
+    let source_time = match picture {
+        Picture::Source(p) => Some(p.first),
+        Picture::Dissolve(d) => match d.to.as_ref() {
+            Picture::Source(p) => Some(p.first),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some(OverlaySpec {
+        timecode: o
+            .timecode
+            .then(|| crate::edl::time::frames_to_timecode(record_start, fps, false)),
+        rate: format!("{}/{}", fps.num(), fps.den()),
+        clip: o.clip_name.then(|| {
+            let ms = round_half_up(source_time.unwrap_or_default() * 1000);
+            (ev.name.clone(), format!("{}.{:03}", ms / 1000, ms % 1000))
+        }),
+        watermark: o.watermark.clone(),
+        size: if o.size > 0 {
+            o.size
+        } else {
+            (edl.output.height / 24).max(14)
+        },
+        font: PathBuf::from(crate::edl::DEFAULT_FONT),
+    })
 }
 
 /// Source pixels decoded per frame (0 for generated pictures), for scheduling.
@@ -607,6 +676,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         sound: &'a Sound,
         /// Fades as they fall in this segment (relative to its first frame).
         fades: Vec<(FadeKind, i64, i64)>,
+        overlay: &'a Option<OverlaySpec>,
     }
     let o = &plan.output;
     let input = KeyInput {
@@ -628,6 +698,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
             .iter()
             .map(|f| (f.kind, f.start - seg.record_start, f.frames))
             .collect(),
+        overlay: &seg.overlay,
     };
     let bytes = serde_json::to_vec(&input).unwrap_or_default();
     blake3::hash(&bytes).to_hex()[..32].to_string()

@@ -125,3 +125,62 @@ fn fonts_are_checked_at_validation() {
     // Cyrillic and Latin are covered by the default font.
     assert!(check(r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "Комсомольск «1932» — Amur", "duration": "1s" } } ] }"#).is_empty());
 }
+
+#[test]
+fn burned_in_overlays_count_frames_and_keep_the_centre_clear() {
+    let dir = workdir("overlays");
+    let path = dir.join("o.json");
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "output": { "path": "o.mp4", "width": 640, "height": 360 }, "sources": {},
+            "timeline": [ { "gap": "6f", "name": "black: 'gap' 100%" } ],
+            "overlays": { "timecode": true, "clip_name": true, "watermark": "PREVIEW" } }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("o.mp4"), |p| pics.push(p)).expect("decode");
+    assert_eq!(pics.len(), 6);
+    // The record timecode (bottom left) changes from frame to frame.
+    let region = |p: &Picture| -> Vec<u8> {
+        (300..345)
+            .flat_map(|y| p.y[y * 640..y * 640 + 200].to_vec())
+            .collect()
+    };
+    for k in 1..pics.len() {
+        let (a, b) = (region(&pics[k - 1]), region(&pics[k]));
+        let changed = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x.abs_diff(**y) > 30)
+            .count();
+        assert!(
+            changed >= 5,
+            "frames {} and {k}: timecode unchanged ({changed} pixels)",
+            k - 1
+        );
+        // Nothing else moves on a black gap: the change is the timecode.
+        assert_eq!(lit(&pics[k], 160, 90, 320, 180), 0);
+    }
+    let p = &pics[3];
+    assert!(lit(p, 0, 0, 200, 40) > 50, "watermark top left");
+    assert!(
+        lit(p, 400, 280, 240, 80) > 50,
+        "clip name and source time bottom right"
+    );
+    assert_eq!(
+        lit(p, 160, 90, 320, 180),
+        0,
+        "nothing in the centre of the picture"
+    );
+}
