@@ -330,6 +330,9 @@ pub struct Title {
     pub colour: String,
     /// Font file (checked to draw every character of the text).
     pub font: PathBuf,
+    /// Card colour, `0xRRGGBB`.
+    pub background: String,
+    pub position: raw::TitlePosition,
 }
 
 /// The font title cards use unless they name one (installed by `scripts/setup`).

@@ -325,6 +325,22 @@ pub struct RawTitle {
     pub colour: Option<String>,
     /// A TrueType/OpenType font file (default: DejaVu Sans, which covers Latin and Cyrillic).
     pub font: Option<String>,
+    /// Card colour as `#rrggbb` (default black).
+    pub background: Option<String>,
+    /// Where the lines sit: `centre` (default), `top` or `lower_third`.
+    pub position: Option<TitlePosition>,
+}
+
+/// Where a title's lines sit on the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TitlePosition {
+    /// Centred vertically.
+    Centre,
+    /// Near the top (a tenth of the height down).
+    Top,
+    /// Centred in the lower third.
+    LowerThird,
 }
 
 impl RawTitle {

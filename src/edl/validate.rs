@@ -250,22 +250,16 @@ impl Validator {
             );
             return None;
         }
-        let colour = match &t.colour {
-            None => "0xFFFFFF".to_string(),
-            Some(c) => {
-                let hex = c.strip_prefix('#').unwrap_or(c);
-                if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    self.error(
-                        format!("{ptr}/title/colour"),
-                        format!(
-                            "`{c}` is not a colour; write it as #rrggbb, e.g. #ffffff for white"
-                        ),
-                    );
-                    return None;
-                }
-                format!("0x{}", hex.to_ascii_uppercase())
-            }
-        };
+        let colour = self.hex_colour(
+            &format!("{ptr}/title/colour"),
+            t.colour.as_deref(),
+            "0xFFFFFF",
+        )?;
+        let background = self.hex_colour(
+            &format!("{ptr}/title/background"),
+            t.background.as_deref(),
+            "0x000000",
+        )?;
         let font = match &t.font {
             None => PathBuf::from(super::DEFAULT_FONT),
             Some(f) => self.local_path(&format!("{ptr}/title/font"), "font", f)?,
@@ -316,7 +310,25 @@ impl Validator {
             size,
             colour,
             font,
+            background,
+            position: t.position.unwrap_or(raw::TitlePosition::Centre),
         })
+    }
+
+    /// A colour written `#rrggbb`, as FFmpeg's `0xRRGGBB` (`default` when absent).
+    fn hex_colour(&mut self, ptr: &str, text: Option<&str>, default: &str) -> Option<String> {
+        let Some(c) = text else {
+            return Some(default.to_string());
+        };
+        let hex = c.strip_prefix('#').unwrap_or(c);
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.error(
+                ptr,
+                format!("`{c}` is not a colour; write it as #rrggbb, e.g. #ffffff for white"),
+            );
+            return None;
+        }
+        Some(format!("0x{}", hex.to_ascii_uppercase()))
     }
 
     /// A tint colour: `#rrggbb`.

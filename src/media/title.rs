@@ -63,7 +63,7 @@ pub fn title_graph(out: &OutputSpec, t: &TitlePicture) -> Result<ff::filter::Gra
         &mut g,
         "color",
         "bg",
-        &[("color", "black"), ("size", &size), ("rate", &rate)],
+        &[("color", &t.background), ("size", &size), ("rate", &rate)],
     )?;
     let font = t.font.to_str().ok_or(ff::Error::InvalidData)?;
     let fontsize = t.size.to_string();

@@ -242,6 +242,8 @@ pub struct TitlePicture {
     /// `0xRRGGBB`.
     pub colour: String,
     pub font: PathBuf,
+    /// Card colour, `0xRRGGBB`.
+    pub background: String,
 }
 
 /// One line of a title card.
@@ -253,11 +255,22 @@ pub struct TitleLine {
 }
 
 /// Lay out `text` (lines separated by `\n`) at `size` px in a frame `height` px high.
-pub fn title_layout(text: &str, size: u32, height: u32) -> Vec<TitleLine> {
+pub fn title_layout(
+    text: &str,
+    size: u32,
+    height: u32,
+    position: crate::edl::raw::TitlePosition,
+) -> Vec<TitleLine> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     let step = (size as i64 * 27 + 19) / 20; // 1.35 line spacing, rounded up
     let block = step * (lines.len() as i64 - 1) + size as i64;
-    let top = (height as i64 - block) / 2;
+    let h = height as i64;
+    let top = match position {
+        crate::edl::raw::TitlePosition::Centre => (h - block) / 2,
+        crate::edl::raw::TitlePosition::Top => h / 10,
+        crate::edl::raw::TitlePosition::LowerThird => h * 5 / 6 - block / 2,
+    }
+    .clamp(0, (h - block).max(0));
     lines
         .iter()
         .enumerate()
@@ -622,10 +635,11 @@ fn event_media(
         }
         EventKind::Title(t) => (
             Picture::Title(TitlePicture {
-                lines: title_layout(&t.text, t.size, out.height),
+                lines: title_layout(&t.text, t.size, out.height, t.position),
                 size: t.size,
                 colour: t.colour.clone(),
                 font: t.font.clone(),
+                background: t.background.clone(),
             }),
             Sound::Silence,
         ),

@@ -184,3 +184,44 @@ fn burned_in_overlays_count_frames_and_keep_the_centre_clear() {
         "nothing in the centre of the picture"
     );
 }
+
+#[test]
+fn lower_third_on_a_coloured_card() {
+    let dir = workdir("lower");
+    let path = dir.join("l.json");
+    std::fs::write(
+        &path,
+        r##"{ "version": 1, "output": { "path": "l.mp4", "width": 640, "height": 360 }, "sources": {},
+            "timeline": [ { "title": { "text": "Archive, 1932", "duration": "3f", "background": "#204080", "position": "lower_third", "size": 24 } } ] }"##,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("l.mp4"), |p| pics.push(p)).expect("decode");
+    let p = &pics[1];
+    // The card is blue (U above, V below neutral) and the text sits in the lower third only.
+    let ci = (40 / 2) * 320 + 20 / 2;
+    assert!(
+        p.u[ci] > 150 && p.v[ci] < 120,
+        "blue card: U {} V {}",
+        p.u[ci],
+        p.v[ci]
+    );
+    let text_rows = |y0: usize, y1: usize| {
+        (y0..y1)
+            .flat_map(|y| (0..640).map(move |x| (x, y)))
+            .filter(|&(x, y)| p.y[y * 640 + x] > 150)
+            .count()
+    };
+    assert!(text_rows(240, 360) > 200, "text in the lower third");
+    assert_eq!(text_rows(0, 200), 0, "nothing above it");
+}
