@@ -330,8 +330,8 @@ pub struct Title {
     pub colour: String,
     /// Font file (checked to draw every character of the text).
     pub font: PathBuf,
-    /// Card colour, `0xRRGGBB`.
-    pub background: String,
+    /// Card colour, `0xRRGGBB`; `None`: transparent, drawn over the previous event carrying on.
+    pub background: Option<String>,
     pub position: raw::TitlePosition,
 }
 

@@ -325,7 +325,8 @@ pub struct RawTitle {
     pub colour: Option<String>,
     /// A TrueType/OpenType font file (default: DejaVu Sans, which covers Latin and Cyrillic).
     pub font: Option<String>,
-    /// Card colour as `#rrggbb` (default black).
+    /// Card colour as `#rrggbb` (default black), or `transparent`: the lines are drawn over the
+    /// previous event carrying on (picture and sound), as for a lower third.
     pub background: Option<String>,
     /// Where the lines sit: `centre` (default), `top` or `lower_third`.
     pub position: Option<TitlePosition>,

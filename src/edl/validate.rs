@@ -255,11 +255,16 @@ impl Validator {
             t.colour.as_deref(),
             "0xFFFFFF",
         )?;
-        let background = self.hex_colour(
-            &format!("{ptr}/title/background"),
-            t.background.as_deref(),
-            "0x000000",
-        )?;
+        let background = match t.background.as_deref() {
+            Some("transparent") if ptr == "/timeline/0" => {
+                self.error(format!("{ptr}/title/background"), "a transparent title needs an event before it to show through; give it a colour, or move it after a clip");
+                return None;
+            }
+            Some("transparent") => None,
+            other => {
+                Some(self.hex_colour(&format!("{ptr}/title/background"), other, "0x000000")?)
+            }
+        };
         let font = match &t.font {
             None => PathBuf::from(super::DEFAULT_FONT),
             Some(f) => self.local_path(&format!("{ptr}/title/font"), "font", f)?,

@@ -358,7 +358,7 @@ fn produce(
 }
 
 /// One picture (not a dissolve) into any sink, with its sound.
-fn produce_side(
+pub(crate) fn produce_side(
     job: &SegmentJob,
     picture: &Picture,
     sound: &Sound,
@@ -367,7 +367,7 @@ fn produce_side(
 ) -> Result<(), SegmentError> {
     match picture {
         Picture::Black => black(job, sink),
-        Picture::Title(t) => super::title::render_title(job, t, sink),
+        Picture::Title(t) => super::title::render_title(job, t, sound, sink, pcm),
         Picture::Source(p) => {
             let sound = match sound {
                 Sound::Source {

@@ -54,17 +54,37 @@ fn literal_filter(
     Ok(())
 }
 
-/// `color (black) → drawtext per line → format → buffersink`.
-pub fn title_graph(out: &OutputSpec, t: &TitlePicture) -> Result<ff::filter::Graph, ff::Error> {
+/// `color (the card) → drawtext per line → format → buffersink`; or, for a transparent card,
+/// `buffer (the picture underneath, pix_fmt given) → drawtext per line → format → buffersink`.
+pub fn title_graph(
+    out: &OutputSpec,
+    t: &TitlePicture,
+    underneath: Option<i32>,
+) -> Result<ff::filter::Graph, ff::Error> {
     let mut g = ff::filter::Graph::new();
     let size = format!("{}x{}", out.width, out.height);
     let rate = format!("{}/{}", out.fps.num(), out.fps.den());
-    literal_filter(
-        &mut g,
-        "color",
-        "bg",
-        &[("color", &t.background), ("size", &size), ("rate", &rate)],
-    )?;
+    match (underneath, &t.background) {
+        (Some(pix_fmt), _) => {
+            let args = format!(
+                "video_size={size}:pix_fmt={pix_fmt}:time_base={}/{}:pixel_aspect=1/1",
+                out.fps.den(),
+                out.fps.num()
+            );
+            let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
+            g.add(&buffer, "bg", &args)?;
+        }
+        (None, background) => literal_filter(
+            &mut g,
+            "color",
+            "bg",
+            &[
+                ("color", background.as_deref().unwrap_or("0x000000")),
+                ("size", &size),
+                ("rate", &rate),
+            ],
+        )?,
+    }
     let font = t.font.to_str().ok_or(ff::Error::InvalidData)?;
     let fontsize = t.size.to_string();
     let mut prev = "bg".to_string();
@@ -103,14 +123,62 @@ fn link(g: &mut ff::filter::Graph, from: &str, to: &str) -> Result<(), ff::Error
     Ok(())
 }
 
-/// Render a title card segment.
+/// Render a title card segment: on its own card, or drawn over the picture underneath.
 pub(crate) fn render_title(
     job: &SegmentJob,
     t: &TitlePicture,
+    sound: &crate::plan::Sound,
     sink: &mut dyn FrameSink,
+    pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
-    let mut g = title_graph(job.output, t).map_err(out_err("draw title"))?;
-    pull_generated(job, &mut g, sink)
+    match &t.underneath {
+        None => {
+            let mut g = title_graph(job.output, t, None).map_err(out_err("draw title"))?;
+            pull_generated(job, &mut g, sink)
+        }
+        Some(base) => {
+            let mut over = TitleOver {
+                inner: sink,
+                title: t,
+                output: job.output,
+                graph: None,
+            };
+            super::segment::produce_side(job, base, sound, &mut over, pcm)
+        }
+    }
+}
+
+/// Draws a title's lines on each frame of the picture underneath, then passes it on.
+struct TitleOver<'a> {
+    inner: &'a mut dyn FrameSink,
+    title: &'a TitlePicture,
+    output: &'a OutputSpec,
+    graph: Option<ff::filter::Graph>,
+}
+
+impl FrameSink for TitleOver<'_> {
+    fn done(&self) -> bool {
+        self.inner.done()
+    }
+    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError> {
+        if self.graph.is_none() {
+            let pix = ff::ffi::AVPixelFormat::from(frame.format()) as i32;
+            self.graph = Some(
+                title_graph(self.output, self.title, Some(pix)).map_err(out_err("draw title"))?,
+            );
+        }
+        if let Some(g) = self.graph.as_mut() {
+            g.get("bg")
+                .ok_or(ff::Error::FilterNotFound)
+                .and_then(|mut c| c.source().add(frame))
+                .map_err(out_err("draw title"))?;
+            let mut drawn = ff::frame::Video::empty();
+            while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut drawn)) {
+                self.inner.push(&mut drawn)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Burn-in overlays: `buffer → drawtext… → buffersink` for one segment's frames (pts = frame

@@ -242,8 +242,12 @@ pub struct TitlePicture {
     /// `0xRRGGBB`.
     pub colour: String,
     pub font: PathBuf,
-    /// Card colour, `0xRRGGBB`.
-    pub background: String,
+    /// Card colour, `0xRRGGBB`; `None` for a transparent card.
+    pub background: Option<String>,
+    /// For a transparent card: the picture the lines are drawn over (the previous event
+    /// carrying on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underneath: Option<Box<Picture>>,
 }
 
 /// One line of a title card.
@@ -467,8 +471,8 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         let dissolve = match (ev.transition, k.checked_sub(1)) {
             (Some(t), Some(p)) if t.kind == TransitionKind::Dissolve && t.frames > 0 => {
                 let prev = &edl.timeline[p];
-                let (from_pic, from_sound) = event_media(edl, prev, prev.frames - t.frames)?;
-                let (to_pic, to_sound) = event_media(edl, ev, 0)?;
+                let (from_pic, from_sound) = event_media(edl, p, prev.frames - t.frames)?;
+                let (to_pic, to_sound) = event_media(edl, k, 0)?;
                 Some((t.frames, from_pic, from_sound, to_pic, to_sound))
             }
             _ => None,
@@ -500,7 +504,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         }
         let mut offset = head;
         for (i, len) in pieces.into_iter().enumerate() {
-            let (picture, sound) = event_media(edl, ev, offset)?;
+            let (picture, sound) = event_media(edl, k, offset)?;
             push(
                 ev.index,
                 i + usize::from(head > 0),
@@ -580,16 +584,14 @@ fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
             .and_then(|f| f.video())
             .map_or(0, |v| v.width as i64 * v.height as i64),
         Picture::Dissolve(d) => picture_cost(edl, &d.from) + picture_cost(edl, &d.to),
-        Picture::Black | Picture::Title(_) => 0,
+        Picture::Title(t) => t.underneath.as_ref().map_or(0, |u| picture_cost(edl, u)),
+        Picture::Black => 0,
     }
 }
 
 /// What an event shows and sounds like from `offset` frames into it.
-fn event_media(
-    edl: &Edl,
-    ev: &crate::edl::Event,
-    offset: i64,
-) -> Result<(Picture, Sound), PlanError> {
+fn event_media(edl: &Edl, k: usize, offset: i64) -> Result<(Picture, Sound), PlanError> {
+    let ev = &edl.timeline[k];
     let out = &edl.output;
     let fps = out.fps;
     Ok(match &ev.kind {
@@ -633,16 +635,27 @@ fn event_media(
             };
             (picture, sound)
         }
-        EventKind::Title(t) => (
-            Picture::Title(TitlePicture {
-                lines: title_layout(&t.text, t.size, out.height, t.position),
-                size: t.size,
-                colour: t.colour.clone(),
-                font: t.font.clone(),
-                background: t.background.clone(),
-            }),
-            Sound::Silence,
-        ),
+        EventKind::Title(t) => {
+            // A transparent card is drawn over the previous event carrying on, sound included.
+            let (underneath, sound) = match (&t.background, k.checked_sub(1)) {
+                (None, Some(p)) => {
+                    let (pic, sound) = event_media(edl, p, edl.timeline[p].frames + offset)?;
+                    (Some(Box::new(pic)), sound)
+                }
+                _ => (None, Sound::Silence),
+            };
+            (
+                Picture::Title(TitlePicture {
+                    lines: title_layout(&t.text, t.size, out.height, t.position),
+                    size: t.size,
+                    colour: t.colour.clone(),
+                    font: t.font.clone(),
+                    background: t.background.clone(),
+                    underneath,
+                }),
+                sound,
+            )
+        }
         EventKind::Gap => (Picture::Black, Sound::Silence),
     })
 }

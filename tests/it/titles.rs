@@ -225,3 +225,43 @@ fn lower_third_on_a_coloured_card() {
     assert!(text_rows(240, 360) > 200, "text in the lower third");
     assert_eq!(text_rows(0, 200), 0, "nothing above it");
 }
+
+#[test]
+fn transparent_title_is_drawn_over_the_previous_shot_carrying_on() {
+    let dir = workdir("transparent");
+    let path = dir.join("t.json");
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "output": { "path": "t.mp4", "width": 640, "height": 360 },
+            "sources": { "hd": { "path": "../knam_hd.mp4" } },
+            "timeline": [ { "source": "hd", "in": 0, "duration": "10f" },
+                          { "title": { "text": "Teatr", "duration": "10f", "background": "transparent", "position": "lower_third" } } ] }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("t.mp4"), |p| pics.push(p)).expect("decode");
+    assert_eq!(pics.len(), 20);
+    // The shot carries on under the title: colour in the upper part, like the frames before.
+    let p = &pics[15];
+    assert!(
+        p.max_chroma_deviation(0, 0, 640, 200) > 20,
+        "the picture shows through"
+    );
+    // And the sound carries on too.
+    let sound = roughcut::media::measure::decode_sound(&dir.join("t.mp4"))
+        .expect("decode")
+        .expect("sound");
+    let tail = &sound.samples[(30_000 * 2)..(36_000 * 2)];
+    let rms = (tail.iter().map(|x| x * x).sum::<f32>() / tail.len() as f32).sqrt();
+    assert!(rms > 0.05, "sound under the title: RMS {rms}");
+}
