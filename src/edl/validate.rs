@@ -750,6 +750,29 @@ impl Validator {
         if first_has_transition {
             self.error("/timeline/0/transition", "the first event cannot have a transition: there is nothing before it to transition from; remove it");
         }
+        // A transparent title shows the previous clip carrying on past its out-point: the
+        // source must have that much more picture.
+        for w in events.windows(2) {
+            let (prev, ev) = (&w[0], &w[1]);
+            let (EventKind::Clip(c), EventKind::Title(t)) = (&prev.kind, &ev.kind) else {
+                continue;
+            };
+            let (Some(fps), true) = (fps, t.background.is_none() && prev.index + 1 == ev.index)
+            else {
+                continue;
+            };
+            let needed = c.source_out + Rational::from_integer(ev.frames) / fps.as_ratio();
+            let len = sources
+                .get(&c.source)
+                .and_then(|s| s.facts.as_ref())
+                .and_then(MediaFacts::usable_duration);
+            if let Some(len) = len.filter(|l| needed > *l) {
+                self.error(
+                    format!("/timeline/{}/title/background", ev.index),
+                    format!("this transparent title shows source `{}` carrying on to {}, but it is only {} long; shorten the title, end the clip earlier, or give the title a colour", c.source, format_seconds(needed), format_seconds(len)),
+                );
+            }
+        }
         // A transition may not be longer than either neighbour.
         for (k, ev) in events.iter().enumerate() {
             let Some(t) = ev.transition else { continue };

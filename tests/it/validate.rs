@@ -390,3 +390,16 @@ fn event_of_no_known_shape() {
     assert_eq!(errors_at(&d), ["/timeline/0", "/timeline/1"]);
     insta::assert_snapshot!(report(&d));
 }
+
+#[test]
+fn transparent_title_needs_source_to_carry_on() {
+    let d = check(&edl_with(
+        r#"{ "source": "knam", "in": 0, "out": 3.5 }, { "title": { "text": "x", "duration": "1s", "background": "transparent" } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/1/title/background"]);
+    let d = check(&edl_with(
+        r#"{ "title": { "text": "x", "duration": "1s", "background": "transparent" } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/title/background"]);
+    insta::assert_snapshot!(report(&d));
+}
