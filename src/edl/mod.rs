@@ -362,6 +362,8 @@ pub struct Overlays {
     pub watermark: Option<String>,
     /// Text height in pixels (0 until the output height is known: the plan picks the default).
     pub size: u32,
+    /// Timecode and clip name along the top (watermark bottom left) instead of the bottom.
+    pub top: bool,
 }
 
 impl Serialize for Rate {

@@ -387,6 +387,17 @@ pub struct RawOverlays {
     pub watermark: Option<String>,
     /// Text height in pixels (default: 1/24 of the output height, at least 14).
     pub size: Option<u32>,
+    /// `bottom` (default: timecode and clip name along the bottom, watermark top left) or
+    /// `top` (the other way round).
+    pub position: Option<OverlayPosition>,
+}
+
+/// Where the burn-in overlays go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OverlayPosition {
+    Bottom,
+    Top,
 }
 
 /// The JSON Schema of the EDL format, generated from these types.

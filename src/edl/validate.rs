@@ -269,46 +269,18 @@ impl Validator {
             None => PathBuf::from(super::DEFAULT_FONT),
             Some(f) => self.local_path(&format!("{ptr}/title/font"), "font", f)?,
         };
-        let field = if t.font.is_some() { "font" } else { "text" };
-        match std::fs::read(&font) {
-            Err(e) => {
-                self.error(
-                    format!("{ptr}/title/{field}"),
-                    format!("cannot read the font {}: {}; install it (scripts/setup installs DejaVu Sans) or name another with \"font\"", font.display(), io_reason(&e)),
-                );
-                return None;
-            }
-            Ok(bytes) => match ttf_parser::Face::parse(&bytes, 0) {
-                Err(e) => {
-                    self.error(
-                        format!("{ptr}/title/{field}"),
-                        format!(
-                            "{} is not a font file roughcut can read ({e})",
-                            font.display()
-                        ),
-                    );
-                    return None;
-                }
-                Ok(face) => {
-                    let mut missing: Vec<char> = t
-                        .title_chars()
-                        .filter(|c| face.glyph_index(*c).is_none())
-                        .collect();
-                    missing.sort_unstable();
-                    missing.dedup();
-                    if !missing.is_empty() {
-                        let shown: Vec<String> = missing
-                            .iter()
-                            .map(|c| format!("`{c}` (U+{:04X})", *c as u32))
-                            .collect();
-                        self.error(
-                            format!("{ptr}/title/text"),
-                            format!("the font {} cannot draw {}; choose a font that covers them with \"font\"", font.display(), shown.join(", ")),
-                        );
-                        return None;
-                    }
-                }
-            },
+        let font_ptr = if t.font.is_some() {
+            format!("{ptr}/title/font")
+        } else {
+            format!("{ptr}/title/text")
+        };
+        if !self.font_draws(
+            &font_ptr,
+            &format!("{ptr}/title/text"),
+            &font,
+            t.title_chars(),
+        ) {
+            return None;
         }
         Some(Title {
             text: t.text.clone(),
@@ -318,6 +290,59 @@ impl Validator {
             background,
             position: t.position.unwrap_or(raw::TitlePosition::Centre),
         })
+    }
+
+    /// Whether `font` can be read and has a glyph for every one of `chars`; reports the
+    /// problem at `font_ptr` (unreadable font) or `text_ptr` (characters it cannot draw).
+    fn font_draws(
+        &mut self,
+        font_ptr: &str,
+        text_ptr: &str,
+        font: &Path,
+        chars: impl Iterator<Item = char>,
+    ) -> bool {
+        let bytes = match std::fs::read(font) {
+            Ok(b) => b,
+            Err(e) => {
+                self.error(
+                    font_ptr,
+                    format!("cannot read the font {}: {}; install it (scripts/setup installs DejaVu Sans) or name another with \"font\"", font.display(), io_reason(&e)),
+                );
+                return false;
+            }
+        };
+        let face = match ttf_parser::Face::parse(&bytes, 0) {
+            Ok(f) => f,
+            Err(e) => {
+                self.error(
+                    font_ptr,
+                    format!(
+                        "{} is not a font file roughcut can read ({e})",
+                        font.display()
+                    ),
+                );
+                return false;
+            }
+        };
+        let mut missing: Vec<char> = chars.filter(|c| face.glyph_index(*c).is_none()).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return true;
+        }
+        let shown: Vec<String> = missing
+            .iter()
+            .map(|c| format!("`{c}` (U+{:04X})", *c as u32))
+            .collect();
+        self.error(
+            text_ptr,
+            format!(
+                "the font {} cannot draw {}; choose a font that covers them with \"font\"",
+                font.display(),
+                shown.join(", ")
+            ),
+        );
+        false
     }
 
     /// A colour written `#rrggbb`, as FFmpeg's `0xRRGGBB` (`default` when absent).
@@ -685,6 +710,15 @@ impl Validator {
                 );
             }
         }
+        if let Some(w) = &o.watermark {
+            let font = PathBuf::from(super::DEFAULT_FONT);
+            self.font_draws(
+                "/overlays/watermark",
+                "/overlays/watermark",
+                &font,
+                w.chars().filter(|c| !c.is_control()),
+            );
+        }
         let size = o.size.unwrap_or(0);
         if o.size.is_some() && !(6..=400).contains(&size) {
             self.error(
@@ -697,6 +731,7 @@ impl Validator {
             clip_name: o.clip_name.unwrap_or(false),
             watermark: o.watermark.clone().filter(|w| !w.trim().is_empty()),
             size,
+            top: o.position == Some(raw::OverlayPosition::Top),
         }
     }
 

@@ -202,7 +202,21 @@ pub fn overlay_graph(
     let font = o.font.to_str().ok_or(ff::Error::InvalidData)?;
     let size = o.size.to_string();
     let margin = (o.size / 2).max(4).to_string();
-    let bottom = format!("h-{}", o.size * 3 / 2);
+    // Two rows at one edge for the timecode and clip name; the watermark at the other.
+    let (near, far, mark_y) = if o.top {
+        (
+            format!("{}", o.size * 3 / 2 + o.size / 2),
+            margin.clone(),
+            format!("h-{}", o.size * 3 / 2),
+        )
+    } else {
+        (
+            format!("h-{}", o.size * 3 / 2),
+            format!("h-{}", o.size * 3),
+            margin.clone(),
+        )
+    };
+    let bottom = near;
     let common = [
         ("fontfile", font),
         ("fontsize", size.as_str()),
@@ -244,7 +258,7 @@ pub fn overlay_graph(
                 ("text", name),
                 ("expansion", "none"),
                 ("x", &format!("w-text_w-{margin}")),
-                ("y", &format!("h-{}", o.size * 3)),
+                ("y", &far),
             ],
         )?;
         let time = format!("%{{pts:hms:{start}}}");
@@ -267,7 +281,7 @@ pub fn overlay_graph(
                 ("text", w),
                 ("expansion", "none"),
                 ("x", &margin),
-                ("y", &margin),
+                ("y", &mark_y),
             ],
         )?;
     }

@@ -133,6 +133,8 @@ pub struct OverlaySpec {
     /// Text height in pixels.
     pub size: u32,
     pub font: PathBuf,
+    /// Timecode and clip name along the top instead of the bottom.
+    pub top: bool,
 }
 
 /// A fade to or from black over a range of program frames (sound fades over the same range
@@ -571,6 +573,7 @@ fn overlay_spec(
             (edl.output.height / 24).max(14)
         },
         font: PathBuf::from(crate::edl::DEFAULT_FONT),
+        top: o.top,
     })
 }
 

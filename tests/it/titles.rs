@@ -265,3 +265,45 @@ fn transparent_title_is_drawn_over_the_previous_shot_carrying_on() {
     let rms = (tail.iter().map(|x| x * x).sum::<f32>() / tail.len() as f32).sqrt();
     assert!(rms > 0.05, "sound under the title: RMS {rms}");
 }
+
+#[test]
+fn overlays_at_the_top_and_watermark_glyphs_checked() {
+    let dir = workdir("overlays-top");
+    let path = dir.join("o.json");
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "output": { "path": "o.mp4", "width": 640, "height": 360 }, "sources": {},
+            "timeline": [ { "gap": "3f" } ],
+            "overlays": { "timecode": true, "watermark": "PREVIEW", "position": "top", "size": 20 } }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pics = Vec::new();
+    for_each_picture(&dir.join("o.mp4"), |p| pics.push(p)).expect("decode");
+    let p = &pics[1];
+    assert!(lit(p, 0, 0, 250, 70) > 30, "timecode along the top");
+    assert!(lit(p, 0, 300, 250, 60) > 30, "watermark at the bottom");
+    assert_eq!(lit(p, 160, 90, 320, 180), 0, "centre clear");
+    // A watermark the overlay font cannot draw is refused at validation.
+    std::fs::write(
+        &path,
+        r#"{ "version": 1, "sources": {}, "timeline": [ { "gap": "3f" } ], "overlays": { "watermark": "試写" } }"#,
+    )
+    .expect("write EDL");
+    let out = roughcut().arg("validate").arg(&path).output().expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/overlays/watermark") && stderr.contains("U+8A66"),
+        "{stderr}"
+    );
+}
