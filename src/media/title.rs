@@ -261,17 +261,19 @@ pub fn overlay_graph(
                 ("y", &far),
             ],
         )?;
-        let time = format!("%{{pts:hms:{start}}}");
-        add(
-            &mut g,
-            "srctime",
-            &[
-                ("text", &time),
-                ("expansion", "normal"),
-                ("x", &format!("w-text_w-{margin}")),
-                ("y", &bottom),
-            ],
-        )?;
+        if let Some(start) = start {
+            let time = format!("%{{pts:hms:{start}}}");
+            add(
+                &mut g,
+                "srctime",
+                &[
+                    ("text", &time),
+                    ("expansion", "normal"),
+                    ("x", &format!("w-text_w-{margin}")),
+                    ("y", &bottom),
+                ],
+            )?;
+        }
     }
     if let Some(w) = &o.watermark {
         add(

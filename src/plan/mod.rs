@@ -128,7 +128,7 @@ pub struct OverlaySpec {
     pub rate: String,
     /// Event name, and the source time of the segment's first frame in seconds (`12.345`): the
     /// overlay counts on from it at the output rate.
-    pub clip: Option<(String, String)>,
+    pub clip: Option<(String, Option<String>)>,
     pub watermark: Option<String>,
     /// Text height in pixels.
     pub size: u32,
@@ -563,8 +563,12 @@ fn overlay_spec(
             .then(|| crate::edl::time::frames_to_timecode(record_start, fps, false)),
         rate: format!("{}/{}", fps.num(), fps.den()),
         clip: o.clip_name.then(|| {
-            let ms = round_half_up(source_time.unwrap_or_default() * 1000);
-            (ev.name.clone(), format!("{}.{:03}", ms / 1000, ms % 1000))
+            // Titles and gaps have no source time to show: just their name.
+            let time = source_time.map(|t| {
+                let ms = round_half_up(t * 1000);
+                format!("{}.{:03}", ms / 1000, ms % 1000)
+            });
+            (ev.name.clone(), time)
         }),
         watermark: o.watermark.clone(),
         size: if o.size > 0 {

@@ -158,7 +158,7 @@ fn example_cut_has_the_planned_frames_and_samples() {
     }
     // The colour event after the B&W one has colour.
     let amur = &plan.events[1];
-    let p = &pics[(amur.record_start + 10) as usize];
+    let p = &pics[(amur.record_start + 30) as usize];
     assert!(p.max_chroma_deviation(160, 0, 960, 720) > 20);
     // Nothing but the output is left in the folder.
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));

@@ -60,12 +60,12 @@ fn example_edl_is_valid() {
     });
     assert!(loaded.warnings.is_empty(), "{}", report(&loaded.warnings));
     let e = loaded.edl;
-    assert_eq!(e.timeline.len(), 7);
-    // 3.5 s of 18 fps timecode (87.5 → 88 frames), 4 s, 3 s, 12f, 3 s, 2.5 s (62.5 → 63)
-    // and 1 s + 24 frames; minus the 1 s and 0.5 s (12.5 → 13 frames) dissolves.
+    assert_eq!(e.timeline.len(), 8);
+    // 3.5 s of 18 fps timecode (87.5 → 88 frames), 4 s, 3 s, 12f, 3 s, 2.5 s (62.5 → 63),
+    // a 1 s caption and 1 s + 24 frames; minus the 1 s and 0.5 s (12.5 → 13 frames) dissolves.
     let frames: Vec<i64> = e.timeline.iter().map(|ev| ev.frames).collect();
-    assert_eq!(frames, vec![88, 100, 75, 12, 75, 63, 49]);
-    assert_eq!(e.program_frames(), 462 - 25 - 13);
+    assert_eq!(frames, vec![88, 100, 75, 12, 75, 63, 25, 49]);
+    assert_eq!(e.program_frames(), 487 - 25 - 13);
     assert_eq!((e.output.width, e.output.height), (1280, 720));
     assert_eq!(e.output.audio.bitrate, 160_000);
 }
