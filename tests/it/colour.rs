@@ -1,14 +1,13 @@
 //! Colour and black-and-white: detection, truly neutral B&W events, range and matrix.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use roughcut::edl::time::Rational;
-use roughcut::media::measure::{for_each_picture, Picture};
+use roughcut::media::measure::Picture;
 use roughcut::media::synth::{SynthClip, SynthVideo};
 use roughcut::probe::{probe_file, ColourVerdict};
 
-use crate::common::{corpus_dir, roughcut, samples_dir};
+use crate::common::{corpus_dir, render_edl, roughcut, samples_dir, workdir};
 
 fn clip(
     name: &str,
@@ -154,39 +153,14 @@ fn corpus_silent_film_is_black_and_white() {
     assert_eq!(bbb.class, ColourVerdict::Colour, "{bbb:?}");
 }
 
-fn render(dir: &Path, edl: &str) -> Vec<Picture> {
-    let path = dir.join("cut.json");
-    std::fs::write(&path, edl).expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("cut.mp4"), |p| pics.push(p)).expect("decode");
-    pics
-}
-
-fn workdir(name: &str) -> PathBuf {
-    let d = samples_dir().join(format!("work-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("work dir");
-    d
-}
-
 #[test]
 fn black_and_white_events_are_exactly_neutral() {
     let noise = noisy_scan();
     let dir = workdir("neutral");
     // Colour before each B&W event: a B&W event must not inherit chroma from the cut before it.
-    let pics = render(
+    let pics = render_edl(
         &dir,
+        "cut",
         &format!(
             r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 640, "height": 360 }},
                "sources": {{ "hd": {{ "path": "../knam_hd.mp4" }}, "cast": {{ "path": "../telecine_1948_cast.mp4" }},
@@ -229,8 +203,9 @@ fn gray_full_range_maps_into_limited_range() {
         (320, 240),
     );
     let dir = workdir("range");
-    let pics = render(
+    let pics = render_edl(
         &dir,
+        "cut",
         &format!(
             r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 320, "height": 240 }},
                "sources": {{ "g": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "g", "in": 0, "duration": "5f" }} ] }}"#,
@@ -282,8 +257,9 @@ fn colour_patches_keep_their_rgb_from_sd_and_hd_sources() {
         (1280, 720),
     );
     let dir = workdir("matrix");
-    let pics = render(
+    let pics = render_edl(
         &dir,
+        "cut",
         &format!(
             r#"{{ "version": 1, "output": {{ "path": "cut.mp4", "width": 640, "height": 360 }},
                "sources": {{ "sd": {{ "path": "{}" }}, "hd": {{ "path": "{}" }} }},
@@ -354,8 +330,9 @@ fn validate_warns_when_a_declaration_contradicts_the_measurement() {
 #[test]
 fn sepia_tones_black_and_white_material_warm_and_leaves_bars_black() {
     let dir = workdir("sepia");
-    let pics = render(
+    let pics = render_edl(
         &dir,
+        "cut",
         r#"{ "version": 1, "output": { "path": "cut.mp4", "width": 640, "height": 360 },
             "sources": { "gray": { "path": "../builders_1932_gray.mp4" } },
             "timeline": [ { "source": "gray", "in": 0, "duration": "5f", "look": "sepia" } ] }"#,
@@ -376,8 +353,9 @@ fn sepia_tones_black_and_white_material_warm_and_leaves_bars_black() {
 #[test]
 fn tint_looks_and_the_output_bw_finish() {
     let dir = workdir("tint");
-    let pics = render(
+    let pics = render_edl(
         &dir,
+        "cut",
         r##"{ "version": 1, "output": { "path": "cut.mp4", "width": 640, "height": 360, "bw": { "tint": "#3a5f8a" } },
             "sources": { "gray": { "path": "../builders_1932_gray.mp4" }, "hd": { "path": "../knam_hd.mp4" } },
             "timeline": [ { "source": "gray", "in": 0, "duration": "5f" },

@@ -48,3 +48,45 @@ pub fn corpus_dir() -> Option<PathBuf> {
         None
     }
 }
+
+/// A fresh folder for one test's EDL and output, inside the samples folder so `../` reaches the
+/// samples.
+pub fn workdir(name: &str) -> PathBuf {
+    let d = samples_dir().join(format!("work-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create work dir");
+    d
+}
+
+/// Render `edl_path` with the CLI (no progress, plus `extra` arguments); panics with its
+/// stderr on failure.
+pub fn render(edl_path: &Path, extra: &[&str]) {
+    let out = roughcut()
+        .arg("render")
+        .arg(edl_path)
+        .args(["--progress", "none"])
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .expect("run render");
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every picture of a rendered file, decoded.
+pub fn pictures(path: &Path) -> Vec<roughcut::media::measure::Picture> {
+    let mut v = Vec::new();
+    roughcut::media::measure::for_each_picture(path, |p| v.push(p)).expect("decode output");
+    v
+}
+
+/// Write `edl` as `dir/name.json` (its output path must be `name.mp4`), render it, decode it.
+pub fn render_edl(dir: &Path, name: &str, edl: &str) -> Vec<roughcut::media::measure::Picture> {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, edl).expect("write EDL");
+    render(&path, &[]);
+    pictures(&dir.join(format!("{name}.mp4")))
+}

@@ -5,46 +5,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use roughcut::edl::{self, time::Rational, LoadOptions};
-use roughcut::media::measure::{decode_sound, for_each_picture, Picture};
+use roughcut::media::measure::{decode_sound, Picture};
 use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
 use roughcut::plan::{self, Plan, PlanOptions};
 
-use crate::common::{roughcut, samples_dir};
-
-/// A folder for one test's EDL and output, inside the samples folder so sources resolve.
-fn workdir(name: &str) -> PathBuf {
-    let d = samples_dir().join(format!("work-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create work dir");
-    d
-}
+use crate::common::{pictures, render, roughcut, samples_dir, workdir};
 
 fn plan_for(edl_path: &Path) -> Plan {
     let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
     plan::build(&loaded.edl, PlanOptions { jobs: 2 }).expect("plan")
-}
-
-/// Render `edl_path` with the CLI; panics with its stderr on failure.
-fn render(edl_path: &Path, extra: &[&str]) {
-    let out = roughcut()
-        .arg("render")
-        .arg(edl_path)
-        .args(["--progress", "none"])
-        .args(extra)
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("run render");
-    assert!(
-        out.status.success(),
-        "render failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn pictures(path: &Path) -> Vec<Picture> {
-    let mut v = Vec::new();
-    for_each_picture(path, |p| v.push(p)).expect("decode output");
-    v
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {

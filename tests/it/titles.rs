@@ -1,46 +1,20 @@
 //! Title cards: text drawn where expected, Cyrillic included, special characters literal, fonts
 //! checked at validation.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use roughcut::edl::{self, LoadError, LoadOptions};
-use roughcut::media::measure::{for_each_picture, Picture};
+use roughcut::media::measure::Picture;
 
-use crate::common::{roughcut, samples_dir};
-
-fn workdir(name: &str) -> PathBuf {
-    let d = samples_dir().join(format!("work-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("work dir");
-    d
-}
+use crate::common::{pictures, render, render_edl, roughcut, samples_dir, workdir};
 
 fn render_title(name: &str, text_json: &str) -> Vec<Picture> {
-    let dir = workdir(name);
-    let path = dir.join("t.json");
-    std::fs::write(
-        &path,
-        format!(
+    render_edl(
+        &workdir(name),
+        "t",
+        &format!(
             r#"{{ "version": 1, "output": {{ "path": "t.mp4", "width": 640, "height": 360 }}, "sources": {{}},
                "timeline": [ {{ "title": {{ "text": {text_json}, "duration": "5f" }} }}, {{ "gap": "2f" }} ] }}"#
         ),
     )
-    .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("t.mp4"), |p| pics.push(p)).expect("decode");
-    pics
 }
 
 /// Pixels brighter than the black background in a rectangle.
@@ -137,19 +111,8 @@ fn burned_in_overlays_count_frames_and_keep_the_centre_clear() {
             "overlays": { "timecode": true, "clip_name": true, "watermark": "PREVIEW" } }"#,
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("o.mp4"), |p| pics.push(p)).expect("decode");
+    render(&path, &[]);
+    let pics = pictures(&dir.join("o.mp4"));
     assert_eq!(pics.len(), 6);
     // The record timecode (bottom left) changes from frame to frame.
     let region = |p: &Picture| -> Vec<u8> {
@@ -195,18 +158,8 @@ fn lower_third_on_a_coloured_card() {
             "timeline": [ { "title": { "text": "Archive, 1932", "duration": "3f", "background": "#204080", "position": "lower_third", "size": 24 } } ] }"##,
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("l.mp4"), |p| pics.push(p)).expect("decode");
+    render(&path, &[]);
+    let pics = pictures(&dir.join("l.mp4"));
     let p = &pics[1];
     // The card is blue (U above, V below neutral) and the text sits in the lower third only.
     let ci = (40 / 2) * 320 + 20 / 2;
@@ -238,18 +191,8 @@ fn transparent_title_is_drawn_over_the_previous_shot_carrying_on() {
                           { "title": { "text": "Teatr", "duration": "10f", "background": "transparent", "position": "lower_third" } } ] }"#,
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("t.mp4"), |p| pics.push(p)).expect("decode");
+    render(&path, &[]);
+    let pics = pictures(&dir.join("t.mp4"));
     assert_eq!(pics.len(), 20);
     // The shot carries on under the title: colour in the upper part, like the frames before.
     let p = &pics[15];
@@ -277,18 +220,8 @@ fn overlays_at_the_top_and_watermark_glyphs_checked() {
             "overlays": { "timecode": true, "watermark": "PREVIEW", "position": "top", "size": 20 } }"#,
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&path)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pics = Vec::new();
-    for_each_picture(&dir.join("o.mp4"), |p| pics.push(p)).expect("decode");
+    render(&path, &[]);
+    let pics = pictures(&dir.join("o.mp4"));
     let p = &pics[1];
     assert!(lit(p, 0, 0, 250, 70) > 30, "timecode along the top");
     assert!(lit(p, 0, 300, 250, 60) > 30, "watermark at the bottom");
