@@ -131,6 +131,13 @@ impl Bars {
     }
 }
 
+impl Bars {
+    /// The line of worker `i`, once the bars are set up.
+    fn worker_bar(&self, i: usize) -> Option<ProgressBar> {
+        self.workers.lock().ok().and_then(|w| w.get(i).cloned())
+    }
+}
+
 impl Progress for Bars {
     fn event(&self, e: &ProgressEvent) {
         match e {
@@ -157,12 +164,7 @@ impl Progress for Bars {
                 segment,
                 ..
             } => {
-                if let Some(b) = self
-                    .workers
-                    .lock()
-                    .ok()
-                    .and_then(|w| w.get(*worker).cloned())
-                {
+                if let Some(b) = self.worker_bar(*worker) {
                     b.set_length(*frames as u64);
                     b.set_position(0);
                     b.set_message(format!("segment {segment}: {name}"));
@@ -174,12 +176,7 @@ impl Progress for Bars {
                 done,
                 ..
             } => {
-                if let Some(b) = self
-                    .workers
-                    .lock()
-                    .ok()
-                    .and_then(|w| w.get(*worker).cloned())
-                {
+                if let Some(b) = self.worker_bar(*worker) {
                     b.set_position(*done as u64);
                 }
                 if let Ok(mut d) = self.done.lock() {
@@ -198,12 +195,7 @@ impl Progress for Bars {
                     d.1.remove(segment);
                     d.0 += frames;
                 }
-                if let Some(b) = self
-                    .workers
-                    .lock()
-                    .ok()
-                    .and_then(|w| w.get(*worker).cloned())
-                {
+                if let Some(b) = self.worker_bar(*worker) {
                     b.set_message("idle");
                 }
             }

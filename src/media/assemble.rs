@@ -46,7 +46,6 @@ pub fn assemble(
     pieces: &[Piece],
     path: &Path,
     cancel: &AtomicBool,
-    progress: &dyn Fn(i64),
 ) -> Result<(), AssembleError> {
     super::init();
     let format = match out.container {
@@ -140,7 +139,6 @@ pub fn assemble(
         tb_out: atb_out,
     };
 
-    let mut frames_done = 0i64;
     for p in pieces {
         if cancel.load(Ordering::Relaxed) {
             return Err(AssembleError::Cancelled);
@@ -168,7 +166,6 @@ pub fn assemble(
                 .write_interleaved(&mut octx)
                 .map_err(fail("write video"))?;
         }
-        frames_done += p.files.frames;
         // This segment's sound.
         let mut bytes = Vec::new();
         std::fs::File::open(&p.files.pcm)
@@ -187,7 +184,6 @@ pub fn assemble(
             sample_pos += n as i64;
             audio.push(Some(&frame), &mut octx)?;
         }
-        progress(frames_done);
     }
     audio.push(None, &mut octx)?;
     octx.write_trailer().map_err(fail("write trailer"))?;

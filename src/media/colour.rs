@@ -172,12 +172,7 @@ impl<'p> Pass<'p> {
 }
 
 fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<ChromaFrame, MediaError> {
-    let args = format!(
-        "video_size={}x{}:pix_fmt={}:time_base=1/25:pixel_aspect=1/1",
-        frame.width(),
-        frame.height(),
-        ff::ffi::AVPixelFormat::from(frame.format()) as i32
-    );
+    let args = super::buffer_args(frame, (1, 25), (1, 1));
     let mut g = graph(&args, "format=yuv420p", false, 1)
         .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
     if let Some(mut src) = g.get("in") {

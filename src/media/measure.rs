@@ -93,32 +93,16 @@ fn err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> MediaEr
 /// in presentation order.
 pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize, MediaError> {
     let mut ictx = open_input(path)?;
-    let st = ictx
-        .streams()
-        .best(ff::media::Type::Video)
+    let (index, tb, dec) = best_decoder(&ictx, ff::media::Type::Video, path)?
         .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
-    let index = st.index();
-    let tb = st.time_base();
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
-    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
-        .and_then(|c| {
-            let mut d = c.decoder();
-            d.set_packet_time_base(tb);
-            d.video()
-        })
-        .map_err(err(path, "open video decoder"))?;
+    let mut dec = dec.video().map_err(err(path, "open video decoder"))?;
     let mut scaler: Option<ff::filter::Graph> = None;
     let mut count = 0usize;
     let mut handle = |frame: &ff::frame::Video, count: &mut usize| -> Result<(), MediaError> {
         if scaler.is_none() {
-            let args = format!(
-                "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect=1/1",
-                frame.width(),
-                frame.height(),
-                ff::ffi::AVPixelFormat::from(frame.format()) as i32,
-                tb.numerator(),
-                tb.denominator()
-            );
+            let tb = (tb.numerator() as i64, tb.denominator() as i64);
+            let args = super::buffer_args(frame, tb, (1, 1));
             scaler = Some(graph(&args, "format=yuv420p", false, 1).map_err(err(path, "convert"))?);
         }
         let Some(g) = scaler.as_mut() else {
@@ -163,19 +147,11 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
 /// Decode the whole first audio stream as interleaved `f32`.
 pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
     let mut ictx = open_input(path)?;
-    let Some(st) = ictx.streams().best(ff::media::Type::Audio) else {
+    let Some((index, tb, dec)) = best_decoder(&ictx, ff::media::Type::Audio, path)? else {
         return Ok(None);
     };
-    let index = st.index();
-    let tb = st.time_base();
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
-    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
-        .and_then(|c| {
-            let mut d = c.decoder();
-            d.set_packet_time_base(tb);
-            d.audio()
-        })
-        .map_err(err(path, "open audio decoder"))?;
+    let mut dec = dec.audio().map_err(err(path, "open audio decoder"))?;
     let channels = dec.channels() as usize;
     let rate = dec.rate();
     let mut conv: Option<ff::filter::Graph> = None;
@@ -223,6 +199,24 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
         start: start.unwrap_or_default(),
         samples,
     }))
+}
+
+/// The best stream of `kind`: its index, its time base and a decoder for it (packet time base
+/// set), or `None` when the file has no such stream.
+fn best_decoder(
+    ictx: &ff::format::context::Input,
+    kind: ff::media::Type,
+    path: &Path,
+) -> Result<Option<(usize, ff::Rational, ff::codec::decoder::Decoder)>, MediaError> {
+    let Some(st) = ictx.streams().best(kind) else {
+        return Ok(None);
+    };
+    let tb = st.time_base();
+    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
+        .map_err(err(path, "open decoder"))?
+        .decoder();
+    dec.set_packet_time_base(tb);
+    Ok(Some((st.index(), tb, dec)))
 }
 
 /// Decode every packet of stream `index` with `dec` into `frame`, handing each decoded frame to

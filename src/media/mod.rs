@@ -277,3 +277,32 @@ pub(crate) fn read_into(
     *packet = ff::Packet::empty();
     packet.read(ictx)
 }
+
+/// Arguments of a `buffer` filter for pictures like `frame`: its size and pixel format, the given
+/// time base (num, den) and sample aspect ratio.
+pub(crate) fn buffer_args(
+    frame: &ff::frame::Video,
+    time_base: (i64, i64),
+    sar: (i32, i32),
+) -> String {
+    sized_buffer_args(
+        frame.width(),
+        frame.height(),
+        ff::ffi::AVPixelFormat::from(frame.format()) as i32,
+        time_base,
+        sar,
+    )
+}
+
+/// [`buffer_args`] from explicit size and pixel format.
+pub(crate) fn sized_buffer_args(
+    width: u32,
+    height: u32,
+    pix_fmt: i32,
+    (tb_num, tb_den): (i64, i64),
+    (sar_num, sar_den): (i32, i32),
+) -> String {
+    format!(
+        "video_size={width}x{height}:pix_fmt={pix_fmt}:time_base={tb_num}/{tb_den}:pixel_aspect={sar_num}/{sar_den}"
+    )
+}

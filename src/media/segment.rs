@@ -733,16 +733,7 @@ fn decode_source(
     let threads = job.threads;
     let mut emit = |f: &ff::frame::Video, j: i64| -> Result<(), SegmentError> {
         if vgraph.is_none() {
-            let args = format!(
-                "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect={}/{}",
-                f.width(),
-                f.height(),
-                ff::ffi::AVPixelFormat::from(f.format()) as i32,
-                fps.den(),
-                fps.num(),
-                sn,
-                sd
-            );
+            let args = super::buffer_args(f, (fps.den(), fps.num()), (sn, sd));
             vgraph =
                 Some(graph(&args, filter, false, threads).map_err(out_err("conform picture"))?);
         }

@@ -66,10 +66,12 @@ pub fn title_graph(
     let rate = format!("{}/{}", out.fps.num(), out.fps.den());
     match (underneath, &t.background) {
         (Some(pix_fmt), _) => {
-            let args = format!(
-                "video_size={size}:pix_fmt={pix_fmt}:time_base={}/{}:pixel_aspect=1/1",
-                out.fps.den(),
-                out.fps.num()
+            let args = super::sized_buffer_args(
+                out.width,
+                out.height,
+                pix_fmt,
+                (out.fps.den(), out.fps.num()),
+                (1, 1),
             );
             let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
             g.add(&buffer, "bg", &args)?;
@@ -190,12 +192,12 @@ pub fn overlay_graph(
     pix_fmt: i32,
 ) -> Result<ff::filter::Graph, ff::Error> {
     let mut g = ff::filter::Graph::new();
-    let args = format!(
-        "video_size={}x{}:pix_fmt={pix_fmt}:time_base={}/{}:pixel_aspect=1/1",
+    let args = super::sized_buffer_args(
         out.width,
         out.height,
-        out.fps.den(),
-        out.fps.num()
+        pix_fmt,
+        (out.fps.den(), out.fps.num()),
+        (1, 1),
     );
     let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
     g.add(&buffer, "in", &args)?;

@@ -218,7 +218,7 @@ pub fn render(
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
     let partial = work.path().join(format!("output.{ext}"));
-    assemble(&plan.output, &pieces, &partial, cancel, &|_| {}).map_err(|e| match e {
+    assemble(&plan.output, &pieces, &partial, cancel).map_err(|e| match e {
         AssembleError::Cancelled => RenderError::Cancelled {
             output: output.clone(),
         },

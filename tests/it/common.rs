@@ -90,3 +90,17 @@ pub fn render_edl(dir: &Path, name: &str, edl: &str) -> Vec<roughcut::media::mea
     render(&path, &[]);
     pictures(&dir.join(format!("{name}.mp4")))
 }
+
+/// Render `edl_path` expecting failure: the exit code and stderr.
+pub fn render_failure(edl_path: &Path) -> (Option<i32>, String) {
+    let out = roughcut()
+        .args(["render", "--progress", "none"])
+        .arg(edl_path)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run render");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -9,7 +9,7 @@ use roughcut::media::measure::{decode_sound, Picture};
 use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
 use roughcut::plan::{self, Plan, PlanOptions};
 
-use crate::common::{pictures, render, roughcut, samples_dir, workdir};
+use crate::common::{pictures, render, render_failure, roughcut, samples_dir, workdir};
 
 fn plan_for(edl_path: &Path) -> Plan {
     let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
@@ -422,14 +422,8 @@ fn truncated_source_fails_cleanly_naming_source_event_and_time() {
             "timeline": [ { "source": "amur", "in": 0, "out": 1 }, { "source": "amur", "in": 5, "out": 7, "name": "late part" } ] }"#,
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&edl_path)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run render");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (code, stderr) = render_failure(&edl_path);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("late part"), "names the event: {stderr}");
     assert!(
         stderr.contains("amur_cut.mkv"),
@@ -589,14 +583,8 @@ fn corrupt_corpus_source_fails_cleanly() {
         ),
     )
     .expect("write EDL");
-    let out = roughcut()
-        .args(["render", "--progress", "none"])
-        .arg(&edl_path)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run render");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(matches!(out.status.code(), Some(1) | Some(3)), "{stderr}");
+    let (code, stderr) = render_failure(&edl_path);
+    assert!(matches!(code, Some(1) | Some(3)), "{stderr}");
     assert!(
         stderr.contains("invalid-bitstream.webm"),
         "names the source: {stderr}"
