@@ -66,15 +66,7 @@ pub fn title_graph(
     let rate = format!("{}/{}", out.fps.num(), out.fps.den());
     match (underneath, &t.background) {
         (Some(pix_fmt), _) => {
-            let args = super::sized_buffer_args(
-                out.width,
-                out.height,
-                pix_fmt,
-                (out.fps.den(), out.fps.num()),
-                (1, 1),
-            );
-            let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
-            g.add(&buffer, "bg", &args)?;
+            output_frames_source(&mut g, "bg", out, pix_fmt)?;
         }
         (None, background) => literal_filter(
             &mut g,
@@ -116,6 +108,25 @@ pub fn title_graph(
     link(&mut g, "fmt", "out")?;
     g.validate()?;
     Ok(g)
+}
+
+/// A `buffer` source named `name` taking conformed output frames (output size, 1/fps time base).
+fn output_frames_source(
+    g: &mut ff::filter::Graph,
+    name: &str,
+    out: &OutputSpec,
+    pix_fmt: i32,
+) -> Result<(), ff::Error> {
+    let args = super::sized_buffer_args(
+        out.width,
+        out.height,
+        pix_fmt,
+        (out.fps.den(), out.fps.num()),
+        (1, 1),
+    );
+    let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
+    g.add(&buffer, name, &args)?;
+    Ok(())
 }
 
 fn link(g: &mut ff::filter::Graph, from: &str, to: &str) -> Result<(), ff::Error> {
@@ -192,15 +203,7 @@ pub fn overlay_graph(
     pix_fmt: i32,
 ) -> Result<ff::filter::Graph, ff::Error> {
     let mut g = ff::filter::Graph::new();
-    let args = super::sized_buffer_args(
-        out.width,
-        out.height,
-        pix_fmt,
-        (out.fps.den(), out.fps.num()),
-        (1, 1),
-    );
-    let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
-    g.add(&buffer, "in", &args)?;
+    output_frames_source(&mut g, "in", out, pix_fmt)?;
     let font = o.font.to_str().ok_or(ff::Error::InvalidData)?;
     let size = o.size.to_string();
     let margin = (o.size / 2).max(4).to_string();
