@@ -42,7 +42,7 @@ enum Command {
     },
     /// Describe media files: container, streams, sizes, rates, field order, colour, sound.
     #[command(
-        after_help = "Examples:\n  roughcut probe clip.mov\n  roughcut probe media/*.mp4 --json > facts.json\n\nExit code 0 when every file was read, 3 when any could not be."
+        after_help = "Examples:\n  roughcut probe clip.mov\n  roughcut probe media/*.mp4 --json > facts.json\n  roughcut probe --loudness preview.mp4      # integrated loudness, range, true peak\n\nExit code 0 when every file was read, 3 when any could not be."
     )]
     Probe {
         /// Media files.
@@ -51,6 +51,10 @@ enum Command {
         /// Print JSON (an array, one object per file) to stdout.
         #[arg(long)]
         json: bool,
+        /// Also measure the loudness of the first audio stream (EBU R128, as FFmpeg's ebur128
+        /// filter measures it): integrated LUFS, loudness range LU, true peak dBTP.
+        #[arg(long)]
+        loudness: bool,
     },
     /// Render an EDL into one preview file, in parallel.
     #[command(
@@ -122,7 +126,11 @@ fn main() -> ExitCode {
             format,
             no_probe,
         } => validate(&edl, format, !no_probe),
-        Command::Probe { files, json } => probe(&files, json),
+        Command::Probe {
+            files,
+            json,
+            loudness,
+        } => probe(&files, json, loudness),
         Command::Render {
             edl,
             output,
@@ -205,21 +213,42 @@ fn validate(path: &std::path::Path, format: Format, probe: bool) -> i32 {
     code
 }
 
-fn probe(files: &[PathBuf], json: bool) -> i32 {
+fn probe(files: &[PathBuf], json: bool, loudness: bool) -> i32 {
     use rayon::prelude::*;
     let results: Vec<_> = files
         .par_iter()
-        .map(|f| roughcut::probe::probe_file(f))
+        .map(|f| {
+            let facts = roughcut::probe::probe_file(f)?;
+            let measured = if loudness {
+                Some(roughcut::media::loudness::measure_file(f, 0)?)
+            } else {
+                None
+            };
+            Ok::<_, roughcut::media::MediaError>((facts, measured))
+        })
         .collect();
     let mut code = exit::SUCCESS;
     let mut out = Vec::new();
     for (file, r) in files.iter().zip(results) {
         match r {
-            Ok(facts) => {
+            Ok((facts, measured)) => {
                 if !json {
                     eprint!("{}", roughcut::probe::describe(&facts));
+                    if let Some(l) = &measured {
+                        eprintln!(
+                            "  loudness: integrated {:.1} LUFS, range {:.1} LU, true peak {:.1} dBTP",
+                            l.integrated, l.range, l.true_peak
+                        );
+                    }
                 }
-                out.push(serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null));
+                let mut v = serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null);
+                if let (Some(l), Some(obj)) = (measured, v.as_object_mut()) {
+                    obj.insert(
+                        "loudness".into(),
+                        serde_json::to_value(l).unwrap_or(serde_json::Value::Null),
+                    );
+                }
+                out.push(v);
             }
             Err(e) => {
                 eprintln!("roughcut: {e}");
@@ -355,6 +384,28 @@ fn render_cmd(
                     }
                 );
             }
+            if let Some((applied, written)) = &s.loudness {
+                let target = plan.output.audio.loudness;
+                if mode != ProgressMode::None {
+                    eprintln!(
+                    "loudness: measured {:.1} LUFS (true peak {:.1} dBTP), gain {:+.1} dB{}; written file {:.1} LUFS, true peak {:.1} dBTP{}",
+                    applied.measured.integrated,
+                    applied.measured.true_peak,
+                    applied.gain_db,
+                    if applied.limited { " with peak limiting" } else { "" },
+                    written.integrated,
+                    written.true_peak,
+                    target.map_or(String::new(), |t| format!(" (target {} LUFS, ceiling {} dBTP)", t.target, t.true_peak)),
+                );
+                }
+                if let Some(t) = target {
+                    if (written.integrated - t.target).abs() > 1.0
+                        || written.true_peak > t.true_peak
+                    {
+                        eprintln!("roughcut: warning: the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling)");
+                    }
+                }
+            }
             exit::SUCCESS
         }
         Err(RenderError::Cancelled { output }) => {
@@ -419,6 +470,20 @@ fn print_plan(p: &plan::Plan) {
                 s.sample_start + s.samples,
                 &s.key[..12]
             );
+            for b in &s.beds {
+                eprintln!(
+                    "          + bed \"{}\" from {} over samples {}..{}{}",
+                    b.name,
+                    edl::time::format_seconds(b.start),
+                    s.sample_start + b.offset,
+                    s.sample_start + b.offset + b.samples,
+                    if b.envelope.is_empty() {
+                        ""
+                    } else {
+                        " (faded/ducked)"
+                    }
+                );
+            }
         }
     }
 }

@@ -153,6 +153,22 @@ impl MediaFacts {
     pub fn audio_streams(&self) -> impl Iterator<Item = &AudioFacts> {
         self.streams.iter().filter_map(|s| s.audio.as_ref())
     }
+    /// The `n`th audio stream (0 = first): its index in the file and its facts.
+    pub fn audio_stream(&self, n: usize) -> Option<(usize, &AudioFacts)> {
+        self.streams
+            .iter()
+            .filter_map(|s| s.audio.as_ref().map(|a| (s.index, a)))
+            .nth(n)
+    }
+    /// How long the `n`th audio stream plays: its own duration, else the container's.
+    pub fn audio_duration(&self, n: usize) -> Option<Rational> {
+        let (index, _) = self.audio_stream(n)?;
+        self.streams
+            .iter()
+            .find(|s| s.index == index)
+            .and_then(|s| s.duration.map(|d| d.0))
+            .or(self.duration.map(|d| d.0))
+    }
     /// The duration roughcut trusts: the first video stream's, else the container's.
     pub fn usable_duration(&self) -> Option<Rational> {
         self.streams

@@ -78,6 +78,33 @@ pub const SAMPLES: &[Sample] = &[
     },
 ];
 
+/// A sound-only music bed for the example EDL's `audio_tracks`: 20 s of a slow, soft stereo
+/// chord (AAC, 48 kHz).
+pub const MUSIC_BED: &str = "music_bed.m4a";
+
+fn music_clip(dir: &Path) -> SynthClip {
+    let chord = |phase: &str| {
+        format!("0.12*(sin(2*PI*220*t{phase})+sin(2*PI*261.63*t)+sin(2*PI*329.63*t{phase}))*(0.8+0.2*sin(2*PI*0.25*t))")
+    };
+    SynthClip {
+        path: dir.join(MUSIC_BED),
+        duration: Rational::from_integer(20),
+        video: None,
+        audio: vec![SynthAudio {
+            source: format!(
+                "aevalsrc=exprs='{}|{}':sample_rate=48000:channel_layout=stereo",
+                chord(""),
+                chord("+0.7")
+            ),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "stereo",
+            bit_rate: 128_000,
+        }],
+        metadata: vec![("title".into(), "Music bed (sample)".into())],
+    }
+}
+
 /// Subtitle files written beside the media (record-timed, for the example EDL).
 pub const SUBTITLES: &[(&str, &str)] = &[
     (
@@ -134,7 +161,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                 path,
                 duration,
                 video: Some(v),
-                audio: Some(SynthAudio {
+                audio: vec![SynthAudio {
                     source: format!(
                         "aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"
                     ),
@@ -142,7 +169,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                     sample_rate: 48000,
                     layout: "stereo",
                     bit_rate: 0,
-                }),
+                }],
                 metadata: vec![("title".into(), "Amur, spring 2004 (sample)".into())],
             }
         }
@@ -163,7 +190,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                 path,
                 duration,
                 video: Some(v),
-                audio: None,
+                audio: vec![],
                 metadata: vec![("title".into(), "Builders, 1932 (sample)".into())],
             }
         }
@@ -182,13 +209,13 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                 path,
                 duration,
                 video: Some(v),
-                audio: Some(SynthAudio {
+                audio: vec![SynthAudio {
                     source: "sine=frequency=440:sample_rate=44100".into(),
                     encoder: "aac".into(),
                     sample_rate: 44100,
                     layout: "mono",
                     bit_rate: 64_000,
-                }),
+                }],
                 metadata: vec![("title".into(), "Telecine, 1948 (sample)".into())],
             }
         }
@@ -215,7 +242,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                 path,
                 duration,
                 video: Some(v),
-                audio: Some(SynthAudio {
+                audio: vec![SynthAudio {
                     source: format!(
                         "aevalsrc=exprs='{exprs}':sample_rate=48000:channel_layout=5.1"
                     ),
@@ -223,7 +250,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                     sample_rate: 48000,
                     layout: "5.1",
                     bit_rate: 256_000,
-                }),
+                }],
                 metadata: vec![("title".into(), "KnAAPO theatre, HD (sample)".into())],
             }
         }
@@ -238,14 +265,17 @@ pub fn write_samples(dir: &Path) -> Result<Vec<PathBuf>, SamplesError> {
         source: e,
     })?;
     let mut written = Vec::new();
-    for s in SAMPLES {
-        let mut clip = clip_for(s, dir);
+    let clips = SAMPLES
+        .iter()
+        .map(|s| (s.file, clip_for(s, dir)))
+        .chain(std::iter::once((MUSIC_BED, music_clip(dir))));
+    for (file, mut clip) in clips {
         let final_path = clip.path.clone();
         let ext = final_path
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("mkv");
-        let tmp = dir.join(format!(".{}.partial.{ext}", s.file));
+        let tmp = dir.join(format!(".{file}.partial.{ext}"));
         clip.path = tmp.clone();
         let result = synth::write(&clip);
         if let Err(e) = result {

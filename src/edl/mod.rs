@@ -108,6 +108,8 @@ pub struct Edl {
     /// Sources by id.
     pub sources: BTreeMap<String, Source>,
     pub timeline: Vec<Event>,
+    /// Sound beds under the picture.
+    pub beds: Vec<Bed>,
     pub subtitles: Vec<Subtitle>,
     pub overlays: Overlays,
 }
@@ -258,6 +260,9 @@ pub struct AudioSettings {
     pub channels: u32,
     /// Bits per second.
     pub bitrate: u64,
+    /// Fade at every hard cut, in samples (0 = none).
+    pub join_fade: i64,
+    pub loudness: Option<Loudness>,
 }
 
 /// A checked source.
@@ -317,7 +322,61 @@ pub struct Clip {
     #[serde(serialize_with = "ser_rational")]
     pub source_out: Rational,
     pub look: Look,
+    pub audio: ClipAudio,
+}
+
+/// Sound settings of a clip.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClipAudio {
     pub gain_db: f64,
+    pub mute: bool,
+    /// Fade in from the event's start, in output samples (0 = none).
+    pub fade_in: i64,
+    /// Fade out before the event's end, in output samples (0 = none).
+    pub fade_out: i64,
+    /// Which audio stream of the source (0 = the first).
+    pub stream: usize,
+}
+
+/// A sound bed under the picture.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bed {
+    /// Position in the EDL's `audio_tracks` array.
+    pub index: usize,
+    pub name: String,
+    pub source: String,
+    /// Which audio stream of the source (0 = the first).
+    pub stream: usize,
+    /// Source time of the bed's first sample (seconds, exact).
+    #[serde(serialize_with = "ser_rational")]
+    pub source_in: Rational,
+    /// First program sample of the bed.
+    pub start: i64,
+    /// Length in output samples; `None`: until the source's sound (or the program) ends.
+    pub samples: Option<i64>,
+    pub gain_db: f64,
+    /// Fades, in output samples.
+    pub fade_in: i64,
+    pub fade_out: i64,
+    pub duck: Option<Duck>,
+}
+
+/// How a bed is lowered while the picture has sound.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Duck {
+    /// Decibels to lower the bed by (positive).
+    pub db: f64,
+    /// Ramp down/up length in output samples.
+    pub ramp: i64,
+}
+
+/// A loudness target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Loudness {
+    /// Integrated loudness, LUFS.
+    pub target: f64,
+    /// True-peak ceiling, dBTP.
+    pub true_peak: f64,
 }
 
 /// A title card.

@@ -67,6 +67,9 @@ pub struct RawEdl {
     pub sources: BTreeMap<String, RawSource>,
     /// The events of the program, in order.
     pub timeline: Vec<RawEvent>,
+    /// Sound beds (music, narration) laid under the picture's sound.
+    #[serde(default)]
+    pub audio_tracks: Vec<RawAudioTrack>,
     /// Subtitle files to carry as tracks or burn in.
     #[serde(default)]
     pub subtitles: Vec<RawSubtitle>,
@@ -139,6 +142,21 @@ pub struct RawAudio {
     pub channels: Option<u32>,
     /// Bit rate for lossy codecs: `"160k"` (default), `"1M"` or bits per second.
     pub bitrate: Option<BitrateValue>,
+    /// Length of the fade out and in at every hard cut, so no join clicks (default 0.005 =
+    /// 5 ms; 0 disables).
+    pub join_fade: Option<TimeValue>,
+    /// Bring the whole program to a loudness target (measured, then applied).
+    pub loudness: Option<RawLoudness>,
+}
+
+/// A loudness target for the whole program.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoudness {
+    /// Integrated loudness in LUFS: −23 for EBU R128 broadcast, −16 for web (−70 to −5).
+    pub target: f64,
+    /// True-peak ceiling in dBTP (default −1; −9 to 0). Peaks above it are limited.
+    pub true_peak: Option<f64>,
 }
 
 /// A bit rate: bits per second as a number, or a string with `k`/`M` suffix.
@@ -215,7 +233,7 @@ pub struct RawClip {
     /// `natural` (default), `monochrome`, `sepia`, or `{"tint": "#rrggbb"}`.
     pub look: Option<RawLook>,
     /// Sound settings of the event.
-    pub audio: Option<RawEventAudio>,
+    pub audio: Option<Box<RawEventAudio>>,
     /// Transition leading into this event.
     pub transition: Option<RawTransition>,
 }
@@ -276,6 +294,56 @@ pub enum LookName {
 pub struct RawEventAudio {
     /// Gain in decibels (−60 to +24; default 0).
     pub gain_db: Option<f64>,
+    /// Silence the event's sound (default false).
+    pub mute: Option<bool>,
+    /// Fade the event's sound in over this long from its start (program time).
+    pub fade_in: Option<TimeValue>,
+    /// Fade the event's sound out over this long before its end (program time).
+    pub fade_out: Option<TimeValue>,
+    /// Which of the source's audio streams to play: 0 (default) is the first, 1 the second …
+    /// (as FFmpeg's `0:a:N`).
+    pub stream: Option<u32>,
+}
+
+/// A sound bed laid under the picture: music or narration.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudioTrack {
+    /// Id of a source in `sources` (sound-only files are fine here).
+    pub source: String,
+    /// Name shown in the plan and messages.
+    pub name: Option<String>,
+    /// Program time where the bed starts (default 0).
+    pub at: Option<TimeValue>,
+    /// Source time where the bed's sound starts (default 0).
+    #[serde(rename = "in")]
+    pub in_: Option<TimeValue>,
+    /// Source time where the bed ends (exclusive). Give `out` or `duration`, not both; with
+    /// neither, the bed plays to the end of its sound (or of the program).
+    pub out: Option<TimeValue>,
+    /// How long the bed plays (program time).
+    pub duration: Option<TimeValue>,
+    /// Gain in decibels (−60 to +24; default 0).
+    pub gain_db: Option<f64>,
+    /// Fade in over this long from the bed's start.
+    pub fade_in: Option<TimeValue>,
+    /// Fade out over this long before the bed's end; also the fade used when the program ends
+    /// before the bed does (default 1 s there).
+    pub fade_out: Option<TimeValue>,
+    /// Which of the source's audio streams (0 = first, default).
+    pub stream: Option<u32>,
+    /// Lower the bed while the picture has sound.
+    pub duck: Option<RawDuck>,
+}
+
+/// Ducking: the bed is lowered while the picture's own sound plays.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDuck {
+    /// How many decibels to lower the bed by (0 to 60, e.g. 12).
+    pub db: f64,
+    /// How long the bed takes to go down and come back up (default 0.25 s).
+    pub ramp: Option<TimeValue>,
 }
 
 /// A transition into an event.

@@ -11,8 +11,9 @@ use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
 use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 use super::{
-    AudioSettings, Clip, ColourClass, Container, Edl, Event, EventKind, LoadOptions, Look, Output,
-    Overlays, Source, Subtitle, Title, Tone, Transition, TransitionKind, VideoSettings,
+    AudioSettings, Bed, Clip, ClipAudio, ColourClass, Container, Duck, Edl, Event, EventKind,
+    LoadOptions, Look, Output, Overlays, Source, Subtitle, Title, Tone, Transition, TransitionKind,
+    VideoSettings,
 };
 use crate::media;
 use crate::probe::MediaFacts;
@@ -41,6 +42,7 @@ struct Parts {
     output: raw::RawOutput,
     sources: Vec<(String, Option<raw::RawSource>)>,
     timeline: Vec<Option<RawEvent>>,
+    audio_tracks: Vec<Option<raw::RawAudioTrack>>,
     subtitles: Vec<Option<raw::RawSubtitle>>,
     overlays: Option<raw::RawOverlays>,
 }
@@ -72,6 +74,10 @@ fn split(doc: &Value) -> Parts {
             .map(|m| m.iter().map(|(k, v)| (k.clone(), part(Some(v)))).collect())
             .unwrap_or_default(),
         timeline: each("timeline").iter().map(|v| part(v.as_ref())).collect(),
+        audio_tracks: each("audio_tracks")
+            .iter()
+            .map(|v| part(v.as_ref()))
+            .collect(),
         subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
         overlays: part(get("overlays")),
     }
@@ -114,6 +120,7 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
         probing: opts.probe,
         output_path: None,
         out_height: 720,
+        sample_rate: 48000,
     };
     let edl = v.run(parts, path, opts);
     diags.append(&mut v.diags);
@@ -157,6 +164,8 @@ struct Validator {
     output_path: Option<PathBuf>,
     /// Output picture height (title sizes default to a twelfth of it).
     out_height: u32,
+    /// Output sample rate (sound fades count in its samples).
+    sample_rate: u32,
 }
 
 impl Validator {
@@ -214,7 +223,9 @@ impl Validator {
         let subtitles = self.subtitles(&parts.subtitles);
         let overlays = self.overlays(parts.overlays.as_ref());
         self.out_height = parts.output.height.unwrap_or(720);
+        self.sample_rate = output.as_ref().map_or(48000, |o| o.audio.sample_rate);
         let timeline = self.timeline(&parts.timeline, &sources, fps);
+        let beds = self.audio_tracks(&parts.audio_tracks, &sources, fps);
 
         if let Some(out) = self.output_path.clone() {
             self.output_collisions(&out, &sources, &subtitles);
@@ -222,8 +233,10 @@ impl Validator {
         let complete = parts.sources.iter().all(|(_, s)| s.is_some())
             && parts.timeline.iter().all(Option::is_some)
             && parts.subtitles.iter().all(Option::is_some)
+            && parts.audio_tracks.iter().all(Option::is_some)
             && parts.version.is_some();
         let timeline = timeline?;
+        let beds = beds?;
         let output = output?;
         if !complete {
             return None;
@@ -235,6 +248,7 @@ impl Validator {
             output,
             sources,
             timeline,
+            beds,
             subtitles,
             overlays,
         })
@@ -524,6 +538,38 @@ impl Validator {
                 (Some(_), None) => None,
             }
         };
+        let join_fade = match (&ra.join_fade, fps) {
+            (None, _) => Some(round_half_up(Rational::new(sample_rate as i64, 200))),
+            (Some(v), Some(fps)) => {
+                self.program_samples("/output/audio/join_fade", &v.0, fps, sample_rate)
+            }
+            (Some(_), None) => None,
+        };
+        if let Some(n) = join_fade.filter(|n| *n > i64::from(sample_rate) / 2) {
+            self.error(
+                "/output/audio/join_fade",
+                format!("a join fade of {} is too long; it should be a few milliseconds (e.g. 0.005), at most 0.5 s", format_seconds(Rational::new(n, sample_rate as i64))),
+            );
+            fine = false;
+        }
+        let loudness = match &ra.loudness {
+            None => None,
+            Some(l) => {
+                let true_peak = l.true_peak.unwrap_or(-1.0);
+                if !(-70.0..=-5.0).contains(&l.target) {
+                    self.error("/output/audio/loudness/target", format!("a loudness target of {} LUFS is out of range; use −70 to −5 (−23 is EBU R128 broadcast, −16 is usual for the web)", l.target));
+                    fine = false;
+                }
+                if !(-9.0..=0.0).contains(&true_peak) {
+                    self.error("/output/audio/loudness/true_peak", format!("a true-peak ceiling of {true_peak} dBTP is out of range; use −9 to 0 (−1 is usual)"));
+                    fine = false;
+                }
+                Some(super::Loudness {
+                    target: l.target,
+                    true_peak,
+                })
+            }
+        };
         let fade_in = program_fade(self, "fade_in", &o.fade_in);
         let fade_out = program_fade(self, "fade_out", &o.fade_out);
         let bw = match &o.bw {
@@ -551,6 +597,8 @@ impl Validator {
                 sample_rate,
                 channels,
                 bitrate: bitrate?,
+                join_fade: join_fade?,
+                loudness,
             },
             bw: bw?,
             fade_in: fade_in?,
@@ -627,9 +675,9 @@ impl Validator {
                         }
                     }
                     if let Some(f) = &src.facts {
-                        if f.video().is_none() {
-                            self.error(&ptr, format!("source `{id}` ({}) has no video stream; a clip needs a picture source (sound-only sources are not part of EDL v1)", src.path.display()));
-                        } else if src.rate().is_none() {
+                        if f.video().is_none() && f.audio_streams().next().is_none() {
+                            self.error(&ptr, format!("source `{id}` ({}) has neither picture nor sound: it is not media roughcut can use (subtitle files go in `subtitles`)", src.path.display()));
+                        } else if f.video().is_some() && src.rate().is_none() {
                             self.diags.push(Diagnostic::warning(
                                 join("/sources", &id),
                                 format!("source `{id}`: the frame rate is unknown; add \"fps\" to the source so frame counts and timecodes can be resolved"),
@@ -736,6 +784,61 @@ impl Validator {
     }
 
     /// A program-time length (output rate) in whole output frames.
+    /// A program time as a count of output samples (frames and timecode count at `fps`).
+    fn program_samples(
+        &mut self,
+        ptr: &str,
+        v: &Value,
+        fps: Rate,
+        sample_rate: u32,
+    ) -> Option<i64> {
+        let secs = match TimeSpec::from_json(v).and_then(|s| s.to_seconds(fps)) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                return None;
+            }
+        };
+        Some(round_half_up(secs * i64::from(sample_rate)))
+    }
+
+    /// A source time (`in`, `out`), resolved at the source's rate when its form counts frames.
+    fn source_time(&mut self, p: String, v: &Value, src_rate: Option<Rate>) -> Option<Rational> {
+        let spec = match TimeSpec::from_json(v) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(p, e.to_string());
+                return None;
+            }
+        };
+        let rate = if spec.needs_rate() {
+            match src_rate {
+                Some(r) => r,
+                None => {
+                    if !self.probing {
+                        self.diags.push(Diagnostic::warning(
+                            p,
+                            format!("`{spec}` counts frames at the source's frame rate, which is only known by probing: not checked with --no-probe (or add \"fps\" to the source)"),
+                        ));
+                    } else {
+                        self.error(p, format!("`{spec}` counts frames, but the source's frame rate is unknown (a sound-only file has none); give the time in seconds (e.g. \"12.5s\") or add \"fps\" to the source"));
+                    }
+                    return None;
+                }
+            }
+        } else {
+            // Seconds need no rate; any valid rate will do.
+            Rate::new(25, 1).ok()?
+        };
+        match spec.to_seconds(rate) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.error(p, e.to_string());
+                None
+            }
+        }
+    }
+
     fn program_frames(&mut self, ptr: &str, v: &Value, fps: Rate) -> Option<i64> {
         let spec = match TimeSpec::from_json(v) {
             Ok(s) => s,
@@ -969,13 +1072,6 @@ impl Validator {
                 Look::Toned(self.tint(&format!("{ptr}/look/tint"), &t.tint)?)
             }
         };
-        let gain_db = c.audio.as_ref().and_then(|a| a.gain_db).unwrap_or(0.0);
-        if !(-60.0..=24.0).contains(&gain_db) {
-            self.error(
-                format!("{ptr}/audio/gain_db"),
-                format!("gain {gain_db} dB is out of range; use −60 to +24 dB"),
-            );
-        }
         let source = sources.get(&c.source);
         if !self.declared.contains(&c.source) {
             let known: Vec<String> = self.declared.clone();
@@ -1004,44 +1100,11 @@ impl Validator {
         }
         let fps_out = fps;
         let src_rate = source.and_then(Source::rate);
-        // Source times: resolve at the source's rate when the form needs one.
-        let source_time = |this: &mut Self, field: &str, v: &Value| -> Option<Rational> {
-            let p = format!("{ptr}/{field}");
-            let spec = match TimeSpec::from_json(v) {
-                Ok(s) => s,
-                Err(e) => {
-                    this.error(p, e.to_string());
-                    return None;
-                }
-            };
-            let rate = if spec.needs_rate() {
-                match src_rate {
-                    Some(r) => r,
-                    None => {
-                        if !this.probing {
-                            this.diags.push(Diagnostic::warning(
-                                p,
-                                format!("`{spec}` counts frames at the source's frame rate, which is only known by probing: not checked with --no-probe (or add \"fps\" to the source)"),
-                            ));
-                        }
-                        // With probing, an unknown rate was reported on the source.
-                        return None;
-                    }
-                }
-            } else {
-                // Seconds need no rate; any valid rate will do.
-                Rate::new(25, 1).ok()?
-            };
-            match spec.to_seconds(rate) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    this.error(p, e.to_string());
-                    None
-                }
-            }
-        };
-        let source_in = source_time(self, "in", &c.in_.0);
-        let out = c.out.as_ref().and_then(|o| source_time(self, "out", &o.0));
+        let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate);
+        let out = c
+            .out
+            .as_ref()
+            .and_then(|o| self.source_time(format!("{ptr}/out"), &o.0, src_rate));
         let duration_frames = match (&c.duration, fps_out) {
             (Some(d), Some(fps)) => self.program_frames(&format!("{ptr}/duration"), &d.0, fps),
             _ => None,
@@ -1073,6 +1136,18 @@ impl Validator {
         };
         let frames = self.positive_length(&ptr, frames)?;
         let source = source?;
+        if let Some(f) = &source.facts {
+            if f.video().is_none() {
+                // A file with nothing at all is reported on the source.
+                f.audio_streams().next()?;
+                self.error(
+                    format!("{ptr}/source"),
+                    format!("source `{}` ({}) has no picture; a clip needs a video stream (sound-only files go in `audio_tracks`)", source.id, source.path.display()),
+                );
+                return None;
+            }
+        }
+        let audio = self.clip_audio(&ptr, c.audio.as_deref(), source, fps, frames)?;
         if let Some(len) = source.facts.as_ref().and_then(MediaFacts::usable_duration) {
             if source_in >= len {
                 self.error(
@@ -1098,10 +1173,264 @@ impl Validator {
                 source_in,
                 source_out,
                 look,
-                gain_db,
+                audio,
             }),
             transition,
             frames,
+        })
+    }
+
+    /// A clip's sound settings.
+    fn clip_audio(
+        &mut self,
+        ptr: &str,
+        a: Option<&raw::RawEventAudio>,
+        source: &Source,
+        fps: Rate,
+        frames: i64,
+    ) -> Option<ClipAudio> {
+        let Some(a) = a else {
+            return Some(ClipAudio::default());
+        };
+        let gain_db = self.gain(&format!("{ptr}/audio/gain_db"), a.gain_db);
+        let mut fine = gain_db.is_some();
+        let gain_db = gain_db.unwrap_or(0.0);
+        let sr = self.sample_rate;
+        let event_samples =
+            round_half_up(Rational::new(frames * i64::from(sr), 1) / fps.as_ratio());
+        let mut fade = |this: &mut Self, field: &str, v: &Option<raw::TimeValue>| -> i64 {
+            let Some(v) = v else { return 0 };
+            let p = format!("{ptr}/audio/{field}");
+            match this.program_samples(&p, &v.0, fps, sr) {
+                Some(n) if n > event_samples => {
+                    this.error(
+                        p,
+                        format!(
+                            "the fade ({}) is longer than the event ({})",
+                            format_seconds(Rational::new(n, i64::from(sr))),
+                            format_seconds(Rational::new(event_samples, i64::from(sr)))
+                        ),
+                    );
+                    fine = false;
+                    0
+                }
+                Some(n) => n,
+                None => {
+                    fine = false;
+                    0
+                }
+            }
+        };
+        let fade_in = fade(self, "fade_in", &a.fade_in);
+        let fade_out = fade(self, "fade_out", &a.fade_out);
+        let stream = a.stream.unwrap_or(0) as usize;
+        if !self.audio_stream_exists(&format!("{ptr}/audio/stream"), source, stream) {
+            fine = false;
+        }
+        fine.then_some(ClipAudio {
+            gain_db,
+            mute: a.mute.unwrap_or(false),
+            fade_in,
+            fade_out,
+            stream,
+        })
+    }
+
+    /// A gain in dB (default 0), −60 to +24.
+    fn gain(&mut self, ptr: &str, v: Option<f64>) -> Option<f64> {
+        let g = v.unwrap_or(0.0);
+        if (-60.0..=24.0).contains(&g) {
+            return Some(g);
+        }
+        self.error(
+            ptr,
+            format!("gain {g} dB is out of range; use −60 to +24 dB"),
+        );
+        None
+    }
+
+    /// Whether audio stream `n` of `source` exists (reported when it does not; unknown
+    /// without probing).
+    fn audio_stream_exists(&mut self, ptr: &str, source: &Source, n: usize) -> bool {
+        let Some(f) = &source.facts else { return true };
+        let count = f.audio_streams().count();
+        if n < count || (n == 0 && count == 0) {
+            return true;
+        }
+        let has = match count {
+            0 => "no audio stream".to_string(),
+            1 => "one audio stream (0)".to_string(),
+            c => format!("{c} audio streams (0 to {})", c - 1),
+        };
+        self.error(
+            ptr,
+            format!(
+                "source `{}` has {has}; stream {n} does not exist",
+                source.id
+            ),
+        );
+        false
+    }
+
+    /// The sound beds.
+    fn audio_tracks(
+        &mut self,
+        raw: &[Option<raw::RawAudioTrack>],
+        sources: &BTreeMap<String, Source>,
+        fps: Option<Rate>,
+    ) -> Option<Vec<Bed>> {
+        let mut beds = Vec::new();
+        let mut fine = true;
+        let sr = self.sample_rate;
+        for (i, t) in raw.iter().enumerate() {
+            let Some(t) = t else {
+                fine = false;
+                continue;
+            };
+            let ptr = format!("/audio_tracks/{i}");
+            match self.bed(&ptr, i, t, sources, fps, sr) {
+                Some(b) => beds.push(b),
+                None => fine = false,
+            }
+        }
+        fine.then_some(beds)
+    }
+
+    fn bed(
+        &mut self,
+        ptr: &str,
+        index: usize,
+        t: &raw::RawAudioTrack,
+        sources: &BTreeMap<String, Source>,
+        fps: Option<Rate>,
+        sr: u32,
+    ) -> Option<Bed> {
+        if let Some(n) = &t.name {
+            self.text_field(&format!("{ptr}/name"), n);
+        }
+        let Some(source) = sources.get(&t.source) else {
+            if !self.declared.contains(&t.source) {
+                let known = self.declared.clone();
+                let hint = suggestion(&t.source, known.iter().map(String::as_str));
+                self.error(
+                    format!("{ptr}/source"),
+                    format!("unknown source `{}`{hint}", t.source),
+                );
+            }
+            return None;
+        };
+        let fps = fps?;
+        let gain_db = self.gain(&format!("{ptr}/gain_db"), t.gain_db);
+        let mut fine = gain_db.is_some();
+        let gain_db = gain_db.unwrap_or(0.0);
+        let stream = t.stream.unwrap_or(0) as usize;
+        if let Some(f) = &source.facts {
+            if f.audio_streams().next().is_none() {
+                self.error(
+                    format!("{ptr}/source"),
+                    format!(
+                        "source `{}` ({}) has no sound to lay as a bed",
+                        source.id,
+                        source.path.display()
+                    ),
+                );
+                return None;
+            }
+        }
+        if !self.audio_stream_exists(&format!("{ptr}/stream"), source, stream) {
+            fine = false;
+        }
+        let samples = |this: &mut Self, field: &str, v: &Option<raw::TimeValue>| match v {
+            None => Some(0),
+            Some(v) => this.program_samples(&format!("{ptr}/{field}"), &v.0, fps, sr),
+        };
+        let start = samples(self, "at", &t.at);
+        let fade_in = samples(self, "fade_in", &t.fade_in);
+        let fade_out = samples(self, "fade_out", &t.fade_out);
+        let src_rate = source.rate();
+        let source_in = match &t.in_ {
+            None => Some(Rational::from_integer(0)),
+            Some(v) => self.source_time(format!("{ptr}/in"), &v.0, src_rate),
+        };
+        let length = match (&t.out, &t.duration) {
+            (Some(_), Some(_)) => {
+                self.error(ptr, "give either `out` or `duration`, not both");
+                return None;
+            }
+            (Some(o), None) => {
+                let out = self.source_time(format!("{ptr}/out"), &o.0, src_rate);
+                match (out, source_in) {
+                    (Some(o), Some(i)) if o <= i => {
+                        self.error(
+                            format!("{ptr}/out"),
+                            format!(
+                                "out ({}) must be after in ({})",
+                                format_seconds(o),
+                                format_seconds(i)
+                            ),
+                        );
+                        return None;
+                    }
+                    (Some(o), Some(i)) => Some(Some(round_half_up((o - i) * i64::from(sr)))),
+                    _ => None,
+                }
+            }
+            (None, Some(d)) => {
+                match self.program_samples(&format!("{ptr}/duration"), &d.0, fps, sr) {
+                    Some(0) => {
+                        self.error(format!("{ptr}/duration"), "the bed's duration is zero");
+                        return None;
+                    }
+                    Some(n) => Some(Some(n)),
+                    None => None,
+                }
+            }
+            (None, None) => Some(None),
+        };
+        let duck = match &t.duck {
+            None => Some(None),
+            Some(d) => {
+                if !(0.0..=60.0).contains(&d.db) {
+                    self.error(format!("{ptr}/duck/db"), format!("ducking by {} dB is out of range; give how far to lower the bed, 0 to 60 dB (e.g. 12)", d.db));
+                    fine = false;
+                }
+                let ramp = match &d.ramp {
+                    None => Some(round_half_up(Rational::new(i64::from(sr), 4))),
+                    Some(v) => self.program_samples(&format!("{ptr}/duck/ramp"), &v.0, fps, sr),
+                };
+                ramp.map(|ramp| Some(Duck { db: d.db, ramp }))
+            }
+        };
+        let source_in = source_in?;
+        if let Some(len) = source.facts.as_ref().and_then(|f| f.audio_duration(stream)) {
+            if source_in >= len {
+                self.error(
+                    format!("{ptr}/in"),
+                    format!(
+                        "in ({}) is at or past the end of the sound of source `{}` ({} long)",
+                        format_seconds(source_in),
+                        source.id,
+                        format_seconds(len)
+                    ),
+                );
+                return None;
+            }
+        }
+        if !fine {
+            return None;
+        }
+        Some(Bed {
+            index,
+            name: t.name.clone().unwrap_or_else(|| t.source.clone()),
+            source: t.source.clone(),
+            stream,
+            source_in,
+            start: start?,
+            samples: length?,
+            gain_db,
+            fade_in: fade_in?,
+            fade_out: fade_out?,
+            duck: duck?,
         })
     }
 

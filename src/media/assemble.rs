@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::encode::{audio_encoder, extradata, video_encoder};
 use super::ff;
+use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
 use super::segment::{graph, SegmentFiles};
-use crate::edl::Container;
+use crate::edl::{Container, Loudness};
 use crate::plan::OutputSpec;
 
 /// Why assembly failed.
@@ -40,13 +41,118 @@ pub struct Piece<'a> {
     pub files: &'a SegmentFiles,
 }
 
+/// How the program's loudness was brought to its target.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct LoudnessApplied {
+    /// The program as the segments made it.
+    pub measured: LoudnessStats,
+    /// Gain applied to reach the target, dB.
+    pub gain_db: f64,
+    /// Whether peaks had to be limited to stay under the true-peak ceiling.
+    pub limited: bool,
+}
+
+/// What assembly did besides writing the file.
+#[derive(Debug, Clone, Default)]
+pub struct Assembled {
+    pub loudness: Option<LoudnessApplied>,
+}
+
+/// How far under the ceiling the sample-peak limiter aims, so that true peaks between samples
+/// (and the lossy encoder's ripple) stay under it too.
+const TRUE_PEAK_MARGIN_DB: f64 = 1.0;
+
+fn read_pcm(path: &Path) -> Result<Vec<f32>, AssembleError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(fail("read segment sound"))?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+/// Measure the program's loudness from the segments' sound, after the filters of `chain`
+/// (empty, or ending with a comma).
+fn measure(
+    out: &OutputSpec,
+    pieces: &[Piece],
+    cancel: &AtomicBool,
+    chain: &str,
+) -> Result<LoudnessStats, AssembleError> {
+    let channels = out.audio.channels as usize;
+    let mut meter = Meter::new(out.audio.sample_rate, layout_of(channels), channels, chain)
+        .map_err(fail("measure loudness"))?;
+    for p in pieces {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(AssembleError::Cancelled);
+        }
+        meter
+            .push(&read_pcm(&p.files.pcm)?)
+            .map_err(fail("measure loudness"))?;
+    }
+    Ok(meter.finish())
+}
+
+/// FFmpeg's name for the output layout of `channels` channels.
+pub fn layout_of(channels: usize) -> &'static str {
+    match channels {
+        1 => "mono",
+        6 => "5.1",
+        _ => "stereo",
+    }
+}
+
+/// The filters applying `gain_db`, and a limiter holding peaks under the ceiling.
+fn loudness_chain(gain_db: f64, limit: Option<f64>) -> String {
+    let mut chain = format!("volume={gain_db:.3}dB,");
+    if let Some(ceiling) = limit {
+        let limit = 10f64.powf((ceiling - TRUE_PEAK_MARGIN_DB) / 20.0);
+        chain.push_str(&format!(
+            "alimiter=limit={limit:.6}:level=false:latency=true:attack=5:release=50,"
+        ));
+    }
+    chain
+}
+
+/// Gain (and a limiter when peaks would pass the ceiling) bringing the program to `target`.
+/// A plain gain is exact; when the limiter acts it takes loudness away, so the gain is
+/// corrected from a measurement of the limited sound (a few passes over the PCM, no encoding).
+fn normalise(
+    out: &OutputSpec,
+    pieces: &[Piece],
+    cancel: &AtomicBool,
+    m: &LoudnessStats,
+    target: &Loudness,
+) -> Result<(f64, bool), AssembleError> {
+    if m.integrated <= -70.0 {
+        // Silence: there is nothing to bring up.
+        return Ok((0.0, false));
+    }
+    let mut gain = target.target - m.integrated;
+    let limited = m.true_peak + gain > target.true_peak - TRUE_PEAK_MARGIN_DB;
+    if limited {
+        for _ in 0..4 {
+            let chain = loudness_chain(gain, Some(target.true_peak));
+            let got = measure(out, pieces, cancel, &chain)?;
+            let miss = target.target - got.integrated;
+            if miss.abs() < 0.2 {
+                break;
+            }
+            gain += miss;
+        }
+    }
+    Ok((gain, limited))
+}
+
 /// Write the program to `path` (a temporary name; the caller renames it when this succeeds).
 pub fn assemble(
     out: &OutputSpec,
     pieces: &[Piece],
     path: &Path,
     cancel: &AtomicBool,
-) -> Result<(), AssembleError> {
+) -> Result<Assembled, AssembleError> {
     super::init();
     let format = match out.container {
         Container::Mp4 => "mp4",
@@ -113,14 +219,33 @@ pub fn assemble(
 
     // Sound: PCM (interleaved f32) → sample format and frame size of the encoder → encoder.
     let channels = out.audio.channels as i32;
-    let layout_name = match channels {
-        1 => "mono",
-        6 => "5.1",
-        _ => "stereo",
-    };
-    let args =
-        format!("time_base=1/{sr}:sample_rate={sr}:sample_fmt=flt:channel_layout={layout_name}");
-    let spec = format!("aformat=sample_fmts={}", aenc.format().name());
+    let layout_name = layout_of(channels as usize);
+    let args = super::abuffer_args((1, sr), sr as u32, "flt", layout_name);
+    let mut spec = String::new();
+    let mut done = Assembled::default();
+    if let Some(target) = &out.audio.loudness {
+        let measured = measure(out, pieces, cancel, "")?;
+        let (gain_db, limited) = normalise(out, pieces, cancel, &measured, target)?;
+        spec.push_str(&loudness_chain(
+            gain_db,
+            limited.then_some(target.true_peak),
+        ));
+        if limited {
+            // The limiter's look-ahead flush may add a few samples: keep exactly the program's.
+            let total: u64 = pieces
+                .iter()
+                .map(|p| std::fs::metadata(&p.files.pcm).map_or(0, |m| m.len()))
+                .sum::<u64>()
+                / (4 * channels as u64);
+            spec.push_str(&format!("apad=whole_len={total},atrim=end_sample={total},"));
+        }
+        done.loudness = Some(LoudnessApplied {
+            measured,
+            gain_db,
+            limited,
+        });
+    }
+    spec.push_str(&format!("aformat=sample_fmts={}", aenc.format().name()));
     let mut agraph = graph(&args, &spec, true, 1).map_err(fail("prepare sound"))?;
     let variable = acodec
         .capabilities()
@@ -167,11 +292,9 @@ pub fn assemble(
                 .map_err(fail("write video"))?;
         }
         // This segment's sound.
-        let mut bytes = Vec::new();
-        std::fs::File::open(&p.files.pcm)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(fail("read segment sound"))?;
-        let n = bytes.len() / (4 * channels as usize);
+        let pcm = read_pcm(&p.files.pcm)?;
+        let bytes: Vec<u8> = pcm.iter().flat_map(|x| x.to_ne_bytes()).collect();
+        let n = pcm.len() / channels as usize;
         if n > 0 {
             let mut frame = ff::frame::Audio::new(
                 ff::format::Sample::F32(ff::format::sample::Type::Packed),
@@ -187,7 +310,7 @@ pub fn assemble(
     }
     audio.push(None, &mut octx)?;
     octx.write_trailer().map_err(fail("write trailer"))?;
-    Ok(())
+    Ok(done)
 }
 
 struct AudioOut<'a> {

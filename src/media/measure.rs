@@ -162,13 +162,11 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
             start = Some(frame.timestamp().map(|t| tbr * t).unwrap_or_default());
         }
         if conv.is_none() {
-            let args = format!(
-                "time_base={}/{}:sample_rate={}:sample_fmt={}:channel_layout={}c",
-                tb.numerator(),
-                tb.denominator(),
+            let args = super::abuffer_args(
+                (tb.numerator(), tb.denominator()),
                 frame.rate(),
                 frame.format().name(),
-                channels
+                &format!("{channels}c"),
             );
             conv = Some(
                 graph(&args, "aformat=sample_fmts=flt", true, 1).map_err(err(path, "convert"))?,

@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod colour;
 pub mod encode;
+pub mod loudness;
 pub mod measure;
 pub mod packets;
 pub mod probe;
@@ -305,4 +306,23 @@ pub(crate) fn sized_buffer_args(
     format!(
         "video_size={width}x{height}:pix_fmt={pix_fmt}:time_base={tb_num}/{tb_den}:pixel_aspect={sar_num}/{sar_den}"
     )
+}
+
+/// Arguments of an `abuffer` source taking sound in time base `tb` (`num/den`) at `rate` Hz, in
+/// sample format `format` (FFmpeg name) with channel layout `layout` (FFmpeg name).
+pub(crate) fn abuffer_args(tb: (i32, i32), rate: u32, format: &str, layout: &str) -> String {
+    format!(
+        "time_base={}/{}:sample_rate={rate}:sample_fmt={format}:channel_layout={layout}",
+        tb.0, tb.1
+    )
+}
+
+/// Source time zero of a stream: its start time in seconds (0 when it has none).
+pub(crate) fn stream_origin(st: &ff::Stream) -> crate::edl::time::Rational {
+    use crate::edl::time::Rational;
+    let tb = st.time_base();
+    if st.start_time() == ff::ffi::AV_NOPTS_VALUE || tb.denominator() == 0 {
+        return Rational::from_integer(0);
+    }
+    Rational::new(tb.numerator() as i64, tb.denominator() as i64) * st.start_time()
 }

@@ -13,7 +13,7 @@ use super::encode::{decoder_threading, extradata, video_encoder};
 use super::packets::PacketWriter;
 use super::{ff, open_input, MediaError};
 use crate::edl::time::{format_seconds, Rational};
-use crate::plan::{Fade, OutputSpec, Picture, Segment, Sound};
+use crate::plan::{BedPiece, Envelope, Fade, OutputSpec, Picture, Segment, Sound};
 
 /// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
 /// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).
@@ -148,6 +148,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     sink.finish()?;
     writer.finish().map_err(io_err("write segment packets"))?;
     apply_sound_fades(&mut pcm, channels, seg, out);
+    mix_beds(job, &mut pcm)?;
 
     let mut file = std::io::BufWriter::new(
         std::fs::File::create(&pcm_path).map_err(io_err("write segment sound"))?,
@@ -369,18 +370,23 @@ pub(crate) fn produce_side(
         Picture::Black => black(job, sink),
         Picture::Title(t) => super::title::render_title(job, t, sound, sink, pcm),
         Picture::Source(p) => {
-            let sound = match sound {
+            let (sound, envelope) = match sound {
                 Sound::Source {
                     stream,
                     start,
                     filter,
+                    envelope,
                     ..
-                } => Some((*stream, *start, filter.as_str())),
-                Sound::Silence | Sound::Crossfade { .. } => None,
+                } => (Some((*stream, *start, filter.as_str())), Some(envelope)),
+                Sound::Silence | Sound::Crossfade { .. } => (None, None),
             };
             decode_source(
                 job, &p.path, p.stream, p.first, p.step, &p.filter, sound, sink, pcm,
-            )
+            )?;
+            if let Some(e) = envelope {
+                apply_envelope(pcm, job.output.audio.channels as usize, e);
+            }
+            Ok(())
         }
         Picture::Dissolve(_) => Err(SegmentError::Output {
             stage: "dissolve",
@@ -564,6 +570,10 @@ struct AudioState<'a> {
     channels: usize,
     /// Highest sample index filled so far (exclusive).
     filled: i64,
+    /// Where the next frame goes when it follows on from the last one (containers such as
+    /// Matroska round timestamps to milliseconds: placing every frame by its own timestamp
+    /// would tear the sound by a few samples at each frame).
+    next: Option<i64>,
     total: i64,
     sample_rate: i64,
 }
@@ -571,6 +581,22 @@ struct AudioState<'a> {
 impl AudioState<'_> {
     fn done(&self) -> bool {
         self.filled >= self.total
+    }
+    /// The source ended: flush what the decoder and the conform graph hold. Whatever the
+    /// source did not cover stays silent (never stretched, never shifted).
+    fn finish(&mut self) -> Result<(), ff::Error> {
+        if self.done() {
+            return Ok(());
+        }
+        let mut aframe = ff::frame::Audio::empty();
+        let _ = self.decoder.send_eof();
+        while self.decoder.receive_frame(&mut aframe).is_ok() {
+            push_audio(self, &mut aframe)?;
+        }
+        if let Some(mut src) = self.graph.get("in") {
+            let _ = src.source().flush();
+        }
+        self.pull().map_err(|_| ff::Error::Bug)
     }
     fn pull(&mut self) -> Result<(), SegmentError> {
         let mut frame = ff::frame::Audio::empty();
@@ -581,9 +607,15 @@ impl AudioState<'_> {
         {
             let Some(pts) = frame.pts() else { continue };
             let n = frame.samples() as i64;
-            // Position of this frame's first sample within the segment.
+            // Position of this frame's first sample within the segment: straight after the
+            // previous frame unless the timestamps say there is a real gap or overlap.
             let abs = Rational::from_integer(pts) * self.sink_tb * self.sample_rate;
-            let offset = crate::edl::time::round_half_up(abs - self.first_sample);
+            let stamped = crate::edl::time::round_half_up(abs - self.first_sample);
+            let offset = match self.next {
+                Some(next) if (stamped - next).abs() <= self.sample_rate / 500 => next,
+                _ => stamped,
+            };
+            self.next = Some(offset + n);
             let data = frame.data(0);
             let ch = self.channels;
             for i in 0..n {
@@ -631,22 +663,16 @@ fn decode_source(
         }
     };
     let mut ictx = open_input(path)?;
-    let (vtb, origin_ts, params) = {
+    let (vtb, origin, params) = {
         let st = ictx.stream(vstream).ok_or_else(|| SegmentError::Source {
             path: shown.clone(),
             stage: "open video stream",
             time: format_seconds(first),
             message: format!("stream #{vstream} is missing"),
         })?;
-        let start = if st.start_time() == ff::ffi::AV_NOPTS_VALUE {
-            0
-        } else {
-            st.start_time()
-        };
-        (st.time_base(), start, st.parameters())
+        (st.time_base(), super::stream_origin(&st), st.parameters())
     };
     let vtb_r = ratio(vtb);
-    let origin = vtb_r * origin_ts;
 
     let mut vctx = ff::codec::context::Context::from_parameters(params)
         .map_err(src_err("open video decoder", first))?;
@@ -668,50 +694,9 @@ fn decode_source(
     // Sound.
     let mut audio = match sound {
         None => None,
-        Some((astream, start, afilter)) => {
-            let st = ictx.stream(astream).ok_or_else(|| SegmentError::Source {
-                path: shown.clone(),
-                stage: "open audio stream",
-                time: format_seconds(start),
-                message: format!("stream #{astream} is missing"),
-            })?;
-            let atb = st.time_base();
-            let mut actx = ff::codec::context::Context::from_parameters(st.parameters())
-                .map_err(src_err("open audio decoder", start))?;
-            actx.set_threading(decoder_threading(1));
-            let mut adec = actx.decoder();
-            adec.set_packet_time_base(atb);
-            let adec = adec.audio().map_err(src_err("open audio decoder", start))?;
-            let layout = layout_name(&adec);
-            let args = format!(
-                "time_base={}/{}:sample_rate={}:sample_fmt={}:channel_layout={}",
-                atb.numerator(),
-                atb.denominator(),
-                adec.rate(),
-                adec.format().name(),
-                layout
-            );
-            let g = graph(&args, afilter, true, 1).map_err(src_err("conform sound", start))?;
-            let mut g = g;
-            let sink_tb = g
-                .get("out")
-                .map(|mut c| ratio(c.sink().time_base()))
-                .filter(|r| *r.numer() > 0)
-                .unwrap_or(Rational::new(1, job.output.audio.sample_rate as i64));
-            let sr = job.output.audio.sample_rate as i64;
-            Some(AudioState {
-                decoder: adec,
-                graph: g,
-                stream: astream,
-                first_sample: (origin + start) * sr,
-                sink_tb,
-                channels: job.output.audio.channels as usize,
-                filled: 0,
-                total: job.segment.samples,
-                sample_rate: sr,
-                pcm,
-            })
-        }
+        Some((astream, start, afilter)) => Some(open_audio(
+            job, &ictx, &shown, astream, origin, start, afilter, pcm,
+        )?),
     };
 
     // Seek a keyframe well before the in-point (from the very start when it is near it).
@@ -838,17 +823,7 @@ fn decode_source(
         sampler.finish(&mut emit)?;
     }
     if let Some(a) = audio.as_mut() {
-        if !a.done() {
-            let _ = a.decoder.send_eof();
-            while a.decoder.receive_frame(&mut aframe).is_ok() {
-                push_audio(a, &mut aframe).map_err(src_err("conform sound", last_t))?;
-            }
-            if let Some(mut src) = a.graph.get("in") {
-                let _ = src.source().flush();
-            }
-            a.pull()?;
-        }
-        // Whatever the source did not cover stays silent (never stretched, never shifted).
+        a.finish().map_err(src_err("conform sound", last_t))?;
     }
     // Flush the picture graph (bwdif holds a frame).
     if let Some(g) = vgraph.as_mut() {
@@ -856,6 +831,174 @@ fn decode_source(
             let _ = src.source().flush();
         }
         pull_video(g, sink)?;
+    }
+    Ok(())
+}
+
+/// Open a source's audio stream for decoding into `pcm` (interleaved output samples), whose
+/// first sample is at source time `start` (relative to `origin`, the file's time zero).
+#[allow(clippy::too_many_arguments)]
+fn open_audio<'p>(
+    job: &SegmentJob,
+    ictx: &ff::format::context::Input,
+    shown: &str,
+    astream: usize,
+    origin: Rational,
+    start: Rational,
+    afilter: &str,
+    pcm: &'p mut [f32],
+) -> Result<AudioState<'p>, SegmentError> {
+    let src_err = |stage: &'static str| {
+        move |e: ff::Error| SegmentError::Source {
+            path: shown.to_string(),
+            stage,
+            time: format_seconds(start),
+            message: e.to_string(),
+        }
+    };
+    let st = ictx.stream(astream).ok_or_else(|| SegmentError::Source {
+        path: shown.to_string(),
+        stage: "open audio stream",
+        time: format_seconds(start),
+        message: format!("stream #{astream} is missing"),
+    })?;
+    let atb = st.time_base();
+    let mut actx = ff::codec::context::Context::from_parameters(st.parameters())
+        .map_err(src_err("open audio decoder"))?;
+    actx.set_threading(decoder_threading(1));
+    let mut adec = actx.decoder();
+    adec.set_packet_time_base(atb);
+    let adec = adec.audio().map_err(src_err("open audio decoder"))?;
+    let layout = layout_name(&adec);
+    let args = super::abuffer_args(
+        (atb.numerator(), atb.denominator()),
+        adec.rate(),
+        adec.format().name(),
+        &layout,
+    );
+    let mut g = graph(&args, afilter, true, 1).map_err(src_err("conform sound"))?;
+    let sink_tb = g
+        .get("out")
+        .map(|mut c| ratio(c.sink().time_base()))
+        .filter(|r| *r.numer() > 0)
+        .unwrap_or(Rational::new(1, job.output.audio.sample_rate as i64));
+    let sr = job.output.audio.sample_rate as i64;
+    let channels = (job.output.audio.channels as usize).max(1);
+    Ok(AudioState {
+        decoder: adec,
+        graph: g,
+        stream: astream,
+        first_sample: (origin + start) * sr,
+        sink_tb,
+        channels,
+        filled: 0,
+        next: None,
+        total: (pcm.len() / channels) as i64,
+        sample_rate: sr,
+        pcm,
+    })
+}
+
+/// Decode `bed.samples` samples of a bed into `pcm` (sound only: no picture is decoded).
+fn decode_bed(job: &SegmentJob, bed: &BedPiece, pcm: &mut [f32]) -> Result<(), SegmentError> {
+    let shown = bed.path.display().to_string();
+    let mut ictx = open_input(&bed.path)?;
+    let origin = {
+        let st = ictx
+            .stream(bed.origin_stream)
+            .ok_or_else(|| SegmentError::Source {
+                path: shown.clone(),
+                stage: "open stream",
+                time: format_seconds(bed.start),
+                message: format!("stream #{} is missing", bed.origin_stream),
+            })?;
+        super::stream_origin(&st)
+    };
+    let mut audio = open_audio(
+        job,
+        &ictx,
+        &shown,
+        bed.stream,
+        origin,
+        bed.start,
+        &bed.filter,
+        pcm,
+    )?;
+    if bed.start > SEEK_LEAD {
+        let target = (origin + bed.start - SEEK_LEAD) * (ff::ffi::AV_TIME_BASE as i64);
+        let ts = target.floor().to_integer();
+        ictx.seek(ts, ..ts).map_err(|e| SegmentError::Source {
+            path: shown.clone(),
+            stage: "seek",
+            time: format_seconds(bed.start),
+            message: e.to_string(),
+        })?;
+    }
+    let err = |stage: &'static str| {
+        let shown = shown.clone();
+        move |e: ff::Error| SegmentError::Source {
+            path: shown.clone(),
+            stage,
+            time: format_seconds(bed.start),
+            message: e.to_string(),
+        }
+    };
+    let mut packet = ff::Packet::empty();
+    let mut aframe = ff::frame::Audio::empty();
+    while !audio.done() {
+        if job.cancel.load(Ordering::Relaxed) {
+            return Err(SegmentError::Cancelled);
+        }
+        match super::read_into(&mut packet, &mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(err("read")(e)),
+        }
+        if packet.stream() != audio.stream {
+            continue;
+        }
+        audio
+            .decoder
+            .send_packet(&packet)
+            .map_err(err("decode audio"))?;
+        while audio.decoder.receive_frame(&mut aframe).is_ok() {
+            push_audio(&mut audio, &mut aframe).map_err(err("conform sound"))?;
+        }
+        audio.pull()?;
+    }
+    audio.finish().map_err(err("conform sound"))
+}
+
+/// Multiply interleaved `pcm` by `envelope`, sample by sample.
+fn apply_envelope(pcm: &mut [f32], channels: usize, envelope: &Envelope) {
+    if envelope.is_empty() {
+        return;
+    }
+    for (i, frame) in pcm.chunks_mut(channels.max(1)).enumerate() {
+        let g = envelope.gain(i as i64) as f32;
+        for x in frame.iter_mut() {
+            *x *= g;
+        }
+    }
+}
+
+/// Lay the segment's beds under its sound.
+fn mix_beds(job: &SegmentJob, pcm: &mut [f32]) -> Result<(), SegmentError> {
+    let channels = (job.output.audio.channels as usize).max(1);
+    for bed in &job.segment.beds {
+        let mut buf = vec![0f32; bed.samples.max(0) as usize * channels];
+        decode_bed(job, bed, &mut buf)?;
+        let start = (bed.offset.max(0) as usize * channels).min(pcm.len());
+        for (i, (o, b)) in pcm[start..]
+            .chunks_mut(channels)
+            .zip(buf.chunks(channels))
+            .enumerate()
+        {
+            let g = bed.envelope.gain(bed.offset + i as i64) as f32;
+            for (x, y) in o.iter_mut().zip(b) {
+                *x += y * g;
+            }
+        }
     }
     Ok(())
 }
@@ -870,7 +1013,7 @@ fn push_audio(a: &mut AudioState, frame: &mut ff::frame::Audio) -> Result<(), ff
         .add(frame)
 }
 
-fn layout_name(dec: &ff::codec::decoder::Audio) -> String {
+pub(crate) fn layout_name(dec: &ff::codec::decoder::Audio) -> String {
     let mut buf = [0 as std::os::raw::c_char; 128];
     // SAFETY: the decoder context is open; its ch_layout is valid. When the layout order is
     // unspecified, a default layout for the channel count is described instead (into a

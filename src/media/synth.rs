@@ -58,7 +58,8 @@ pub struct SynthClip {
     /// Exact duration in seconds. The picture has `duration × rate` frames (rounded down).
     pub duration: Rational,
     pub video: Option<SynthVideo>,
-    pub audio: Option<SynthAudio>,
+    /// Audio streams, in order.
+    pub audio: Vec<SynthAudio>,
     /// Container metadata (e.g. `title`).
     pub metadata: Vec<(String, String)>,
 }
@@ -275,7 +276,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         });
     }
 
-    if let Some(a) = &clip.audio {
+    for a in &clip.audio {
         let codec = ff::encoder::find_by_name(&a.encoder).ok_or_else(|| {
             MediaError::write(path, "audio encoder", format!("no `{}` encoder", a.encoder))
         })?;

@@ -89,6 +89,9 @@ pub struct Segment {
     pub sound: Sound,
     /// Fades to or from black that reach into this segment (picture and sound).
     pub fades: Vec<Fade>,
+    /// Sound beds playing under this segment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub beds: Vec<BedPiece>,
     /// Burn-in overlays drawn on every frame of the segment, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<OverlaySpec>,
@@ -320,6 +323,9 @@ pub enum Sound {
         start: Rational,
         /// FFmpeg filter chain that conforms the decoded sound (rate, layout, gain).
         filter: String,
+        /// Gain over the segment's samples (join fades, the event's fades).
+        #[serde(skip_serializing_if = "Envelope::is_empty")]
+        envelope: Envelope,
     },
     /// Digital silence.
     Silence,
@@ -329,6 +335,109 @@ pub enum Sound {
 
 fn ser_rational<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{}/{}", r.numer(), r.denom()))
+}
+
+/// A piece of a sound bed under one segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct BedPiece {
+    pub name: String,
+    pub path: PathBuf,
+    /// Audio stream index in the file.
+    pub stream: usize,
+    /// The stream whose start is source time 0 (the first video stream, else this one).
+    pub origin_stream: usize,
+    /// Source time of the piece's first sample.
+    #[serde(serialize_with = "ser_rational")]
+    pub start: Rational,
+    /// First sample of the segment where the piece plays, and how many samples it covers.
+    pub offset: i64,
+    pub samples: i64,
+    /// Conform chain (rate, layout, gain).
+    pub filter: String,
+    /// Fades and ducking over the segment's samples.
+    #[serde(skip_serializing_if = "Envelope::is_empty")]
+    pub envelope: Envelope,
+}
+
+/// A gain over a run of samples: the product of its curves (empty: unity).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Envelope {
+    pub curves: Vec<Curve>,
+}
+
+/// A piecewise-linear gain through `(sample, gain)` points, constant before the first and after
+/// the last. Sample `s` takes the value at `s + ½`, so a fade of `n` samples is symmetric and
+/// never quite reaches 0 or 1 inside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Curve {
+    pub points: Vec<(i64, f64)>,
+}
+
+impl Curve {
+    /// A fade from silence: 0 at `start`, 1 from `start + len` on.
+    pub fn fade_in(start: i64, len: i64) -> Curve {
+        Curve {
+            points: vec![(start, 0.0), (start + len, 1.0)],
+        }
+    }
+    /// A fade to silence ending at `end`.
+    pub fn fade_out(end: i64, len: i64) -> Curve {
+        Curve {
+            points: vec![(end - len, 1.0), (end, 0.0)],
+        }
+    }
+    /// Gain at sample `s`.
+    pub fn gain(&self, s: i64) -> f64 {
+        let x = s as f64 + 0.5;
+        let Some(&(first, g0)) = self.points.first() else {
+            return 1.0;
+        };
+        if x <= first as f64 {
+            return g0;
+        }
+        for w in self.points.windows(2) {
+            let ((a, ga), (b, gb)) = (w[0], w[1]);
+            if x < b as f64 {
+                if b <= a {
+                    return gb;
+                }
+                return ga + (gb - ga) * (x - a as f64) / (b - a) as f64;
+            }
+        }
+        self.points.last().map_or(1.0, |p| p.1)
+    }
+    /// Whether the curve is 1 over every sample of `[start, end)`.
+    fn unity_over(&self, start: i64, end: i64) -> bool {
+        let (Some(first), Some(last)) = (self.points.first(), self.points.last()) else {
+            return true;
+        };
+        self.points.iter().all(|p| p.1 == 1.0)
+            || (end <= first.0 && first.1 == 1.0)
+            || (start >= last.0 && last.1 == 1.0)
+    }
+}
+
+impl Envelope {
+    pub fn is_empty(&self) -> bool {
+        self.curves.is_empty()
+    }
+    /// Gain at sample `s`.
+    pub fn gain(&self, s: i64) -> f64 {
+        self.curves.iter().map(|c| c.gain(s)).product()
+    }
+    /// The curves that act on program samples `[start, start + len)`, moved so that `start`
+    /// is sample 0.
+    fn window(curves: &[Curve], start: i64, len: i64) -> Envelope {
+        Envelope {
+            curves: curves
+                .iter()
+                .filter(|c| !c.unity_over(start, start + len))
+                .map(|c| Curve {
+                    points: c.points.iter().map(|&(p, g)| (p - start, g)).collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Why a plan could not be made (the EDL was validated without probing).
@@ -428,6 +537,9 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let total = record;
     let target = target_segment_frames(total, fps, opts.jobs.max(1));
     let fades = program_fades(edl, &events, total);
+    let total_samples = sample_at(total, sr, fps);
+    let ctx = Ctx::new(edl, &events)?;
+    let beds = plan_beds(edl, &ctx, total, total_samples);
 
     let mut segments: Vec<Segment> = Vec::new();
     let mut push = |event: usize,
@@ -440,6 +552,10 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         let sample_start = sample_at(record_start, sr, fps);
         let samples = sample_at(record_start + len, sr, fps) - sample_start;
         let cost = len * (picture_cost(edl, &picture) + out.width as i64 * out.height as i64);
+        let seg_beds = beds
+            .iter()
+            .filter_map(|b| b.piece(sample_start, samples))
+            .collect();
         let overlay = overlay_spec(
             edl,
             &events[event_pos(&events, event)],
@@ -463,6 +579,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             overlay,
             picture,
             sound,
+            beds: seg_beds,
             cost,
             key: String::new(),
         });
@@ -473,8 +590,9 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         let dissolve = match (ev.transition, k.checked_sub(1)) {
             (Some(t), Some(p)) if t.kind == TransitionKind::Dissolve && t.frames > 0 => {
                 let prev = &edl.timeline[p];
-                let (from_pic, from_sound) = event_media(edl, p, prev.frames - t.frames)?;
-                let (to_pic, to_sound) = event_media(edl, k, 0)?;
+                let (from_pic, from_sound) =
+                    ctx.event_media(p, prev.frames - t.frames, t.frames)?;
+                let (to_pic, to_sound) = ctx.event_media(k, 0, t.frames)?;
                 Some((t.frames, from_pic, from_sound, to_pic, to_sound))
             }
             _ => None,
@@ -506,7 +624,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         }
         let mut offset = head;
         for (i, len) in pieces.into_iter().enumerate() {
-            let (picture, sound) = event_media(edl, k, offset)?;
+            let (picture, sound) = ctx.event_media(k, offset, len)?;
             push(
                 ev.index,
                 i + usize::from(head > 0),
@@ -523,7 +641,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         version: env!("CARGO_PKG_VERSION"),
         output: spec,
         frames: total,
-        samples: sample_at(total, sr, fps),
+        samples: total_samples,
         events,
         segments,
     };
@@ -596,75 +714,90 @@ fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
     }
 }
 
-/// What an event shows and sounds like from `offset` frames into it.
-fn event_media(edl: &Edl, k: usize, offset: i64) -> Result<(Picture, Sound), PlanError> {
-    let ev = &edl.timeline[k];
-    let out = &edl.output;
-    let fps = out.fps;
-    Ok(match &ev.kind {
-        EventKind::Clip(c) => {
-            let src = edl
-                .sources
-                .get(&c.source)
-                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
-            let facts = src
-                .facts
-                .as_ref()
-                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
-            let (vindex, video) =
-                first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
-            let step = fps.frame_duration();
-            let first = c.source_in + step * offset;
-            // Black-and-white material gets the output's finish unless a look tones it.
-            let tone = match c.look {
-                Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
-                Look::Natural => None,
-                Look::Monochrome => Some(out.bw),
-                Look::Toned(t) => Some(t),
-            };
-            let picture = Picture::Source(SourcePicture {
-                source: c.source.clone(),
-                path: src.path.clone(),
-                stream: vindex,
-                first,
-                step,
-                filter: video_filter(video, out.width, out.height, out.fit, tone),
-            });
-            let sound = match first_audio(facts) {
-                Some((aindex, channels)) => Sound::Source {
+impl Ctx<'_> {
+    /// What an event shows and sounds like from `offset` frames into it.
+    fn event_media(
+        &self,
+        k: usize,
+        offset: i64,
+        frames: i64,
+    ) -> Result<(Picture, Sound), PlanError> {
+        let edl = self.edl;
+        let ev = &edl.timeline[k];
+        let out = &edl.output;
+        let fps = out.fps;
+        Ok(match &ev.kind {
+            EventKind::Clip(c) => {
+                let src = edl
+                    .sources
+                    .get(&c.source)
+                    .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                let facts = src
+                    .facts
+                    .as_ref()
+                    .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                let (vindex, video) =
+                    first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+                let step = fps.frame_duration();
+                let first = c.source_in + step * offset;
+                // Black-and-white material gets the output's finish unless a look tones it.
+                let tone = match c.look {
+                    Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
+                    Look::Natural => None,
+                    Look::Monochrome => Some(out.bw),
+                    Look::Toned(t) => Some(t),
+                };
+                let picture = Picture::Source(SourcePicture {
+                    source: c.source.clone(),
                     path: src.path.clone(),
-                    stream: aindex,
-                    video_stream: vindex,
-                    start: first,
-                    filter: audio_filter(&out.audio, channels, c.gain_db),
-                },
-                None => Sound::Silence,
-            };
-            (picture, sound)
-        }
-        EventKind::Title(t) => {
-            // A transparent card is drawn over the previous event carrying on, sound included.
-            let (underneath, sound) = match (&t.background, k.checked_sub(1)) {
-                (None, Some(p)) => {
-                    let (pic, sound) = event_media(edl, p, edl.timeline[p].frames + offset)?;
-                    (Some(Box::new(pic)), sound)
-                }
-                _ => (None, Sound::Silence),
-            };
-            (
-                Picture::Title(TitlePicture {
-                    lines: title_layout(&t.text, t.size, out.height, t.position),
-                    size: t.size,
-                    colour: t.colour.clone(),
-                    font: t.font.clone(),
-                    background: t.background.clone(),
-                    underneath,
-                }),
-                sound,
-            )
-        }
-        EventKind::Gap => (Picture::Black, Sound::Silence),
-    })
+                    stream: vindex,
+                    first,
+                    step,
+                    filter: video_filter(video, out.width, out.height, out.fit, tone),
+                });
+                let sound = match facts.audio_stream(c.audio.stream) {
+                    Some((aindex, a)) if !c.audio.mute => {
+                        let s0 = sample_at(self.starts[k] + offset, out.audio.sample_rate, fps);
+                        let s1 =
+                            sample_at(self.starts[k] + offset + frames, out.audio.sample_rate, fps);
+                        Sound::Source {
+                            path: src.path.clone(),
+                            stream: aindex,
+                            video_stream: vindex,
+                            start: first,
+                            filter: audio_filter(&out.audio, a.channels, c.audio.gain_db),
+                            envelope: Envelope::window(&self.curves[k], s0, s1 - s0),
+                        }
+                    }
+                    _ => Sound::Silence,
+                };
+                (picture, sound)
+            }
+            EventKind::Title(t) => {
+                // A transparent card is drawn over the previous event carrying on, sound included.
+                let (underneath, sound) = match (&t.background, k.checked_sub(1)) {
+                    (None, Some(p)) => {
+                        let (pic, sound) =
+                            self.event_media(p, edl.timeline[p].frames + offset, frames)?;
+                        (Some(Box::new(pic)), sound)
+                    }
+                    _ => (None, Sound::Silence),
+                };
+                (
+                    Picture::Title(TitlePicture {
+                        lines: title_layout(&t.text, t.size, out.height, t.position),
+                        size: t.size,
+                        colour: t.colour.clone(),
+                        font: t.font.clone(),
+                        background: t.background.clone(),
+                        underneath,
+                    }),
+                    sound,
+                )
+            }
+            EventKind::Gap => (Picture::Black, Sound::Silence),
+        })
+    }
 }
 
 /// Whether a source is treated as black-and-white: as declared, or as measured for `auto`.
@@ -685,10 +818,198 @@ fn first_video(f: &MediaFacts) -> Option<(usize, &VideoFacts)> {
         .find_map(|s| s.video.as_ref().map(|v| (s.index, v)))
 }
 
-fn first_audio(f: &MediaFacts) -> Option<(usize, u32)> {
-    f.streams
-        .iter()
-        .find_map(|s| s.audio.as_ref().map(|a| (s.index, a.channels)))
+/// What the plan knows about the events' sound while it cuts segments.
+struct Ctx<'a> {
+    edl: &'a Edl,
+    /// Record frame where each timeline event's frame 0 plays.
+    starts: Vec<i64>,
+    /// Each event's sound curves in program samples (join fades and its own fades).
+    curves: Vec<Vec<Curve>>,
+    /// Program samples where the picture has sound (for ducking), in order, not overlapping.
+    dialogue: Vec<(i64, i64)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(edl: &'a Edl, events: &[PlannedEvent]) -> Result<Ctx<'a>, PlanError> {
+        let out = &edl.output;
+        let (sr, fps) = (out.audio.sample_rate, out.fps);
+        let starts: Vec<i64> = events.iter().map(|e| e.record_start).collect();
+        let transparent = |k: usize| matches!(edl.timeline.get(k).map(|e| &e.kind), Some(EventKind::Title(t)) if t.background.is_none());
+        let dissolves_in = |k: usize| {
+            edl.timeline
+                .get(k)
+                .and_then(|e| e.transition)
+                .is_some_and(|t| t.kind == TransitionKind::Dissolve)
+        };
+        let mut curves = vec![Vec::new(); edl.timeline.len()];
+        let mut dialogue: Vec<(i64, i64)> = Vec::new();
+        for (k, ev) in edl.timeline.iter().enumerate() {
+            let EventKind::Clip(c) = &ev.kind else {
+                continue;
+            };
+            let facts = edl
+                .sources
+                .get(&c.source)
+                .and_then(|s| s.facts.as_ref())
+                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+            if c.audio.mute || facts.audio_stream(c.audio.stream).is_none() {
+                continue;
+            }
+            // The sound runs on under transparent titles that follow.
+            let mut end_frame = starts[k] + ev.frames;
+            let mut next = k + 1;
+            while transparent(next) {
+                end_frame += edl.timeline[next].frames;
+                next += 1;
+            }
+            let (s0, s1) = (sample_at(starts[k], sr, fps), sample_at(end_frame, sr, fps));
+            let len = s1 - s0;
+            let join = out.audio.join_fade.min(len / 2);
+            let list = &mut curves[k];
+            if join > 0 && !dissolves_in(k) {
+                list.push(Curve::fade_in(s0, join));
+            }
+            if join > 0 && !dissolves_in(next) {
+                list.push(Curve::fade_out(s1, join));
+            }
+            if c.audio.fade_in > 0 {
+                list.push(Curve::fade_in(s0, c.audio.fade_in.min(len)));
+            }
+            if c.audio.fade_out > 0 {
+                list.push(Curve::fade_out(s1, c.audio.fade_out.min(len)));
+            }
+            match dialogue.last_mut() {
+                Some(last) if s0 <= last.1 => last.1 = last.1.max(s1),
+                _ => dialogue.push((s0, s1)),
+            }
+        }
+        Ok(Ctx {
+            edl,
+            starts,
+            curves,
+            dialogue,
+        })
+    }
+}
+
+/// A bed as placed in the program.
+struct PlacedBed {
+    name: String,
+    path: PathBuf,
+    stream: usize,
+    origin_stream: usize,
+    source_in: Rational,
+    /// Program samples `[start, end)`.
+    start: i64,
+    end: i64,
+    sample_rate: u32,
+    filter: String,
+    curves: Vec<Curve>,
+}
+
+impl PlacedBed {
+    /// The part of the bed under the segment whose samples are `[start, start + len)`.
+    fn piece(&self, start: i64, len: i64) -> Option<BedPiece> {
+        let a = self.start.max(start);
+        let b = self.end.min(start + len);
+        (b > a).then(|| BedPiece {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            stream: self.stream,
+            origin_stream: self.origin_stream,
+            start: self.source_in + Rational::new(a - self.start, self.sample_rate as i64),
+            offset: a - start,
+            samples: b - a,
+            filter: self.filter.clone(),
+            envelope: Envelope::window(&self.curves, start, len),
+        })
+    }
+}
+
+/// Place the beds: their program range (cut at the program's end with a fade), gain, fades,
+/// the program's fades, and ducking under the picture's sound.
+fn plan_beds(edl: &Edl, ctx: &Ctx, total: i64, total_samples: i64) -> Vec<PlacedBed> {
+    let out = &edl.output;
+    let (sr, fps) = (out.audio.sample_rate, out.fps);
+    let mut placed = Vec::new();
+    for bed in &edl.beds {
+        let Some(src) = edl.sources.get(&bed.source) else {
+            continue;
+        };
+        let Some(facts) = src.facts.as_ref() else {
+            continue;
+        };
+        let Some((stream, a)) = facts.audio_stream(bed.stream) else {
+            continue;
+        };
+        let origin_stream = first_video(facts).map_or(stream, |(i, _)| i);
+        // Unless told, the bed plays to the end of its sound.
+        let natural = facts
+            .audio_duration(bed.stream)
+            .map(|d| round_half_up((d - bed.source_in) * sr as i64).max(0));
+        let wanted_end = bed
+            .samples
+            .or(natural)
+            .map_or(total_samples, |n| bed.start + n);
+        let end = wanted_end.min(total_samples);
+        if end <= bed.start {
+            continue;
+        }
+        let len = end - bed.start;
+        let mut curves = Vec::new();
+        if bed.fade_in > 0 {
+            curves.push(Curve::fade_in(bed.start, bed.fade_in.min(len)));
+        }
+        // Cut by the program's end: fade out there (1 s unless the bed has its own fade).
+        let fade_out = if wanted_end > total_samples && bed.fade_out == 0 {
+            sr as i64
+        } else {
+            bed.fade_out
+        };
+        if fade_out > 0 {
+            curves.push(Curve::fade_out(end, fade_out.min(len)));
+        }
+        if out.fade_in > 0 {
+            curves.push(Curve::fade_in(
+                0,
+                sample_at(out.fade_in.min(total), sr, fps),
+            ));
+        }
+        if out.fade_out > 0 {
+            let from = sample_at(total - out.fade_out.min(total), sr, fps);
+            curves.push(Curve::fade_out(total_samples, total_samples - from));
+        }
+        if let Some(duck) = bed.duck.filter(|d| d.db > 0.0) {
+            let low = 10f64.powf(-duck.db / 20.0);
+            let r = duck.ramp.max(0);
+            // Runs of sound closer than the two ramps stay ducked between them.
+            let mut runs: Vec<(i64, i64)> = Vec::new();
+            for &(a, b) in &ctx.dialogue {
+                match runs.last_mut() {
+                    Some(last) if a - last.1 <= 2 * r => last.1 = b,
+                    _ => runs.push((a, b)),
+                }
+            }
+            for (a, b) in runs {
+                curves.push(Curve {
+                    points: vec![(a - r, 1.0), (a, low), (b, low), (b + r, 1.0)],
+                });
+            }
+        }
+        placed.push(PlacedBed {
+            name: bed.name.clone(),
+            path: src.path.clone(),
+            stream,
+            origin_stream,
+            source_in: bed.source_in,
+            start: bed.start,
+            end,
+            sample_rate: sr,
+            filter: audio_filter(&out.audio, a.channels, bed.gain_db),
+            curves,
+        });
+    }
+    placed
 }
 
 /// A stable hash of everything that determines a segment's bytes (except its position in the
@@ -708,6 +1029,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         sample_phase: i64,
         picture: &'a Picture,
         sound: &'a Sound,
+        beds: &'a [BedPiece],
         /// Fades as they fall in this segment (relative to its first frame).
         fades: Vec<(FadeKind, i64, i64)>,
         overlay: &'a Option<OverlaySpec>,
@@ -727,6 +1049,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         sample_phase: seg.sample_start - sample_at(seg.record_start, o.audio.sample_rate, o.fps),
         picture: &seg.picture,
         sound: &seg.sound,
+        beds: &seg.beds,
         fades: seg
             .fades
             .iter()

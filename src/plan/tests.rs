@@ -104,7 +104,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                     source_in,
                     source_out: source_in + Rational::from_integer(frames) / fps.as_ratio(),
                     look: Look::Natural,
-                    gain_db: 0.0,
+                    audio: Default::default(),
                 })
             },
             transition: (dissolve > 0 && i > 0).then_some(Transition {
@@ -135,6 +135,8 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                 sample_rate,
                 channels: 2,
                 bitrate: 160_000,
+                join_fade: 240,
+                loudness: None,
             },
             bw: Tone::NEUTRAL,
             fade_in: 0,
@@ -142,6 +144,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
         },
         sources,
         timeline,
+        beds: vec![],
         subtitles: vec![],
         overlays: Overlays::default(),
     }
@@ -364,4 +367,101 @@ fn dips_and_program_fades() {
     };
     assert_eq!(gain(sample_at(100, 48000, fps)), Rational::from_integer(0));
     assert_eq!(gain(sample_at(113, 48000, fps)), Rational::from_integer(1));
+}
+
+#[test]
+fn curves_fade_symmetrically_between_whole_samples() {
+    let fade_in = Curve::fade_in(10, 4);
+    let gains: Vec<f64> = (9..=14).map(|s| fade_in.gain(s)).collect();
+    assert_eq!(gains, [0.0, 0.125, 0.375, 0.625, 0.875, 1.0]);
+    let fade_out = Curve::fade_out(14, 4);
+    let gains: Vec<f64> = (9..=14).map(|s| fade_out.gain(s)).collect();
+    assert_eq!(gains, [1.0, 0.875, 0.625, 0.375, 0.125, 0.0]);
+}
+
+/// The gain the plan puts on the picture's sound at program sample `s`.
+fn sound_gain(plan: &Plan, s: i64) -> f64 {
+    let seg = plan
+        .segments
+        .iter()
+        .find(|g| g.sample_start <= s && s < g.sample_start + g.samples)
+        .unwrap();
+    match &seg.sound {
+        Sound::Source { envelope, .. } => envelope.gain(s - seg.sample_start),
+        _ => 0.0,
+    }
+}
+
+#[test]
+fn hard_cuts_fade_out_and_in_over_the_join() {
+    let e = edl(rate(25, 1), 48000, &[(1, 50, 0), (1, 50, 0)]);
+    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let join = 96_000;
+    // 240 samples (5 ms) each side of the join, and at the program's start and end.
+    assert!(sound_gain(&plan, join - 1) < 0.01);
+    assert!(sound_gain(&plan, join) < 0.01);
+    assert_eq!(sound_gain(&plan, join - 241), 1.0);
+    assert_eq!(sound_gain(&plan, join + 240), 1.0);
+    assert!(sound_gain(&plan, 0) < 0.01);
+    assert!(sound_gain(&plan, plan.samples - 1) < 0.01);
+    // Disabled: no envelope at all.
+    let mut e = e;
+    e.output.audio.join_fade = 0;
+    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    assert_eq!(sound_gain(&plan, join), 1.0);
+    assert_eq!(sound_gain(&plan, 0), 1.0);
+}
+
+#[test]
+fn beds_tile_their_range_and_duck_under_the_picture_sound() {
+    // Gap, clip with sound, gap: 2 s each at 25 fps.
+    let mut e = edl(rate(25, 1), 48000, &[(0, 50, 0), (1, 50, 0), (0, 50, 0)]);
+    e.beds.push(crate::edl::Bed {
+        index: 0,
+        name: "music".into(),
+        source: "s".into(),
+        stream: 0,
+        source_in: Rational::from_integer(5),
+        start: 0,
+        samples: None,
+        gain_db: 0.0,
+        fade_in: 0,
+        fade_out: 0,
+        duck: Some(crate::edl::Duck {
+            db: 12.0,
+            ramp: 4800,
+        }),
+    });
+    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    // The pieces cover every program sample once, in order, with continuous source times.
+    let mut next = 0;
+    let mut gains = Vec::new();
+    for seg in &plan.segments {
+        for b in &seg.beds {
+            assert_eq!(seg.sample_start + b.offset, next);
+            assert_eq!(
+                b.start,
+                Rational::from_integer(5) + Rational::new(next, 48000)
+            );
+            for i in 0..b.samples {
+                gains.push(b.envelope.gain(b.offset + i));
+            }
+            next += b.samples;
+        }
+    }
+    assert_eq!(next, plan.samples);
+    let low = 10f64.powf(-12.0 / 20.0);
+    assert_eq!(gains[48_000], 1.0, "alone in the first gap");
+    assert!(
+        (gains[144_000] - low).abs() < 1e-12,
+        "ducked under the clip"
+    );
+    assert!(
+        (gains[96_000 - 2400] - (1.0 + low) / 2.0).abs() < 1e-3,
+        "half way down"
+    );
+    assert_eq!(gains[192_000 + 4800], 1.0, "back up after the ramp");
+    // Cut by the program's end (the source runs on): a one-second fade to silence.
+    assert!(gains[plan.samples as usize - 1] < 1e-4);
+    assert!((gains[plan.samples as usize - 24_000] - 0.5).abs() < 1e-3);
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 pub use progress::{Progress, ProgressEvent, Silent};
 
-use crate::media::assemble::{assemble, AssembleError, Piece};
+use crate::media::assemble::{assemble, AssembleError, LoudnessApplied, Piece};
+use crate::media::loudness::{measure_file, LoudnessStats};
 use crate::media::segment::{render_segment, SegmentError, SegmentFiles, SegmentJob};
 use crate::plan::{Picture, Plan};
 
@@ -28,6 +29,9 @@ pub struct RenderSummary {
     pub frames: i64,
     pub samples: i64,
     pub wall_seconds: f64,
+    /// With a loudness target: how the program was measured and corrected, and the written
+    /// file's loudness measured again.
+    pub loudness: Option<(LoudnessApplied, LoudnessStats)>,
 }
 
 /// Why a render failed.
@@ -218,7 +222,7 @@ pub fn render(
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
     let partial = work.path().join(format!("output.{ext}"));
-    assemble(&plan.output, &pieces, &partial, cancel).map_err(|e| match e {
+    let assembled = assemble(&plan.output, &pieces, &partial, cancel).map_err(|e| match e {
         AssembleError::Cancelled => RenderError::Cancelled {
             output: output.clone(),
         },
@@ -230,6 +234,20 @@ pub fn render(
     if cancel.load(Ordering::Relaxed) {
         return Err(RenderError::Cancelled { output });
     }
+    // Check the written file against the loudness target (before it replaces anything).
+    let loudness = match assembled.loudness {
+        Some(applied) => {
+            let written = measure_file(&partial, 0).map_err(|e| RenderError::Assemble {
+                output: output.clone(),
+                source: AssembleError::Failed {
+                    stage: "measure the written loudness",
+                    message: e.to_string(),
+                },
+            })?;
+            Some((applied, written))
+        }
+        None => None,
+    };
     std::fs::rename(&partial, &output).map_err(io(&output))?;
     let wall = started.elapsed().as_secs_f64();
     let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
@@ -245,6 +263,7 @@ pub fn render(
         frames: plan.frames,
         samples: plan.samples,
         wall_seconds: wall,
+        loudness,
     })
 }
 

@@ -48,7 +48,7 @@ fn clip(
             gop: 24,
             display_rotation: None,
         }),
-        audio: None,
+        audio: vec![],
         metadata: vec![],
     })
     .expect("write test source");

@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
+use roughcut::edl::{self, time::Rational, LoadOptions};
+use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
+use roughcut::plan::{self, Plan, PlanOptions};
 
 /// The `roughcut` binary under test.
 pub fn roughcut() -> Command {
@@ -103,4 +106,54 @@ pub fn render_failure(edl_path: &Path) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The plan of a valid EDL file, balanced for two workers.
+pub fn plan_for(edl_path: &Path) -> Plan {
+    let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
+    plan::build(&loaded.edl, PlanOptions { jobs: 2 }).expect("plan")
+}
+
+/// Write a generated test source into the samples folder (once per run) and return its path.
+pub fn synth(
+    name: &str,
+    seconds: i64,
+    video: Option<SynthVideo>,
+    audio: Option<SynthAudio>,
+) -> PathBuf {
+    let path = samples_dir().join(name);
+    if !path.exists() {
+        roughcut::media::synth::write(&SynthClip {
+            path: path.clone(),
+            duration: Rational::from_integer(seconds),
+            video,
+            audio: audio.into_iter().collect(),
+            metadata: vec![],
+        })
+        .expect("write test source");
+    }
+    path
+}
+
+/// An H.264 picture description for [`synth`].
+pub fn video(source: String, w: u32, h: u32, rate: (i32, i32), sar: (i32, i32)) -> SynthVideo {
+    SynthVideo {
+        source,
+        encoder: "libx264".into(),
+        pix_fmt: "yuv420p".into(),
+        width: w,
+        height: h,
+        rate,
+        sar,
+        top_field_first: None,
+        range: "tv",
+        colour: None,
+        options: vec![
+            ("preset".into(), "ultrafast".into()),
+            ("crf".into(), "20".into()),
+        ],
+        bit_rate: 0,
+        gop: 30,
+        display_rotation: None,
+    }
 }

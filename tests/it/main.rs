@@ -6,5 +6,6 @@ mod colour;
 mod common;
 mod corpus;
 mod render;
+mod sound;
 mod titles;
 mod validate;

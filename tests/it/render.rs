@@ -6,15 +6,12 @@ use std::time::Duration;
 
 use roughcut::edl::{self, time::Rational, LoadOptions};
 use roughcut::media::measure::{decode_sound, Picture};
-use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
-use roughcut::plan::{self, Plan, PlanOptions};
+use roughcut::media::synth::SynthAudio;
+use roughcut::plan;
 
-use crate::common::{pictures, render, render_failure, roughcut, samples_dir, workdir};
-
-fn plan_for(edl_path: &Path) -> Plan {
-    let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
-    plan::build(&loaded.edl, PlanOptions { jobs: 2 }).expect("plan")
-}
+use crate::common::{
+    pictures, plan_for, render, render_failure, roughcut, samples_dir, synth, video, workdir,
+};
 
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -23,48 +20,6 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".roughcut-") || n.contains("partial"))
         .collect()
-}
-
-fn synth(
-    name: &str,
-    seconds: i64,
-    video: Option<SynthVideo>,
-    audio: Option<SynthAudio>,
-) -> PathBuf {
-    let path = samples_dir().join(name);
-    if !path.exists() {
-        roughcut::media::synth::write(&SynthClip {
-            path: path.clone(),
-            duration: Rational::from_integer(seconds),
-            video,
-            audio,
-            metadata: vec![],
-        })
-        .expect("write test source");
-    }
-    path
-}
-
-fn video(source: String, w: u32, h: u32, rate: (i32, i32), sar: (i32, i32)) -> SynthVideo {
-    SynthVideo {
-        source,
-        encoder: "libx264".into(),
-        pix_fmt: "yuv420p".into(),
-        width: w,
-        height: h,
-        rate,
-        sar,
-        top_field_first: None,
-        range: "tv",
-        colour: None,
-        options: vec![
-            ("preset".into(), "ultrafast".into()),
-            ("crf".into(), "20".into()),
-        ],
-        bit_rate: 0,
-        gop: 30,
-        display_rotation: None,
-    }
 }
 
 #[test]
@@ -97,6 +52,14 @@ fn example_cut_has_the_planned_frames_and_samples() {
         (n - plan.samples).abs() <= 1024,
         "{n} samples decoded, plan {}",
         plan.samples
+    );
+    // Normalised to −23 LUFS (EBU R128) under a −1 dBTP ceiling, music bed and all.
+    let loud = roughcut::media::loudness::measure_file(&out, 0).expect("measure loudness");
+    assert!(
+        (loud.integrated + 23.0).abs() <= 1.0 && loud.true_peak < -1.0,
+        "example loudness {:.2} LUFS, true peak {:.2} dBTP",
+        loud.integrated,
+        loud.true_peak
     );
     eprintln!(
         "example: {} frames (plan {}), {n} samples decoded (plan {})",

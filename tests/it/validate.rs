@@ -191,20 +191,20 @@ fn source_without_video() {
         path: wav.clone(),
         duration: edl::Rational::from_integer(1),
         video: None,
-        audio: Some(roughcut::media::synth::SynthAudio {
+        audio: vec![roughcut::media::synth::SynthAudio {
             source: "sine=frequency=440:sample_rate=48000".into(),
             encoder: "pcm_s16le".into(),
             sample_rate: 48000,
             layout: "mono",
             bit_rate: 0,
-        }),
+        }],
         metadata: vec![],
     })
     .expect("write a sound-only file");
     let d = check(
         r#"{ "version": 1, "sources": { "tone": { "path": "tone_only.wav" } }, "timeline": [ { "source": "tone", "in": 0, "out": 1 } ] }"#,
     );
-    assert_eq!(errors_at(&d), ["/sources/tone/path"]);
+    assert_eq!(errors_at(&d), ["/timeline/0/source"]);
     insta::assert_snapshot!(report(&d));
 }
 
@@ -402,4 +402,52 @@ fn transparent_title_needs_source_to_carry_on() {
     ));
     assert_eq!(errors_at(&d), ["/timeline/0/title/background"]);
     insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn sound_settings_and_beds_are_checked() {
+    let d = check(&format!(
+        r#"{{ "version": 1,
+        "output": {{ "audio": {{ "join_fade": 2, "loudness": {{ "target": -3, "true_peak": 1 }} }} }},
+        "sources": {{ {SOURCES}, "music": {{ "path": "music_bed.m4a" }} }},
+        "timeline": [
+          {{ "source": "amur", "in": 0, "out": 2, "audio": {{ "gain_db": 30, "fade_in": 3, "stream": 1 }} }},
+          {{ "source": "music", "in": 0, "out": 2 }}
+        ],
+        "audio_tracks": [
+          {{ "source": "musik", "at": 0 }},
+          {{ "source": "music", "in": "10f", "duck": {{ "db": -6 }} }},
+          {{ "source": "music", "in": 30, "out": 40 }},
+          {{ "source": "builders" }}
+        ] }}"#
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/audio_tracks/0/source",
+            "/audio_tracks/1/duck/db",
+            "/audio_tracks/1/in",
+            "/audio_tracks/2/in",
+            "/audio_tracks/3/source",
+            "/output/audio/join_fade",
+            "/output/audio/loudness/target",
+            "/output/audio/loudness/true_peak",
+            "/timeline/0/audio/fade_in",
+            "/timeline/0/audio/gain_db",
+            "/timeline/0/audio/stream",
+            "/timeline/1/source",
+        ]
+    );
+    insta::assert_snapshot!(report(&d));
+}
+
+#[test]
+fn a_valid_bed_passes() {
+    let d = check(&format!(
+        r#"{{ "version": 1, "sources": {{ {SOURCES}, "music": {{ "path": "music_bed.m4a" }} }},
+        "timeline": [ {{ "source": "amur", "in": 0, "out": 2, "audio": {{ "mute": true }} }} ],
+        "audio_tracks": [ {{ "source": "music", "at": "10f", "in": 1.5, "duration": "1s", "gain_db": -6,
+          "fade_in": 0.5, "fade_out": 0.5, "duck": {{ "db": 9, "ramp": "0.2s" }} }} ] }}"#
+    ));
+    assert!(errors_at(&d).is_empty(), "{}", report(&d));
 }

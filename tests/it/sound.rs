@@ -1,0 +1,424 @@
+//! The program's sound, measured on rendered files: layouts and rates conformed, clean joins,
+//! per-event control, beds with ducking, loudness normalisation, exact sample counts.
+
+use std::path::{Path, PathBuf};
+
+use roughcut::media::loudness::measure_file;
+use roughcut::media::measure::{decode_sound, Sound};
+use roughcut::media::synth::SynthAudio;
+
+use crate::common::{corpus_dir, plan_for, render, roughcut, synth, video, workdir};
+
+/// A small picture with sound from `aevalsrc`/`sine` `source` in `layout`, PCM in Matroska.
+fn sound_clip(name: &str, seconds: i64, source: &str, rate: u32, layout: &'static str) -> PathBuf {
+    synth(
+        name,
+        seconds,
+        Some(video(
+            "color=c=0x303030:s=160x120:r=25".into(),
+            160,
+            120,
+            (25, 1),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: source.into(),
+            encoder: "pcm_s16le".into(),
+            sample_rate: rate,
+            layout,
+            bit_rate: 0,
+        }),
+    )
+}
+
+/// A sine of `freq` Hz at amplitude 0.5 on every channel of a mono clip.
+fn tone(name: &str, freq: u32, seconds: i64) -> PathBuf {
+    sound_clip(
+        name,
+        seconds,
+        &format!("aevalsrc=exprs='0.5*sin(2*PI*{freq}*t)':sample_rate=48000:channel_layout=mono"),
+        48000,
+        "mono",
+    )
+}
+
+/// Write `body` (the EDL's members after `version`) as `dir/name.json` with its output at
+/// `name.<ext>`, render it, and decode the output's sound.
+fn render_sound(dir: &Path, name: &str, body: &str, ext: &str) -> (PathBuf, Sound) {
+    let edl = dir.join(format!("{name}.json"));
+    std::fs::write(&edl, format!(r#"{{ "version": 1, {body} }}"#)).unwrap();
+    render(&edl, &[]);
+    let out = dir.join(format!("{name}.{ext}"));
+    let sound = decode_sound(&out).expect("decode").expect("sound");
+    let plan = plan_for(&edl);
+    assert_eq!(
+        sound.len() as i64,
+        plan.samples,
+        "{name}: the output has exactly the planned number of samples"
+    );
+    (edl, sound)
+}
+
+/// Output settings for exact measurement: small picture, PCM sound in Matroska.
+fn pcm_output(name: &str, extra: &str) -> String {
+    format!(
+        r#""output": {{ "path": "{name}.mkv", "width": 160, "height": 120, "audio": {{ "codec": "pcm_s16le" {extra} }} }}"#
+    )
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+fn db(x: f64) -> f64 {
+    20.0 * x.log10()
+}
+
+/// Amplitude of the `freq` Hz component of `x` (a single DFT bin; the window should hold whole
+/// periods of every tone present).
+fn amplitude_at(x: &[f32], freq: f64, rate: f64) -> f64 {
+    let (mut re, mut im) = (0.0, 0.0);
+    for (i, v) in x.iter().enumerate() {
+        let ph = 2.0 * std::f64::consts::PI * freq * i as f64 / rate;
+        re += *v as f64 * ph.cos();
+        im += *v as f64 * ph.sin();
+    }
+    2.0 * (re * re + im * im).sqrt() / x.len() as f64
+}
+
+fn window(x: &[f32], rate: u32, from: f64, to: f64) -> &[f32] {
+    &x[(from * rate as f64) as usize..(to * rate as f64) as usize]
+}
+
+#[test]
+fn surround_sources_downmix_with_proper_coefficients() {
+    let dir = workdir("sound-layouts");
+    // 5.1 with a tone only in the centre; 7.1 with a tone only in side left.
+    let centre = sound_clip(
+        "centre_only_51.mkv",
+        2,
+        "aevalsrc=exprs='0|0|0.5*sin(2*PI*1000*t)|0|0|0':sample_rate=48000:channel_layout=5.1",
+        48000,
+        "5.1",
+    );
+    let side = sound_clip(
+        "side_left_71.mkv",
+        2,
+        "aevalsrc=exprs='0|0|0|0|0|0|0.5*sin(2*PI*1000*t)|0':sample_rate=48000:channel_layout=7.1",
+        48000,
+        "7.1",
+    );
+    let body = format!(
+        r#"{}, "sources": {{ "c": {{ "path": "{}" }}, "s": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "c", "in": 0, "out": 2 }}, {{ "source": "s", "in": 0, "out": 2 }} ]"#,
+        pcm_output("layouts", ""),
+        centre.display(),
+        side.display()
+    );
+    let (_, sound) = render_sound(&dir, "layouts", &body, "mkv");
+    assert_eq!(sound.channels, 2);
+    let (l, r) = (sound.channel(0), sound.channel(1));
+    // Centre at −3 dB on both sides: a 0.5 sine → RMS 0.5 × 0.7071 / √2 = 0.25.
+    for (name, ch) in [("left", &l), ("right", &r)] {
+        let level = rms(window(ch, 48000, 0.5, 1.5));
+        assert!(
+            (db(level) - db(0.25)).abs() < 0.2,
+            "centre tone on the {name} channel: RMS {level:.4}, expected 0.25"
+        );
+    }
+    // Side left (a surround) goes to the left at −3 dB, nothing to the right.
+    let left = rms(window(&l, 48000, 2.5, 3.5));
+    let right = rms(window(&r, 48000, 2.5, 3.5));
+    assert!(
+        (db(left) - db(0.25)).abs() < 0.2,
+        "side-left tone on the left: RMS {left:.4}, expected 0.25"
+    );
+    assert!(right < 1e-4, "side-left tone leaked right: RMS {right:.6}");
+}
+
+#[test]
+fn mono_44k_plays_on_both_channels_at_48k() {
+    let dir = workdir("sound-mono");
+    let mono = sound_clip(
+        "mono_441.mkv",
+        2,
+        "aevalsrc=exprs='0.5*sin(2*PI*441*t)':sample_rate=44100:channel_layout=mono",
+        44100,
+        "mono",
+    );
+    let body = format!(
+        r#"{}, "sources": {{ "m": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "m", "in": 0.2, "out": 1.8 }} ]"#,
+        pcm_output("mono", ""),
+        mono.display()
+    );
+    let (_, sound) = render_sound(&dir, "mono", &body, "mkv");
+    assert_eq!(sound.sample_rate, 48000);
+    let (l, r) = (sound.channel(0), sound.channel(1));
+    // Dual mono: the source's own level (RMS 0.3536) on each side, the same samples.
+    let (ll, rl) = (
+        rms(window(&l, 48000, 0.3, 1.3)),
+        rms(window(&r, 48000, 0.3, 1.3)),
+    );
+    assert!(
+        (db(ll) - db(0.5 / 2f64.sqrt())).abs() < 0.2,
+        "left RMS {ll:.4}"
+    );
+    assert!((ll - rl).abs() < 1e-4, "left {ll:.5} vs right {rl:.5}");
+    // Still a 441 Hz tone after resampling: the bin holds (nearly) all of it.
+    let a = amplitude_at(window(&l, 48000, 0.3, 1.3), 441.0, 48000.0);
+    assert!((a - 0.5).abs() < 0.01, "441 Hz amplitude {a:.4}");
+}
+
+#[test]
+fn joins_between_tones_do_not_click() {
+    let dir = workdir("sound-joins");
+    let a = tone("tone_437.mkv", 437, 3);
+    let b = tone("tone_1031.mkv", 1031, 3);
+    // The cut leaves 437 Hz near a crest (t = 1.14 s) and enters 1031 Hz at a zero.
+    let edl = |name: &str, join: &str| {
+        format!(
+            r#"{}, "sources": {{ "a": {{ "path": "{}" }}, "b": {{ "path": "{}" }} }},
+            "timeline": [ {{ "source": "a", "in": 0.1, "duration": "26f" }}, {{ "source": "b", "in": 0, "duration": "26f" }} ]"#,
+            pcm_output(name, join),
+            a.display(),
+            b.display()
+        )
+    };
+    let max_step = |x: &[f32]| {
+        x.windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0f32, f32::max)
+    };
+    let join = 26 * 48000 / 25; // first sample of the second event
+    let around = |x: &[f32]| -> f32 { max_step(&x[join - 480..join + 480]) };
+
+    let (_, clean) = render_sound(&dir, "clean", &edl("clean", ""), "mkv");
+    let (_, raw) = render_sound(&dir, "raw", &edl("raw", r#", "join_fade": 0"#), "mkv");
+    let l = clean.channel(0);
+    // The signal's own largest step: the 1031 Hz tone (0.5 × 2π × 1031 / 48000 ≈ 0.0675).
+    let own = max_step(window(&l, 48000, 1.3, 1.9));
+    let at_join = around(&l);
+    let at_raw_join = around(&raw.channel(0));
+    assert!(
+        at_join <= own * 1.01,
+        "a 5 ms join fade: largest step at the join {at_join:.4} vs the tone's own {own:.4}"
+    );
+    assert!(
+        at_raw_join > own * 3.0,
+        "without a join fade the cut clicks (step {at_raw_join:.4} vs {own:.4}); the measurement sees it"
+    );
+    // The fade is short: 20 ms after the join the tone is at full level again.
+    let after = rms(&l[join + 960..join + 960 + 4800]);
+    assert!(
+        (after - 0.5 / 2f64.sqrt()).abs() < 0.01,
+        "level after the join {after:.4}"
+    );
+}
+
+#[test]
+fn bed_is_ducked_while_the_picture_has_sound() {
+    let dir = workdir("sound-bed");
+    let dialogue = tone("dialogue_1000.mkv", 1000, 3);
+    let music = dir.join("music_300.wav");
+    if !music.exists() {
+        roughcut::media::synth::write(&roughcut::media::synth::SynthClip {
+            path: music.clone(),
+            duration: roughcut::edl::time::Rational::from_integer(6),
+            video: None,
+            audio: vec![SynthAudio {
+                source:
+                    "aevalsrc=exprs='0.4*sin(2*PI*300*t)':sample_rate=48000:channel_layout=stereo"
+                        .into(),
+                encoder: "pcm_s16le".into(),
+                sample_rate: 48000,
+                layout: "stereo",
+                bit_rate: 0,
+            }],
+            metadata: vec![],
+        })
+        .unwrap();
+    }
+    // 1 s without sound, 2 s of dialogue, 2 s without; the bed under all of it, ducked 12 dB.
+    let body = format!(
+        r#"{}, "sources": {{ "d": {{ "path": "{}" }}, "m": {{ "path": "music_300.wav" }} }},
+        "timeline": [ {{ "gap": 1 }}, {{ "source": "d", "in": 0, "out": 2 }}, {{ "gap": 2 }} ],
+        "audio_tracks": [ {{ "source": "m", "at": 0, "duck": {{ "db": 12, "ramp": 0.1 }} }} ]"#,
+        pcm_output("bed", ""),
+        dialogue.display()
+    );
+    let (_, sound) = render_sound(&dir, "bed", &body, "mkv");
+    let l = sound.channel(0);
+    let before = amplitude_at(window(&l, 48000, 0.2, 0.8), 300.0, 48000.0);
+    let under = amplitude_at(window(&l, 48000, 1.5, 2.5), 300.0, 48000.0);
+    let after = amplitude_at(window(&l, 48000, 3.2, 3.8), 300.0, 48000.0);
+    assert!((before - 0.4).abs() < 0.005, "bed alone: {before:.4}");
+    assert!(
+        (after - 0.4).abs() < 0.005,
+        "bed after the dialogue: {after:.4}"
+    );
+    let ducked = db(under / before);
+    assert!(
+        (ducked + 12.0).abs() < 0.2,
+        "bed under dialogue is {ducked:.2} dB relative to alone (wanted −12)"
+    );
+    // The dialogue itself is untouched by the bed.
+    let speech = amplitude_at(window(&l, 48000, 1.5, 2.5), 1000.0, 48000.0);
+    assert!(
+        (speech - 0.5).abs() < 0.005,
+        "dialogue amplitude {speech:.4}"
+    );
+    // The program is 5 s: the bed (6 s long) is cut there with a 1 s fade, ending in silence.
+    let fading = amplitude_at(window(&l, 48000, 4.25, 4.75), 300.0, 48000.0);
+    assert!(
+        (fading - 0.2).abs() < 0.01,
+        "half way through the end fade: {fading:.4}"
+    );
+    let tail = rms(&l[l.len() - 48..]);
+    assert!(
+        tail < 0.01,
+        "bed faded at the program's end: tail RMS {tail:.4}"
+    );
+}
+
+#[test]
+fn muted_event_is_digital_silence() {
+    let dir = workdir("sound-mute");
+    let a = tone("tone_437.mkv", 437, 3);
+    let body = format!(
+        r#"{}, "sources": {{ "a": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "a", "in": 0, "out": 1 }}, {{ "source": "a", "in": 1, "out": 2, "audio": {{ "mute": true }} }} ]"#,
+        pcm_output("mute", ""),
+        a.display()
+    );
+    let (_, sound) = render_sound(&dir, "mute", &body, "mkv");
+    let l = sound.channel(0);
+    assert!(rms(&l[4800..43200]) > 0.3, "the first event sounds");
+    assert!(
+        l[48000..].iter().all(|s| *s == 0.0),
+        "every sample of the muted event is exactly zero"
+    );
+}
+
+#[test]
+fn loudness_is_normalised_to_the_target_under_the_ceiling() {
+    let dir = workdir("sound-loudness");
+    // Short loud beeps over quiet: bringing it up to −14 LUFS pushes the beeps past the
+    // ceiling, so the limiter must act.
+    let beeps = sound_clip(
+        "beeps.mkv",
+        4,
+        "aevalsrc=exprs='0.05*sin(2*PI*440*t)+if(lt(mod(t,1),0.05),0.6*sin(2*PI*1000*t),0)':sample_rate=48000:channel_layout=stereo",
+        48000,
+        "stereo",
+    );
+    let edl = dir.join("loud.json");
+    std::fs::write(
+        &edl,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "loud.mp4", "width": 160, "height": 120,
+            "audio": {{ "loudness": {{ "target": -14, "true_peak": -1.5 }} }} }},
+            "sources": {{ "b": {{ "path": "{}" }} }},
+            "timeline": [ {{ "source": "b", "in": 0, "out": 4 }} ] }}"#,
+            beeps.display()
+        ),
+    )
+    .unwrap();
+    let before = measure_file(&beeps, 0).unwrap();
+    let out = roughcut()
+        .args(["render", "--progress", "plain"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("with peak limiting"),
+        "the beeps need limiting: {stderr}"
+    );
+    let after = measure_file(&dir.join("loud.mp4"), 0).unwrap();
+    assert!(
+        (after.integrated + 14.0).abs() <= 1.0,
+        "integrated {:.2} LUFS (source {:.2}), target −14 ± 1",
+        after.integrated,
+        before.integrated
+    );
+    assert!(
+        after.true_peak < -1.5,
+        "true peak {:.2} dBTP over the −1.5 ceiling",
+        after.true_peak
+    );
+    // AAC decodes in whole 1024-sample packets; the container's duration is the exact count.
+    let planned = plan_for(&edl).samples;
+    let sound = decode_sound(&dir.join("loud.mp4")).unwrap().unwrap();
+    let extra = sound.len() as i64 - planned;
+    assert!((0..1024).contains(&extra), "{extra} samples past the plan");
+    let facts = roughcut::probe::probe_file(&dir.join("loud.mp4")).unwrap();
+    let duration = facts
+        .streams
+        .iter()
+        .find(|s| s.audio.is_some())
+        .and_then(|s| s.duration)
+        .unwrap();
+    assert_eq!(
+        duration.0,
+        roughcut::edl::time::Rational::new(planned, 48000),
+        "the sound stream lasts exactly the planned samples"
+    );
+}
+
+#[test]
+fn probe_reports_loudness_as_ebur128_measures_it() {
+    let dir = workdir("sound-probe");
+    // A 1 kHz sine at amplitude 0.1 on both channels of stereo: −20 LUFS, true peak −20 dBTP.
+    let s = sound_clip(
+        "minus20.mkv",
+        3,
+        "aevalsrc=exprs='0.1*sin(2*PI*1000*t)|0.1*sin(2*PI*1000*t)':sample_rate=48000:channel_layout=stereo",
+        48000,
+        "stereo",
+    );
+    let out = roughcut()
+        .args(["probe", "--loudness", "--json"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let l = &v[0]["loudness"];
+    let i = l["integrated"].as_f64().unwrap();
+    let tp = l["true_peak"].as_f64().unwrap();
+    assert!((i + 20.0).abs() < 0.2, "integrated {i}");
+    assert!((tp + 20.0).abs() < 0.2, "true peak {tp}");
+    let _ = dir;
+}
+
+#[test]
+fn dv_second_audio_stream_is_selectable() {
+    let Some(corpus) = corpus_dir() else { return };
+    let dv = corpus.join("media/sony_good_quality.dv");
+    if !dv.exists() {
+        eprintln!("skipped: {} is absent", dv.display());
+        return;
+    }
+    let dir = workdir("sound-dv");
+    // DV 32 kHz (five frames long): stream 0 carries the sound, stream 1 (the second stereo
+    // pair) is silent. Each event: 4 source frames at 29.97 → 3 frames at 25 (5760 samples).
+    let body = format!(
+        r#"{}, "sources": {{ "dv": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "dv", "in": 0, "out": "4f" }}, {{ "source": "dv", "in": 0, "out": "4f", "audio": {{ "stream": 1 }} }} ]"#,
+        pcm_output("dv", ""),
+        dv.display()
+    );
+    let (_, sound) = render_sound(&dir, "dv", &body, "mkv");
+    assert_eq!(sound.sample_rate, 48000);
+    let l = sound.channel(0);
+    assert_eq!(l.len(), 2 * 5760);
+    let first = rms(&l[480..5280]);
+    let second = rms(&l[6240..11040]);
+    assert!(db(first) > -30.0, "stream 0 sounds: {:.1} dB", db(first));
+    assert!(
+        db(second) < -80.0,
+        "stream 1 is the silent pair: {:.1} dB",
+        db(second)
+    );
+}
