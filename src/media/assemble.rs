@@ -59,8 +59,14 @@ pub struct Assembled {
 }
 
 /// How far under the ceiling the sample-peak limiter aims, so that true peaks between samples
-/// (and the lossy encoder's ripple) stay under it too.
-const TRUE_PEAK_MARGIN_DB: f64 = 1.0;
+/// stay under it too — and, for a lossy codec, the encoder's ripple (AAC adds up to about 1 dB).
+fn true_peak_margin(out: &OutputSpec) -> f64 {
+    if out.audio.codec == "aac" {
+        2.0
+    } else {
+        0.5
+    }
+}
 
 fn read_pcm(path: &Path) -> Result<Vec<f32>, AssembleError> {
     let mut bytes = Vec::new();
@@ -105,10 +111,10 @@ pub fn layout_of(channels: usize) -> &'static str {
 }
 
 /// The filters applying `gain_db`, and a limiter holding peaks under the ceiling.
-fn loudness_chain(gain_db: f64, limit: Option<f64>) -> String {
+fn loudness_chain(gain_db: f64, limit: Option<f64>, margin: f64) -> String {
     let mut chain = format!("volume={gain_db:.3}dB,");
     if let Some(ceiling) = limit {
-        let limit = 10f64.powf((ceiling - TRUE_PEAK_MARGIN_DB) / 20.0);
+        let limit = 10f64.powf((ceiling - margin) / 20.0);
         chain.push_str(&format!(
             "alimiter=limit={limit:.6}:level=false:latency=true:attack=5:release=50,"
         ));
@@ -131,10 +137,11 @@ fn normalise(
         return Ok((0.0, false));
     }
     let mut gain = target.target - m.integrated;
-    let limited = m.true_peak + gain > target.true_peak - TRUE_PEAK_MARGIN_DB;
+    let margin = true_peak_margin(out);
+    let limited = m.true_peak + gain > target.true_peak - margin;
     if limited {
         for _ in 0..4 {
-            let chain = loudness_chain(gain, Some(target.true_peak));
+            let chain = loudness_chain(gain, Some(target.true_peak), margin);
             let got = measure(out, pieces, cancel, &chain)?;
             let miss = target.target - got.integrated;
             if miss.abs() < 0.2 {
@@ -229,6 +236,7 @@ pub fn assemble(
         spec.push_str(&loudness_chain(
             gain_db,
             limited.then_some(target.true_peak),
+            true_peak_margin(out),
         ));
         if limited {
             // The limiter's look-ahead flush may add a few samples: keep exactly the program's.

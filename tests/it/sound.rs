@@ -167,6 +167,40 @@ fn mono_44k_plays_on_both_channels_at_48k() {
     // Still a 441 Hz tone after resampling: the bin holds (nearly) all of it.
     let a = amplitude_at(window(&l, 48000, 0.3, 1.3), 441.0, 48000.0);
     assert!((a - 0.5).abs() < 0.01, "441 Hz amplitude {a:.4}");
+    eprintln!("mono 44.1 kHz → 48 kHz stereo: L {ll:.4} R {rl:.4} RMS, 441 Hz at {a:.4}");
+}
+
+#[test]
+fn phone_and_studio_rates_conform() {
+    let dir = workdir("sound-rates");
+    // 12 kHz mono (phone slow motion) and 192 kHz stereo, each 1 s of a 500 Hz tone.
+    let low = sound_clip(
+        "tone_12k.mkv",
+        2,
+        "aevalsrc=exprs='0.5*sin(2*PI*500*t)':sample_rate=12000:channel_layout=mono",
+        12000,
+        "mono",
+    );
+    let high = sound_clip(
+        "tone_192k.mkv",
+        2,
+        "aevalsrc=exprs='0.5*sin(2*PI*500*t)|0.5*sin(2*PI*500*t)':sample_rate=192000:channel_layout=stereo",
+        192000,
+        "stereo",
+    );
+    let body = format!(
+        r#"{}, "sources": {{ "low": {{ "path": "{}" }}, "high": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "low", "in": 0.5, "out": 1.5 }}, {{ "source": "high", "in": 0.5, "out": 1.5 }} ]"#,
+        pcm_output("rates", ""),
+        low.display(),
+        high.display()
+    );
+    let (_, sound) = render_sound(&dir, "rates", &body, "mkv");
+    let l = sound.channel(0);
+    for (name, from) in [("12 kHz", 0.25), ("192 kHz", 1.25)] {
+        let a = amplitude_at(window(&l, 48000, from, from + 0.5), 500.0, 48000.0);
+        assert!((a - 0.5).abs() < 0.01, "{name}: 500 Hz amplitude {a:.4}");
+    }
 }
 
 #[test]
@@ -199,6 +233,9 @@ fn joins_between_tones_do_not_click() {
     let own = max_step(window(&l, 48000, 1.3, 1.9));
     let at_join = around(&l);
     let at_raw_join = around(&raw.channel(0));
+    eprintln!(
+        "joins: largest step at the join {at_join:.4} with 5 ms fades, {at_raw_join:.4} without; the tone's own {own:.4}"
+    );
     assert!(
         at_join <= own * 1.01,
         "a 5 ms join fade: largest step at the join {at_join:.4} vs the tone's own {own:.4}"
@@ -257,6 +294,9 @@ fn bed_is_ducked_while_the_picture_has_sound() {
         "bed after the dialogue: {after:.4}"
     );
     let ducked = db(under / before);
+    eprintln!(
+        "bed: alone {before:.4}, under dialogue {under:.4} ({ducked:.2} dB), after {after:.4}"
+    );
     assert!(
         (ducked + 12.0).abs() < 0.2,
         "bed under dialogue is {ducked:.2} dB relative to alone (wanted −12)"
@@ -336,6 +376,10 @@ fn loudness_is_normalised_to_the_target_under_the_ceiling() {
         "the beeps need limiting: {stderr}"
     );
     let after = measure_file(&dir.join("loud.mp4"), 0).unwrap();
+    eprintln!(
+        "loudness: source {:.2} LUFS / {:.2} dBTP → written {:.2} LUFS / {:.2} dBTP (target −14, ceiling −1.5)",
+        before.integrated, before.true_peak, after.integrated, after.true_peak
+    );
     assert!(
         (after.integrated + 14.0).abs() <= 1.0,
         "integrated {:.2} LUFS (source {:.2}), target −14 ± 1",
