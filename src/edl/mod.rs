@@ -405,12 +405,33 @@ pub struct Transition {
     pub frames: i64,
 }
 
-/// A subtitle file.
+/// A subtitle file, read.
 #[derive(Debug, Clone, Serialize)]
 pub struct Subtitle {
+    /// Position in the EDL's `subtitles` array.
+    pub index: usize,
     pub path: PathBuf,
     pub language: Option<String>,
     pub burn_in: bool,
+    /// The source whose times the cues are, or `None` for program times.
+    pub timing_source: Option<String>,
+    pub default: bool,
+    pub forced: bool,
+    pub title: Option<String>,
+    pub style: SubStyle,
+    /// The file's cues, in start order.
+    pub cues: Vec<crate::subs::Cue>,
+}
+
+/// How burned-in subtitles look.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubStyle {
+    pub font: PathBuf,
+    /// Text height in pixels.
+    pub size: u32,
+    pub outline: f64,
+    pub margin: u32,
+    pub top: bool,
 }
 
 /// Burn-in overlays.

@@ -439,8 +439,72 @@ pub struct RawSubtitle {
     pub path: String,
     /// ISO 639-2 language code (`rus`, `eng`).
     pub language: Option<String>,
-    /// Render into the picture instead of carrying a track (at most one entry).
+    /// Also render this track into the picture (at most one entry).
     pub burn_in: Option<bool>,
+    /// `record` (default: the cues are program times) or `{"source": ID}` (the cues are times
+    /// in that source: every clip of it carries the cues inside its in/out, retimed).
+    pub timing: Option<RawTiming>,
+    /// Text encoding of a file without a byte-order mark (default `utf-8`; e.g.
+    /// `windows-1251`, `koi8-r`, `utf-16le`).
+    pub encoding: Option<String>,
+    /// Mark the track as the default one (default: true for the first entry only).
+    pub default: Option<bool>,
+    /// Mark the track as forced (shown even when subtitles are off).
+    pub forced: Option<bool>,
+    /// Track title shown by players (default: the language's name).
+    pub title: Option<String>,
+    /// How the burned-in track looks.
+    pub style: Option<RawSubStyle>,
+}
+
+/// How subtitle cue times are counted.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawTiming {
+    /// `record`: program times.
+    Named(TimingName),
+    /// Times in a source: `{"source": "interview"}`.
+    Source(RawTimingSource),
+}
+
+/// Named cue timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingName {
+    /// The cues are program (record) times.
+    Record,
+}
+
+/// Cues timed against a source clip.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimingSource {
+    /// Id of a source in `sources`.
+    pub source: String,
+}
+
+/// The look of burned-in subtitles.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubStyle {
+    /// Font file (default DejaVu Sans); checked to draw every character of the cues.
+    pub font: Option<String>,
+    /// Text height in pixels (default: output height / 18).
+    pub size: Option<u32>,
+    /// Outline width in pixels (default 2; 0 to 10).
+    pub outline: Option<f64>,
+    /// Distance from the frame's edge in pixels (default: output height / 20).
+    pub margin: Option<u32>,
+    /// `bottom` (default) or `top`.
+    pub position: Option<SubPosition>,
+}
+
+/// Where burned-in subtitles sit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubPosition {
+    Bottom,
+    Top,
 }
 
 /// Burn-in overlays for review copies.

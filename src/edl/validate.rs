@@ -12,8 +12,8 @@ use super::raw::{self, RawEvent, RawTransition};
 use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 use super::{
     AudioSettings, Bed, Clip, ClipAudio, ColourClass, Container, Duck, Edl, Event, EventKind,
-    LoadOptions, Look, Output, Overlays, Source, Subtitle, Title, Tone, Transition, TransitionKind,
-    VideoSettings,
+    LoadOptions, Look, Output, Overlays, Source, SubStyle, Subtitle, Title, Tone, Transition,
+    TransitionKind, VideoSettings,
 };
 use crate::media;
 use crate::probe::MediaFacts;
@@ -31,7 +31,6 @@ pub const PRESETS: &[&str] = &[
     "slower",
     "veryslow",
 ];
-const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "ass", "ssa", "vtt"];
 const MAX_DIMENSION: u32 = 8192;
 
 /// The parts of an EDL that deserialized cleanly (a part with a structural problem is `None`,
@@ -220,15 +219,32 @@ impl Validator {
         let fps = self.output_fps(&parts.output);
         let output = self.output(&parts.output, fps, path);
         let sources = self.sources(&parts.sources, opts);
+        self.out_height = parts.output.height.unwrap_or(720);
         let subtitles = self.subtitles(&parts.subtitles);
         let overlays = self.overlays(parts.overlays.as_ref());
-        self.out_height = parts.output.height.unwrap_or(720);
         self.sample_rate = output.as_ref().map_or(48000, |o| o.audio.sample_rate);
         let timeline = self.timeline(&parts.timeline, &sources, fps);
         let beds = self.audio_tracks(&parts.audio_tracks, &sources, fps);
 
         if let Some(out) = self.output_path.clone() {
             self.output_collisions(&out, &sources, &subtitles);
+        }
+        // Source-timed cues show only where a clip of that source plays.
+        if let Some(events) = &timeline {
+            for sub in &subtitles {
+                let Some(src) = &sub.timing_source else {
+                    continue;
+                };
+                let used = events
+                    .iter()
+                    .any(|e| matches!(&e.kind, EventKind::Clip(c) if &c.source == src));
+                if !used && self.declared.contains(src) {
+                    self.diags.push(Diagnostic::warning(
+                        format!("/subtitles/{}/timing/source", sub.index),
+                        format!("no clip of the timeline uses source `{src}`, so none of these cues will show"),
+                    ));
+                }
+            }
         }
         let complete = parts.sources.iter().all(|(_, s)| s.is_some())
             && parts.timeline.iter().all(Option::is_some)
@@ -697,14 +713,46 @@ impl Validator {
         for (i, s) in raw.iter().enumerate() {
             let Some(s) = s else { continue };
             let ptr = format!("/subtitles/{i}");
+            if let Some(lang) = &s.language {
+                if lang.len() != 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+                    self.error(format!("{ptr}/language"), format!("`{lang}` is not an ISO 639-2 language code; use three lower-case letters such as `rus` or `eng`"));
+                }
+            }
+            if let Some(t) = &s.title {
+                self.text_field(&format!("{ptr}/title"), t);
+            }
+            if let Some(enc) = &s.encoding {
+                if !crate::subs::known_encoding(enc) {
+                    self.error(
+                        format!("{ptr}/encoding"),
+                        format!("unknown encoding `{enc}`; use e.g. utf-8, utf-16le, windows-1251 or koi8-r"),
+                    );
+                    continue;
+                }
+            }
+            let timing_source = match &s.timing {
+                None | Some(raw::RawTiming::Named(raw::TimingName::Record)) => None,
+                Some(raw::RawTiming::Source(t)) => {
+                    if !self.declared.contains(&t.source) {
+                        let known = self.declared.clone();
+                        let hint = suggestion(&t.source, known.iter().map(String::as_str));
+                        self.error(
+                            format!("{ptr}/timing/source"),
+                            format!("unknown source `{}`{hint}", t.source),
+                        );
+                    }
+                    Some(t.source.clone())
+                }
+            };
+            let burn_in = s.burn_in.unwrap_or(false);
+            if burn_in {
+                burn_ins.push(i);
+            }
+            let style = self.sub_style(&ptr, s.style.as_ref());
             let Some(path) = self.local_path(&format!("{ptr}/path"), "subtitle", &s.path) else {
                 continue;
             };
-            let ext = path
-                .extension()
-                .map(|e| e.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            if !SUBTITLE_EXTENSIONS.contains(&ext.as_str()) {
+            if crate::subs::Format::from_path(&path).is_none() {
                 self.error(
                     format!("{ptr}/path"),
                     format!(
@@ -712,29 +760,73 @@ impl Validator {
                         s.path
                     ),
                 );
-            } else if let Err(e) = std::fs::File::open(&path) {
-                self.error(
-                    format!("{ptr}/path"),
-                    format!(
-                        "cannot read subtitle file {}: {}",
-                        path.display(),
-                        io_reason(&e)
-                    ),
-                );
+                continue;
             }
-            if let Some(lang) = &s.language {
-                if lang.len() != 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
-                    self.error(format!("{ptr}/language"), format!("`{lang}` is not an ISO 639-2 language code; use three lower-case letters such as `rus` or `eng`"));
+            let shown = path.display().to_string();
+            let parsed = match crate::subs::load(&path, s.encoding.as_deref()) {
+                Ok(p) => p,
+                Err(crate::subs::SubError::Io(e)) => {
+                    let reason = std::fs::File::open(&path)
+                        .err()
+                        .map_or(e, |e| io_reason(&e));
+                    self.error(
+                        format!("{ptr}/path"),
+                        format!("cannot read subtitle file {shown}: {reason}"),
+                    );
+                    continue;
                 }
+                Err(crate::subs::SubError::Encoding(m)) => {
+                    self.error(format!("{ptr}/path"), format!("{shown}: {m}"));
+                    continue;
+                }
+                Err(crate::subs::SubError::Malformed(problems)) => {
+                    for p in problems {
+                        self.error(format!("{ptr}/path"), sub_problem(&shown, &p));
+                    }
+                    continue;
+                }
+            };
+            for w in &parsed.warnings {
+                self.diags.push(Diagnostic::warning(
+                    format!("{ptr}/path"),
+                    sub_problem(&shown, w),
+                ));
             }
-            let burn_in = s.burn_in.unwrap_or(false);
-            if burn_in {
-                burn_ins.push(i);
-            }
+            let style = match style {
+                Some(st) if burn_in => {
+                    let chars: String = parsed
+                        .cues
+                        .iter()
+                        .map(|c| crate::subs::to_plain(&c.text))
+                        .collect::<Vec<_>>()
+                        .join("")
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect();
+                    if !self.font_draws(
+                        &format!("{ptr}/style/font"),
+                        &format!("{ptr}/path"),
+                        &st.font,
+                        chars.chars(),
+                    ) {
+                        continue;
+                    }
+                    st
+                }
+                Some(st) => st,
+                None => continue,
+            };
             out.push(Subtitle {
+                index: i,
                 path,
                 language: s.language.clone(),
                 burn_in,
+                timing_source,
+                default: s.default.unwrap_or(i == 0),
+                forced: s.forced.unwrap_or(false),
+                title: s.title.clone(),
+                style,
+                cues: parsed.cues,
             });
         }
         if burn_ins.len() > 1 {
@@ -743,6 +835,48 @@ impl Validator {
             }
         }
         out
+    }
+
+    /// The look of burned-in subtitles, with defaults from the output height.
+    fn sub_style(&mut self, ptr: &str, st: Option<&raw::RawSubStyle>) -> Option<SubStyle> {
+        let h = self.out_height;
+        let st = st.cloned().unwrap_or_default();
+        let size = st.size.unwrap_or((h / 18).max(12));
+        let mut fine = true;
+        if !(8..=h.max(8)).contains(&size) {
+            self.error(
+                format!("{ptr}/style/size"),
+                format!("a text height of {size} px does not fit a {h} px picture; use 8 to {h}"),
+            );
+            fine = false;
+        }
+        let outline = st.outline.unwrap_or(2.0);
+        if !(0.0..=10.0).contains(&outline) {
+            self.error(
+                format!("{ptr}/style/outline"),
+                format!("an outline of {outline} px is out of range; use 0 to 10"),
+            );
+            fine = false;
+        }
+        let margin = st.margin.unwrap_or(h / 20);
+        if margin >= h / 2 {
+            self.error(
+                format!("{ptr}/style/margin"),
+                format!("a margin of {margin} px leaves no room in a {h} px picture"),
+            );
+            fine = false;
+        }
+        let font = match &st.font {
+            Some(f) => self.local_path(&format!("{ptr}/style/font"), "font", f)?,
+            None => PathBuf::from(super::DEFAULT_FONT),
+        };
+        fine.then_some(SubStyle {
+            font,
+            size,
+            outline,
+            margin,
+            top: st.position == Some(raw::SubPosition::Top),
+        })
     }
 
     fn overlays(&mut self, raw: Option<&raw::RawOverlays>) -> Overlays {
@@ -1487,6 +1621,15 @@ fn normalise(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// A subtitle file's problem as a message: the file, the line, what is wrong.
+fn sub_problem(file: &str, p: &crate::subs::Problem) -> String {
+    if p.line == 0 {
+        format!("{file}: {}", p.message)
+    } else {
+        format!("{file} line {}: {}", p.line, p.message)
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -12,6 +12,7 @@ use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
 use super::segment::{graph, SegmentFiles};
 use crate::edl::{Container, Loudness};
+use crate::plan::subtitles::Track;
 use crate::plan::OutputSpec;
 
 /// Why assembly failed.
@@ -157,6 +158,7 @@ fn normalise(
 pub fn assemble(
     out: &OutputSpec,
     pieces: &[Piece],
+    tracks: &[Track],
     path: &Path,
     cancel: &AtomicBool,
 ) -> Result<Assembled, AssembleError> {
@@ -210,6 +212,9 @@ pub fn assemble(
         st.index()
     };
 
+    let mut subs = super::subtitle::add_streams(&mut octx, out.container, tracks)
+        .map_err(fail("add subtitle tracks"))?;
+
     let mut meta = ff::Dictionary::new();
     if let Some(t) = &out.title {
         meta.set("title", t);
@@ -221,6 +226,9 @@ pub fn assemble(
         opts.set("movflags", "+faststart");
     }
     octx.write_header_with(opts).map_err(fail("write header"))?;
+    for s in &mut subs {
+        super::subtitle::write_cues(&mut octx, s).map_err(fail("write subtitles"))?;
+    }
     let vtb_out = octx.stream(vindex).map(|s| s.time_base()).unwrap_or(fps_tb);
     let atb_out = octx.stream(aindex).map(|s| s.time_base()).unwrap_or(atb);
 

@@ -142,6 +142,10 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
         record_start: seg.record_start,
         overlay: seg.overlay.as_ref(),
         overlay_graph: None,
+        burn_in: seg.burn_in.as_ref(),
+        burn_graph: None,
+        dir: job.dir,
+        segment: seg.id,
         output: out,
     };
     produce(job, &seg.picture, &seg.sound, &mut sink, &mut pcm)?;
@@ -177,7 +181,59 @@ pub(crate) struct EncodeSink<'a> {
     record_start: i64,
     overlay: Option<&'a crate::plan::OverlaySpec>,
     overlay_graph: Option<ff::filter::Graph>,
+    /// Subtitles burned in, drawn by libass from a script written into `dir`.
+    burn_in: Option<&'a crate::plan::subtitles::BurnIn>,
+    burn_graph: Option<ff::filter::Graph>,
+    dir: &'a Path,
+    segment: usize,
     output: &'a OutputSpec,
+}
+
+/// Pass `frame` through a one-input, one-output picture graph, in place.
+fn through(
+    g: &mut ff::filter::Graph,
+    frame: &mut ff::frame::Video,
+    stage: &'static str,
+) -> Result<(), SegmentError> {
+    g.get("in")
+        .ok_or(ff::Error::FilterNotFound)
+        .and_then(|mut c| c.source().add(frame))
+        .map_err(out_err(stage))?;
+    g.get("out")
+        .ok_or(ff::Error::FilterNotFound)
+        .and_then(|mut c| c.sink().frame(frame))
+        .map_err(out_err(stage))
+}
+
+/// The libass script for a segment's burned-in cues: each cue starts and ends half a frame
+/// before its first and after its last frame, so centisecond rounding cannot move it by a frame.
+fn burn_in_script(b: &crate::plan::subtitles::BurnIn, out: &OutputSpec) -> String {
+    let fps = out.fps.as_ratio();
+    let cs = |frame: i64| {
+        if frame <= 0 {
+            0
+        } else {
+            crate::edl::time::round_half_up(
+                (Rational::from_integer(frame) - Rational::new(1, 2)) * 100 / fps,
+            )
+        }
+    };
+    let events: Vec<(i64, i64, &str)> = b
+        .cues
+        .iter()
+        .map(|c| (cs(c.first), cs(c.end), c.text.as_str()))
+        .collect();
+    let family = crate::subs::font_family(&b.style.font).unwrap_or_else(|| "DejaVu Sans".into());
+    crate::subs::ass_document(
+        &family,
+        b.style.size,
+        b.style.outline,
+        b.style.margin,
+        b.style.top,
+        out.width,
+        out.height,
+        &events,
+    )
 }
 
 /// Scale sound by the segment's fades, sample by sample.
@@ -409,23 +465,31 @@ impl EncodeSink<'_> {
             darken(frame, level)?;
         }
         frame.set_pts(Some(self.next_pts));
+        let pix = ff::ffi::AVPixelFormat::from(frame.format()) as i32;
+        if let Some(b) = self.burn_in {
+            if self.burn_graph.is_none() {
+                let script = self.dir.join(format!("seg-{:05}.ass", self.segment));
+                std::fs::write(&script, burn_in_script(b, self.output))
+                    .map_err(io_err("write the subtitle script"))?;
+                let fonts = b.style.font.parent().unwrap_or(self.dir);
+                self.burn_graph = Some(
+                    super::title::subtitle_graph(self.output, pix, &script, fonts)
+                        .map_err(out_err("burn in subtitles"))?,
+                );
+            }
+            if let Some(g) = self.burn_graph.as_mut() {
+                through(g, frame, "burn in subtitles")?;
+            }
+        }
         if let Some(spec) = self.overlay {
             if self.overlay_graph.is_none() {
-                let pix = ff::ffi::AVPixelFormat::from(frame.format()) as i32;
                 self.overlay_graph = Some(
                     super::title::overlay_graph(self.output, spec, pix)
                         .map_err(out_err("draw overlays"))?,
                 );
             }
             if let Some(g) = self.overlay_graph.as_mut() {
-                g.get("in")
-                    .ok_or(ff::Error::FilterNotFound)
-                    .and_then(|mut c| c.source().add(frame))
-                    .map_err(out_err("draw overlays"))?;
-                g.get("out")
-                    .ok_or(ff::Error::FilterNotFound)
-                    .and_then(|mut c| c.sink().frame(frame))
-                    .map_err(out_err("draw overlays"))?;
+                through(g, frame, "draw overlays")?;
             }
         }
         frame.set_kind(ff::picture::Type::None);

@@ -297,3 +297,28 @@ pub fn overlay_graph(
     g.validate()?;
     Ok(g)
 }
+
+/// `buffer (conformed output frames) → subtitles (libass drawing the ASS script at `script`,
+/// fonts also looked up in `fonts_dir`) → buffersink`. Paths are set literally.
+pub fn subtitle_graph(
+    out: &OutputSpec,
+    pix_fmt: i32,
+    script: &std::path::Path,
+    fonts_dir: &std::path::Path,
+) -> Result<ff::filter::Graph, ff::Error> {
+    let mut g = ff::filter::Graph::new();
+    output_frames_source(&mut g, "in", out, pix_fmt)?;
+    let script = script.to_str().ok_or(ff::Error::InvalidData)?;
+    let fonts = fonts_dir.to_str().ok_or(ff::Error::InvalidData)?;
+    literal_filter(
+        &mut g,
+        "subtitles",
+        "subs",
+        &[("filename", script), ("fontsdir", fonts)],
+    )?;
+    link(&mut g, "in", "subs")?;
+    literal_filter(&mut g, "buffersink", "out", &[])?;
+    link(&mut g, "subs", "out")?;
+    g.validate()?;
+    Ok(g)
+}

@@ -6,6 +6,7 @@
 //! count of frames or samples.
 
 mod fit;
+pub mod subtitles;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,9 @@ pub struct Plan {
     pub samples: i64,
     pub events: Vec<PlannedEvent>,
     pub segments: Vec<Segment>,
+    /// Every subtitle entry with its cues at program times (carried as tracks; the burned-in
+    /// one is also drawn by the segments).
+    pub subtitles: Vec<subtitles::Track>,
 }
 
 /// What is written.
@@ -92,6 +96,9 @@ pub struct Segment {
     /// Sound beds playing under this segment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub beds: Vec<BedPiece>,
+    /// Subtitle cues burned into the segment's frames, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burn_in: Option<subtitles::BurnIn>,
     /// Burn-in overlays drawn on every frame of the segment, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<OverlaySpec>,
@@ -540,6 +547,13 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let total_samples = sample_at(total, sr, fps);
     let ctx = Ctx::new(edl, &events)?;
     let beds = plan_beds(edl, &ctx, total, total_samples);
+    let tracks = subtitles::retime(edl, &ctx.starts, total);
+    let burned = tracks.iter().find(|t| t.burn_in).and_then(|t| {
+        edl.subtitles
+            .iter()
+            .find(|s| s.index == t.index)
+            .map(|s| (t, &s.style))
+    });
 
     let mut segments: Vec<Segment> = Vec::new();
     let mut push = |event: usize,
@@ -556,6 +570,8 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             .iter()
             .filter_map(|b| b.piece(sample_start, samples))
             .collect();
+        let burn_in =
+            burned.and_then(|(t, style)| subtitles::burn_in_for(t, style, fps, record_start, len));
         let overlay = overlay_spec(
             edl,
             &events[event_pos(&events, event)],
@@ -580,6 +596,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             picture,
             sound,
             beds: seg_beds,
+            burn_in,
             cost,
             key: String::new(),
         });
@@ -644,6 +661,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         samples: total_samples,
         events,
         segments,
+        subtitles: tracks,
     };
     for i in 0..plan.segments.len() {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
@@ -1030,6 +1048,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         picture: &'a Picture,
         sound: &'a Sound,
         beds: &'a [BedPiece],
+        burn_in: &'a Option<subtitles::BurnIn>,
         /// Fades as they fall in this segment (relative to its first frame).
         fades: Vec<(FadeKind, i64, i64)>,
         overlay: &'a Option<OverlaySpec>,
@@ -1050,6 +1069,7 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         picture: &seg.picture,
         sound: &seg.sound,
         beds: &seg.beds,
+        burn_in: &seg.burn_in,
         fades: seg
             .fades
             .iter()

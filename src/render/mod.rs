@@ -222,15 +222,17 @@ pub fn render(
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
     let partial = work.path().join(format!("output.{ext}"));
-    let assembled = assemble(&plan.output, &pieces, &partial, cancel).map_err(|e| match e {
-        AssembleError::Cancelled => RenderError::Cancelled {
-            output: output.clone(),
+    let assembled = assemble(&plan.output, &pieces, &plan.subtitles, &partial, cancel).map_err(
+        |e| match e {
+            AssembleError::Cancelled => RenderError::Cancelled {
+                output: output.clone(),
+            },
+            source => RenderError::Assemble {
+                output: output.clone(),
+                source,
+            },
         },
-        source => RenderError::Assemble {
-            output: output.clone(),
-            source,
-        },
-    })?;
+    )?;
     if cancel.load(Ordering::Relaxed) {
         return Err(RenderError::Cancelled { output });
     }
