@@ -78,6 +78,27 @@ enum Command {
         /// With --dry-run: print the plan as JSON on stdout.
         #[arg(long, requires = "dry_run")]
         json: bool,
+        /// Also write each subtitle track, retimed to the program, as UTF-8 SubRip into this
+        /// folder (`<output name>.<language>.srt`), for review platforms.
+        #[arg(long, value_name = "DIR")]
+        subtitles_out: Option<PathBuf>,
+        /// Say more: subtitle cues that were dropped and why.
+        #[arg(long, short = 'v')]
+        verbose: bool,
+    },
+    /// Print every subtitle track's cues as they fall in the program (retimed through the edit), without rendering.
+    #[command(
+        after_help = "Examples:\n  roughcut subtitles cut.json\n  roughcut subtitles cut.json --json | jq '.[0].cues | length'\n  roughcut subtitles cut.json --verbose     # also the cues that were dropped, and why\n\nExit codes: 0 printed, 3 invalid EDL or media."
+    )]
+    Subtitles {
+        /// The EDL file (JSON).
+        edl: PathBuf,
+        /// Print the tracks as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also list the cues that were dropped and why.
+        #[arg(long, short = 'v')]
+        verbose: bool,
     },
     /// Write the generated sample media set used by the example EDLs.
     #[command(
@@ -138,7 +159,19 @@ fn main() -> ExitCode {
             progress,
             dry_run,
             json,
-        } => render_cmd(&edl, output, jobs.map(usize::from), progress, dry_run, json),
+            subtitles_out,
+            verbose,
+        } => render_cmd(RenderArgs {
+            path: edl,
+            output,
+            jobs: jobs.map(usize::from),
+            mode: progress,
+            dry_run,
+            json,
+            subtitles_out,
+            verbose,
+        }),
+        Command::Subtitles { edl, json, verbose } => subtitles_cmd(&edl, json, verbose),
         Command::Samples { dir } => samples(&dir),
         Command::Schema => print_json(&roughcut::edl::raw::schema()),
     };
@@ -282,14 +315,24 @@ fn samples(dir: &std::path::Path) -> i32 {
 /// Set by the Ctrl-C / SIGTERM handler; workers check it and stop.
 static CANCEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-fn render_cmd(
-    path: &std::path::Path,
+/// What `render` was asked to do.
+struct RenderArgs {
+    path: PathBuf,
     output: Option<PathBuf>,
     jobs: Option<usize>,
     mode: ProgressMode,
     dry_run: bool,
     json: bool,
-) -> i32 {
+    subtitles_out: Option<PathBuf>,
+    verbose: bool,
+}
+
+/// Load, check and plan an EDL (with `-o` applied), printing warnings; the exit code on failure.
+fn load_plan(
+    path: &std::path::Path,
+    output: Option<PathBuf>,
+    jobs: usize,
+) -> Result<plan::Plan, i32> {
     let shown = path.display().to_string();
     let loaded = match edl::load(path, LoadOptions { probe: true }) {
         Ok(l) => l,
@@ -298,11 +341,11 @@ fn render_cmd(
                 eprintln!("{}", d.render(&shown));
             }
             eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
-            return exit::INVALID_INPUT;
+            return Err(exit::INVALID_INPUT);
         }
         Err(e) => {
             eprintln!("roughcut: {e}");
-            return exit::INVALID_INPUT;
+            return Err(exit::INVALID_INPUT);
         }
     };
     for w in &loaded.warnings {
@@ -315,31 +358,101 @@ fn render_cmd(
                 "roughcut: -o {}: end the output path with .mp4, .mov or .mkv",
                 o.display()
             );
-            return exit::USAGE;
+            return Err(exit::USAGE);
         };
         if let Some(conflict) = container.audio_conflict(&e.output.audio.codec) {
             eprintln!("roughcut: -o {}: {conflict}", o.display());
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
         if let Some(conflict) = e.output_conflict(&o) {
             eprintln!("roughcut: -o {}: {conflict}", o.display());
-            return exit::INVALID_INPUT;
+            return Err(exit::INVALID_INPUT);
         }
         e.output.path = o;
         e.output.container = container;
     }
-    let jobs = jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let plan = match plan::build(&e, PlanOptions { jobs }) {
-        Ok(p) => p,
-        Err(err) => {
-            eprintln!("roughcut: {err}");
-            return exit::INVALID_INPUT;
+    plan::build(&e, PlanOptions { jobs }).map_err(|err| {
+        eprintln!("roughcut: {err}");
+        exit::INVALID_INPUT
+    })
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Print the cues that were dropped from each track, and why.
+fn print_dropped(plan: &plan::Plan) {
+    for t in &plan.subtitles {
+        for d in &t.dropped {
+            eprintln!(
+                "note: {} line {}: cue dropped: {}",
+                t.path.display(),
+                d.line,
+                d.reason
+            );
         }
+    }
+}
+
+fn subtitles_cmd(path: &std::path::Path, json: bool, verbose: bool) -> i32 {
+    let plan = match load_plan(path, None, 1) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
+    if verbose {
+        print_dropped(&plan);
+    }
+    if json {
+        return print_json(&plan.subtitles);
+    }
+    if plan.subtitles.is_empty() {
+        eprintln!("{}: no subtitles", path.display());
+    }
+    for t in &plan.subtitles {
+        eprintln!(
+            "subtitles/{} {} ({}{}): {} cue(s)",
+            t.index,
+            t.path.display(),
+            t.language.as_deref().unwrap_or("no language"),
+            if t.burn_in { ", burned in" } else { "" },
+            t.cues.len()
+        );
+        for c in &t.cues {
+            let (a, b) = c.millis();
+            println!(
+                "{}\t{}\t{}\t{}",
+                t.language.as_deref().unwrap_or("-"),
+                roughcut::subs::ms_text(a),
+                roughcut::subs::ms_text(b),
+                c.text.replace('\n', " / ")
+            );
+        }
+    }
+    exit::SUCCESS
+}
+
+fn render_cmd(a: RenderArgs) -> i32 {
+    let RenderArgs {
+        path,
+        output,
+        jobs,
+        mode,
+        dry_run,
+        json,
+        subtitles_out,
+        verbose,
+    } = a;
+    let jobs = jobs.unwrap_or_else(default_jobs);
+    let plan = match load_plan(&path, output, jobs) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if verbose {
+        print_dropped(&plan);
+    }
     if dry_run {
         if json {
             return print_json(&plan);
@@ -383,6 +496,21 @@ fn render_cmd(
                         0.0
                     }
                 );
+            }
+            if let Some(dir) = &subtitles_out {
+                match render::write_subtitles(dir, &plan.output.path, &plan.subtitles) {
+                    Ok(paths) => {
+                        if mode != ProgressMode::None {
+                            for p in paths {
+                                eprintln!("subtitles: {}", p.display());
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        eprintln!("roughcut: writing subtitles into {}: {err}", dir.display());
+                        return exit::FAILED;
+                    }
+                }
             }
             if let Some((applied, written)) = &s.loudness {
                 let target = plan.output.audio.loudness;

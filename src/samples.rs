@@ -105,11 +105,16 @@ fn music_clip(dir: &Path) -> SynthClip {
     }
 }
 
-/// Subtitle files written beside the media (record-timed, for the example EDL).
+/// Subtitle files written beside the media: record-timed Russian and English, and a Russian
+/// transcript timed against the Amur clip (`amur_ru.srt`, for source-relative timing).
 pub const SUBTITLES: &[(&str, &str)] = &[
     (
         "ru.srt",
         "1\n00:00:00,500 --> 00:00:03,000\nСтроители, 1932 год\n\n2\n00:00:04,000 --> 00:00:06,500\nАмур весной 2004 года\n\n3\n00:00:09,000 --> 00:00:11,000\nКомсомольск-на-Амуре\n",
+    ),
+    (
+        "amur_ru.srt",
+        "1\n00:00:00,500 --> 00:00:01,200\nАпрель 2004 года.\n\n2\n00:00:01,800 --> 00:00:03,600\nЛёд на Амуре уже тронулся.\n\n3\n00:00:04,000 --> 00:00:05,600\nНабережная Комсомольска.\n\n4\n00:00:05,450 --> 00:00:06,100\nПароход.\n\n5\n00:00:06,300 --> 00:00:07,800\nВечером на реке тихо.\n",
     ),
     (
         "en.srt",

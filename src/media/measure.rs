@@ -248,3 +248,98 @@ fn decode_all<F: std::ops::DerefMut<Target = ff::Frame>>(
     }
     Ok(())
 }
+
+/// A subtitle stream of a file, as players see it.
+#[derive(Debug, Clone)]
+pub struct SubtitleStream {
+    pub codec: String,
+    pub language: Option<String>,
+    pub title: Option<String>,
+    pub default: bool,
+    pub forced: bool,
+    /// Cues: start and end (seconds), and the text (ASS markup as the decoder gives it).
+    pub cues: Vec<(Rational, Rational, String)>,
+}
+
+/// Every subtitle stream of a file with its cues, decoded.
+pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> {
+    let mut ictx = open_input(path)?;
+    let mut streams: Vec<(
+        usize,
+        Rational,
+        ff::codec::decoder::Subtitle,
+        SubtitleStream,
+    )> = Vec::new();
+    for st in ictx.streams() {
+        if st.parameters().medium() != ff::media::Type::Subtitle {
+            continue;
+        }
+        let tb = st.time_base();
+        let ctx = ff::codec::context::Context::from_parameters(st.parameters())
+            .map_err(err(path, "open subtitle decoder"))?;
+        let dec = ctx
+            .decoder()
+            .subtitle()
+            .map_err(err(path, "open subtitle decoder"))?;
+        let meta = st.metadata();
+        let disposition = st.disposition();
+        streams.push((
+            st.index(),
+            Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64),
+            dec,
+            SubtitleStream {
+                codec: st.parameters().id().name().to_string(),
+                language: meta.get("language").map(String::from),
+                title: meta
+                    .get("title")
+                    .or(meta.get("handler_name"))
+                    .map(String::from),
+                default: disposition.contains(ff::format::stream::Disposition::DEFAULT),
+                forced: disposition.contains(ff::format::stream::Disposition::FORCED),
+                cues: Vec::new(),
+            },
+        ));
+    }
+    let mut packet = ff::Packet::empty();
+    loop {
+        match super::read_into(&mut packet, &mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(err(path, "read")(e)),
+        }
+        let Some((_, tb, dec, out)) = streams.iter_mut().find(|s| s.0 == packet.stream()) else {
+            continue;
+        };
+        let (Some(pts), duration) = (packet.pts(), packet.duration()) else {
+            continue;
+        };
+        let mut sub = ff::codec::subtitle::Subtitle::new();
+        let got = dec
+            .decode(&packet, &mut sub)
+            .map_err(err(path, "decode subtitle"))?;
+        if !got {
+            continue;
+        }
+        let text: Vec<String> = sub
+            .rects()
+            .filter_map(|r| match r {
+                ff::codec::subtitle::Rect::Ass(a) => {
+                    // "ReadOrder,Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text"
+                    a.get().splitn(9, ',').nth(8).map(String::from)
+                }
+                ff::codec::subtitle::Rect::Text(t) => Some(t.get().to_string()),
+                _ => None,
+            })
+            .collect();
+        // SAFETY: `sub` was filled by the decoder; avsubtitle_free releases its rects and
+        // leaves it zeroed, and it is not used again.
+        unsafe { ff::ffi::avsubtitle_free(sub.as_mut_ptr()) };
+        if text.iter().all(|t| t.trim().is_empty()) {
+            continue; // an empty sample (a gap between cues)
+        }
+        let start = *tb * pts;
+        out.cues
+            .push((start, start + *tb * duration, text.join("\\N")));
+    }
+    Ok(streams.into_iter().map(|s| s.3).collect())
+}

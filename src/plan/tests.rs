@@ -465,3 +465,141 @@ fn beds_tile_their_range_and_duck_under_the_picture_sound() {
     assert!(gains[plan.samples as usize - 1] < 1e-4);
     assert!((gains[plan.samples as usize - 24_000] - 0.5).abs() < 1e-3);
 }
+
+fn cue(start: i64, end: i64, text: &str, line: usize) -> crate::subs::Cue {
+    crate::subs::Cue {
+        start,
+        end,
+        text: text.into(),
+        line,
+    }
+}
+
+fn subtitle(
+    timing_source: Option<&str>,
+    cues: Vec<crate::subs::Cue>,
+    burn_in: bool,
+) -> crate::edl::Subtitle {
+    crate::edl::Subtitle {
+        index: 0,
+        path: PathBuf::from("x.srt"),
+        language: Some("rus".into()),
+        burn_in,
+        timing_source: timing_source.map(String::from),
+        default: true,
+        forced: false,
+        title: None,
+        style: crate::edl::SubStyle {
+            font: PathBuf::from(crate::edl::DEFAULT_FONT),
+            size: 40,
+            outline: 2.0,
+            margin: 36,
+            top: false,
+        },
+        cues,
+    }
+}
+
+/// Clip `k` of `e` shows source seconds `[from, to)` of source `s`.
+fn set_clip(e: &mut Edl, k: usize, from: i64, to: i64) {
+    let fps = e.output.fps;
+    if let EventKind::Clip(c) = &mut e.timeline[k].kind {
+        c.source_in = Rational::from_integer(from);
+        c.source_out = Rational::from_integer(to);
+    }
+    e.timeline[k].frames = (Rational::from_integer(to - from) * fps.as_ratio()).to_integer();
+}
+
+fn secs(t: &subtitles::PlannedCue) -> (f64, f64) {
+    let f = |r: Rational| *r.numer() as f64 / *r.denom() as f64;
+    (f(t.start), f(t.end))
+}
+
+#[test]
+fn source_timed_cues_follow_every_clip_of_their_source() {
+    // Clips of source `s`: 10–14 s, a gap, 2–6 s, then 13–14 s again (reuse).
+    let mut e = edl(
+        rate(25, 1),
+        48000,
+        &[(1, 100, 0), (0, 25, 0), (1, 100, 0), (1, 25, 0)],
+    );
+    set_clip(&mut e, 0, 10, 14);
+    set_clip(&mut e, 2, 2, 6);
+    set_clip(&mut e, 3, 13, 14);
+    e.subtitles.push(subtitle(
+        Some("s"),
+        vec![
+            cue(3_000, 4_000, "inside the second clip", 1),
+            cue(9_500, 11_000, "cut at the first clip's in-point", 5),
+            cue(12_500, 12_600, "too short", 9),
+            cue(13_500, 15_000, "cut at the first clip's out-point", 13),
+            cue(20_000, 21_000, "never shown", 17),
+            cue(5_900, 6_100, "0.1 s left after the cut", 21),
+        ],
+        false,
+    ));
+    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let t = &plan.subtitles[0];
+    let got: Vec<(f64, f64, &str)> = t
+        .cues
+        .iter()
+        .map(|c| (secs(c).0, secs(c).1, c.text.as_str()))
+        .collect();
+    // Clip 0 plays at 0–4 s, the gap 4–5 s, clip 2 at 5–9 s, clip 3 at 9–10 s.
+    assert_eq!(
+        got,
+        [
+            (0.0, 1.0, "cut at the first clip's in-point"),
+            (3.5, 4.0, "cut at the first clip's out-point"),
+            (6.0, 7.0, "inside the second clip"),
+            (9.5, 10.0, "cut at the first clip's out-point"),
+        ]
+    );
+    assert_eq!(t.cues[0].event, Some(0));
+    assert_eq!(
+        t.cues[3].event,
+        Some(3),
+        "a source used twice shows its cues twice"
+    );
+    let dropped: Vec<(usize, &str)> = t
+        .dropped
+        .iter()
+        .map(|d| (d.line, d.reason.as_str()))
+        .collect();
+    assert_eq!(dropped.len(), 3, "{dropped:?}");
+    assert!(dropped[0].0 == 9 && dropped[0].1.contains("shorter than 200 ms"));
+    assert!(dropped[1].0 == 17 && dropped[1].1.contains("outside every clip"));
+    assert!(dropped[2].0 == 21 && dropped[2].1.contains("shorter than 200 ms"));
+}
+
+#[test]
+fn record_cues_are_cut_at_the_programs_end_and_burned_frame_exact() {
+    let mut e = edl(rate(25, 1), 48000, &[(1, 100, 0)]);
+    e.subtitles.push(subtitle(
+        None,
+        vec![
+            cue(500, 1_010, "a", 1),
+            cue(3_700, 9_000, "b", 5),
+            cue(3_900, 4_500, "c", 9),
+            cue(5_000, 6_000, "d", 13),
+        ],
+        true,
+    ));
+    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    let t = &plan.subtitles[0];
+    assert_eq!(t.cues.len(), 2);
+    assert_eq!(
+        secs(&t.cues[1]),
+        (3.7, 4.0),
+        "cut at the program's end (4 s)"
+    );
+    assert_eq!(
+        t.dropped.len(),
+        2,
+        "one too short after the cut, one after the end"
+    );
+    // Burned in: frame k shows a cue when start ≤ k/25 < end.
+    let b = plan.segments[0].burn_in.as_ref().unwrap();
+    let ranges: Vec<(i64, i64)> = b.cues.iter().map(|c| (c.first, c.end)).collect();
+    assert_eq!(ranges, [(13, 26), (93, 100)]);
+}

@@ -276,3 +276,41 @@ fn describe_event(name: &str, picture: &Picture) -> String {
         Picture::Black | Picture::Title(_) => format!("\"{name}\""),
     }
 }
+
+/// Write each subtitle track, retimed, as UTF-8 SubRip into `dir` (created if missing):
+/// `<output stem>.<language>.srt` (the entry's number instead when it has no language or shares
+/// it). Each file is written under a temporary name and renamed. Returns the paths written.
+pub fn write_subtitles(
+    dir: &Path,
+    output: &Path,
+    tracks: &[crate::plan::subtitles::Track],
+) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "subtitles".into());
+    let mut written = Vec::new();
+    for t in tracks {
+        let shared = tracks.iter().filter(|o| o.language == t.language).count() > 1;
+        let tag = match &t.language {
+            Some(l) if !shared => l.clone(),
+            Some(l) => format!("{l}{}", t.index),
+            None => format!("{}", t.index),
+        };
+        let path = dir.join(format!("{stem}.{tag}.srt"));
+        let millis: Vec<(i64, i64, &str)> = t
+            .cues
+            .iter()
+            .map(|c| {
+                let (a, b) = c.millis();
+                (a, b, c.text.as_str())
+            })
+            .collect();
+        let tmp = dir.join(format!(".{stem}.{tag}.srt.partial"));
+        std::fs::write(&tmp, crate::subs::srt_document(&millis))?;
+        std::fs::rename(&tmp, &path)?;
+        written.push(path);
+    }
+    Ok(written)
+}

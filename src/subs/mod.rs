@@ -629,6 +629,21 @@ pub fn to_plain(text: &str) -> String {
     out
 }
 
+/// A SubRip document (UTF-8) of `cues`: (start ms, end ms, text in roughcut's markup).
+pub fn srt_document(cues: &[(i64, i64, &str)]) -> String {
+    let mut doc = String::new();
+    for (n, (a, b, text)) in cues.iter().enumerate() {
+        doc.push_str(&format!(
+            "{}\n{} --> {}\n{}\n\n",
+            n + 1,
+            srt_time(*a),
+            srt_time(*b),
+            text
+        ));
+    }
+    doc
+}
+
 /// The family name of a font file (what libass and fontconfig look fonts up by).
 pub fn font_family(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;

@@ -116,10 +116,19 @@ fn samples_command_writes_the_set() {
         total < 8_000_000,
         "the sample set should stay small: {total} bytes"
     );
-    for (name, _) in roughcut::samples::SUBTITLES {
-        let text = std::fs::read_to_string(dir.path().join(name)).expect(name);
-        assert_eq!(text.matches(" --> ").count(), 3, "{name}");
+    for (name, written) in roughcut::samples::SUBTITLES {
+        let path = dir.path().join(name);
+        let text = std::fs::read_to_string(&path).expect(name);
+        assert_eq!(&text, written, "{name}");
+        let parsed = roughcut::subs::load(&path, None).expect(name);
+        assert_eq!(parsed.cues.len(), text.matches(" --> ").count(), "{name}");
+        assert!(parsed.warnings.is_empty(), "{name}");
     }
+    // The sound-only music bed: 20 s of stereo.
+    let music = roughcut::probe::probe_file(&dir.path().join(roughcut::samples::MUSIC_BED))
+        .expect("probe the music bed");
+    assert!(music.video().is_none());
+    assert_eq!(music.audio_streams().next().map(|a| a.channels), Some(2));
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .expect("read dir")

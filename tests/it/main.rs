@@ -7,5 +7,6 @@ mod common;
 mod corpus;
 mod render;
 mod sound;
+mod subtitles;
 mod titles;
 mod validate;

@@ -53,6 +53,14 @@ fn example_cut_has_the_planned_frames_and_samples() {
         "{n} samples decoded, plan {}",
         plan.samples
     );
+    // Russian (source-timed) and English (record-timed, also burned in) as soft tracks.
+    let subs = roughcut::media::measure::subtitle_streams(&out).expect("subtitle tracks");
+    let langs: Vec<_> = subs.iter().map(|s| s.language.as_deref()).collect();
+    assert_eq!(langs, [Some("rus"), Some("eng")]);
+    assert_eq!(
+        subs.iter().map(|s| s.cues.len()).collect::<Vec<_>>(),
+        [plan.subtitles[0].cues.len(), 3]
+    );
     // Normalised to −23 LUFS (EBU R128) under a −1 dBTP ceiling, music bed and all.
     let loud = roughcut::media::loudness::measure_file(&out, 0).expect("measure loudness");
     assert!(
