@@ -328,11 +328,7 @@ struct RenderArgs {
 }
 
 /// Load, check and plan an EDL (with `-o` applied), printing warnings; the exit code on failure.
-fn load_plan(
-    path: &std::path::Path,
-    output: Option<PathBuf>,
-    jobs: usize,
-) -> Result<plan::Plan, i32> {
+fn load_plan(path: &std::path::Path, output: Option<PathBuf>) -> Result<plan::Plan, i32> {
     let shown = path.display().to_string();
     let loaded = match edl::load(path, LoadOptions { probe: true }) {
         Ok(l) => l,
@@ -371,7 +367,7 @@ fn load_plan(
         e.output.path = o;
         e.output.container = container;
     }
-    plan::build(&e, PlanOptions { jobs }).map_err(|err| {
+    plan::build(&e, PlanOptions::default()).map_err(|err| {
         eprintln!("roughcut: {err}");
         exit::INVALID_INPUT
     })
@@ -398,7 +394,7 @@ fn print_dropped(plan: &plan::Plan) {
 }
 
 fn subtitles_cmd(path: &std::path::Path, json: bool, verbose: bool) -> i32 {
-    let plan = match load_plan(path, None, 1) {
+    let plan = match load_plan(path, None) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -446,7 +442,7 @@ fn render_cmd(a: RenderArgs) -> i32 {
         verbose,
     } = a;
     let jobs = jobs.unwrap_or_else(default_jobs);
-    let plan = match load_plan(&path, output, jobs) {
+    let plan = match load_plan(&path, output) {
         Ok(p) => p,
         Err(code) => return code,
     };

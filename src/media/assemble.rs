@@ -179,7 +179,7 @@ pub fn assemble(
 
     // The video stream's parameters come from an encoder opened with the segments' settings;
     // every segment's parameter sets must be identical to them.
-    let template = video_encoder(out, 1).map_err(fail("open the video encoder"))?;
+    let template = video_encoder(out).map_err(fail("open the video encoder"))?;
     let reference = extradata(&template);
     for (i, p) in pieces.iter().enumerate() {
         if p.files.extradata != reference {
@@ -224,6 +224,13 @@ pub fn assemble(
     if matches!(out.container, Container::Mp4 | Container::Mov) {
         // The moov box before mdat: the file plays while it downloads.
         opts.set("movflags", "+faststart");
+    }
+    // Bit-exact muxing: no library version strings, no random track ids (Matroska), so the same
+    // program always gives the same bytes.
+    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
+    // int field.
+    unsafe {
+        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
     }
     octx.write_header_with(opts).map_err(fail("write header"))?;
     for s in &mut subs {

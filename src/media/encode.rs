@@ -36,14 +36,15 @@ pub fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
 }
 
 /// Open the output's video encoder (time base 1/fps, BT.709, limited range, closed GOP).
-pub fn video_encoder(
-    out: &OutputSpec,
-    threads: usize,
-) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
+///
+/// Always one thread: x264 and x265 give different bytes for different thread counts, and a
+/// segment's bytes must depend on nothing but its key (cache, `--jobs`, shards, machines).
+/// Parallelism comes from rendering segments side by side.
+pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
     let name = video_encoder_name(&out.video.codec);
     let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
     let mut ctx = ff::codec::context::Context::new_with_codec(codec);
-    ctx.set_threading(threading(threads));
+    ctx.set_threading(threading(1));
     let mut enc = ctx.encoder().video()?;
     let fps = out.fps;
     enc.set_width(out.width);
@@ -54,8 +55,8 @@ pub fn video_encoder(
     enc.set_aspect_ratio(ff::Rational::new(1, 1));
     // Each segment starts with its own IDR frame; within a segment a keyframe every 10 s.
     enc.set_gop((fps.timecode_base() * 10) as u32);
-    // All output containers want the parameter sets out of band.
-    enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    // All output containers want the parameter sets out of band; no version strings.
+    enc.set_flags(ff::codec::Flags::GLOBAL_HEADER | ff::codec::Flags::BITEXACT);
     // SAFETY: plain enum fields of a valid codec context that is not opened yet.
     unsafe {
         let p = enc.as_mut_ptr();
@@ -103,9 +104,11 @@ pub fn audio_encoder(
     if name == "aac" {
         enc.set_bit_rate(out.audio.bitrate as usize);
     }
+    let mut flags = ff::codec::Flags::BITEXACT;
     if global_header {
-        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+        flags |= ff::codec::Flags::GLOBAL_HEADER;
     }
+    enc.set_flags(flags);
     enc.open()
 }
 

@@ -126,7 +126,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     let video_path = job.dir.join(format!("seg-{:05}.vpk", seg.id));
     let pcm_path = job.dir.join(format!("seg-{:05}.pcm", seg.id));
 
-    let mut encoder = video_encoder(out, job.threads).map_err(out_err("open the video encoder"))?;
+    let mut encoder = video_encoder(out).map_err(out_err("open the video encoder"))?;
     let extradata = extradata(&encoder);
     let mut writer = PacketWriter::create(&video_path).map_err(io_err("write segment packets"))?;
     let channels = out.audio.channels as usize;

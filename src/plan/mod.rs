@@ -459,8 +459,17 @@ pub enum PlanError {
 /// Planning knobs.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
-    /// Number of parallel workers the plan is balanced for.
-    pub jobs: usize,
+    /// Target segment length in seconds. The plan never depends on the number of workers or
+    /// the machine, so a cut always has the same segments, keys and bytes.
+    pub segment_seconds: u32,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            segment_seconds: 10,
+        }
+    }
 }
 
 /// First sample of program frame `frame`: `round(frame × sr / fps)`, halves up.
@@ -470,18 +479,11 @@ pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
     )
 }
 
-/// Target segment length in frames: about three segments per worker, at least two seconds and
-/// at most thirty, so that every worker stays busy to the end without paying a seek and a GOP
-/// lead-in too often.
-fn target_segment_frames(total: i64, fps: Rate, jobs: usize) -> i64 {
-    if jobs <= 1 {
-        // One worker: splitting only adds seeks and GOP lead-ins.
-        return total.max(1);
-    }
-    let two_s = round_half_up(fps.as_ratio() * 2).max(1);
-    let thirty_s = round_half_up(fps.as_ratio() * 30).max(two_s);
-    let per = (total + (jobs as i64 * 3) - 1) / (jobs as i64 * 3).max(1);
-    per.clamp(two_s, thirty_s)
+/// Target segment length in frames: `seconds` of output, at least one frame. Long enough that
+/// the seek and GOP lead-in of each segment stay a small part of its work, short enough that
+/// workers stay busy and an edit re-renders little.
+fn target_segment_frames(fps: Rate, seconds: u32) -> i64 {
+    round_half_up(fps.as_ratio() * i64::from(seconds.max(1))).max(1)
 }
 
 /// Split `frames` into near-equal pieces of about `target` frames (one piece when it is less
@@ -542,7 +544,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         record += visible;
     }
     let total = record;
-    let target = target_segment_frames(total, fps, opts.jobs.max(1));
+    let target = target_segment_frames(fps, opts.segment_seconds);
     let fades = program_fades(edl, &events, total);
     let total_samples = sample_at(total, sr, fps);
     let ctx = Ctx::new(edl, &events)?;

@@ -184,11 +184,11 @@ proptest! {
         events in timelines(),
         r in 0usize..RATES.len(),
         sr in prop::sample::select(vec![44100u32, 48000]),
-        jobs in 1usize..5,
+        seconds in 1u32..31,
     ) {
         let fps = rate(RATES[r].0, RATES[r].1);
         let e = edl(fps, sr, &events);
-        let plan = build(&e, PlanOptions { jobs }).unwrap();
+        let plan = build(&e, PlanOptions { segment_seconds: seconds }).unwrap();
         // Program length: sum of event frames minus dissolves.
         let expected: i64 = events.iter().map(|x| x.1).sum::<i64>()
             - events.iter().skip(1).map(|x| x.2).sum::<i64>();
@@ -230,7 +230,7 @@ fn output_frames_sample_the_source_by_the_brief_rule() {
     // 100 frames at 30000/1001 into a split event: each piece starts at in + k / fps_out.
     let fps = rate(30000, 1001);
     let e = edl(fps, 48000, &[(1, 1000, 0)]);
-    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     assert!(plan.segments.len() > 1);
     let EventKind::Clip(c) = &e.timeline[0].kind else {
         unreachable!()
@@ -251,7 +251,7 @@ fn output_frames_sample_the_source_by_the_brief_rule() {
 fn dissolve_shortens_the_outgoing_event() {
     let fps = rate(25, 1);
     let e = edl(fps, 48000, &[(1, 100, 0), (1, 50, 25)]);
-    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     assert_eq!(plan.frames, 125);
     assert_eq!(
         (plan.events[0].record_start, plan.events[0].frames),
@@ -341,7 +341,7 @@ fn dips_and_program_fades() {
     });
     e.output.fade_in = 10;
     e.output.fade_out = 5;
-    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     assert_eq!(plan.frames, 150, "a dip does not overlap");
     let all: Vec<Fade> = plan.segments.iter().flat_map(|s| s.fades.clone()).collect();
     let level = |r: i64| {
@@ -395,7 +395,7 @@ fn sound_gain(plan: &Plan, s: i64) -> f64 {
 #[test]
 fn hard_cuts_fade_out_and_in_over_the_join() {
     let e = edl(rate(25, 1), 48000, &[(1, 50, 0), (1, 50, 0)]);
-    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     let join = 96_000;
     // 240 samples (5 ms) each side of the join, and at the program's start and end.
     assert!(sound_gain(&plan, join - 1) < 0.01);
@@ -407,7 +407,7 @@ fn hard_cuts_fade_out_and_in_over_the_join() {
     // Disabled: no envelope at all.
     let mut e = e;
     e.output.audio.join_fade = 0;
-    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     assert_eq!(sound_gain(&plan, join), 1.0);
     assert_eq!(sound_gain(&plan, 0), 1.0);
 }
@@ -432,7 +432,7 @@ fn beds_tile_their_range_and_duck_under_the_picture_sound() {
             ramp: 4800,
         }),
     });
-    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     // The pieces cover every program sample once, in order, with continuous source times.
     let mut next = 0;
     let mut gains = Vec::new();
@@ -538,7 +538,7 @@ fn source_timed_cues_follow_every_clip_of_their_source() {
         ],
         false,
     ));
-    let plan = build(&e, PlanOptions { jobs: 2 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     let t = &plan.subtitles[0];
     let got: Vec<(f64, f64, &str)> = t
         .cues
@@ -585,7 +585,7 @@ fn record_cues_are_cut_at_the_programs_end_and_burned_frame_exact() {
         ],
         true,
     ));
-    let plan = build(&e, PlanOptions { jobs: 1 }).unwrap();
+    let plan = build(&e, PlanOptions::default()).unwrap();
     let t = &plan.subtitles[0];
     assert_eq!(t.cues.len(), 2);
     assert_eq!(

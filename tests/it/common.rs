@@ -111,7 +111,7 @@ pub fn render_failure(edl_path: &Path) -> (Option<i32>, String) {
 /// The plan of a valid EDL file, balanced for two workers.
 pub fn plan_for(edl_path: &Path) -> Plan {
     let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
-    plan::build(&loaded.edl, PlanOptions { jobs: 2 }).expect("plan")
+    plan::build(&loaded.edl, PlanOptions::default()).expect("plan")
 }
 
 /// Write a generated test source into the samples folder (once per run) and return its path.
