@@ -4,6 +4,7 @@
 //! [`edl`] (parse, exact times, validate) → [`probe`] (media facts) → plan → render → assemble.
 //! [`media`] is the only module that talks to FFmpeg.
 
+pub mod cache;
 pub mod edl;
 pub mod exit;
 pub mod media;

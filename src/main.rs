@@ -85,6 +85,35 @@ enum Command {
         /// Say more: subtitle cues that were dropped and why.
         #[arg(long, short = 'v')]
         verbose: bool,
+        /// Write a JSON report (plan, cached/rendered segments, timings, facts measured from the
+        /// written file, warnings, checksum); its shape: `roughcut schema report`.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The segment cache (default: $ROUGHCUT_CACHE_DIR, else ~/.cache/roughcut).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+        cache_dir: Option<PathBuf>,
+        /// Render every segment afresh and store nothing.
+        #[arg(long)]
+        no_cache: bool,
+        /// Render only shard K of N (1-based) into the cache and exit; run `--assemble-only`
+        /// after all shards are done. See docs/scale-out.md.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_cache", "assemble_only", "dry_run"])]
+        shard: Option<(usize, usize)>,
+        /// Join the cached segments into the output without rendering any; fails listing the
+        /// segments that are missing.
+        #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
+        assemble_only: bool,
+    },
+    /// Inspect or trim the segment cache.
+    #[command(
+        after_help = "Examples:\n  roughcut cache stats\n  roughcut cache clean --older-than 14d\n  roughcut cache clean --max-size 20G\n  ROUGHCUT_CACHE_DIR=/mnt/shared/cache roughcut cache stats --json"
+    )]
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        /// The cache (default: $ROUGHCUT_CACHE_DIR, else ~/.cache/roughcut).
+        #[arg(long, value_name = "DIR", global = true)]
+        cache_dir: Option<PathBuf>,
     },
     /// Print every subtitle track's cues as they fall in the program (retimed through the edit), without rendering.
     #[command(
@@ -108,9 +137,62 @@ enum Command {
         /// Folder to write into (created if missing).
         dir: PathBuf,
     },
-    /// Print the JSON Schema of the EDL format (generated from roughcut's own types).
-    #[command(after_help = "Examples:\n  roughcut schema > edl.schema.json")]
-    Schema,
+    /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
+    #[command(after_help = "Examples:\n  roughcut schema > edl.schema.json\n  roughcut schema report > report.schema.json")]
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Edl)]
+        kind: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    Edl,
+    Report,
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Entries, total size, least and most recently used.
+    Stats {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove entries not used for a while, or the least recently used beyond a size.
+    Clean {
+        /// Remove entries not used for this long: `7d`, `12h`, `30m`, `90s`, `2w`.
+        #[arg(long, value_parser = parse_age_arg)]
+        older_than: Option<std::time::Duration>,
+        /// Then remove the least recently used entries until the cache is at most this big:
+        /// `20G`, `500M`, or bytes.
+        #[arg(long, value_parser = parse_size_arg)]
+        max_size: Option<u64>,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let err = || format!("`{s}` is not a shard; write K/N with 1 ≤ K ≤ N, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| err())?,
+        n.trim().parse().map_err(|_| err())?,
+    );
+    if k == 0 || n == 0 || k > n || n > 10_000 {
+        return Err(err());
+    }
+    Ok((k - 1, n))
+}
+
+fn parse_age_arg(s: &str) -> Result<std::time::Duration, String> {
+    roughcut::cache::parse_age(s)
+        .ok_or_else(|| format!("`{s}` is not an age; write e.g. 7d, 12h, 30m or 90s"))
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    roughcut::cache::parse_size(s)
+        .ok_or_else(|| format!("`{s}` is not a size; write e.g. 20G, 500M or a number of bytes"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +243,11 @@ fn main() -> ExitCode {
             json,
             subtitles_out,
             verbose,
+            report,
+            cache_dir,
+            no_cache,
+            shard,
+            assemble_only,
         } => render_cmd(RenderArgs {
             path: edl,
             output,
@@ -170,10 +257,19 @@ fn main() -> ExitCode {
             json,
             subtitles_out,
             verbose,
+            report,
+            cache_dir,
+            no_cache,
+            shard,
+            assemble_only,
         }),
+        Command::Cache { action, cache_dir } => cache_cmd(action, cache_dir),
         Command::Subtitles { edl, json, verbose } => subtitles_cmd(&edl, json, verbose),
         Command::Samples { dir } => samples(&dir),
-        Command::Schema => print_json(&roughcut::edl::raw::schema()),
+        Command::Schema { kind } => match kind {
+            SchemaKind::Edl => print_json(&roughcut::edl::raw::schema()),
+            SchemaKind::Report => print_json(&render::report::schema()),
+        },
     };
     ExitCode::from(code as u8)
 }
@@ -325,10 +421,75 @@ struct RenderArgs {
     json: bool,
     subtitles_out: Option<PathBuf>,
     verbose: bool,
+    report: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    no_cache: bool,
+    shard: Option<(usize, usize)>,
+    assemble_only: bool,
+}
+
+/// The cache to use: `--cache-dir`, else the default location.
+fn cache_root(dir: Option<PathBuf>) -> Result<PathBuf, i32> {
+    dir.or_else(roughcut::cache::default_dir).ok_or_else(|| {
+        eprintln!("roughcut: no cache folder: set ROUGHCUT_CACHE_DIR or HOME, or give --cache-dir");
+        exit::USAGE
+    })
+}
+
+fn cache_cmd(action: CacheAction, dir: Option<PathBuf>) -> i32 {
+    let root = match cache_root(dir) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let cache = match roughcut::cache::Cache::open(&root) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("roughcut: cache {}: {e}", root.display());
+            return exit::FAILED;
+        }
+    };
+    let mb = |b: u64| b as f64 / (1 << 20) as f64;
+    match action {
+        CacheAction::Stats { json } => {
+            let st = cache.stats();
+            if json {
+                return print_json(&st);
+            }
+            let age = |s: Option<u64>| s.map_or("-".to_string(), |s| format!("{:.1} h ago", s as f64 / 3600.0));
+            eprintln!(
+                "{}: {} segment(s), {:.1} MB; least recently used {}, most recently {}",
+                st.dir.display(),
+                st.entries,
+                mb(st.bytes),
+                age(st.oldest_seconds),
+                age(st.newest_seconds)
+            );
+            exit::SUCCESS
+        }
+        CacheAction::Clean {
+            older_than,
+            max_size,
+        } => {
+            if older_than.is_none() && max_size.is_none() {
+                eprintln!("roughcut: cache clean: say what to remove: --older-than AGE and/or --max-size SIZE");
+                return exit::USAGE;
+            }
+            let (n, bytes) = cache.clean(older_than, max_size);
+            eprintln!(
+                "{}: removed {n} segment(s), {:.1} MB",
+                root.display(),
+                mb(bytes)
+            );
+            exit::SUCCESS
+        }
+    }
 }
 
 /// Load, check and plan an EDL (with `-o` applied), printing warnings; the exit code on failure.
-fn load_plan(path: &std::path::Path, output: Option<PathBuf>) -> Result<plan::Plan, i32> {
+fn load_plan(
+    path: &std::path::Path,
+    output: Option<PathBuf>,
+) -> Result<(plan::Plan, Vec<String>), i32> {
     let shown = path.display().to_string();
     let loaded = match edl::load(path, LoadOptions { probe: true }) {
         Ok(l) => l,
@@ -344,8 +505,9 @@ fn load_plan(path: &std::path::Path, output: Option<PathBuf>) -> Result<plan::Pl
             return Err(exit::INVALID_INPUT);
         }
     };
-    for w in &loaded.warnings {
-        eprintln!("{}", w.render(&shown));
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.render(&shown)).collect();
+    for w in &warnings {
+        eprintln!("{w}");
     }
     let mut e = loaded.edl;
     if let Some(o) = output {
@@ -367,10 +529,16 @@ fn load_plan(path: &std::path::Path, output: Option<PathBuf>) -> Result<plan::Pl
         e.output.path = o;
         e.output.container = container;
     }
-    plan::build(&e, PlanOptions::default()).map_err(|err| {
-        eprintln!("roughcut: {err}");
-        exit::INVALID_INPUT
-    })
+    let opts = PlanOptions {
+        salt: roughcut::media::library_versions(),
+        ..PlanOptions::default()
+    };
+    plan::build(&e, opts)
+        .map(|p| (p, warnings))
+        .map_err(|err| {
+            eprintln!("roughcut: {err}");
+            exit::INVALID_INPUT
+        })
 }
 
 fn default_jobs() -> usize {
@@ -395,7 +563,7 @@ fn print_dropped(plan: &plan::Plan) {
 
 fn subtitles_cmd(path: &std::path::Path, json: bool, verbose: bool) -> i32 {
     let plan = match load_plan(path, None) {
-        Ok(p) => p,
+        Ok((p, _)) => p,
         Err(code) => return code,
     };
     if verbose {
@@ -440,9 +608,14 @@ fn render_cmd(a: RenderArgs) -> i32 {
         json,
         subtitles_out,
         verbose,
+        report,
+        cache_dir,
+        no_cache,
+        shard,
+        assemble_only,
     } = a;
     let jobs = jobs.unwrap_or_else(default_jobs);
-    let plan = match load_plan(&path, output) {
+    let (plan, mut warnings) = match load_plan(&path, output) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -456,6 +629,25 @@ fn render_cmd(a: RenderArgs) -> i32 {
         print_plan(&plan);
         return exit::SUCCESS;
     }
+    let cache = if no_cache {
+        None
+    } else {
+        let root = match cache_root(cache_dir) {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        match roughcut::cache::Cache::open(&root) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!(
+                    "roughcut: cannot use the cache {}: {e} (give --cache-dir, or --no-cache)",
+                    root.display()
+                );
+                return exit::FAILED;
+            }
+        }
+    };
+    let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
     {
         eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
@@ -470,19 +662,59 @@ fn render_cmd(a: RenderArgs) -> i32 {
             if std::io::stderr().is_terminal() {
                 Box::new(ui::Bars::new())
             } else {
-                Box::new(ui::Plain::new())
+                // Scripts and CI: only warnings and the summary line.
+                Box::new(render::Silent)
             }
         }
     };
-    match render::render(&plan, RenderOptions { jobs }, progress.as_ref(), &CANCEL) {
-        Ok(s) => {
+    let opts = RenderOptions {
+        jobs,
+        cache,
+        shard,
+        assemble_only,
+    };
+    let s = match render::render(&plan, opts, progress.as_ref(), &CANCEL) {
+        Ok(s) => s,
+        Err(RenderError::Cancelled { output }) => {
+            eprintln!(
+                "roughcut: interrupted; nothing was written to {}",
+                output.display()
+            );
+            return exit::INTERRUPTED;
+        }
+        Err(err) => {
+            eprintln!("roughcut: render failed: {err}");
+            return exit::FAILED;
+        }
+    };
+    for w in &s.warnings {
+        eprintln!("roughcut: warning: {w}");
+    }
+    warnings.extend(s.warnings.iter().cloned());
+    let count = |st: render::SegmentStatus| s.segments.iter().filter(|o| o.status == st).count();
+    let (cached, rendered) = (
+        count(render::SegmentStatus::Cached),
+        count(render::SegmentStatus::Rendered),
+    );
+    let mut facts = None;
+    match &s.output {
+        None => {
+            if let Some((k, n)) = shard {
+                eprintln!(
+                    "shard {}/{n}: {rendered} segment(s) rendered, {cached} already cached, in {:.1} s",
+                    k + 1,
+                    s.wall_seconds
+                );
+            }
+        }
+        Some(out) => {
             let program = edl::time::frames_to_timecode(s.frames, plan.output.fps, false);
             let secs =
                 s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
             if mode != ProgressMode::None {
                 eprintln!(
-                    "rendered {}: {program} ({} frames, {} samples) in {:.1} s, {:.2}× realtime",
-                    s.output.display(),
+                    "rendered {}: {program} ({} frames, {} samples) in {:.1} s, {:.2}× realtime; {rendered} segment(s) rendered, {cached} from the cache",
+                    out.display(),
                     s.frames,
                     s.samples,
                     s.wall_seconds,
@@ -526,24 +758,47 @@ fn render_cmd(a: RenderArgs) -> i32 {
                     if (written.integrated - t.target).abs() > 1.0
                         || written.true_peak > t.true_peak
                     {
-                        eprintln!("roughcut: warning: the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling)");
+                        let w = "the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling)";
+                        eprintln!("roughcut: warning: {w}");
+                        warnings.push(w.to_string());
                     }
                 }
             }
-            exit::SUCCESS
-        }
-        Err(RenderError::Cancelled { output }) => {
-            eprintln!(
-                "roughcut: interrupted; nothing was written to {}",
-                output.display()
-            );
-            exit::INTERRUPTED
-        }
-        Err(err) => {
-            eprintln!("roughcut: render failed: {err}");
-            exit::FAILED
+            if report.is_some() {
+                match render::report::output_facts(out) {
+                    Ok(f) => facts = Some(f),
+                    Err(e) => {
+                        eprintln!("roughcut: measuring the output for the report: {e}");
+                        return exit::FAILED;
+                    }
+                }
+            }
         }
     }
+    if let Some(file) = &report {
+        let r = render::report::build(
+            &path,
+            &plan,
+            &s,
+            cache_dir.as_deref(),
+            shard,
+            facts,
+            warnings,
+        );
+        let text = match serde_json::to_string_pretty(&r) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("roughcut: report: {e}");
+                return exit::FAILED;
+            }
+        };
+        let tmp = file.with_extension("json.partial");
+        if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, file)) {
+            eprintln!("roughcut: writing the report {}: {e}", file.display());
+            return exit::FAILED;
+        }
+    }
+    exit::SUCCESS
 }
 
 /// The plan for people: one line per event and segment.

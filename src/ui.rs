@@ -96,6 +96,7 @@ impl Progress for Plain {
                 s.in_flight.remove(segment);
                 s.done_before += frames;
             }
+            ProgressEvent::SegmentCached { frames, .. } => s.done_before += frames,
             ProgressEvent::Assembling { .. } => eprintln!("  joining segments"),
             _ => {}
         }
@@ -197,6 +198,13 @@ impl Progress for Bars {
                 }
                 if let Some(b) = self.worker_bar(*worker) {
                     b.set_message("idle");
+                }
+            }
+            ProgressEvent::SegmentCached { frames, .. } => {
+                if let Ok(mut d) = self.done.lock() {
+                    d.0 += frames;
+                    let all = d.0 + d.1.values().sum::<i64>();
+                    self.total.set_position(all as u64);
                 }
             }
             ProgressEvent::Assembling { .. } => {

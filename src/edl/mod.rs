@@ -277,6 +277,9 @@ pub struct Source {
     /// Probed facts (absent when validating without probing).
     #[serde(skip)]
     pub facts: Option<MediaFacts>,
+    /// Size, time and content hash of the file (with probing), for cache keys.
+    #[serde(skip)]
+    pub identity: Option<String>,
 }
 
 impl Source {

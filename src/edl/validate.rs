@@ -657,11 +657,12 @@ impl Validator {
                     colour: s.colour.unwrap_or(ColourClass::Auto),
                     fps_override,
                     facts: None,
+                    identity: None,
                 },
             ));
         }
         // Probe (or at least check) every source, in parallel.
-        let results: Vec<Result<Option<MediaFacts>, String>> = checked
+        let results: Vec<Result<Checked, String>> = checked
             .par_iter()
             .map(|(_, src)| check_source(&src.path, opts.probe))
             .collect();
@@ -670,8 +671,9 @@ impl Validator {
             let ptr = format!("{}/path", join("/sources", &id));
             match result {
                 Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
-                Ok(facts) => {
+                Ok((facts, identity)) => {
                     src.facts = facts;
+                    src.identity = identity;
                     if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
                         use crate::probe::ColourVerdict;
                         let contradicts = matches!(
@@ -1641,14 +1643,17 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Check that a source exists and is readable; with `probe`, open it and read its facts.
-fn check_source(path: &Path, probe: bool) -> Result<Option<MediaFacts>, String> {
+/// Probe a source (with its identity for cache keys), or only check it can be opened.
+type Checked = (Option<MediaFacts>, Option<String>);
+fn check_source(path: &Path, probe: bool) -> Result<Checked, String> {
     if probe {
-        crate::probe::probe_file(path)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        let facts = crate::probe::probe_file(path).map_err(|e| e.to_string())?;
+        let identity = crate::cache::source_identity(path)
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        Ok((Some(facts), Some(identity)))
     } else {
         match std::fs::File::open(path) {
-            Ok(_) => Ok(None),
+            Ok(_) => Ok((None, None)),
             Err(e) => Err(format!("{}: {}", path.display(), io_reason(&e))),
         }
     }

@@ -43,7 +43,7 @@ pub struct Piece<'a> {
 }
 
 /// How the program's loudness was brought to its target.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
 pub struct LoudnessApplied {
     /// The program as the segments made it.
     pub measured: LoudnessStats,

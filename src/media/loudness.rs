@@ -9,7 +9,7 @@ use super::segment::graph;
 use super::{ff, open_input, MediaError};
 
 /// A program's loudness.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LoudnessStats {
     /// Integrated loudness, LUFS (−70 for silence: the absolute gate).
     pub integrated: f64,

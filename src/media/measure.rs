@@ -343,3 +343,22 @@ pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> 
     }
     Ok(streams.into_iter().map(|s| s.3).collect())
 }
+
+/// Packets per stream (index → count), read without decoding: a video stream's packet count is
+/// its frame count.
+pub fn packet_counts(path: &Path) -> Result<Vec<(usize, u64)>, MediaError> {
+    let mut ictx = open_input(path)?;
+    let mut counts: Vec<(usize, u64)> = ictx.streams().map(|s| (s.index(), 0)).collect();
+    let mut packet = ff::Packet::empty();
+    loop {
+        match super::read_into(&mut packet, &mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(err(path, "read")(e)),
+        }
+        if let Some(c) = counts.iter_mut().find(|c| c.0 == packet.stream()) {
+            c.1 += 1;
+        }
+    }
+    Ok(counts)
+}

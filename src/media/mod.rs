@@ -327,3 +327,19 @@ pub(crate) fn stream_origin(st: &ff::Stream) -> crate::edl::time::Rational {
     }
     Rational::new(tb.numerator() as i64, tb.denominator() as i64) * st.start_time()
 }
+
+/// The versions of the FFmpeg libraries in use (and x264's build), e.g. for cache keys: a
+/// segment encoded by another library build may differ.
+pub fn library_versions() -> String {
+    // SAFETY: the *_version functions return plain integers and have no preconditions.
+    let (codec, format, filter, scale, resample) = unsafe {
+        (
+            ff::ffi::avcodec_version(),
+            ff::ffi::avformat_version(),
+            ff::ffi::avfilter_version(),
+            ff::ffi::swscale_version(),
+            ff::ffi::swresample_version(),
+        )
+    };
+    format!("avcodec {codec} avformat {format} avfilter {filter} swscale {scale} swresample {resample}")
+}

@@ -24,8 +24,9 @@ use crate::probe::{MediaFacts, VideoFacts};
 /// Everything the render stage needs, as data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
-    /// roughcut's version (part of every cache key).
-    pub version: &'static str,
+    /// roughcut's version and source stamp, and the caller's salt (the media libraries'
+    /// versions): part of every cache key.
+    pub version: String,
     pub output: OutputSpec,
     /// Program length in output frames.
     pub frames: i64,
@@ -457,17 +458,21 @@ pub enum PlanError {
 }
 
 /// Planning knobs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PlanOptions {
     /// Target segment length in seconds. The plan never depends on the number of workers or
     /// the machine, so a cut always has the same segments, keys and bytes.
     pub segment_seconds: u32,
+    /// Mixed into every segment key: what else decides the bytes (the media libraries'
+    /// versions, given by the caller; the plan itself touches no library).
+    pub salt: String,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             segment_seconds: 10,
+            salt: String::new(),
         }
     }
 }
@@ -657,7 +662,12 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         }
     }
     let mut plan = Plan {
-        version: env!("CARGO_PKG_VERSION"),
+        version: format!(
+            "{}+{} {}",
+            env!("CARGO_PKG_VERSION"),
+            env!("ROUGHCUT_SOURCE_HASH"),
+            opts.salt
+        ),
         output: spec,
         frames: total,
         samples: total_samples,
@@ -665,8 +675,13 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         segments,
         subtitles: tracks,
     };
+    let identities: std::collections::BTreeMap<&std::path::Path, &str> = edl
+        .sources
+        .values()
+        .filter_map(|s| Some((s.path.as_path(), s.identity.as_deref()?)))
+        .collect();
     for i in 0..plan.segments.len() {
-        plan.segments[i].key = segment_key(&plan, &plan.segments[i]);
+        plan.segments[i].key = segment_key(&plan, &plan.segments[i], &identities);
     }
     Ok(plan)
 }
@@ -1032,9 +1047,42 @@ fn plan_beds(edl: &Edl, ctx: &Ctx, total: i64, total_samples: i64) -> Vec<Placed
     placed
 }
 
+/// The media files a picture or sound reads.
+fn picture_files<'a>(p: &'a Picture, out: &mut Vec<&'a std::path::Path>) {
+    match p {
+        Picture::Source(s) => out.push(&s.path),
+        Picture::Dissolve(d) => {
+            picture_files(&d.from, out);
+            picture_files(&d.to, out);
+        }
+        Picture::Title(t) => {
+            if let Some(u) = &t.underneath {
+                picture_files(u, out);
+            }
+        }
+        Picture::Black => {}
+    }
+}
+
+fn sound_files<'a>(s: &'a Sound, out: &mut Vec<&'a std::path::Path>) {
+    match s {
+        Sound::Source { path, .. } => out.push(path),
+        Sound::Crossfade { from, to } => {
+            sound_files(from, out);
+            sound_files(to, out);
+        }
+        Sound::Silence => {}
+    }
+}
+
 /// A stable hash of everything that determines a segment's bytes (except its position in the
-/// program): roughcut's version, the output settings, the picture and sound descriptions.
-fn segment_key(plan: &Plan, seg: &Segment) -> String {
+/// program): roughcut's version, the output settings, the picture and sound descriptions, and
+/// the identity (size, time, content hash) of every media file it reads.
+fn segment_key(
+    plan: &Plan,
+    seg: &Segment,
+    identities: &std::collections::BTreeMap<&std::path::Path, &str>,
+) -> String {
     #[derive(Serialize)]
     struct KeyInput<'a> {
         version: &'a str,
@@ -1054,10 +1102,18 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
         /// Fades as they fall in this segment (relative to its first frame).
         fades: Vec<(FadeKind, i64, i64)>,
         overlay: &'a Option<OverlaySpec>,
+        /// (file, identity) of every source read.
+        files: Vec<(&'a std::path::Path, Option<&'a str>)>,
     }
+    let mut files = Vec::new();
+    picture_files(&seg.picture, &mut files);
+    sound_files(&seg.sound, &mut files);
+    files.extend(seg.beds.iter().map(|b| b.path.as_path()));
+    files.sort();
+    files.dedup();
     let o = &plan.output;
     let input = KeyInput {
-        version: plan.version,
+        version: &plan.version,
         width: o.width,
         height: o.height,
         fps: o.fps,
@@ -1078,6 +1134,10 @@ fn segment_key(plan: &Plan, seg: &Segment) -> String {
             .map(|f| (f.kind, f.start - seg.record_start, f.frames))
             .collect(),
         overlay: &seg.overlay,
+        files: files
+            .into_iter()
+            .map(|f| (f, identities.get(f).copied()))
+            .collect(),
     };
     let bytes = serde_json::to_vec(&input).unwrap_or_default();
     blake3::hash(&bytes).to_hex()[..32].to_string()

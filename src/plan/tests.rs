@@ -80,6 +80,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
             path: PathBuf::from("src.mp4"),
             colour: ColourClass::Auto,
             fps_override: None,
+            identity: None,
             facts: Some(facts(
                 1920,
                 1080,
@@ -188,7 +189,7 @@ proptest! {
     ) {
         let fps = rate(RATES[r].0, RATES[r].1);
         let e = edl(fps, sr, &events);
-        let plan = build(&e, PlanOptions { segment_seconds: seconds }).unwrap();
+        let plan = build(&e, PlanOptions { segment_seconds: seconds, ..PlanOptions::default() }).unwrap();
         // Program length: sum of event frames minus dissolves.
         let expected: i64 = events.iter().map(|x| x.1).sum::<i64>()
             - events.iter().skip(1).map(|x| x.2).sum::<i64>();

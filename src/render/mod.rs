@@ -2,6 +2,7 @@
 //! a temporary file beside the output, renamed only when complete.
 
 pub mod progress;
+pub mod report;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,22 +14,58 @@ pub use progress::{Progress, ProgressEvent, Silent};
 use crate::media::assemble::{assemble, AssembleError, LoudnessApplied, Piece};
 use crate::media::loudness::{measure_file, LoudnessStats};
 use crate::media::segment::{render_segment, SegmentError, SegmentFiles, SegmentJob};
+use crate::cache::{Cache, Lookup};
 use crate::plan::{Picture, Plan};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// How to run a plan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     /// Parallel segment workers.
     pub jobs: usize,
+    /// The segment cache to reuse and fill (`None`: `--no-cache`).
+    pub cache: Option<Cache>,
+    /// Render only the segments of shard `k` of `n` (0-based `k`) into the cache, and stop.
+    pub shard: Option<(usize, usize)>,
+    /// Render nothing: join the cached segments, failing if any is missing.
+    pub assemble_only: bool,
+}
+
+/// What happened to one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentStatus {
+    /// Found in the cache and verified.
+    Cached,
+    /// Rendered by this run.
+    Rendered,
+    /// Left to another shard.
+    Skipped,
+}
+
+/// One segment's outcome, for reports.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SegmentOutcome {
+    pub id: usize,
+    pub status: SegmentStatus,
+    /// Wall-clock seconds spent rendering it (0 when cached or skipped).
+    pub seconds: f64,
 }
 
 /// What a finished render did.
 #[derive(Debug, Clone)]
 pub struct RenderSummary {
-    pub output: PathBuf,
+    /// The file written (`None` for a shard, which only fills the cache).
+    pub output: Option<PathBuf>,
     pub frames: i64,
     pub samples: i64,
     pub wall_seconds: f64,
+    /// Seconds spent assembling (and measuring) the output.
+    pub assemble_seconds: f64,
+    pub segments: Vec<SegmentOutcome>,
+    /// Problems that did not stop the render (damaged cache entries …).
+    pub warnings: Vec<String>,
     /// With a loudness target: how the program was measured and corrected, and the written
     /// file's loudness measured again.
     pub loudness: Option<(LoudnessApplied, LoudnessStats)>,
@@ -51,6 +88,8 @@ pub enum RenderError {
         output: PathBuf,
         source: AssembleError,
     },
+    #[error("{count} segment(s) are not in the cache, so nothing can be assembled: {list}; render them first (e.g. with --shard) into the same --cache-dir")]
+    Missing { count: usize, list: String },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -76,8 +115,9 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> RenderError + '_ {
     }
 }
 
-/// Render `plan` to its output path. `cancel` stops the work promptly when set (Ctrl-C); it is
-/// also set by the render itself when a worker fails, so the others stop.
+/// Render `plan` to its output path (or, for a shard, its segments into the cache). `cancel`
+/// stops the work promptly when set (Ctrl-C); it is also set by the render itself when a worker
+/// fails, so the others stop.
 pub fn render(
     plan: &Plan,
     opts: RenderOptions,
@@ -91,28 +131,102 @@ pub fn render(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let shard_only = opts.shard.is_some();
+    if !shard_only {
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    }
     // Temporary files live beside the output (same file system, so the final rename is atomic)
-    // and are removed when `work` is dropped, whatever happens.
+    // and are removed when `work` is dropped, whatever happens. A shard writes only the cache.
+    let work_base = if shard_only {
+        opts.cache.as_ref().map_or(parent.clone(), |c| c.root().join("tmp"))
+    } else {
+        parent.clone()
+    };
     let work = tempfile::Builder::new()
         .prefix(".roughcut-")
-        .tempdir_in(&parent)
-        .map_err(io(&parent))?;
+        .tempdir_in(&work_base)
+        .map_err(io(&work_base))?;
 
-    let (workers, threads) = budget(opts.jobs, plan.segments.len());
+    // What the cache already holds; which segments this run renders.
+    let n = plan.segments.len();
+    let mut warnings = Vec::new();
+    let mut results: Vec<Option<SegmentFiles>> = vec![None; n];
+    let mut outcomes: Vec<SegmentOutcome> = (0..n)
+        .map(|id| SegmentOutcome {
+            id,
+            status: SegmentStatus::Rendered,
+            seconds: 0.0,
+        })
+        .collect();
+    let mine: Vec<bool> = match opts.shard {
+        Some((k, count)) => shards(plan, count).into_iter().map(|s| s == k).collect(),
+        None => vec![true; n],
+    };
+    if let Some(cache) = &opts.cache {
+        for (i, seg) in plan.segments.iter().enumerate() {
+            match cache.lookup(&seg.key) {
+                Lookup::Hit(e) if e.frames == seg.frames && e.samples == seg.samples => {
+                    results[i] = Some(SegmentFiles {
+                        video: e.video,
+                        pcm: e.sound,
+                        extradata: e.extradata,
+                        frames: e.frames,
+                    });
+                    outcomes[i].status = SegmentStatus::Cached;
+                }
+                Lookup::Hit(_) | Lookup::Miss => {}
+                Lookup::Corrupt(reason) => warnings.push(format!(
+                    "cache entry {} (segment {}) was damaged ({reason}); it is rendered again",
+                    seg.key, seg.id
+                )),
+            }
+        }
+    }
+    for (i, m) in mine.iter().enumerate() {
+        if !m && results[i].is_none() {
+            outcomes[i].status = SegmentStatus::Skipped;
+        }
+    }
+    let todo: Vec<usize> = (0..n)
+        .filter(|&i| results[i].is_none() && mine[i])
+        .collect();
+    if opts.assemble_only && !todo.is_empty() {
+        let missing: Vec<String> = todo
+            .iter()
+            .map(|&i| {
+                let s = &plan.segments[i];
+                format!("segment {} (event {}, key {})", s.id, s.event, s.key)
+            })
+            .collect();
+        return Err(RenderError::Missing {
+            count: missing.len(),
+            list: missing.join(", "),
+        });
+    }
+
+    let (workers, threads) = budget(opts.jobs, todo.len());
     progress.event(&ProgressEvent::Started {
         frames: plan.frames,
-        segments: plan.segments.len(),
+        segments: n,
         workers,
         threads_per_worker: threads,
     });
+    for (i, o) in outcomes.iter().enumerate() {
+        if o.status == SegmentStatus::Cached {
+            progress.event(&ProgressEvent::SegmentCached {
+                segment: i,
+                frames: plan.segments[i].frames,
+            });
+        }
+    }
 
     // Costliest first (longest-processing-time order), so every worker stays busy to the end.
-    let mut order: Vec<usize> = (0..plan.segments.len()).collect();
+    let mut order = todo.clone();
     order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].cost));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<SegmentFiles>>> = Mutex::new(vec![None; plan.segments.len()]);
+    let rendered: Mutex<Vec<(usize, SegmentFiles, f64)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<RenderError>> = Mutex::new(None);
+    let cache = opts.cache.as_ref();
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
@@ -124,8 +238,8 @@ pub fn render(
         })?;
     pool.scope(|s| {
         for worker in 0..workers {
-            let (order, next, results, failure, work) =
-                (&order, &next, &results, &failure, work.path());
+            let (order, next, rendered, failure, work) =
+                (&order, &next, &rendered, &failure, work.path());
             s.spawn(move |_| loop {
                 if cancel.load(Ordering::Relaxed) {
                     return;
@@ -155,40 +269,91 @@ pub fn render(
                         frames: seg.frames,
                     })
                 };
+                let fail = |e: RenderError| {
+                    if let Ok(mut f) = failure.lock() {
+                        if f.is_none() {
+                            *f = Some(e);
+                        }
+                    }
+                    // Stop the other workers.
+                    cancel.store(true, Ordering::Relaxed);
+                };
+                // Into the cache's staging area when there is a cache, else the work folder.
+                let dir = match cache.map(Cache::staging) {
+                    None => work.to_path_buf(),
+                    Some(Ok(d)) => d,
+                    Some(Err(e)) => {
+                        fail(RenderError::Io {
+                            path: cache.map_or(PathBuf::new(), |c| c.root().to_path_buf()),
+                            source: e,
+                        });
+                        return;
+                    }
+                };
                 let job = SegmentJob {
                     segment: seg,
                     output: &plan.output,
                     threads,
-                    dir: work,
+                    dir: &dir,
                     cancel,
                     progress: &report,
                 };
-                match render_segment(&job) {
+                let result = render_segment(&job);
+                let result = match (result, cache) {
+                    (Ok(files), Some(c)) => c
+                        .commit(
+                            &seg.key,
+                            &dir,
+                            &files.video,
+                            &files.pcm,
+                            &files.extradata,
+                            files.frames,
+                            seg.samples,
+                        )
+                        .map(|e| SegmentFiles {
+                            video: e.video,
+                            pcm: e.sound,
+                            extradata: e.extradata,
+                            frames: e.frames,
+                        })
+                        .map_err(|e| RenderError::Io {
+                            path: c.root().to_path_buf(),
+                            source: e,
+                        }),
+                    (Ok(files), None) => Ok(files),
+                    (Err(e), _) => {
+                        if cache.is_some() {
+                            let _ = std::fs::remove_dir_all(&dir);
+                        }
+                        Err(match e {
+                            SegmentError::Cancelled => RenderError::Cancelled {
+                                output: plan.output.path.clone(),
+                            },
+                            e => RenderError::Segment {
+                                event: seg.event,
+                                name: describe_event(&name, &seg.picture),
+                                segment: seg.id,
+                                source: Box::new(e),
+                            },
+                        })
+                    }
+                };
+                match result {
                     Ok(files) => {
+                        let seconds = t0.elapsed().as_secs_f64();
                         progress.event(&ProgressEvent::SegmentFinished {
                             segment: seg.id,
                             worker,
                             frames: seg.frames,
-                            seconds: t0.elapsed().as_secs_f64(),
+                            seconds,
                         });
-                        if let Ok(mut r) = results.lock() {
-                            r[i] = Some(files);
+                        if let Ok(mut r) = rendered.lock() {
+                            r.push((i, files, seconds));
                         }
                     }
-                    Err(SegmentError::Cancelled) => return,
+                    Err(RenderError::Cancelled { .. }) => return,
                     Err(e) => {
-                        if let Ok(mut f) = failure.lock() {
-                            if f.is_none() {
-                                *f = Some(RenderError::Segment {
-                                    event: seg.event,
-                                    name: describe_event(&name, &seg.picture),
-                                    segment: seg.id,
-                                    source: Box::new(e),
-                                });
-                            }
-                        }
-                        // Stop the other workers.
-                        cancel.store(true, Ordering::Relaxed);
+                        fail(e);
                         return;
                     }
                 }
@@ -199,9 +364,24 @@ pub fn render(
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
     }
-    let results = results.into_inner().unwrap_or_default();
-    if cancel.load(Ordering::Relaxed) || results.iter().any(Option::is_none) {
+    for (i, files, seconds) in rendered.into_inner().unwrap_or_default() {
+        results[i] = Some(files);
+        outcomes[i].seconds = seconds;
+    }
+    if cancel.load(Ordering::Relaxed) || todo.iter().any(|&i| results[i].is_none()) {
         return Err(RenderError::Cancelled { output });
+    }
+    if shard_only {
+        return Ok(RenderSummary {
+            output: None,
+            frames: plan.frames,
+            samples: plan.samples,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            assemble_seconds: 0.0,
+            segments: outcomes,
+            warnings,
+            loudness: None,
+        });
     }
     let files: Vec<SegmentFiles> = results.into_iter().flatten().collect();
     let pieces: Vec<Piece> = plan
@@ -214,6 +394,7 @@ pub fn render(
         })
         .collect();
 
+    let assembling = Instant::now();
     progress.event(&ProgressEvent::Assembling {
         frames: plan.frames,
     });
@@ -251,6 +432,7 @@ pub fn render(
         None => None,
     };
     std::fs::rename(&partial, &output).map_err(io(&output))?;
+    let assemble_seconds = assembling.elapsed().as_secs_f64();
     let wall = started.elapsed().as_secs_f64();
     let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
     progress.event(&ProgressEvent::Finished {
@@ -261,12 +443,32 @@ pub fn render(
         speed: if wall > 0.0 { program / wall } else { 0.0 },
     });
     Ok(RenderSummary {
-        output,
+        output: Some(output),
         frames: plan.frames,
         samples: plan.samples,
         wall_seconds: wall,
+        assemble_seconds,
+        segments: outcomes,
+        warnings,
         loudness,
     })
+}
+
+/// The shard (0-based) of each segment when the plan is split `count` ways: a stable
+/// assignment balanced by frame count — longest segments first, each to the shard with the
+/// fewest frames so far (ties to the lowest shard). It depends only on the plan.
+pub fn shards(plan: &Plan, count: usize) -> Vec<usize> {
+    let count = count.max(1);
+    let mut order: Vec<usize> = (0..plan.segments.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(plan.segments[i].frames), i));
+    let mut load = vec![0i64; count];
+    let mut shard = vec![0; plan.segments.len()];
+    for i in order {
+        let k = (0..count).min_by_key(|&k| (load[k], k)).unwrap_or(0);
+        load[k] += plan.segments[i].frames;
+        shard[i] = k;
+    }
+    shard
 }
 
 fn describe_event(name: &str, picture: &Picture) -> String {

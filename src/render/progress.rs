@@ -14,6 +14,8 @@ pub enum ProgressEvent {
         workers: usize,
         threads_per_worker: usize,
     },
+    /// A segment was found in the cache (it counts as done).
+    SegmentCached { segment: usize, frames: i64 },
     /// A worker took a segment.
     SegmentStarted {
         segment: usize,

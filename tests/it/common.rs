@@ -8,10 +8,12 @@ use roughcut::edl::{self, time::Rational, LoadOptions};
 use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
 use roughcut::plan::{self, Plan, PlanOptions};
 
-/// The `roughcut` binary under test.
+/// The `roughcut` binary under test, with a segment cache of this test run's own (never the
+/// user's), so every run starts cold.
 pub fn roughcut() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_roughcut"));
     c.env_remove("RUST_LOG");
+    c.env("ROUGHCUT_CACHE_DIR", samples_dir().join("cache"));
     c
 }
 
@@ -111,7 +113,11 @@ pub fn render_failure(edl_path: &Path) -> (Option<i32>, String) {
 /// The plan of a valid EDL file, balanced for two workers.
 pub fn plan_for(edl_path: &Path) -> Plan {
     let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
-    plan::build(&loaded.edl, PlanOptions::default()).expect("plan")
+    let opts = PlanOptions {
+        salt: roughcut::media::library_versions(),
+        ..PlanOptions::default()
+    };
+    plan::build(&loaded.edl, opts).expect("plan")
 }
 
 /// Write a generated test source into the samples folder (once per run) and return its path.

@@ -1,0 +1,433 @@
+//! The content-addressed segment cache: finished segments stored under their plan key, so a
+//! re-render reuses every segment whose inputs did not change.
+//!
+//! Layout: `<root>/segments/<key[..2]>/<key>/` holds `video.vpk`, `sound.pcm` and `meta.json`
+//! (sizes and BLAKE3 hashes of both files, the encoder's parameter sets, frame and sample
+//! counts). An entry is written into `<root>/tmp/` and renamed into place in one step, so a
+//! crash or Ctrl-C never leaves a half-written entry under its key, and two processes writing
+//! the same key both succeed (the second finds the first's entry and drops its own). An entry is
+//! verified before every use; one that fails is removed and reported, and the segment is rendered
+//! again.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the cache lives unless `--cache-dir` says otherwise: `$ROUGHCUT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/roughcut`, else `~/.cache/roughcut`.
+pub fn default_dir() -> Option<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("ROUGHCUT_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("roughcut")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache").join("roughcut")))
+}
+
+/// A segment cache rooted at a folder.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// What `meta.json` records about an entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    key: String,
+    roughcut: String,
+    frames: i64,
+    samples: i64,
+    /// The encoder's parameter sets, hex.
+    extradata: String,
+    video: FileMeta,
+    sound: FileMeta,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FileMeta {
+    bytes: u64,
+    blake3: String,
+}
+
+/// A verified entry: its files and what the assembler needs to know.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub video: PathBuf,
+    pub sound: PathBuf,
+    pub extradata: Vec<u8>,
+    pub frames: i64,
+    pub samples: i64,
+}
+
+/// The result of looking a key up.
+#[derive(Debug)]
+pub enum Lookup {
+    Hit(Entry),
+    Miss,
+    /// There was an entry, but it failed verification; it has been removed.
+    Corrupt(String),
+}
+
+/// Totals for `roughcut cache stats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub dir: PathBuf,
+    pub entries: u64,
+    pub bytes: u64,
+    /// Age of the least recently used entry, seconds.
+    pub oldest_seconds: Option<u64>,
+    /// Age of the most recently used entry, seconds.
+    pub newest_seconds: Option<u64>,
+}
+
+fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut hasher = blake3::Hasher::new();
+    let file = std::fs::File::open(path)?;
+    let bytes = file.metadata()?.len();
+    hasher.update_reader(file)?;
+    Ok((bytes, hasher.finalize().to_hex().to_string()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A unique-enough name for a temporary folder: process id, time and a counter.
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl Cache {
+    /// Open (creating) the cache at `root`.
+    pub fn open(root: &Path) -> std::io::Result<Cache> {
+        std::fs::create_dir_all(root.join("segments"))?;
+        std::fs::create_dir_all(root.join("tmp"))?;
+        Ok(Cache {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn entry_dir(&self, key: &str) -> PathBuf {
+        let shard = key.get(..2).unwrap_or("00");
+        self.root.join("segments").join(shard).join(key)
+    }
+
+    /// Look `key` up and verify the entry (sizes and hashes of its files).
+    pub fn lookup(&self, key: &str) -> Lookup {
+        let dir = self.entry_dir(key);
+        if !dir.exists() {
+            return Lookup::Miss;
+        }
+        match self.verify(&dir, key) {
+            Ok(entry) => {
+                // Mark it used, for `cache clean` (least recently used first).
+                let _ = std::fs::File::options()
+                    .append(true)
+                    .open(dir.join("meta.json"))
+                    .and_then(|f| f.set_modified(SystemTime::now()));
+                Lookup::Hit(entry)
+            }
+            Err(reason) => {
+                // Move it aside first (atomic), then delete: a concurrent reader never sees a
+                // half-deleted entry under the key.
+                let aside = self.root.join("tmp").join(unique("corrupt"));
+                if std::fs::rename(&dir, &aside).is_ok() {
+                    let _ = std::fs::remove_dir_all(&aside);
+                }
+                Lookup::Corrupt(reason)
+            }
+        }
+    }
+
+    fn verify(&self, dir: &Path, key: &str) -> Result<Entry, String> {
+        let text = std::fs::read_to_string(dir.join("meta.json"))
+            .map_err(|e| format!("meta.json unreadable: {e}"))?;
+        let meta: Meta =
+            serde_json::from_str(&text).map_err(|e| format!("meta.json damaged: {e}"))?;
+        if meta.key != key {
+            return Err(format!("meta.json names key {}", meta.key));
+        }
+        let video = dir.join("video.vpk");
+        let sound = dir.join("sound.pcm");
+        for (path, want) in [(&video, &meta.video), (&sound, &meta.sound)] {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let name = name.unwrap_or_default();
+            let (bytes, hash) = hash_file(path).map_err(|e| format!("{name} unreadable: {e}"))?;
+            if bytes != want.bytes {
+                return Err(format!("{name} is {bytes} bytes, {} expected", want.bytes));
+            }
+            if hash != want.blake3 {
+                return Err(format!("{name} does not match its hash"));
+            }
+        }
+        Ok(Entry {
+            video,
+            sound,
+            extradata: unhex(&meta.extradata).ok_or("meta.json: bad extradata")?,
+            frames: meta.frames,
+            samples: meta.samples,
+        })
+    }
+
+    /// A fresh temporary folder inside the cache to render a segment into.
+    pub fn staging(&self) -> std::io::Result<PathBuf> {
+        let dir = self.root.join("tmp").join(unique("seg"));
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    /// Store a rendered segment's files (in a staging folder) under `key`, atomically.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit(
+        &self,
+        key: &str,
+        staging: &Path,
+        video: &Path,
+        sound: &Path,
+        extradata: &[u8],
+        frames: i64,
+        samples: i64,
+    ) -> std::io::Result<Entry> {
+        let (vb, vh) = hash_file(video)?;
+        let (sb, sh) = hash_file(sound)?;
+        let entry_tmp = staging.join("entry");
+        std::fs::create_dir_all(&entry_tmp)?;
+        std::fs::rename(video, entry_tmp.join("video.vpk"))?;
+        std::fs::rename(sound, entry_tmp.join("sound.pcm"))?;
+        let meta = Meta {
+            key: key.to_string(),
+            roughcut: env!("CARGO_PKG_VERSION").to_string(),
+            frames,
+            samples,
+            extradata: hex(extradata),
+            video: FileMeta {
+                bytes: vb,
+                blake3: vh,
+            },
+            sound: FileMeta {
+                bytes: sb,
+                blake3: sh,
+            },
+        };
+        let text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
+        std::fs::write(entry_tmp.join("meta.json"), text)?;
+        let dir = self.entry_dir(key);
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        match std::fs::rename(&entry_tmp, &dir) {
+            Ok(()) => {}
+            // Another process stored the same key first: theirs is as good as ours.
+            Err(_) if dir.exists() => {}
+            Err(e) => return Err(e),
+        }
+        let _ = std::fs::remove_dir_all(staging);
+        match self.lookup(key) {
+            Lookup::Hit(e) => Ok(e),
+            Lookup::Miss | Lookup::Corrupt(_) => Err(std::io::Error::other(format!(
+                "the cache entry {key} could not be stored"
+            ))),
+        }
+    }
+
+    /// Every entry with its size and last use.
+    fn entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
+        let mut out = Vec::new();
+        let Ok(shards) = std::fs::read_dir(self.root.join("segments")) else {
+            return out;
+        };
+        for shard in shards.flatten() {
+            let Ok(keys) = std::fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for k in keys.flatten() {
+                let dir = k.path();
+                let bytes: u64 = std::fs::read_dir(&dir)
+                    .map(|files| {
+                        files
+                            .flatten()
+                            .filter_map(|f| f.metadata().ok())
+                            .map(|m| m.len())
+                            .sum()
+                    })
+                    .unwrap_or(0);
+                let used = std::fs::metadata(dir.join("meta.json"))
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH);
+                out.push((dir, bytes, used));
+            }
+        }
+        out
+    }
+
+    pub fn stats(&self) -> Stats {
+        let entries = self.entries();
+        let now = SystemTime::now();
+        let age = |t: SystemTime| now.duration_since(t).map_or(0, |d| d.as_secs());
+        Stats {
+            dir: self.root.clone(),
+            entries: entries.len() as u64,
+            bytes: entries.iter().map(|e| e.1).sum(),
+            oldest_seconds: entries.iter().map(|e| e.2).min().map(age),
+            newest_seconds: entries.iter().map(|e| e.2).max().map(age),
+        }
+    }
+
+    /// Remove entries not used for `older_than`, then the least recently used until the cache
+    /// holds at most `max_size` bytes; also leftovers of interrupted renders in `tmp/` older
+    /// than an hour. Returns (entries removed, bytes freed).
+    pub fn clean(&self, older_than: Option<Duration>, max_size: Option<u64>) -> (u64, u64) {
+        let mut entries = self.entries();
+        entries.sort_by_key(|e| e.2);
+        let now = SystemTime::now();
+        let mut total: u64 = entries.iter().map(|e| e.1).sum();
+        let (mut removed, mut freed) = (0, 0);
+        for (dir, bytes, used) in entries {
+            let stale = older_than
+                .is_some_and(|limit| now.duration_since(used).is_ok_and(|age| age > limit));
+            let over = max_size.is_some_and(|m| total > m);
+            if !(stale || over) {
+                continue;
+            }
+            let aside = self.root.join("tmp").join(unique("clean"));
+            if std::fs::rename(&dir, &aside).is_ok() && std::fs::remove_dir_all(&aside).is_ok() {
+                removed += 1;
+                freed += bytes;
+                total = total.saturating_sub(bytes);
+            }
+        }
+        if let Ok(tmp) = std::fs::read_dir(self.root.join("tmp")) {
+            for t in tmp.flatten() {
+                let old = t
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_some_and(|age| age > Duration::from_secs(3600));
+                if old {
+                    let _ = std::fs::remove_dir_all(t.path());
+                }
+            }
+        }
+        (removed, freed)
+    }
+}
+
+/// A source file's identity for cache keys: its size, modification time and a BLAKE3 hash of
+/// its first and last MiB (fast on large files; a changed file changes at least one of them in
+/// practice — an edit that keeps size, time and both ends is not detected).
+pub fn source_identity(path: &Path) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const PART: u64 = 1 << 20;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let len = meta.len();
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&len.to_le_bytes());
+    hasher.update(&mtime.to_le_bytes());
+    let mut buf = Vec::new();
+    (&mut file).take(PART).read_to_end(&mut buf)?;
+    if len > PART {
+        file.seek(SeekFrom::Start(len.saturating_sub(PART).max(PART)))?;
+        file.take(PART).read_to_end(&mut buf)?;
+    }
+    hasher.update(&buf);
+    Ok(hasher.finalize().to_hex()[..32].to_string())
+}
+
+/// A size such as `500M`, `2G`, `1.5G` or a number of bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (num, mult) = match t.char_indices().last()? {
+        (i, 'k' | 'K') => (&t[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&t[..i], 1 << 20),
+        (i, 'g' | 'G') => (&t[..i], 1 << 30),
+        (i, 't' | 'T') => (&t[..i], 1 << 40),
+        _ => (t, 1),
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    (v.is_finite() && v >= 0.0).then(|| (v * mult as f64) as u64)
+}
+
+/// A duration such as `7d`, `12h`, `30m` or `90s`.
+pub fn parse_age(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (i, unit) = t.char_indices().last()?;
+    let n: u64 = t[..i].trim().parse().ok()?;
+    let secs = match unit {
+        's' => n,
+        'm' => n * 60,
+        'h' => n * 3600,
+        'd' => n * 86_400,
+        'w' => n * 604_800,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ages() {
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("1.5M"), Some(3 << 19));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_age("7d"), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_age("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_age("3 fortnights"), None);
+    }
+
+    #[test]
+    fn entries_verify_and_damage_is_detected() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::open(root.path()).unwrap();
+        let key = "ab12cd";
+        let stage = cache.staging().unwrap();
+        std::fs::write(stage.join("v"), b"video bytes").unwrap();
+        std::fs::write(stage.join("s"), vec![0u8; 4096]).unwrap();
+        let e = cache
+            .commit(key, &stage, &stage.join("v"), &stage.join("s"), &[1, 2, 255], 10, 20)
+            .unwrap();
+        assert_eq!(e.extradata, [1, 2, 255]);
+        assert!(matches!(cache.lookup(key), Lookup::Hit(_)));
+        assert_eq!(cache.stats().entries, 1);
+        // Truncate the sound: detected, removed, a miss afterwards.
+        std::fs::write(&e.sound, vec![0u8; 100]).unwrap();
+        match cache.lookup(key) {
+            Lookup::Corrupt(reason) => assert!(reason.contains("sound.pcm is 100 bytes")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(cache.lookup(key), Lookup::Miss));
+        assert_eq!(cache.stats().entries, 0);
+    }
+}

@@ -1,0 +1,281 @@
+//! `render --report FILE`: what a render did, as JSON for CI — the plan's segments (cached or
+//! rendered, with timings), facts measured from the written file, warnings and the output's
+//! checksum. The shape is published as a JSON Schema (`roughcut schema report`,
+//! `docs/report.schema.json`), generated from these types.
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{RenderSummary, SegmentStatus};
+use crate::media::assemble::LoudnessApplied;
+use crate::media::loudness::LoudnessStats;
+use crate::media::MediaError;
+use crate::plan::Plan;
+
+/// A render report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "roughcut render report")]
+pub struct Report {
+    /// roughcut's version.
+    pub roughcut: String,
+    /// The EDL rendered.
+    pub edl: String,
+    /// `K/N` (1-based) when this run rendered one shard into the cache.
+    pub shard: Option<String>,
+    pub plan: PlanReport,
+    /// The segment cache used (`null` with `--no-cache`).
+    pub cache: Option<CacheReport>,
+    /// Facts measured from the written file (`null` for a shard, which writes none).
+    pub output: Option<OutputFacts>,
+    /// With `output.audio.loudness`: the measurement, the correction, the written file.
+    pub loudness: Option<LoudnessReport>,
+    /// Warnings from validation and rendering, as printed.
+    pub warnings: Vec<String>,
+    pub timings: Timings,
+}
+
+/// The plan: program length and every segment with what happened to it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PlanReport {
+    pub frames: i64,
+    pub samples: i64,
+    /// Output frame rate, `num/den`.
+    pub fps: String,
+    pub sample_rate: u32,
+    pub segments: Vec<SegmentReport>,
+}
+
+/// One segment of the plan.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SegmentReport {
+    pub id: usize,
+    /// Index of its event in the EDL's timeline, and the event's name.
+    pub event: usize,
+    pub name: String,
+    pub record_start: i64,
+    pub frames: i64,
+    /// The cache key (BLAKE3 of everything that determines its bytes).
+    pub key: String,
+    pub status: SegmentStatus,
+    /// Seconds spent rendering it (0 when cached or skipped).
+    pub seconds: f64,
+}
+
+/// Cache use in this run.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CacheReport {
+    pub dir: String,
+    pub cached: usize,
+    pub rendered: usize,
+    pub skipped: usize,
+}
+
+/// The written file, measured.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OutputFacts {
+    pub path: String,
+    pub bytes: u64,
+    /// BLAKE3 of the whole file, hex.
+    pub blake3: String,
+    pub container: String,
+    pub duration_seconds: Option<f64>,
+    pub video: Option<VideoFacts>,
+    pub audio: Option<AudioFacts>,
+    pub subtitles: Vec<SubtitleFacts>,
+    /// Audio duration minus video duration, seconds.
+    pub audio_video_difference_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct VideoFacts {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    /// `num/den`.
+    pub fps: Option<String>,
+    /// Counted packets (one per frame).
+    pub frames: u64,
+    pub duration_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AudioFacts {
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub duration_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SubtitleFacts {
+    pub codec: String,
+    pub language: Option<String>,
+    /// Counted packets (cues).
+    pub cues: u64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoudnessReport {
+    /// LUFS.
+    pub target: f64,
+    /// dBTP.
+    pub true_peak_ceiling: f64,
+    pub applied: LoudnessApplied,
+    pub written: LoudnessStats,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Timings {
+    /// From start to finish of the render (segments and assembly).
+    pub render_seconds: f64,
+    pub assemble_seconds: f64,
+}
+
+fn secs(r: Option<crate::probe::Ratio>) -> Option<f64> {
+    r.map(|r| *r.0.numer() as f64 / *r.0.denom() as f64)
+}
+
+/// Measure the written file.
+pub fn output_facts(path: &Path) -> Result<OutputFacts, MediaError> {
+    let facts = crate::probe::probe_file(path)?;
+    let counts = crate::media::measure::packet_counts(path)?;
+    let count = |i: usize| counts.iter().find(|c| c.0 == i).map_or(0, |c| c.1);
+    let (bytes, blake3) = {
+        let mut hasher = blake3::Hasher::new();
+        let file = std::fs::File::open(path).map_err(|e| MediaError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        hasher
+            .update_reader(file)
+            .map_err(|e| MediaError::Unreadable {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        (bytes, hasher.finalize().to_hex().to_string())
+    };
+    let video = facts.streams.iter().find_map(|s| {
+        s.video.as_ref().map(|v| VideoFacts {
+            codec: s.codec.clone(),
+            width: v.width,
+            height: v.height,
+            fps: v
+                .frame_rate
+                .map(|r| format!("{}/{}", r.0.numer(), r.0.denom())),
+            frames: count(s.index),
+            duration_seconds: secs(s.duration),
+        })
+    });
+    let audio = facts.streams.iter().find_map(|s| {
+        s.audio.as_ref().map(|a| AudioFacts {
+            codec: s.codec.clone(),
+            sample_rate: a.sample_rate,
+            channels: a.channels,
+            duration_seconds: secs(s.duration),
+        })
+    });
+    let subtitles = facts
+        .streams
+        .iter()
+        .filter(|s| s.kind == "subtitle")
+        .map(|s| SubtitleFacts {
+            codec: s.codec.clone(),
+            language: s.language.clone(),
+            cues: count(s.index),
+        })
+        .collect();
+    let difference = match (
+        audio.as_ref().and_then(|a| a.duration_seconds),
+        video.as_ref().and_then(|v| v.duration_seconds),
+    ) {
+        (Some(a), Some(v)) => Some(a - v),
+        _ => None,
+    };
+    Ok(OutputFacts {
+        path: path.display().to_string(),
+        bytes,
+        blake3,
+        container: facts.container.clone(),
+        duration_seconds: secs(facts.duration),
+        video,
+        audio,
+        subtitles,
+        audio_video_difference_seconds: difference,
+    })
+}
+
+/// Put a report together.
+pub fn build(
+    edl: &Path,
+    plan: &Plan,
+    summary: &RenderSummary,
+    cache_dir: Option<&Path>,
+    shard: Option<(usize, usize)>,
+    output: Option<OutputFacts>,
+    warnings: Vec<String>,
+) -> Report {
+    let segments: Vec<SegmentReport> = plan
+        .segments
+        .iter()
+        .zip(&summary.segments)
+        .map(|(s, o)| SegmentReport {
+            id: s.id,
+            event: s.event,
+            name: plan
+                .events
+                .iter()
+                .find(|e| e.index == s.event)
+                .map(|e| e.name.clone())
+                .unwrap_or_default(),
+            record_start: s.record_start,
+            frames: s.frames,
+            key: s.key.clone(),
+            status: o.status,
+            seconds: o.seconds,
+        })
+        .collect();
+    let tally = |st: SegmentStatus| segments.iter().filter(|s| s.status == st).count();
+    let cache = cache_dir.map(|d| CacheReport {
+        dir: d.display().to_string(),
+        cached: tally(SegmentStatus::Cached),
+        rendered: tally(SegmentStatus::Rendered),
+        skipped: tally(SegmentStatus::Skipped),
+    });
+    let loudness = match (&summary.loudness, plan.output.audio.loudness) {
+        (Some((applied, written)), Some(t)) => Some(LoudnessReport {
+            target: t.target,
+            true_peak_ceiling: t.true_peak,
+            applied: *applied,
+            written: *written,
+        }),
+        _ => None,
+    };
+    Report {
+        roughcut: env!("CARGO_PKG_VERSION").to_string(),
+        edl: edl.display().to_string(),
+        shard: shard.map(|(k, n)| format!("{}/{n}", k + 1)),
+        plan: PlanReport {
+            frames: plan.frames,
+            samples: plan.samples,
+            fps: format!("{}/{}", plan.output.fps.num(), plan.output.fps.den()),
+            sample_rate: plan.output.audio.sample_rate,
+            segments,
+        },
+        cache,
+        output,
+        loudness,
+        warnings,
+        timings: Timings {
+            render_seconds: summary.wall_seconds,
+            assemble_seconds: summary.assemble_seconds,
+        },
+    }
+}
+
+/// The JSON Schema of [`Report`].
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
+}
