@@ -17,7 +17,11 @@ use serde::{Deserialize, Serialize};
 /// Where the cache lives unless `--cache-dir` says otherwise: `$ROUGHCUT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/roughcut`, else `~/.cache/roughcut`.
 pub fn default_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("ROUGHCUT_CACHE_DIR")
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("roughcut")))
         .or_else(|| env("HOME").map(|h| h.join(".cache").join("roughcut")))
@@ -92,7 +96,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -373,7 +377,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
         _ => (t, 1),
     };
     let v: f64 = num.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| (v * mult as f64) as u64)
+    (v.is_finite() && v >= 0.0).then_some((v * mult as f64) as u64)
 }
 
 /// A duration such as `7d`, `12h`, `30m` or `90s`.
@@ -416,7 +420,15 @@ mod tests {
         std::fs::write(stage.join("v"), b"video bytes").unwrap();
         std::fs::write(stage.join("s"), vec![0u8; 4096]).unwrap();
         let e = cache
-            .commit(key, &stage, &stage.join("v"), &stage.join("s"), &[1, 2, 255], 10, 20)
+            .commit(
+                key,
+                &stage,
+                &stage.join("v"),
+                &stage.join("s"),
+                &[1, 2, 255],
+                10,
+                20,
+            )
             .unwrap();
         assert_eq!(e.extradata, [1, 2, 255]);
         assert!(matches!(cache.lookup(key), Lookup::Hit(_)));

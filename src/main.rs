@@ -138,7 +138,9 @@ enum Command {
         dir: PathBuf,
     },
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
-    #[command(after_help = "Examples:\n  roughcut schema > edl.schema.json\n  roughcut schema report > report.schema.json")]
+    #[command(
+        after_help = "Examples:\n  roughcut schema > edl.schema.json\n  roughcut schema report > report.schema.json"
+    )]
     Schema {
         /// Which schema.
         #[arg(value_enum, default_value_t = SchemaKind::Edl)]
@@ -455,7 +457,11 @@ fn cache_cmd(action: CacheAction, dir: Option<PathBuf>) -> i32 {
             if json {
                 return print_json(&st);
             }
-            let age = |s: Option<u64>| s.map_or("-".to_string(), |s| format!("{:.1} h ago", s as f64 / 3600.0));
+            let age = |s: Option<u64>| {
+                s.map_or("-".to_string(), |s| {
+                    format!("{:.1} h ago", s as f64 / 3600.0)
+                })
+            };
             eprintln!(
                 "{}: {} segment(s), {:.1} MB; least recently used {}, most recently {}",
                 st.dir.display(),
@@ -533,12 +539,10 @@ fn load_plan(
         salt: roughcut::media::library_versions(),
         ..PlanOptions::default()
     };
-    plan::build(&e, opts)
-        .map(|p| (p, warnings))
-        .map_err(|err| {
-            eprintln!("roughcut: {err}");
-            exit::INVALID_INPUT
-        })
+    plan::build(&e, opts).map(|p| (p, warnings)).map_err(|err| {
+        eprintln!("roughcut: {err}");
+        exit::INVALID_INPUT
+    })
 }
 
 fn default_jobs() -> usize {
@@ -793,7 +797,8 @@ fn render_cmd(a: RenderArgs) -> i32 {
             }
         };
         let tmp = file.with_extension("json.partial");
-        if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, file)) {
+        if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, file))
+        {
             eprintln!("roughcut: writing the report {}: {e}", file.display());
             return exit::FAILED;
         }

@@ -5,7 +5,7 @@
 
 pub mod diag;
 pub mod raw;
-mod structure;
+pub mod structure;
 pub mod time;
 mod validate;
 

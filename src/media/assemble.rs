@@ -229,6 +229,8 @@ pub fn assemble(
     // program always gives the same bytes.
     // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
     // int field.
+    // (The constant's integer type differs between FFmpeg bindings: hence the cast.)
+    #[allow(clippy::unnecessary_cast)]
     unsafe {
         (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
     }

@@ -79,10 +79,40 @@ static INIT: Once = Once::new();
 /// tear through progress bars (errors reach the user through our error values instead).
 pub fn init() {
     INIT.call_once(|| {
+        deterministic_allocations();
         // Registration is a no-op on FFmpeg ≥ 4 and cannot fail there.
         let _ = ff::init();
         ff::util::log::set_level(ff::util::log::Level::Fatal);
     });
+}
+
+/// Make freshly allocated memory hold the same bytes on every run.
+///
+/// x264 reads memory it has not written when the picture height is not a multiple of 16
+/// (1080 lines, for one): its lookahead sees whatever the allocator hands out, and the encoded
+/// bytes then vary from run to run (measured: 5 different outputs in 6 renders of one cut with
+/// two workers). Segments must be byte-identical for the cache, shards and CI checksums, so
+/// glibc is told to fill every heap allocation with a fixed byte (`M_PERTURB`), and to take
+/// allocations from `mmap` (always zeroed) by size alone (a fixed `M_MMAP_THRESHOLD`, instead
+/// of a threshold that moves with the process's history).
+fn deterministic_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(
+                param: std::os::raw::c_int,
+                value: std::os::raw::c_int,
+            ) -> std::os::raw::c_int;
+        }
+        const M_MMAP_THRESHOLD: std::os::raw::c_int = -3;
+        const M_PERTURB: std::os::raw::c_int = -6;
+        // SAFETY: mallopt only changes glibc's allocator settings; it is called once, before
+        // any encoder exists, and both settings are valid values for their parameters.
+        unsafe {
+            mallopt(M_PERTURB, 0x55);
+            mallopt(M_MMAP_THRESHOLD, 1 << 20);
+        }
+    }
 }
 
 /// Demuxers that read other files, URLs or device inputs. They are refused for sources: a
@@ -341,5 +371,7 @@ pub fn library_versions() -> String {
             ff::ffi::swresample_version(),
         )
     };
-    format!("avcodec {codec} avformat {format} avfilter {filter} swscale {scale} swresample {resample}")
+    format!(
+        "avcodec {codec} avformat {format} avfilter {filter} swscale {scale} swresample {resample}"
+    )
 }

@@ -11,10 +11,10 @@ use std::time::Instant;
 
 pub use progress::{Progress, ProgressEvent, Silent};
 
+use crate::cache::{Cache, Lookup};
 use crate::media::assemble::{assemble, AssembleError, LoudnessApplied, Piece};
 use crate::media::loudness::{measure_file, LoudnessStats};
 use crate::media::segment::{render_segment, SegmentError, SegmentFiles, SegmentJob};
-use crate::cache::{Cache, Lookup};
 use crate::plan::{Picture, Plan};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -138,7 +138,9 @@ pub fn render(
     // Temporary files live beside the output (same file system, so the final rename is atomic)
     // and are removed when `work` is dropped, whatever happens. A shard writes only the cache.
     let work_base = if shard_only {
-        opts.cache.as_ref().map_or(parent.clone(), |c| c.root().join("tmp"))
+        opts.cache
+            .as_ref()
+            .map_or(parent.clone(), |c| c.root().join("tmp"))
     } else {
         parent.clone()
     };

@@ -17,6 +17,15 @@ pub fn roughcut() -> Command {
     c
 }
 
+/// The binary as a plain process (to run several at once), with the same environment as
+/// [`roughcut`].
+pub fn roughcut_process() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_roughcut"));
+    c.env_remove("RUST_LOG");
+    c.env("ROUGHCUT_CACHE_DIR", samples_dir().join("cache"));
+    c
+}
+
 /// A folder holding the generated sample set (written once per test process).
 pub fn samples_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -127,16 +136,25 @@ pub fn synth(
     video: Option<SynthVideo>,
     audio: Option<SynthAudio>,
 ) -> PathBuf {
+    // Tests run in parallel and share sources: one writer at a time, under a temporary name,
+    // so no test ever reads a half-written file.
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let path = samples_dir().join(name);
+    let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     if !path.exists() {
+        let ext = path
+            .extension()
+            .map_or("mp4".into(), |e| e.to_string_lossy().into_owned());
+        let tmp = samples_dir().join(format!(".{name}.partial.{ext}"));
         roughcut::media::synth::write(&SynthClip {
-            path: path.clone(),
+            path: tmp.clone(),
             duration: Rational::from_integer(seconds),
             video,
             audio: audio.into_iter().collect(),
             metadata: vec![],
         })
         .expect("write test source");
+        std::fs::rename(&tmp, &path).expect("rename test source");
     }
     path
 }

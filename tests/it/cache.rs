@@ -1,0 +1,365 @@
+//! The segment cache, reports and shards, measured through the CLI: what re-renders after an
+//! edit, what a changed source invalidates, concurrent use, damage, and shards joined into the
+//! same bytes as one process makes.
+
+use std::path::{Path, PathBuf};
+
+use roughcut::media::synth::SynthAudio;
+use serde_json::Value;
+
+use crate::common::{roughcut, roughcut_process, synth, video, workdir};
+
+/// A 30 s 160x120 source with a tone: cheap to cut into many events.
+fn long_clip() -> PathBuf {
+    synth(
+        "long_160.mp4",
+        30,
+        Some(video(
+            "testsrc2=size=160x120:rate=25".into(),
+            160,
+            120,
+            (25, 1),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: "sine=frequency=330:sample_rate=48000".into(),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 64_000,
+        }),
+    )
+}
+
+/// An EDL of `n` one-second events from `sources` (cycled), the `k`th starting at `ins[k]` s.
+fn cut_edl(dir: &Path, name: &str, sources: &[&Path], ins: &[u32]) -> PathBuf {
+    let srcs: Vec<String> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!(r#""s{i}": {{ "path": "{}" }}"#, p.display()))
+        .collect();
+    let events: Vec<String> = ins
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            format!(
+                r#"{{ "source": "s{}", "in": {t}, "duration": 1 }}"#,
+                k % sources.len()
+            )
+        })
+        .collect();
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "{name}.mp4", "width": 160, "height": 120 }},
+            "sources": {{ {} }}, "timeline": [ {} ] }}"#,
+            srcs.join(", "),
+            events.join(", ")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Render with `args`; the report as JSON and stderr.
+fn render_report(edl: &Path, cache: &Path, args: &[&str]) -> (Value, String) {
+    let report = edl.with_extension("report.json");
+    let out = roughcut()
+        .arg("render")
+        .arg(edl)
+        .arg("--cache-dir")
+        .arg(cache)
+        .arg("--report")
+        .arg(&report)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    (v, stderr)
+}
+
+/// Segment ids of the report with `status`.
+fn with_status(report: &Value, status: &str) -> Vec<u64> {
+    report["plan"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == status)
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect()
+}
+
+fn checksum(path: &Path) -> String {
+    blake3::hash(&std::fs::read(path).unwrap())
+        .to_hex()
+        .to_string()
+}
+
+#[test]
+fn editing_one_event_of_twenty_rerenders_only_its_segment() {
+    let dir = workdir("cache-edit");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    let mut ins: Vec<u32> = (0..20).collect();
+    let edl = cut_edl(&dir, "twenty", &[&src], &ins);
+    let (cold, stderr) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&cold, "rendered").len(), 20);
+    // A non-TTY render without --progress prints only the summary line.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rendered "), "{stderr}");
+    let first = checksum(&dir.join("twenty.mp4"));
+    assert_eq!(cold["output"]["blake3"], first);
+
+    // Unchanged: everything comes from the cache, the same bytes.
+    let (warm, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&warm, "cached").len(), 20);
+    assert_eq!(checksum(&dir.join("twenty.mp4")), first);
+
+    // Event 7 now starts elsewhere in the source: only its segment is rendered.
+    ins[7] = 25;
+    let edl = cut_edl(&dir, "twenty", &[&src], &ins);
+    let (edited, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&edited, "rendered"), [7]);
+    assert_eq!(with_status(&edited, "cached").len(), 19);
+    let after = checksum(&dir.join("twenty.mp4"));
+    assert_ne!(after, first);
+    // What the cache assembled is what a render from scratch gives.
+    let fresh = dir.join("fresh.mp4");
+    let out = roughcut()
+        .args(["render", "--no-cache", "--progress", "none", "-o"])
+        .arg(&fresh)
+        .arg(&edl)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(checksum(&fresh), after);
+}
+
+#[test]
+fn changing_a_source_file_invalidates_its_segments() {
+    let dir = workdir("cache-source");
+    let cache = dir.join("cache");
+    let a = dir.join("a.mp4");
+    let b = dir.join("b.mp4");
+    std::fs::copy(long_clip(), &a).unwrap();
+    std::fs::copy(long_clip(), &b).unwrap();
+    let edl = cut_edl(&dir, "two", &[&a, &b], &[0, 1, 2, 3]);
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&cold, "rendered").len(), 4);
+    // b's content changes (another clip of the same format).
+    let other = synth(
+        "long_160_other.mp4",
+        30,
+        Some(video(
+            "testsrc=size=160x120:rate=25".into(),
+            160,
+            120,
+            (25, 1),
+            (1, 1),
+        )),
+        None,
+    );
+    std::fs::copy(other, &b).unwrap();
+    let (after, _) = render_report(&edl, &cache, &[]);
+    // Events 1 and 3 use b.
+    assert_eq!(with_status(&after, "rendered"), [1, 3]);
+    assert_eq!(with_status(&after, "cached"), [0, 2]);
+}
+
+#[test]
+fn concurrent_renders_into_one_cache_agree() {
+    let dir = workdir("cache-concurrent");
+    let cache = dir.join("cache");
+    let edl = cut_edl(&dir, "conc", &[&long_clip()], &[3, 5, 7, 9, 11, 13]);
+    let spawn = |out: &str| {
+        roughcut_process()
+            .arg("render")
+            .arg(&edl)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["--progress", "none", "--jobs", "1", "-o"])
+            .arg(dir.join(out))
+            .spawn()
+            .unwrap()
+    };
+    let (mut p1, mut p2) = (spawn("one.mp4"), spawn("two.mp4"));
+    assert!(p1.wait().unwrap().success());
+    assert!(p2.wait().unwrap().success());
+    assert_eq!(
+        checksum(&dir.join("one.mp4")),
+        checksum(&dir.join("two.mp4"))
+    );
+    // Nothing half-written is left in the cache's staging area.
+    let staging: Vec<_> = std::fs::read_dir(cache.join("tmp"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(staging.is_empty(), "{staging:?}");
+}
+
+#[test]
+fn a_damaged_cache_entry_is_detected_and_rendered_again() {
+    let dir = workdir("cache-damage");
+    let cache = dir.join("cache");
+    let edl = cut_edl(&dir, "dmg", &[&long_clip()], &[2, 4, 6]);
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    let first = checksum(&dir.join("dmg.mp4"));
+    // Truncate segment 1's video on disk.
+    let key = cold["plan"]["segments"][1]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let entry = cache.join("segments").join(&key[..2]).join(&key);
+    let video = entry.join("video.vpk");
+    let len = std::fs::metadata(&video).unwrap().len();
+    std::fs::write(
+        &video,
+        &std::fs::read(&video).unwrap()[..(len / 2) as usize],
+    )
+    .unwrap();
+    let (again, stderr) = render_report(&edl, &cache, &["--progress", "none"]);
+    assert!(
+        stderr.contains("damaged") && stderr.contains(&key),
+        "{stderr}"
+    );
+    assert_eq!(with_status(&again, "rendered"), [1]);
+    assert_eq!(with_status(&again, "cached"), [0, 2]);
+    assert!(again["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("damaged")));
+    assert_eq!(checksum(&dir.join("dmg.mp4")), first);
+}
+
+#[test]
+fn shards_in_parallel_then_assembly_match_one_process() {
+    let dir = workdir("cache-shards");
+    let cache = dir.join("cache");
+    let edl = cut_edl(&dir, "sh", &[&long_clip()], &[1, 3, 5, 7, 9, 11, 13, 15]);
+    // Nothing cached yet: assembly alone fails, naming what is missing.
+    let out = roughcut()
+        .arg("render")
+        .arg(&edl)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .arg("--assemble-only")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("8 segment(s) are not in the cache")
+            && err.contains("segment 0 (event 0, key "),
+        "{err}"
+    );
+
+    let shards: Vec<_> = (1..=3)
+        .map(|k| {
+            roughcut_process()
+                .arg("render")
+                .arg(&edl)
+                .arg("--cache-dir")
+                .arg(&cache)
+                .args(["--jobs", "1", "--shard", &format!("{k}/3"), "--report"])
+                .arg(dir.join(format!("shard{k}.json")))
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut p in shards {
+        assert!(p.wait().unwrap().success());
+    }
+    // Every segment was rendered by exactly one shard; the frame counts are balanced.
+    let mut owners = vec![0; 8];
+    let mut frames = Vec::new();
+    for k in 1..=3 {
+        let r: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("shard{k}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(r["shard"], format!("{k}/3"));
+        assert!(r["output"].is_null());
+        let mine = with_status(&r, "rendered");
+        frames.push(mine.len() * 25);
+        for id in mine {
+            owners[id as usize] += 1;
+        }
+    }
+    assert_eq!(owners, [1; 8]);
+    assert!(frames.iter().max().unwrap() - frames.iter().min().unwrap() <= 25);
+    assert!(!dir.join("sh.mp4").exists(), "a shard writes no output");
+
+    let (joined, _) = render_report(&edl, &cache, &["--assemble-only"]);
+    assert_eq!(with_status(&joined, "cached").len(), 8);
+    let single = dir.join("single.mp4");
+    let out = roughcut()
+        .args(["render", "--no-cache", "--progress", "none", "-o"])
+        .arg(&single)
+        .arg(&edl)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(checksum(&dir.join("sh.mp4")), checksum(&single));
+}
+
+#[test]
+fn the_report_has_its_documented_shape() {
+    let dir = workdir("cache-report");
+    let edl = cut_edl(&dir, "rep", &[&long_clip()], &[1, 2]);
+    let (report, _) = render_report(&edl, &dir.join("cache"), &[]);
+    let schema = roughcut::render::report::schema();
+    let problems = roughcut::edl::structure::check(&report, &schema);
+    assert!(problems.is_empty(), "{problems:?}");
+    // The checked-in schema is the one the code generates.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
+    let published: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        published == schema,
+        "docs/report.schema.json is stale: run `cargo run -- schema report > docs/report.schema.json`"
+    );
+    // Measured facts of the written file.
+    let out = &report["output"];
+    assert_eq!(out["video"]["frames"], 50);
+    assert_eq!(out["video"]["width"], 160);
+    assert_eq!(out["audio"]["sample_rate"], 48000);
+    let diff = out["audio_video_difference_seconds"].as_f64().unwrap();
+    assert!(diff.abs() < 0.001, "audio and video end together: {diff}");
+    // A broken report is caught by the same check.
+    let mut broken = report.clone();
+    broken["plan"]["segments"][0]["status"] = Value::from("lost");
+    assert!(!roughcut::edl::structure::check(&broken, &schema).is_empty());
+}
+
+#[test]
+fn cache_stats_and_clean() {
+    let dir = workdir("cache-clean");
+    let cache = dir.join("cache");
+    let edl = cut_edl(&dir, "cl", &[&long_clip()], &[1, 2, 3]);
+    render_report(&edl, &cache, &[]);
+    let stats = |extra: &[&str]| -> Value {
+        let out = roughcut()
+            .args(["cache", "stats", "--json", "--cache-dir"])
+            .arg(&cache)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let before = stats(&[]);
+    assert_eq!(before["entries"], 3);
+    assert!(before["bytes"].as_u64().unwrap() > 1000);
+    let out = roughcut()
+        .args(["cache", "clean", "--max-size", "1", "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stats(&[])["entries"], 0);
+    let out = roughcut().args(["cache", "clean"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "clean needs a criterion");
+}
