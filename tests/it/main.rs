@@ -7,6 +7,7 @@ mod colour;
 mod common;
 mod corpus;
 mod render;
+mod scale_out;
 mod sound;
 mod subtitles;
 mod titles;
