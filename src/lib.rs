@@ -13,3 +13,4 @@ pub mod probe;
 pub mod render;
 pub mod samples;
 pub mod subs;
+pub mod transcode;

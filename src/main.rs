@@ -104,6 +104,36 @@ enum Command {
         #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
         assemble_only: bool,
     },
+    /// Transcode files and folders of mixed media into uniform proxies or deliveries, in parallel, with render's conform rules.
+    #[command(
+        after_help = "Examples:\n  roughcut transcode /media/rushes -o /media/proxies                  # proxy profile\n  roughcut transcode tape1.dv tape2.dv scans/ -o out --profile edit   # ProRes Proxy + PCM in MOV\n  roughcut transcode rushes -o wav --profile audio\n  roughcut transcode rushes -o out --profiles ci-profiles.json --profile dailies --report batch.json\n\nProfiles: proxy (640x360 H.264/AAC MP4), preview (1280x720), edit (ProRes 422 Proxy + PCM, MOV),\naudio (WAV 48 kHz). A profiles file: {\"profiles\": {\"NAME\": {\"container\": \"mp4\", ...output fields as in an EDL...}}}.\nOutputs mirror the input tree under -o; outputs already made from the same source and profile are\nskipped (--force redoes them). One bad input does not stop the batch: every failure is listed at\nthe end. Exit codes: 0 all done, 1 some input failed, 2 usage error, 130 interrupted."
+    )]
+    Transcode {
+        /// Media files and folders (searched recursively; files are recognised by probing).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder (created if missing).
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Profile: proxy (default), preview, edit, audio, or one from --profiles.
+        #[arg(long, default_value = "proxy")]
+        profile: String,
+        /// A JSON file of further profiles (same fields as an EDL's output, plus "container").
+        #[arg(long, value_name = "FILE")]
+        profiles: Option<PathBuf>,
+        /// Parallel workers in all (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+        /// Redo outputs that are up to date.
+        #[arg(long)]
+        force: bool,
+        /// Write a JSON report: each input with its outcome, output facts and timings.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Progress display: bars on a terminal, nothing but failures and the summary otherwise (`auto`), plain lines, NDJSON on stdout (`json`), or nothing.
+        #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+        progress: ProgressMode,
+    },
     /// Inspect or trim the segment cache.
     #[command(
         after_help = "Examples:\n  roughcut cache stats\n  roughcut cache clean --older-than 14d\n  roughcut cache clean --max-size 20G\n  ROUGHCUT_CACHE_DIR=/mnt/shared/cache roughcut cache stats --json"
@@ -266,6 +296,25 @@ fn main() -> ExitCode {
             assemble_only,
         }),
         Command::Cache { action, cache_dir } => cache_cmd(action, cache_dir),
+        Command::Transcode {
+            inputs,
+            out_dir,
+            profile,
+            profiles,
+            jobs,
+            force,
+            report,
+            progress,
+        } => transcode_cmd(TranscodeArgs {
+            inputs,
+            out_dir,
+            profile,
+            profiles,
+            jobs: jobs.map(usize::from),
+            force,
+            report,
+            mode: progress,
+        }),
         Command::Subtitles { edl, json, verbose } => subtitles_cmd(&edl, json, verbose),
         Command::Samples { dir } => samples(&dir),
         Command::Schema { kind } => match kind {
@@ -428,6 +477,139 @@ struct RenderArgs {
     no_cache: bool,
     shard: Option<(usize, usize)>,
     assemble_only: bool,
+}
+
+/// What `transcode` was asked to do.
+struct TranscodeArgs {
+    inputs: Vec<PathBuf>,
+    out_dir: PathBuf,
+    profile: String,
+    profiles: Option<PathBuf>,
+    jobs: Option<usize>,
+    force: bool,
+    report: Option<PathBuf>,
+    mode: ProgressMode,
+}
+
+fn transcode_cmd(a: TranscodeArgs) -> i32 {
+    use roughcut::transcode::{self, Outcome};
+    let started = std::time::Instant::now();
+    let mut custom = std::collections::BTreeMap::new();
+    if let Some(file) = &a.profiles {
+        match transcode::load_profiles(file) {
+            Ok(p) => custom = p,
+            Err(e) => {
+                eprintln!("roughcut: {e}");
+                return exit::INVALID_INPUT;
+            }
+        }
+    }
+    let Some(profile) = custom
+        .get(&a.profile)
+        .cloned()
+        .or_else(|| transcode::builtin(&a.profile))
+    else {
+        let mut names: Vec<String> = transcode::BUILTIN
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        names.extend(custom.keys().cloned());
+        eprintln!(
+            "roughcut: unknown profile `{}`; use one of: {}",
+            a.profile,
+            names.join(", ")
+        );
+        return exit::USAGE;
+    };
+    if let Err(e) = std::fs::create_dir_all(&a.out_dir) {
+        eprintln!("roughcut: cannot create {}: {e}", a.out_dir.display());
+        return exit::FAILED;
+    }
+    let jobs_list = match transcode::collect(&a.inputs, &a.out_dir, &profile) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("roughcut: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    if jobs_list.is_empty() {
+        eprintln!("roughcut: no media found in the inputs");
+        return exit::INVALID_INPUT;
+    }
+    if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
+    {
+        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
+    }
+    let display: Box<dyn transcode::BatchProgress> = match a.mode {
+        ProgressMode::Json => Box::new(ui::BatchJson),
+        ProgressMode::None => Box::new(ui::BatchQuiet),
+        ProgressMode::Plain => Box::new(ui::BatchPlain::new()),
+        ProgressMode::Bars => Box::new(ui::BatchBars::new()),
+        ProgressMode::Auto => {
+            use std::io::IsTerminal;
+            if std::io::stderr().is_terminal() {
+                Box::new(ui::BatchBars::new())
+            } else {
+                Box::new(ui::BatchQuiet)
+            }
+        }
+    };
+    let opts = transcode::Options {
+        out_dir: a.out_dir.clone(),
+        profile: &profile,
+        jobs: a.jobs.unwrap_or_else(default_jobs),
+        force: a.force,
+    };
+    let entries = transcode::run(&jobs_list, &opts, display.as_ref(), &CANCEL);
+    drop(display);
+    let count = |f: fn(&Outcome) -> bool| entries.iter().filter(|e| f(&e.outcome)).count();
+    let converted = count(|o| matches!(o, Outcome::Converted { .. }));
+    let skipped = count(|o| matches!(o, Outcome::Skipped { .. }));
+    let failed = count(|o| matches!(o, Outcome::Failed { .. }));
+    for e in &entries {
+        if let Outcome::Failed { reason } = &e.outcome {
+            eprintln!("failed: {}: {reason}", e.input);
+        }
+    }
+    let interrupted = CANCEL.load(std::sync::atomic::Ordering::Relaxed);
+    let seconds = started.elapsed().as_secs_f64();
+    if a.mode != ProgressMode::None {
+        eprintln!(
+            "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {failed} failed{}, in {seconds:.1} s",
+            profile.name,
+            a.out_dir.display(),
+            if interrupted { ", interrupted" } else { "" }
+        );
+    }
+    if let Some(file) = &a.report {
+        let doc = serde_json::json!({
+            "roughcut": env!("CARGO_PKG_VERSION"),
+            "profile": profile.name,
+            "output_dir": a.out_dir.display().to_string(),
+            "converted": converted,
+            "skipped": skipped,
+            "failed": failed,
+            "interrupted": interrupted,
+            "seconds": seconds,
+            "inputs": entries,
+        });
+        let tmp = file.with_extension("json.partial");
+        let written = serde_json::to_string_pretty(&doc)
+            .map_err(std::io::Error::other)
+            .and_then(|t| std::fs::write(&tmp, t + "\n"))
+            .and_then(|()| std::fs::rename(&tmp, file));
+        if let Err(e) = written {
+            eprintln!("roughcut: writing the report {}: {e}", file.display());
+            return exit::FAILED;
+        }
+    }
+    if interrupted {
+        exit::INTERRUPTED
+    } else if failed > 0 {
+        exit::FAILED
+    } else {
+        exit::SUCCESS
+    }
 }
 
 /// The cache to use: `--cache-dir`, else the default location.

@@ -46,6 +46,9 @@ pub struct MediaFacts {
     pub streams: Vec<StreamFacts>,
     /// Whether the first video stream is black-and-white, and the measurements behind it.
     pub colour: Option<ColourAnalysis>,
+    /// Container tags worth keeping (`creation_time`, `timecode`, `date`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
 }
 
 /// The colour class of a picture.

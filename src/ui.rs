@@ -221,3 +221,227 @@ impl Progress for Bars {
         }
     }
 }
+
+use roughcut::transcode::{BatchEvent, BatchProgress};
+
+/// Batch progress as NDJSON on stdout.
+pub struct BatchJson;
+
+impl BatchProgress for BatchJson {
+    fn event(&self, e: &BatchEvent) {
+        if let BatchEvent::FileProgress { done, frames, .. } = e {
+            // Thinned to whole percents of a file.
+            if *done != *frames
+                && (done * 100 / frames.max(&1)) == ((done - 1) * 100 / frames.max(&1))
+            {
+                return;
+            }
+        }
+        if let Ok(line) = serde_json::to_string(e) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+/// No batch progress.
+pub struct BatchQuiet;
+
+impl BatchProgress for BatchQuiet {
+    fn event(&self, _: &BatchEvent) {}
+}
+
+/// Totals of a batch for the plain and bar displays.
+#[derive(Default)]
+struct BatchTotals {
+    files: usize,
+    files_done: usize,
+    frames: i64,
+    done_before: i64,
+    in_flight: std::collections::HashMap<usize, i64>,
+}
+
+impl BatchTotals {
+    fn done(&self) -> i64 {
+        self.done_before + self.in_flight.values().sum::<i64>()
+    }
+}
+
+/// Plain batch lines on stderr: one per file finished, totals at growing intervals.
+pub struct BatchPlain {
+    state: Mutex<(BatchTotals, Instant, Instant, Duration)>,
+}
+
+impl BatchPlain {
+    pub fn new() -> BatchPlain {
+        BatchPlain {
+            state: Mutex::new((
+                BatchTotals::default(),
+                Instant::now(),
+                Instant::now(),
+                Duration::from_secs(2),
+            )),
+        }
+    }
+}
+
+impl BatchProgress for BatchPlain {
+    fn event(&self, e: &BatchEvent) {
+        let Ok(mut s) = self.state.lock() else { return };
+        let (t, started, last, interval) = &mut *s;
+        match e {
+            BatchEvent::Started {
+                files,
+                frames,
+                workers,
+            } => {
+                t.files = *files;
+                t.frames = *frames;
+                eprintln!("transcoding {files} file(s), {frames} frames, on {workers} workers");
+            }
+            BatchEvent::FileProgress { file, done, .. } => {
+                t.in_flight.insert(*file, *done);
+                if last.elapsed() >= *interval {
+                    let done = t.done();
+                    let secs = started.elapsed().as_secs_f64();
+                    let fps = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+                    let eta = if fps > 0.0 {
+                        (t.frames - done).max(0) as f64 / fps
+                    } else {
+                        0.0
+                    };
+                    eprintln!(
+                        "  {}/{} files, {done}/{} frames, {fps:.1} fps, ETA {eta:.0}s",
+                        t.files_done, t.files, t.frames
+                    );
+                    *last = Instant::now();
+                    *interval = (*interval * 2).min(Duration::from_secs(30));
+                }
+            }
+            BatchEvent::FileFinished {
+                file,
+                input,
+                outcome,
+                frames,
+                ..
+            } => {
+                t.in_flight.remove(file);
+                t.done_before += frames;
+                t.files_done += 1;
+                eprintln!("  [{}/{}] {input}: {outcome}", t.files_done, t.files);
+            }
+            BatchEvent::FileStarted { .. } => {}
+        }
+    }
+}
+
+/// indicatif bars for a batch: files and frames with ETA, and one line per worker.
+pub struct BatchBars {
+    multi: MultiProgress,
+    total: ProgressBar,
+    workers: Mutex<Vec<ProgressBar>>,
+    totals: Mutex<BatchTotals>,
+}
+
+impl BatchBars {
+    pub fn new() -> BatchBars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let total = multi.add(ProgressBar::new(0));
+        total.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>12} [{bar:40}] {pos}/{len} frames  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        BatchBars {
+            multi,
+            total,
+            workers: Mutex::new(Vec::new()),
+            totals: Mutex::new(BatchTotals::default()),
+        }
+    }
+    fn worker_bar(&self, i: usize) -> Option<ProgressBar> {
+        self.workers.lock().ok().and_then(|w| w.get(i).cloned())
+    }
+}
+
+impl BatchProgress for BatchBars {
+    fn event(&self, e: &BatchEvent) {
+        let Ok(mut t) = self.totals.lock() else {
+            return;
+        };
+        match e {
+            BatchEvent::Started {
+                files,
+                frames,
+                workers,
+            } => {
+                t.files = *files;
+                t.frames = *frames;
+                self.total.set_length((*frames).max(0) as u64);
+                self.total.set_prefix(format!("0/{files} files"));
+                if let Ok(mut w) = self.workers.lock() {
+                    for i in 0..*workers {
+                        let bar = self.multi.add(ProgressBar::new(1));
+                        bar.set_style(
+                            ProgressStyle::with_template("{prefix:>12} {wide_msg} {pos}/{len}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        bar.set_prefix(format!("worker {i}"));
+                        w.push(bar);
+                    }
+                }
+            }
+            BatchEvent::FileStarted {
+                worker,
+                input,
+                frames,
+                ..
+            } => {
+                if let Some(b) = self.worker_bar(*worker) {
+                    b.set_length((*frames).max(1) as u64);
+                    b.set_position(0);
+                    b.set_message(input.clone());
+                }
+            }
+            BatchEvent::FileProgress {
+                file, worker, done, ..
+            } => {
+                t.in_flight.insert(*file, *done);
+                self.total.set_position(t.done().max(0) as u64);
+                if let Some(b) = self.worker_bar(*worker) {
+                    b.set_position((*done).max(0) as u64);
+                }
+            }
+            BatchEvent::FileFinished {
+                file,
+                worker,
+                input,
+                outcome,
+                frames,
+            } => {
+                t.in_flight.remove(file);
+                t.done_before += frames;
+                t.files_done += 1;
+                self.total.set_position(t.done().max(0) as u64);
+                self.total
+                    .set_prefix(format!("{}/{} files", t.files_done, t.files));
+                if outcome.starts_with("failed") {
+                    let _ = self.multi.println(format!("{input}: {outcome}"));
+                }
+                if let Some(b) = self.worker_bar(*worker) {
+                    b.set_message("idle");
+                }
+                if t.files_done == t.files {
+                    if let Ok(w) = self.workers.lock() {
+                        for b in w.iter() {
+                            b.finish_and_clear();
+                        }
+                    }
+                    self.total.finish_and_clear();
+                }
+            }
+        }
+    }
+}

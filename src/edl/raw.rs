@@ -122,7 +122,8 @@ pub enum Fit {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVideo {
-    /// Codec: `h264` (default) or `hevc`.
+    /// Codec: `h264` (default), `hevc`, or `prores_proxy` / `prores_lt` (ProRes 422 Proxy or
+    /// LT, 10-bit 4:2:2, for editing systems; .mov or .mkv only).
     pub codec: Option<String>,
     /// Constant rate factor, 0–51 (default 23).
     pub crf: Option<u32>,

@@ -18,7 +18,7 @@ use super::{
 use crate::media;
 use crate::probe::MediaFacts;
 
-pub const VIDEO_CODECS: &[&str] = &["h264", "hevc"];
+pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores_proxy", "prores_lt"];
 pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "flac"];
 pub const PRESETS: &[&str] = &[
     "ultrafast",
@@ -480,6 +480,13 @@ impl Validator {
                     VIDEO_CODECS.join(", "),
                     suggestion(&vcodec, VIDEO_CODECS.iter().copied())
                 ),
+            );
+            fine = false;
+        }
+        if vcodec.starts_with("prores") && container == Some(Container::Mp4) {
+            self.error(
+                "/output/video/codec",
+                format!("`{vcodec}` cannot go in an MP4 file; make the output .mov (or .mkv)"),
             );
             fine = false;
         }

@@ -215,9 +215,19 @@ pub fn assemble(
     let mut subs = super::subtitle::add_streams(&mut octx, out.container, tracks)
         .map_err(fail("add subtitle tracks"))?;
 
+    if let Some(lang) = &out.audio_language {
+        if let Some(mut st) = octx.stream_mut(aindex) {
+            let mut m = ff::Dictionary::new();
+            m.set("language", lang);
+            st.set_metadata(m);
+        }
+    }
     let mut meta = ff::Dictionary::new();
     if let Some(t) = &out.title {
         meta.set("title", t);
+    }
+    for (k, v) in &out.metadata {
+        meta.set(k, v);
     }
     octx.set_metadata(meta);
     let mut opts = ff::Dictionary::new();

@@ -8,7 +8,18 @@ use crate::plan::OutputSpec;
 pub fn video_encoder_name(codec: &str) -> &'static str {
     match codec {
         "hevc" => "libx265",
+        "prores_proxy" | "prores_lt" => "prores_ks",
         _ => "libx264",
+    }
+}
+
+/// The pixel format the output's video encoder takes (conformed pictures are 8-bit 4:2:0 and are
+/// converted to it just before encoding).
+pub fn encoder_pixel_format(codec: &str) -> ff::format::Pixel {
+    if codec.starts_with("prores") {
+        ff::format::Pixel::YUV422P10LE
+    } else {
+        ff::format::Pixel::YUV420P
     }
 }
 
@@ -49,7 +60,7 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
     let fps = out.fps;
     enc.set_width(out.width);
     enc.set_height(out.height);
-    enc.set_format(ff::format::Pixel::YUV420P);
+    enc.set_format(encoder_pixel_format(&out.video.codec));
     enc.set_time_base(ff::Rational::new(fps.den() as i32, fps.num() as i32));
     enc.set_frame_rate(Some(ff::Rational::new(fps.num() as i32, fps.den() as i32)));
     enc.set_aspect_ratio(ff::Rational::new(1, 1));
@@ -67,8 +78,14 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
         (*p).field_order = ff::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
     }
     let mut opts = ff::Dictionary::new();
-    opts.set("crf", &out.video.crf.to_string());
-    opts.set("preset", &out.video.preset);
+    match out.video.codec.as_str() {
+        "prores_proxy" => opts.set("profile", "proxy"),
+        "prores_lt" => opts.set("profile", "lt"),
+        _ => {
+            opts.set("crf", &out.video.crf.to_string());
+            opts.set("preset", &out.video.preset);
+        }
+    }
     if name == "libx265" {
         opts.set("x265-params", "log-level=none");
     }

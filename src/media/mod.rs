@@ -12,6 +12,7 @@ pub mod measure;
 pub mod packets;
 pub mod probe;
 pub mod segment;
+pub mod sound_only;
 pub mod subtitle;
 pub mod synth;
 pub mod title;

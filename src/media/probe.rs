@@ -55,6 +55,13 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     };
 
     let mut streams = Vec::new();
+    // Container tags worth carrying into transcodes: when it was shot, its timecode.
+    let mut tags: Vec<(String, String)> = ictx
+        .metadata()
+        .iter()
+        .filter(|(k, _)| matches!(*k, "creation_time" | "timecode" | "date"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut first_video: Option<usize> = None;
     for st in ictx.streams() {
         let params = st.parameters();
@@ -79,6 +86,11 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
             _ => "unknown",
         };
         let language = st.metadata().get("language").map(|s| s.to_string());
+        if let Some(tc) = st.metadata().get("timecode") {
+            if !tags.iter().any(|(k, _)| k == "timecode") {
+                tags.push(("timecode".to_string(), tc.to_string()));
+            }
+        }
         let mut facts = StreamFacts {
             index: st.index(),
             kind: kind.to_string(),
@@ -193,6 +205,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         size_bytes,
         streams,
         colour: None,
+        tags,
     })
 }
 

@@ -144,6 +144,7 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
         overlay_graph: None,
         burn_in: seg.burn_in.as_ref(),
         burn_graph: None,
+        convert_graph: None,
         dir: job.dir,
         segment: seg.id,
         output: out,
@@ -184,6 +185,8 @@ pub(crate) struct EncodeSink<'a> {
     /// Subtitles burned in, drawn by libass from a script written into `dir`.
     burn_in: Option<&'a crate::plan::subtitles::BurnIn>,
     burn_graph: Option<ff::filter::Graph>,
+    /// Converts conformed 4:2:0 pictures to the encoder's format when it takes another.
+    convert_graph: Option<ff::filter::Graph>,
     dir: &'a Path,
     segment: usize,
     output: &'a OutputSpec,
@@ -490,6 +493,23 @@ impl EncodeSink<'_> {
             }
             if let Some(g) = self.overlay_graph.as_mut() {
                 through(g, frame, "draw overlays")?;
+            }
+        }
+        let wanted = super::encode::encoder_pixel_format(&self.output.video.codec);
+        if frame.format() != wanted {
+            if self.convert_graph.is_none() {
+                let fps = self.output.fps;
+                let args = super::buffer_args(frame, (fps.den(), fps.num()), (1, 1));
+                let spec = format!(
+                    "format=pix_fmts={}",
+                    wanted.descriptor().map_or("yuv422p10le", |d| d.name())
+                );
+                self.convert_graph = Some(
+                    graph(&args, &spec, false, 1).map_err(out_err("convert for the encoder"))?,
+                );
+            }
+            if let Some(g) = self.convert_graph.as_mut() {
+                through(g, frame, "convert for the encoder")?;
             }
         }
         frame.set_kind(ff::picture::Type::None);

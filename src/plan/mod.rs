@@ -50,6 +50,12 @@ pub struct OutputSpec {
     pub video: VideoSettings,
     pub audio: AudioSettings,
     pub title: Option<String>,
+    /// Further container tags to write (`creation_time`, `timecode` … carried over by transcode).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<(String, String)>,
+    /// Language tag of the sound (ISO 639-2), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_language: Option<String>,
 }
 
 /// An event placed in the program.
@@ -517,6 +523,8 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         video: out.video.clone(),
         audio: out.audio.clone(),
         title: edl.title.clone(),
+        metadata: Vec::new(),
+        audio_language: None,
     };
 
     // Visible frames: a dissolve into event i+1 overlaps the tail of event i. Until transitions

@@ -67,6 +67,7 @@ fn facts(w: u32, h: u32, sar: Rational, fps: Rational, audio: bool) -> MediaFact
         size_bytes: 1,
         streams,
         colour: None,
+        tags: vec![],
     }
 }
 

@@ -11,4 +11,5 @@ mod scale_out;
 mod sound;
 mod subtitles;
 mod titles;
+mod transcode;
 mod validate;

@@ -1,0 +1,198 @@
+//! Transcode profiles: what the outputs are. A profile has the same fields as an EDL's `output`
+//! (checked by the same validator) plus its container; width, height and frame rate left out
+//! mean "as the source".
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::edl::{AudioSettings, Container};
+
+/// What kind of file a profile writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    Video(Container),
+    /// Sound only, WAV.
+    Wav,
+}
+
+/// A named profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub kind: ProfileKind,
+    /// EDL `output` fields (no `path`).
+    pub output: Value,
+}
+
+/// The built-in profiles, with what each is for.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "proxy",
+        "640x360 H.264 (veryfast, crf 28) + AAC 128k in MP4: light proxies for cutting",
+    ),
+    (
+        "preview",
+        "1280x720 H.264 (veryfast, crf 23) + AAC 160k in MP4: review copies",
+    ),
+    (
+        "edit",
+        "ProRes 422 Proxy at the source's size with 16-bit PCM in MOV: for editing systems",
+    ),
+    ("audio", "WAV, 48 kHz stereo 16-bit: the sound alone"),
+];
+
+/// A built-in profile by name.
+pub fn builtin(name: &str) -> Option<Profile> {
+    let (kind, output) = match name {
+        "proxy" => (
+            ProfileKind::Video(Container::Mp4),
+            json!({ "width": 640, "height": 360, "fit": "pad",
+                    "video": { "codec": "h264", "crf": 28, "preset": "veryfast" },
+                    "audio": { "codec": "aac", "bitrate": "128k" } }),
+        ),
+        "preview" => (
+            ProfileKind::Video(Container::Mp4),
+            json!({ "width": 1280, "height": 720, "fit": "pad",
+                    "video": { "codec": "h264", "crf": 23, "preset": "veryfast" },
+                    "audio": { "codec": "aac", "bitrate": "160k" } }),
+        ),
+        "edit" => (
+            ProfileKind::Video(Container::Mov),
+            json!({ "fit": "pad", "video": { "codec": "prores_proxy" },
+                    "audio": { "codec": "pcm_s16le" } }),
+        ),
+        "audio" => (
+            ProfileKind::Wav,
+            json!({ "audio": { "codec": "pcm_s16le", "sample_rate": 48000, "channels": 2 } }),
+        ),
+        _ => return None,
+    };
+    Some(Profile {
+        name: name.to_string(),
+        kind,
+        output,
+    })
+}
+
+impl Profile {
+    /// The output files' extension.
+    pub fn extension(&self) -> &'static str {
+        match self.kind {
+            ProfileKind::Video(Container::Mp4) => "mp4",
+            ProfileKind::Video(Container::Mov) => "mov",
+            ProfileKind::Video(Container::Mkv) => "mkv",
+            ProfileKind::Wav => "wav",
+        }
+    }
+
+    /// Sound settings of a WAV profile.
+    pub fn audio_settings(&self) -> AudioSettings {
+        let a = &self.output["audio"];
+        AudioSettings {
+            codec: a["codec"].as_str().unwrap_or("pcm_s16le").to_string(),
+            sample_rate: a["sample_rate"].as_u64().unwrap_or(48000) as u32,
+            channels: a["channels"].as_u64().unwrap_or(2) as u32,
+            bitrate: 0,
+            join_fade: 0,
+            loudness: None,
+        }
+    }
+
+    /// Check the profile's output fields with the EDL validator (on an EDL of one gap), naming
+    /// problems by their place in `origin` (e.g. `/profiles/dailies`).
+    pub fn check(&self, origin: &str) -> Result<(), String> {
+        let mut output = self.output.clone();
+        let Some(obj) = output.as_object_mut() else {
+            return Err(format!("{origin}: a profile is an object of output fields"));
+        };
+        if obj.contains_key("path") {
+            return Err(format!(
+                "{origin}/path: a profile has no `path`; outputs mirror the inputs under -o DIR"
+            ));
+        }
+        let ext = if self.kind == ProfileKind::Wav {
+            "mov"
+        } else {
+            self.extension()
+        };
+        obj.insert("path".into(), format!("profile-check.{ext}").into());
+        let doc =
+            json!({ "version": 1, "output": output, "sources": {}, "timeline": [ { "gap": 1 } ] });
+        let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+        match crate::edl::load_str(
+            &text,
+            Path::new("profile.json"),
+            crate::edl::LoadOptions { probe: false },
+        ) {
+            Ok(_) => Ok(()),
+            Err(crate::edl::LoadError::Invalid { diagnostics, .. }) => Err(diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    format!(
+                        "{origin}{}: {}",
+                        d.pointer.strip_prefix("/output").unwrap_or(&d.pointer),
+                        d.message
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Profiles from a JSON file: `{"profiles": {"NAME": {"container": "mp4" | "mov" | "mkv" |
+/// "wav", …output fields…}}}`. Every profile is checked; all problems are reported at once.
+pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let doc: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{shown}: JSON syntax error: {e}"))?;
+    let Some(map) = doc.get("profiles").and_then(Value::as_object) else {
+        return Err(format!(
+            "{shown}: expected {{\"profiles\": {{\"NAME\": {{\"container\": \"mp4\", …output fields…}}}}}}"
+        ));
+    };
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, v) in map {
+        let origin = format!("{shown}: /profiles/{name}");
+        let mut fields = v.clone();
+        let container = fields
+            .as_object_mut()
+            .and_then(|o| o.remove("container"))
+            .and_then(|c| c.as_str().map(String::from))
+            .unwrap_or_else(|| "mp4".into());
+        let kind = match container.as_str() {
+            "mp4" => ProfileKind::Video(Container::Mp4),
+            "mov" => ProfileKind::Video(Container::Mov),
+            "mkv" => ProfileKind::Video(Container::Mkv),
+            "wav" => ProfileKind::Wav,
+            other => {
+                problems.push(format!(
+                    "{origin}/container: unknown container `{other}`; use mp4, mov, mkv or wav"
+                ));
+                continue;
+            }
+        };
+        let p = Profile {
+            name: name.clone(),
+            kind,
+            output: fields,
+        };
+        match p.check(&origin) {
+            Ok(()) => {
+                out.insert(name.clone(), p);
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.join("\n"))
+    }
+}

@@ -1,0 +1,318 @@
+//! `roughcut transcode` on a folder of generated mixed sources plus a corrupt file: sizes, rates,
+//! codecs and full durations of the outputs, neutral black-and-white, upright rotation, the
+//! failure reported, up-to-date outputs skipped, `--force`, sound-only WAV, and the corpus.
+
+use std::path::{Path, PathBuf};
+
+use roughcut::edl::time::Rational;
+use roughcut::media::synth::SynthAudio;
+use serde_json::Value;
+
+use crate::common::{corpus_dir, pictures, roughcut, samples_dir, synth, video, workdir};
+
+fn run(args: &[&str], inputs: &[&Path], out: &Path, report: &Path) -> (Option<i32>, Value, String) {
+    let o = roughcut()
+        .arg("transcode")
+        .args(inputs)
+        .arg("-o")
+        .arg(out)
+        .arg("--report")
+        .arg(report)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(600))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    (o.status.code(), v, stderr)
+}
+
+fn outcome<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["input"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("{name} not in the report: {report}"))
+}
+
+/// The mixed folder: a colour clip with stereo sound, the PAL interlaced sample in a subfolder,
+/// the gray archival sample, a rotated phone clip, a corrupt file and a text file.
+fn mixed_folder(dir: &Path) -> PathBuf {
+    let root = dir.join("mixed");
+    std::fs::create_dir_all(root.join("tape1")).unwrap();
+    let colour = synth(
+        "colour_2s.mp4",
+        2,
+        Some(video(
+            "testsrc2=size=320x240:rate=25".into(),
+            320,
+            240,
+            (25, 1),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: "sine=frequency=440:sample_rate=44100".into(),
+            encoder: "aac".into(),
+            sample_rate: 44100,
+            layout: "stereo",
+            bit_rate: 96_000,
+        }),
+    );
+    let mut rot = video(
+        "color=c=black:s=360x640:r=30,drawbox=x=0:y=0:w=360:h=320:color=white:t=fill".into(),
+        360,
+        640,
+        (30, 1),
+        (1, 1),
+    );
+    rot.display_rotation = Some(-90);
+    let rotated = synth("phone_rotated.mp4", 1, Some(rot), None);
+    std::fs::copy(colour, root.join("colour.mp4")).unwrap();
+    std::fs::copy(
+        samples_dir().join("amur_2004_pal.mkv"),
+        root.join("tape1/amur.mkv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        samples_dir().join("builders_1932_gray.mp4"),
+        root.join("builders.mp4"),
+    )
+    .unwrap();
+    std::fs::copy(rotated, root.join("phone.mp4")).unwrap();
+    std::fs::write(
+        root.join("broken.mp4"),
+        b"\x00\x00\x00\x18ftypmp42 this is not a movie",
+    )
+    .unwrap();
+    std::fs::write(root.join("notes.txt"), "shot list").unwrap();
+    root
+}
+
+#[test]
+fn a_mixed_folder_becomes_uniform_proxies() {
+    let dir = workdir("transcode");
+    let root = mixed_folder(&dir);
+    let out = dir.join("proxies");
+    let report = dir.join("batch.json");
+    let (code, r, stderr) = run(&[], &[&root], &out, &report);
+    assert_eq!(code, Some(1), "one input is corrupt: {stderr}");
+    assert!(
+        stderr.contains("failed: ") && stderr.contains("broken.mp4"),
+        "{stderr}"
+    );
+    assert_eq!(
+        (r["converted"].as_u64(), r["failed"].as_u64()),
+        (Some(4), Some(1)),
+        "{r}"
+    );
+    assert!(outcome(&r, "broken.mp4")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("broken.mp4"));
+    assert!(
+        !stderr.contains("notes.txt"),
+        "a text file is not media: {stderr}"
+    );
+
+    // Each output: the proxy size, its source's rate, H.264 + AAC, the source's full length.
+    let expect = [
+        ("colour.mp4", "colour.mp4", 25, Rational::from_integer(2)),
+        (
+            "tape1/amur.mp4",
+            "tape1/amur.mkv",
+            25,
+            Rational::from_integer(8),
+        ),
+        (
+            "builders.mp4",
+            "builders.mp4",
+            18,
+            Rational::from_integer(6),
+        ),
+        ("phone.mp4", "phone.mp4", 30, Rational::from_integer(1)),
+    ];
+    for (rel, input, fps, seconds) in expect {
+        let path = out.join("mixed").join(rel);
+        let facts = roughcut::probe::probe_file(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let v = facts.video().unwrap();
+        assert_eq!((v.width, v.height), (640, 360), "{rel}");
+        assert_eq!(
+            v.frame_rate.map(|r| r.0),
+            Some(Rational::from_integer(fps)),
+            "{rel}"
+        );
+        let codecs: Vec<&str> = facts.streams.iter().map(|s| s.codec.as_str()).collect();
+        assert_eq!(codecs, ["h264", "aac"], "{rel}");
+        let frames = pictures(&path).len() as i64;
+        let want = (seconds * fps).to_integer();
+        assert!(
+            (frames - want).abs() <= 1,
+            "{rel}: {frames} frames, source {want}"
+        );
+        let entry = outcome(&r, input);
+        assert_eq!(entry["outcome"], "converted", "{rel}");
+        assert_eq!(
+            entry["facts"]["video"]["frames"].as_i64(),
+            Some(frames),
+            "{rel}"
+        );
+    }
+    // Black-and-white stays neutral; the rotated clip comes out upright.
+    for p in pictures(&out.join("mixed/builders.mp4")) {
+        assert!(p.max_chroma_deviation(0, 0, p.width, p.height) <= 1);
+    }
+    let pics = pictures(&out.join("mixed/phone.mp4"));
+    let p = &pics[10];
+    let (left, right) = (p.mean_y(0, 0, 300, 360), p.mean_y(340, 0, 300, 360));
+    assert!(
+        left < 40.0 && right > 200.0,
+        "not upright: {left:.0} / {right:.0}"
+    );
+
+    // Again: everything is up to date; --force redoes it.
+    let (_, again, _) = run(&[], &[&root], &out, &report);
+    assert_eq!(
+        (again["converted"].as_u64(), again["skipped"].as_u64()),
+        (Some(0), Some(4)),
+        "{again}"
+    );
+    let (_, forced, _) = run(&["--force"], &[&root], &out, &report);
+    assert_eq!(forced["converted"].as_u64(), Some(4), "{forced}");
+}
+
+#[test]
+fn sound_only_profile_writes_exact_wav() {
+    let dir = workdir("transcode-audio");
+    let src = samples_dir().join("telecine_1948_cast.mp4");
+    let out = dir.join("wav");
+    let (code, r, stderr) = run(&["--profile", "audio"], &[&src], &out, &dir.join("r.json"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(r["converted"], 1);
+    let wav = out.join("telecine_1948_cast.wav");
+    let sound = roughcut::media::measure::decode_sound(&wav)
+        .unwrap()
+        .unwrap();
+    assert_eq!((sound.sample_rate, sound.channels), (48000, 2));
+    // 6 s of mono 44.1 kHz becomes exactly 6 s at 48 kHz: 288000 samples.
+    assert_eq!(sound.len(), 288_000);
+    // Dual mono: both channels carry the tone.
+    let l = sound.channel(0);
+    let r2 = sound.channel(1);
+    let rms =
+        |x: &[f32]| (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    assert!(
+        rms(&l[48000..96000]) > 0.05
+            && (rms(&l[48000..96000]) - rms(&r2[48000..96000])).abs() < 1e-4
+    );
+}
+
+#[test]
+fn clashing_outputs_and_unknown_profiles_stop_before_any_work() {
+    let dir = workdir("transcode-clash");
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    let one = dir.join("a/clip.mp4");
+    let two = dir.join("clip.mkv");
+    std::fs::copy(samples_dir().join("knam_hd.mp4"), &one).unwrap();
+    std::fs::copy(samples_dir().join("amur_2004_pal.mkv"), &two).unwrap();
+    let o = roughcut()
+        .arg("transcode")
+        .args([&one, &two])
+        .arg("-o")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("would both write") && err.contains("clip.mp4"),
+        "{err}"
+    );
+    let o = roughcut()
+        .args(["transcode", "x", "-o", "y", "--profile", "proxxy"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("proxy, preview, edit, audio"));
+    // A profiles file is checked by the EDL's own output rules.
+    let profiles = dir.join("p.json");
+    std::fs::write(&profiles, r#"{ "profiles": { "tiny": { "container": "mp4", "width": 321, "video": { "crf": 99 } } } }"#).unwrap();
+    let o = roughcut()
+        .arg("transcode")
+        .arg(&one)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .arg("--profiles")
+        .arg(&profiles)
+        .args(["--profile", "tiny"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/profiles/tiny/width") && err.contains("/profiles/tiny/video/crf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn edit_profile_writes_prores_with_pcm() {
+    let dir = workdir("transcode-edit");
+    let src = samples_dir().join("telecine_1948_cast.mp4");
+    let out = dir.join("edit");
+    let (code, _, stderr) = run(&["--profile", "edit"], &[&src], &out, &dir.join("r.json"));
+    assert_eq!(code, Some(0), "{stderr}");
+    let facts = roughcut::probe::probe_file(&out.join("telecine_1948_cast.mov")).unwrap();
+    let v = facts.video().unwrap();
+    assert_eq!(
+        (v.width, v.height, v.pix_fmt.as_str()),
+        (640, 480, "yuv422p10le")
+    );
+    let codecs: Vec<&str> = facts.streams.iter().map(|s| s.codec.as_str()).collect();
+    assert_eq!(codecs, ["prores", "pcm_s16le"]);
+}
+
+#[test]
+fn corpus_media_transcode_or_are_reported() {
+    let Some(corpus) = corpus_dir() else { return };
+    let dir = workdir("transcode-corpus");
+    let media = corpus.join("media");
+    let (code, r, stderr) = run(
+        &["--jobs", "2"],
+        &[&media],
+        &dir.join("out"),
+        &dir.join("r.json"),
+    );
+    let entries = r["inputs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no report: {stderr}"));
+    // Every media file is there, with an outcome; failures carry a reason naming the file.
+    assert!(entries.len() >= 12, "{r}");
+    for e in entries {
+        match e["outcome"].as_str().unwrap() {
+            "converted" => {
+                let out = e["facts"]["video"]["frames"].as_u64().unwrap_or(0);
+                assert!(out > 0, "{e}");
+            }
+            "failed" => assert!(!e["reason"].as_str().unwrap().is_empty(), "{e}"),
+            other => panic!("{other}: {e}"),
+        }
+        eprintln!(
+            "corpus transcode {}: {}{}",
+            e["input"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap_or(""),
+            e["outcome"].as_str().unwrap(),
+            e["reason"]
+                .as_str()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default()
+        );
+    }
+    let failed = entries.iter().filter(|e| e["outcome"] == "failed").count();
+    assert_eq!(code, Some(if failed > 0 { 1 } else { 0 }));
+}
