@@ -139,7 +139,8 @@ fn secs(r: Option<crate::probe::Ratio>) -> Option<f64> {
 
 /// Measure the written file.
 pub fn output_facts(path: &Path) -> Result<OutputFacts, MediaError> {
-    let facts = crate::probe::probe_file(path)?;
+    // Stream facts only: the written file's colour needs no measuring.
+    let facts = crate::media::probe::probe(path)?;
     let counts = crate::media::measure::packet_counts(path)?;
     let count = |i: usize| counts.iter().find(|c| c.0 == i).map_or(0, |c| c.1);
     let (bytes, blake3) = {

@@ -151,7 +151,11 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "output".into());
             let out_rel = PathBuf::from(format!("{stem}.{}", profile.extension()));
-            jobs.push(job(input, out_dir, &out_rel));
+            // Absolute, so the file is found whatever folder its one-event EDL is read from.
+            let input = input
+                .canonicalize()
+                .map_err(|e| format!("{}: {e}", input.display()))?;
+            jobs.push(job(&input, out_dir, &out_rel));
         }
     }
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
