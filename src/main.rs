@@ -479,6 +479,33 @@ struct RenderArgs {
     assemble_only: bool,
 }
 
+/// `auto` means bars on a terminal and nothing otherwise (scripts and CI get only warnings, failures
+/// and the summary line); other modes are themselves.
+fn resolve(mode: ProgressMode) -> ProgressMode {
+    use std::io::IsTerminal;
+    match mode {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
+        ProgressMode::Auto => ProgressMode::None,
+        m => m,
+    }
+}
+
+/// Ctrl-C and SIGTERM set [`CANCEL`]; the work stops promptly and leaves nothing partial.
+fn install_ctrlc() {
+    if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
+    {
+        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
+    }
+}
+
+/// Write `value` as pretty JSON to `file`, under a temporary name renamed when complete.
+fn write_json<T: serde::Serialize>(file: &std::path::Path, value: &T) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let tmp = file.with_extension("json.partial");
+    std::fs::write(&tmp, text + "\n")?;
+    std::fs::rename(&tmp, file)
+}
+
 /// What `transcode` was asked to do.
 struct TranscodeArgs {
     inputs: Vec<PathBuf>,
@@ -536,23 +563,12 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
         eprintln!("roughcut: no media found in the inputs");
         return exit::INVALID_INPUT;
     }
-    if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
-    {
-        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
-    }
-    let display: Box<dyn transcode::BatchProgress> = match a.mode {
+    install_ctrlc();
+    let display: Box<dyn transcode::BatchProgress> = match resolve(a.mode) {
         ProgressMode::Json => Box::new(ui::BatchJson),
-        ProgressMode::None => Box::new(ui::BatchQuiet),
         ProgressMode::Plain => Box::new(ui::BatchPlain::new()),
         ProgressMode::Bars => Box::new(ui::BatchBars::new()),
-        ProgressMode::Auto => {
-            use std::io::IsTerminal;
-            if std::io::stderr().is_terminal() {
-                Box::new(ui::BatchBars::new())
-            } else {
-                Box::new(ui::BatchQuiet)
-            }
-        }
+        ProgressMode::None | ProgressMode::Auto => Box::new(ui::BatchQuiet),
     };
     let opts = transcode::Options {
         out_dir: a.out_dir.clone(),
@@ -593,12 +609,7 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
             "seconds": seconds,
             "inputs": entries,
         });
-        let tmp = file.with_extension("json.partial");
-        let written = serde_json::to_string_pretty(&doc)
-            .map_err(std::io::Error::other)
-            .and_then(|t| std::fs::write(&tmp, t + "\n"))
-            .and_then(|()| std::fs::rename(&tmp, file));
-        if let Err(e) = written {
+        if let Err(e) = write_json(file, &doc) {
             eprintln!("roughcut: writing the report {}: {e}", file.display());
             return exit::FAILED;
         }
@@ -834,24 +845,12 @@ fn render_cmd(a: RenderArgs) -> i32 {
         }
     };
     let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
-    if let Err(err) = ctrlc::set_handler(|| CANCEL.store(true, std::sync::atomic::Ordering::SeqCst))
-    {
-        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
-    }
-    let progress: Box<dyn Progress> = match mode {
+    install_ctrlc();
+    let progress: Box<dyn Progress> = match resolve(mode) {
         ProgressMode::Json => Box::new(ui::Json),
-        ProgressMode::None => Box::new(render::Silent),
         ProgressMode::Plain => Box::new(ui::Plain::new()),
         ProgressMode::Bars => Box::new(ui::Bars::new()),
-        ProgressMode::Auto => {
-            use std::io::IsTerminal;
-            if std::io::stderr().is_terminal() {
-                Box::new(ui::Bars::new())
-            } else {
-                // Scripts and CI: only warnings and the summary line.
-                Box::new(render::Silent)
-            }
-        }
+        ProgressMode::None | ProgressMode::Auto => Box::new(render::Silent),
     };
     let opts = RenderOptions {
         jobs,
@@ -971,16 +970,7 @@ fn render_cmd(a: RenderArgs) -> i32 {
             facts,
             warnings,
         );
-        let text = match serde_json::to_string_pretty(&r) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("roughcut: report: {e}");
-                return exit::FAILED;
-            }
-        };
-        let tmp = file.with_extension("json.partial");
-        if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, file))
-        {
+        if let Err(e) = write_json(file, &r) {
             eprintln!("roughcut: writing the report {}: {e}", file.display());
             return exit::FAILED;
         }

@@ -11,20 +11,27 @@ use roughcut::render::{Progress, ProgressEvent};
 /// NDJSON events on stdout.
 pub struct Json;
 
+/// Whether a per-frame update is thinned out: only whole percents (and the last frame) pass.
+fn thinned(done: i64, frames: i64) -> bool {
+    done != frames && (done * 100 / frames.max(1)) == ((done - 1) * 100 / frames.max(1))
+}
+
+/// One event as a line of JSON on stdout.
+fn ndjson<T: serde::Serialize>(e: &T) {
+    if let Ok(line) = serde_json::to_string(e) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+    }
+}
+
 impl Progress for Json {
     fn event(&self, e: &ProgressEvent) {
-        // Per-frame updates are thinned to whole percents of a segment.
         if let ProgressEvent::SegmentProgress { done, frames, .. } = e {
-            if *done != *frames
-                && (done * 100 / frames.max(&1)) == ((done - 1) * 100 / frames.max(&1))
-            {
+            if thinned(*done, *frames) {
                 return;
             }
         }
-        if let Ok(line) = serde_json::to_string(e) {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-        }
+        ndjson(e);
     }
 }
 
@@ -230,17 +237,11 @@ pub struct BatchJson;
 impl BatchProgress for BatchJson {
     fn event(&self, e: &BatchEvent) {
         if let BatchEvent::FileProgress { done, frames, .. } = e {
-            // Thinned to whole percents of a file.
-            if *done != *frames
-                && (done * 100 / frames.max(&1)) == ((done - 1) * 100 / frames.max(&1))
-            {
+            if thinned(*done, *frames) {
                 return;
             }
         }
-        if let Ok(line) = serde_json::to_string(e) {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-        }
+        ndjson(e);
     }
 }
 

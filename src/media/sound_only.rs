@@ -157,25 +157,11 @@ pub fn transcode_wav(
         }
         dec.send_packet(&packet)
             .map_err(fail("decode sound", input))?;
-        while dec.receive_frame(&mut frame).is_ok() {
-            let ts = frame.timestamp();
-            frame.set_pts(ts);
-            g.get("in")
-                .ok_or(ff::Error::FilterNotFound)
-                .and_then(|mut c| c.source().add(&frame))
-                .map_err(fail("conform sound", input))?;
-        }
+        feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
         pump(&mut g, &mut enc, &mut octx, &mut written)?;
     }
     let _ = dec.send_eof();
-    while dec.receive_frame(&mut frame).is_ok() {
-        let ts = frame.timestamp();
-        frame.set_pts(ts);
-        g.get("in")
-            .ok_or(ff::Error::FilterNotFound)
-            .and_then(|mut c| c.source().add(&frame))
-            .map_err(fail("conform sound", input))?;
-    }
+    feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
     if let Some(mut src) = g.get("in") {
         let _ = src.source().flush();
     }
@@ -191,4 +177,21 @@ pub fn transcode_wav(
     octx.write_trailer()
         .map_err(fail("write trailer", output))?;
     Ok(written)
+}
+
+/// Every frame the decoder has ready, into the conform graph.
+fn feed(
+    dec: &mut ff::codec::decoder::Audio,
+    g: &mut ff::filter::Graph,
+    frame: &mut ff::frame::Audio,
+) -> Result<(), ff::Error> {
+    while dec.receive_frame(frame).is_ok() {
+        let ts = frame.timestamp();
+        frame.set_pts(ts);
+        g.get("in")
+            .ok_or(ff::Error::FilterNotFound)?
+            .source()
+            .add(frame)?;
+    }
+    Ok(())
 }
