@@ -623,18 +623,17 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
     }
 }
 
-/// The cache to use: `--cache-dir`, else the default location.
-fn cache_root(dir: Option<PathBuf>) -> Result<PathBuf, i32> {
-    dir.or_else(roughcut::cache::default_dir).ok_or_else(|| {
-        eprintln!("roughcut: no cache folder: set ROUGHCUT_CACHE_DIR or HOME, or give --cache-dir");
-        exit::USAGE
-    })
+const NO_CACHE_DIR: &str = "no cache folder: set ROUGHCUT_CACHE_DIR or HOME, or give --cache-dir";
+
+/// The cache to use: `--cache-dir`, else the default location (none without HOME).
+fn cache_root(dir: Option<PathBuf>) -> Option<PathBuf> {
+    dir.or_else(roughcut::cache::default_dir)
 }
 
 fn cache_cmd(action: CacheAction, dir: Option<PathBuf>) -> i32 {
-    let root = match cache_root(dir) {
-        Ok(r) => r,
-        Err(code) => return code,
+    let Some(root) = cache_root(dir) else {
+        eprintln!("roughcut: {NO_CACHE_DIR}");
+        return exit::USAGE;
     };
     let cache = match roughcut::cache::Cache::open(&root) {
         Ok(c) => c,
@@ -826,18 +825,36 @@ fn render_cmd(a: RenderArgs) -> i32 {
         print_plan(&plan);
         return exit::SUCCESS;
     }
+    let explicit = cache_dir.is_some();
+    let needs_cache = shard.is_some() || assemble_only;
     let cache = if no_cache {
         None
     } else {
-        let root = match cache_root(cache_dir) {
-            Ok(r) => r,
-            Err(code) => return code,
-        };
-        match roughcut::cache::Cache::open(&root) {
-            Ok(c) => Some(c),
-            Err(e) => {
+        match cache_root(cache_dir).map(|root| (roughcut::cache::Cache::open(&root), root)) {
+            Some((Ok(c), _)) => Some(c),
+            // The default location is a convenience: without it, render without a cache.
+            Some((Err(e), root)) if !explicit && !needs_cache => {
+                let w = format!(
+                    "cannot use the cache {}: {e}; rendering without one (give --cache-dir)",
+                    root.display()
+                );
+                eprintln!("roughcut: warning: {w}");
+                warnings.push(w);
+                None
+            }
+            None if !needs_cache => {
+                let w = format!("{NO_CACHE_DIR}; rendering without a cache");
+                eprintln!("roughcut: warning: {w}");
+                warnings.push(w);
+                None
+            }
+            None => {
+                eprintln!("roughcut: {NO_CACHE_DIR}");
+                return exit::USAGE;
+            }
+            Some((Err(e), root)) => {
                 eprintln!(
-                    "roughcut: cannot use the cache {}: {e} (give --cache-dir, or --no-cache)",
+                    "roughcut: cannot use the cache {}: {e} (give another --cache-dir)",
                     root.display()
                 );
                 return exit::FAILED;
