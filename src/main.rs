@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use roughcut::edl::{self, LoadError, LoadOptions};
 use roughcut::exit;
@@ -58,82 +58,14 @@ enum Command {
     },
     /// Render an EDL into one preview file, in parallel.
     #[command(
-        after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
+        after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n  roughcut render cut.json --report report.json   # for CI: cached/rendered segments, checksum\n  roughcut render cut.json --shard 2/4 --cache-dir /shared/cache   # see docs/scale-out.md\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
     )]
-    Render {
-        /// The EDL file (JSON).
-        edl: PathBuf,
-        /// Output file (overrides `output.path`); .mp4, .mov or .mkv.
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// Parallel segment workers (default: the number of cores).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
-        jobs: Option<u16>,
-        /// Progress display: bars on a terminal, plain lines otherwise (`auto`), NDJSON events on stdout (`json`), or nothing.
-        #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
-        progress: ProgressMode,
-        /// Print the plan (segments, frame and sample ranges, filters) and render nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// With --dry-run: print the plan as JSON on stdout.
-        #[arg(long, requires = "dry_run")]
-        json: bool,
-        /// Also write each subtitle track, retimed to the program, as UTF-8 SubRip into this
-        /// folder (`<output name>.<language>.srt`), for review platforms.
-        #[arg(long, value_name = "DIR")]
-        subtitles_out: Option<PathBuf>,
-        /// Say more: subtitle cues that were dropped and why.
-        #[arg(long, short = 'v')]
-        verbose: bool,
-        /// Write a JSON report (plan, cached/rendered segments, timings, facts measured from the
-        /// written file, warnings, checksum); its shape: `roughcut schema report`.
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// The segment cache (default: $ROUGHCUT_CACHE_DIR, else ~/.cache/roughcut).
-        #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
-        cache_dir: Option<PathBuf>,
-        /// Render every segment afresh and store nothing.
-        #[arg(long)]
-        no_cache: bool,
-        /// Render only shard K of N (1-based) into the cache and exit; run `--assemble-only`
-        /// after all shards are done. See docs/scale-out.md.
-        #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_cache", "assemble_only", "dry_run"])]
-        shard: Option<(usize, usize)>,
-        /// Join the cached segments into the output without rendering any; fails listing the
-        /// segments that are missing.
-        #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
-        assemble_only: bool,
-    },
+    Render(RenderArgs),
     /// Transcode files and folders of mixed media into uniform proxies or deliveries, in parallel, with render's conform rules.
     #[command(
         after_help = "Examples:\n  roughcut transcode /media/rushes -o /media/proxies                  # proxy profile\n  roughcut transcode tape1.dv tape2.dv scans/ -o out --profile edit   # ProRes Proxy + PCM in MOV\n  roughcut transcode rushes -o wav --profile audio\n  roughcut transcode rushes -o out --profiles ci-profiles.json --profile dailies --report batch.json\n\nProfiles: proxy (640x360 H.264/AAC MP4), preview (1280x720), edit (ProRes 422 Proxy + PCM, MOV),\naudio (WAV 48 kHz). A profiles file: {\"profiles\": {\"NAME\": {\"container\": \"mp4\", ...output fields as in an EDL...}}}.\nOutputs mirror the input tree under -o; outputs already made from the same source and profile are\nskipped (--force redoes them). One bad input does not stop the batch: every failure is listed at\nthe end. Exit codes: 0 all done, 1 some input failed, 2 usage error, 130 interrupted."
     )]
-    Transcode {
-        /// Media files and folders (searched recursively; files are recognised by probing).
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// Output folder (created if missing).
-        #[arg(short = 'o', long = "output", value_name = "DIR")]
-        out_dir: PathBuf,
-        /// Profile: proxy (default), preview, edit, audio, or one from --profiles.
-        #[arg(long, default_value = "proxy")]
-        profile: String,
-        /// A JSON file of further profiles (same fields as an EDL's output, plus "container").
-        #[arg(long, value_name = "FILE")]
-        profiles: Option<PathBuf>,
-        /// Parallel workers in all (default: the number of cores).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
-        jobs: Option<u16>,
-        /// Redo outputs that are up to date.
-        #[arg(long)]
-        force: bool,
-        /// Write a JSON report: each input with its outcome, output facts and timings.
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// Progress display: bars on a terminal, nothing but failures and the summary otherwise (`auto`), plain lines, NDJSON on stdout (`json`), or nothing.
-        #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
-        progress: ProgressMode,
-    },
+    Transcode(TranscodeArgs),
     /// Inspect or trim the segment cache.
     #[command(
         after_help = "Examples:\n  roughcut cache stats\n  roughcut cache clean --older-than 14d\n  roughcut cache clean --max-size 20G\n  ROUGHCUT_CACHE_DIR=/mnt/shared/cache roughcut cache stats --json"
@@ -266,55 +198,9 @@ fn main() -> ExitCode {
             json,
             loudness,
         } => probe(&files, json, loudness),
-        Command::Render {
-            edl,
-            output,
-            jobs,
-            progress,
-            dry_run,
-            json,
-            subtitles_out,
-            verbose,
-            report,
-            cache_dir,
-            no_cache,
-            shard,
-            assemble_only,
-        } => render_cmd(RenderArgs {
-            path: edl,
-            output,
-            jobs: jobs.map(usize::from),
-            mode: progress,
-            dry_run,
-            json,
-            subtitles_out,
-            verbose,
-            report,
-            cache_dir,
-            no_cache,
-            shard,
-            assemble_only,
-        }),
+        Command::Render(a) => render_cmd(a),
         Command::Cache { action, cache_dir } => cache_cmd(action, cache_dir),
-        Command::Transcode {
-            inputs,
-            out_dir,
-            profile,
-            profiles,
-            jobs,
-            force,
-            report,
-            progress,
-        } => transcode_cmd(TranscodeArgs {
-            inputs,
-            out_dir,
-            profile,
-            profiles,
-            jobs: jobs.map(usize::from),
-            force,
-            report,
-            mode: progress,
-        }),
+        Command::Transcode(a) => transcode_cmd(a),
         Command::Subtitles { edl, json, verbose } => subtitles_cmd(&edl, json, verbose),
         Command::Samples { dir } => samples(&dir),
         Command::Schema { kind } => match kind {
@@ -463,19 +349,49 @@ fn samples(dir: &std::path::Path) -> i32 {
 static CANCEL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// What `render` was asked to do.
+#[derive(Args)]
 struct RenderArgs {
-    path: PathBuf,
+    /// The EDL file (JSON).
+    edl: PathBuf,
+    /// Output file (overrides `output.path`); .mp4, .mov or .mkv.
+    #[arg(short = 'o', long)]
     output: Option<PathBuf>,
-    jobs: Option<usize>,
-    mode: ProgressMode,
+    /// Parallel segment workers (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Progress display: bars on a terminal, nothing but warnings and the summary otherwise (`auto`), plain lines, NDJSON events on stdout (`json`), or nothing.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
+    /// Print the plan (segments, frame and sample ranges, filters) and render nothing.
+    #[arg(long)]
     dry_run: bool,
+    /// With --dry-run: print the plan as JSON on stdout.
+    #[arg(long, requires = "dry_run")]
     json: bool,
+    /// Also write each subtitle track, retimed to the program, as UTF-8 SubRip into this
+    /// folder (`<output name>.<language>.srt`), for review platforms.
+    #[arg(long, value_name = "DIR")]
     subtitles_out: Option<PathBuf>,
+    /// Say more: subtitle cues that were dropped and why.
+    #[arg(long, short = 'v')]
     verbose: bool,
+    /// Write a JSON report (plan, cached/rendered segments, timings, facts measured from the
+    /// written file, warnings, checksum); its shape: `roughcut schema report`.
+    #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// The segment cache (default: $ROUGHCUT_CACHE_DIR, else ~/.cache/roughcut).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     cache_dir: Option<PathBuf>,
+    /// Render every segment afresh and store nothing.
+    #[arg(long)]
     no_cache: bool,
+    /// Render only shard K of N (1-based) into the cache and exit; run `--assemble-only`
+    /// after all shards are done. See docs/scale-out.md.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_cache", "assemble_only", "dry_run"])]
     shard: Option<(usize, usize)>,
+    /// Join the cached segments into the output without rendering any; fails listing the
+    /// segments that are missing.
+    #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
     assemble_only: bool,
 }
 
@@ -507,15 +423,32 @@ fn write_json<T: serde::Serialize>(file: &std::path::Path, value: &T) -> std::io
 }
 
 /// What `transcode` was asked to do.
+#[derive(Args)]
 struct TranscodeArgs {
+    /// Media files and folders (searched recursively; files are recognised by probing).
+    #[arg(required = true)]
     inputs: Vec<PathBuf>,
+    /// Output folder (created if missing).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
     out_dir: PathBuf,
+    /// Profile: proxy (default), preview, edit, audio, or one from --profiles.
+    #[arg(long, default_value = "proxy")]
     profile: String,
+    /// A JSON file of further profiles (same fields as an EDL's output, plus "container").
+    #[arg(long, value_name = "FILE")]
     profiles: Option<PathBuf>,
-    jobs: Option<usize>,
+    /// Parallel workers in all (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Redo outputs that are up to date.
+    #[arg(long)]
     force: bool,
+    /// Write a JSON report: each input with its outcome, output facts and timings.
+    #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    mode: ProgressMode,
+    /// Progress display: bars on a terminal, nothing but failures and the summary otherwise (`auto`), plain lines, NDJSON on stdout (`json`), or nothing.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
 }
 
 fn transcode_cmd(a: TranscodeArgs) -> i32 {
@@ -560,11 +493,11 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
         }
     };
     if jobs_list.is_empty() {
-        eprintln!("roughcut: no media found in the inputs");
+        eprintln!("roughcut: no media found in the inputs; give video or sound files, or folders holding them");
         return exit::INVALID_INPUT;
     }
     install_ctrlc();
-    let display: Box<dyn transcode::BatchProgress> = match resolve(a.mode) {
+    let display: Box<dyn transcode::BatchProgress> = match resolve(a.progress) {
         ProgressMode::Json => Box::new(ui::BatchJson),
         ProgressMode::Plain => Box::new(ui::BatchPlain::new()),
         ProgressMode::Bars => Box::new(ui::BatchBars::new()),
@@ -573,8 +506,9 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
     let opts = transcode::Options {
         out_dir: a.out_dir.clone(),
         profile: &profile,
-        jobs: a.jobs.unwrap_or_else(default_jobs),
+        jobs: a.jobs.map_or_else(default_jobs, usize::from),
         force: a.force,
+        measure: a.report.is_some(),
     };
     let entries = transcode::run(&jobs_list, &opts, display.as_ref(), &CANCEL);
     drop(display);
@@ -589,7 +523,7 @@ fn transcode_cmd(a: TranscodeArgs) -> i32 {
     }
     let interrupted = CANCEL.load(std::sync::atomic::Ordering::Relaxed);
     let seconds = started.elapsed().as_secs_f64();
-    if a.mode != ProgressMode::None {
+    if a.progress != ProgressMode::None {
         eprintln!(
             "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {failed} failed{}, in {seconds:.1} s",
             profile.name,
@@ -796,10 +730,10 @@ fn subtitles_cmd(path: &std::path::Path, json: bool, verbose: bool) -> i32 {
 
 fn render_cmd(a: RenderArgs) -> i32 {
     let RenderArgs {
-        path,
+        edl: path,
         output,
         jobs,
-        mode,
+        progress: mode,
         dry_run,
         json,
         subtitles_out,
@@ -810,7 +744,7 @@ fn render_cmd(a: RenderArgs) -> i32 {
         shard,
         assemble_only,
     } = a;
-    let jobs = jobs.unwrap_or_else(default_jobs);
+    let jobs = jobs.map_or_else(default_jobs, usize::from);
     let (plan, mut warnings) = match load_plan(&path, output) {
         Ok(p) => p,
         Err(code) => return code,
@@ -960,7 +894,7 @@ fn render_cmd(a: RenderArgs) -> i32 {
                     if (written.integrated - t.target).abs() > 1.0
                         || written.true_peak > t.true_peak
                     {
-                        let w = "the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling)";
+                        let w = "the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling): the peaks leave too little room — lower `loudness.target` or raise `loudness.true_peak`";
                         eprintln!("roughcut: warning: {w}");
                         warnings.push(w.to_string());
                     }

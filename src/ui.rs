@@ -110,39 +110,83 @@ impl Progress for Plain {
     }
 }
 
-/// indicatif bars: the whole program (frames, fps, ETA) and one line per worker.
-pub struct Bars {
+/// indicatif bars: a total bar (frames, fps, ETA) with a prefix `width` wide, and one line per
+/// worker. Shared by render's and transcode's displays.
+struct Board {
     multi: MultiProgress,
     total: ProgressBar,
     workers: Mutex<Vec<ProgressBar>>,
+    width: usize,
+}
+
+impl Board {
+    fn new(width: usize) -> Board {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let total = multi.add(ProgressBar::new(0));
+        total.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{prefix:>{width}}} [{{bar:40}}] {{pos}}/{{len}} frames  {{per_sec}}  ETA {{eta}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Board {
+            multi,
+            total,
+            workers: Mutex::new(Vec::new()),
+            width,
+        }
+    }
+
+    /// Add the lines of `n` workers.
+    fn add_workers(&self, n: usize) {
+        let Ok(mut w) = self.workers.lock() else {
+            return;
+        };
+        for i in 0..n {
+            let bar = self.multi.add(ProgressBar::new(1));
+            bar.set_style(
+                ProgressStyle::with_template(&format!(
+                    "{{prefix:>{}}} {{wide_msg}} {{pos}}/{{len}}",
+                    self.width
+                ))
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(format!("worker {i}"));
+            w.push(bar);
+        }
+    }
+
+    /// The line of worker `i`, once the lines are set up.
+    fn worker(&self, i: usize) -> Option<ProgressBar> {
+        self.workers.lock().ok().and_then(|w| w.get(i).cloned())
+    }
+
+    /// Take every bar off the terminal.
+    fn finish(&self) {
+        if let Ok(w) = self.workers.lock() {
+            for b in w.iter() {
+                b.finish_and_clear();
+            }
+        }
+        self.total.finish_and_clear();
+    }
+}
+
+/// Render's bars: the whole program and one line per worker.
+pub struct Bars {
+    board: Board,
     done: Mutex<(i64, std::collections::HashMap<usize, i64>)>,
 }
 
 impl Bars {
     pub fn new() -> Bars {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let total = multi.add(ProgressBar::new(0));
-        total.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>9} [{bar:40}] {pos}/{len} frames  {per_sec}  ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        total.set_prefix("program");
+        let board = Board::new(9);
+        board.total.set_prefix("program");
         Bars {
-            multi,
-            total,
-            workers: Mutex::new(Vec::new()),
+            board,
             done: Mutex::new((0, Default::default())),
         }
-    }
-}
-
-impl Bars {
-    /// The line of worker `i`, once the bars are set up.
-    fn worker_bar(&self, i: usize) -> Option<ProgressBar> {
-        self.workers.lock().ok().and_then(|w| w.get(i).cloned())
     }
 }
 
@@ -152,18 +196,8 @@ impl Progress for Bars {
             ProgressEvent::Started {
                 frames, workers, ..
             } => {
-                self.total.set_length(*frames as u64);
-                if let Ok(mut w) = self.workers.lock() {
-                    for i in 0..*workers {
-                        let bar = self.multi.add(ProgressBar::new(1));
-                        bar.set_style(
-                            ProgressStyle::with_template("{prefix:>9} {wide_msg} {pos}/{len}")
-                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                        );
-                        bar.set_prefix(format!("worker {i}"));
-                        w.push(bar);
-                    }
-                }
+                self.board.total.set_length(*frames as u64);
+                self.board.add_workers(*workers);
             }
             ProgressEvent::SegmentStarted {
                 worker,
@@ -172,7 +206,7 @@ impl Progress for Bars {
                 segment,
                 ..
             } => {
-                if let Some(b) = self.worker_bar(*worker) {
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_length(*frames as u64);
                     b.set_position(0);
                     b.set_message(format!("segment {segment}: {name}"));
@@ -184,13 +218,13 @@ impl Progress for Bars {
                 done,
                 ..
             } => {
-                if let Some(b) = self.worker_bar(*worker) {
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_position(*done as u64);
                 }
                 if let Ok(mut d) = self.done.lock() {
                     d.1.insert(*segment, *done);
                     let all = d.0 + d.1.values().sum::<i64>();
-                    self.total.set_position(all as u64);
+                    self.board.total.set_position(all as u64);
                 }
             }
             ProgressEvent::SegmentFinished {
@@ -203,7 +237,7 @@ impl Progress for Bars {
                     d.1.remove(segment);
                     d.0 += frames;
                 }
-                if let Some(b) = self.worker_bar(*worker) {
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_message("idle");
                 }
             }
@@ -211,20 +245,13 @@ impl Progress for Bars {
                 if let Ok(mut d) = self.done.lock() {
                     d.0 += frames;
                     let all = d.0 + d.1.values().sum::<i64>();
-                    self.total.set_position(all as u64);
+                    self.board.total.set_position(all as u64);
                 }
             }
             ProgressEvent::Assembling { .. } => {
-                self.total.set_message("joining");
+                self.board.total.set_message("joining");
             }
-            ProgressEvent::Finished { .. } => {
-                if let Ok(w) = self.workers.lock() {
-                    for b in w.iter() {
-                        b.finish_and_clear();
-                    }
-                }
-                self.total.finish_and_clear();
-            }
+            ProgressEvent::Finished { .. } => self.board.finish(),
         }
     }
 }
@@ -338,32 +365,16 @@ impl BatchProgress for BatchPlain {
 
 /// indicatif bars for a batch: files and frames with ETA, and one line per worker.
 pub struct BatchBars {
-    multi: MultiProgress,
-    total: ProgressBar,
-    workers: Mutex<Vec<ProgressBar>>,
+    board: Board,
     totals: Mutex<BatchTotals>,
 }
 
 impl BatchBars {
     pub fn new() -> BatchBars {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let total = multi.add(ProgressBar::new(0));
-        total.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>12} [{bar:40}] {pos}/{len} frames  {per_sec}  ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
         BatchBars {
-            multi,
-            total,
-            workers: Mutex::new(Vec::new()),
+            board: Board::new(12),
             totals: Mutex::new(BatchTotals::default()),
         }
-    }
-    fn worker_bar(&self, i: usize) -> Option<ProgressBar> {
-        self.workers.lock().ok().and_then(|w| w.get(i).cloned())
     }
 }
 
@@ -380,19 +391,9 @@ impl BatchProgress for BatchBars {
             } => {
                 t.files = *files;
                 t.frames = *frames;
-                self.total.set_length((*frames).max(0) as u64);
-                self.total.set_prefix(format!("0/{files} files"));
-                if let Ok(mut w) = self.workers.lock() {
-                    for i in 0..*workers {
-                        let bar = self.multi.add(ProgressBar::new(1));
-                        bar.set_style(
-                            ProgressStyle::with_template("{prefix:>12} {wide_msg} {pos}/{len}")
-                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                        );
-                        bar.set_prefix(format!("worker {i}"));
-                        w.push(bar);
-                    }
-                }
+                self.board.total.set_length((*frames).max(0) as u64);
+                self.board.total.set_prefix(format!("0/{files} files"));
+                self.board.add_workers(*workers);
             }
             BatchEvent::FileStarted {
                 worker,
@@ -400,7 +401,7 @@ impl BatchProgress for BatchBars {
                 frames,
                 ..
             } => {
-                if let Some(b) = self.worker_bar(*worker) {
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_length((*frames).max(1) as u64);
                     b.set_position(0);
                     b.set_message(input.clone());
@@ -410,8 +411,8 @@ impl BatchProgress for BatchBars {
                 file, worker, done, ..
             } => {
                 t.in_flight.insert(*file, *done);
-                self.total.set_position(t.done().max(0) as u64);
-                if let Some(b) = self.worker_bar(*worker) {
+                self.board.total.set_position(t.done().max(0) as u64);
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_position((*done).max(0) as u64);
                 }
             }
@@ -425,22 +426,18 @@ impl BatchProgress for BatchBars {
                 t.in_flight.remove(file);
                 t.done_before += frames;
                 t.files_done += 1;
-                self.total.set_position(t.done().max(0) as u64);
-                self.total
+                self.board.total.set_position(t.done().max(0) as u64);
+                self.board
+                    .total
                     .set_prefix(format!("{}/{} files", t.files_done, t.files));
                 if outcome.starts_with("failed") {
-                    let _ = self.multi.println(format!("{input}: {outcome}"));
+                    let _ = self.board.multi.println(format!("{input}: {outcome}"));
                 }
-                if let Some(b) = self.worker_bar(*worker) {
+                if let Some(b) = self.board.worker(*worker) {
                     b.set_message("idle");
                 }
                 if t.files_done == t.files {
-                    if let Ok(w) = self.workers.lock() {
-                        for b in w.iter() {
-                            b.finish_and_clear();
-                        }
-                    }
-                    self.total.finish_and_clear();
+                    self.board.finish();
                 }
             }
         }

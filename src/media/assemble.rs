@@ -265,15 +265,6 @@ pub fn assemble(
             limited.then_some(target.true_peak),
             true_peak_margin(out),
         ));
-        if limited {
-            // The limiter's look-ahead flush may add a few samples: keep exactly the program's.
-            let total: u64 = pieces
-                .iter()
-                .map(|p| std::fs::metadata(&p.files.pcm).map_or(0, |m| m.len()))
-                .sum::<u64>()
-                / (4 * channels as u64);
-            spec.push_str(&format!("apad=whole_len={total},atrim=end_sample={total},"));
-        }
         done.loudness = Some(LoudnessApplied {
             measured,
             gain_db,

@@ -512,58 +512,58 @@ pub fn srt_time(ms: i64) -> String {
     )
 }
 
+/// Copy `text`, replacing every `open`…`close` tag by what `f` makes of its inside; an unclosed
+/// tag is kept as text.
+fn map_tags(text: &str, open: char, close: char, mut f: impl FnMut(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(open) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + open.len_utf8()..];
+        let Some(end) = after.find(close) else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        out.push_str(&f(&after[..end]));
+        rest = &after[end + close.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// ASS event text → roughcut's markup: `\N` line breaks, italic/bold/underline overrides as tags,
 /// `\an` kept, other overrides dropped.
 fn ass_text(t: &str) -> String {
-    let mut out = String::new();
-    let mut rest = t;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        for tag in after[..close].split('\\').filter(|s| !s.is_empty()) {
-            match tag.trim() {
-                "i1" | "i" => out.push_str("<i>"),
-                "i0" => out.push_str("</i>"),
-                "b1" | "b" => out.push_str("<b>"),
-                "b0" => out.push_str("</b>"),
-                "u1" | "u" => out.push_str("<u>"),
-                "u0" => out.push_str("</u>"),
+    map_tags(t, '{', '}', |block| {
+        block
+            .split('\\')
+            .filter(|s| !s.is_empty())
+            .map(|tag| match tag.trim() {
+                "i1" | "i" => "<i>".to_string(),
+                "i0" => "</i>".into(),
+                "b1" | "b" => "<b>".into(),
+                "b0" => "</b>".into(),
+                "u1" | "u" => "<u>".into(),
+                "u0" => "</u>".into(),
                 an if an.len() == 3
                     && an.starts_with("an")
                     && an[2..].chars().all(|c| ('1'..='9').contains(&c)) =>
                 {
-                    out.push_str(&format!("{{\\{an}}}"))
+                    format!("{{\\{an}}}")
                 }
-                _ => {}
-            }
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out.replace("\\N", "\n")
-        .replace("\\n", " ")
-        .replace("\\h", " ")
+                _ => String::new(),
+            })
+            .collect()
+    })
+    .replace("\\N", "\n")
+    .replace("\\n", " ")
+    .replace("\\h", " ")
 }
 
 /// WebVTT cue text → roughcut's markup: `<i>`, `<b>`, `<u>` kept, other tags (classes, voices,
 /// timestamps) dropped, entities decoded.
 fn vtt_text(t: &str) -> String {
-    let mut out = String::new();
-    let mut rest = t;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('>') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let tag = &after[..close];
+    map_tags(t, '<', '>', |tag| {
         let name = tag
             .trim_start_matches('/')
             .split(['.', ' '])
@@ -571,44 +571,33 @@ fn vtt_text(t: &str) -> String {
             .unwrap_or("");
         if matches!(name, "i" | "b" | "u") {
             let slash = if tag.starts_with('/') { "/" } else { "" };
-            out.push_str(&format!("<{slash}{name}>"));
+            format!("<{slash}{name}>")
+        } else {
+            String::new()
         }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
+    })
+    .replace("&lt;", "<")
+    .replace("&gt;", ">")
+    .replace("&nbsp;", "\u{a0}")
+    .replace("&amp;", "&")
 }
 
 /// roughcut's markup → ASS event text (for libass and FFmpeg's subtitle encoders).
 pub fn to_ass(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('>') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let tag = after[..close].trim().to_ascii_lowercase();
-        match tag.as_str() {
-            "i" => out.push_str("{\\i1}"),
-            "/i" => out.push_str("{\\i0}"),
-            "b" => out.push_str("{\\b1}"),
-            "/b" => out.push_str("{\\b0}"),
-            "u" => out.push_str("{\\u1}"),
-            "/u" => out.push_str("{\\u0}"),
+    map_tags(text, '<', '>', |tag| {
+        match tag.trim().to_ascii_lowercase().as_str() {
+            "i" => "{\\i1}",
+            "/i" => "{\\i0}",
+            "b" => "{\\b1}",
+            "/b" => "{\\b0}",
+            "u" => "{\\u1}",
+            "/u" => "{\\u0}",
             // Font colours and faces, unknown tags: dropped.
-            _ => {}
+            _ => "",
         }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out.replace('\n', "\\N")
+        .to_string()
+    })
+    .replace('\n', "\\N")
 }
 
 /// roughcut's markup → the characters that are drawn (for glyph checks).

@@ -105,6 +105,8 @@ pub struct Options<'a> {
     pub profile: &'a Profile,
     pub jobs: usize,
     pub force: bool,
+    /// Measure each written file for the report (streams, frames, checksum).
+    pub measure: bool,
 }
 
 fn is_media_name(p: &Path) -> bool {
@@ -498,8 +500,10 @@ fn one(
     match result {
         Ok(()) => Outcome::Converted {
             output: job.output.display().to_string(),
-            facts: crate::render::report::output_facts(&job.output)
-                .ok()
+            facts: opts
+                .measure
+                .then(|| crate::render::report::output_facts(&job.output).ok())
+                .flatten()
                 .map(Box::new),
             seconds: started.elapsed().as_secs_f64(),
         },

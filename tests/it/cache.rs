@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use roughcut::media::synth::SynthAudio;
 use serde_json::Value;
 
-use crate::common::{roughcut, roughcut_process, synth, video, workdir};
+use crate::common::{render_fresh, roughcut, roughcut_process, synth, video, workdir};
 
 /// A 30 s 160x120 source with a tone: cheap to cut into many events.
 fn long_clip() -> PathBuf {
@@ -128,13 +128,7 @@ fn editing_one_event_of_twenty_rerenders_only_its_segment() {
     assert_ne!(after, first);
     // What the cache assembled is what a render from scratch gives.
     let fresh = dir.join("fresh.mp4");
-    let out = roughcut()
-        .args(["render", "--no-cache", "--progress", "none", "-o"])
-        .arg(&fresh)
-        .arg(&edl)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    render_fresh(&edl, &fresh);
     assert_eq!(checksum(&fresh), after);
 }
 
@@ -296,13 +290,7 @@ fn shards_in_parallel_then_assembly_match_one_process() {
     let (joined, _) = render_report(&edl, &cache, &["--assemble-only"]);
     assert_eq!(with_status(&joined, "cached").len(), 8);
     let single = dir.join("single.mp4");
-    let out = roughcut()
-        .args(["render", "--no-cache", "--progress", "none", "-o"])
-        .arg(&single)
-        .arg(&edl)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    render_fresh(&edl, &single);
     assert_eq!(checksum(&dir.join("sh.mp4")), checksum(&single));
 }
 

@@ -181,3 +181,15 @@ pub fn video(source: String, w: u32, h: u32, rate: (i32, i32), sar: (i32, i32)) 
         display_rotation: None,
     }
 }
+
+/// Render `edl` to `out` from scratch (no cache), panicking with stderr on failure: the reference
+/// that cached, sharded or assembled outputs must equal byte for byte.
+pub fn render_fresh(edl: &Path, out: &Path) {
+    let o = roughcut()
+        .args(["render", "--no-cache", "--progress", "none", "-o"])
+        .arg(out)
+        .arg(edl)
+        .output()
+        .expect("run render");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

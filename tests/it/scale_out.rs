@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{roughcut, samples_dir, workdir};
+use crate::common::{render_fresh, samples_dir, workdir};
 
 #[test]
 fn gnu_parallel_recipe_runs_as_written() {
@@ -55,17 +55,7 @@ fn gnu_parallel_recipe_runs_as_written() {
         String::from_utf8_lossy(&out.stderr)
     );
     let single = dir.join("single.mp4");
-    let out = roughcut()
-        .args(["render", "--no-cache", "--progress", "none", "-o"])
-        .arg(&single)
-        .arg(&edl)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    render_fresh(&edl, &single);
     assert_eq!(
         std::fs::read(&sharded).unwrap(),
         std::fs::read(&single).unwrap(),

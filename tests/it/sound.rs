@@ -412,7 +412,6 @@ fn loudness_is_normalised_to_the_target_under_the_ceiling() {
 
 #[test]
 fn probe_reports_loudness_as_ebur128_measures_it() {
-    let dir = workdir("sound-probe");
     // A 1 kHz sine at amplitude 0.1 on both channels of stereo: −20 LUFS, true peak −20 dBTP.
     let s = sound_clip(
         "minus20.mkv",
@@ -433,7 +432,6 @@ fn probe_reports_loudness_as_ebur128_measures_it() {
     let tp = l["true_peak"].as_f64().unwrap();
     assert!((i + 20.0).abs() < 0.2, "integrated {i}");
     assert!((tp + 20.0).abs() < 0.2, "true peak {tp}");
-    let _ = dir;
 }
 
 #[test]
