@@ -13,4 +13,5 @@ pub mod probe;
 pub mod render;
 pub mod samples;
 pub mod subs;
+pub mod time;
 pub mod transcode;

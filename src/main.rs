@@ -242,7 +242,7 @@ fn validate(path: &std::path::Path, format: Format, probe: bool) -> i32 {
                             "{shown}: valid — {} events, {} sources, program {} ({} frames at {} fps), {warnings} warning(s)",
                             e.timeline.len(),
                             e.sources.len(),
-                            edl::time::frames_to_timecode(frames, e.output.fps, false),
+                            roughcut::time::frames_to_timecode(frames, e.output.fps, false),
                             frames,
                             e.output.fps
                         )
@@ -844,7 +844,7 @@ fn render_cmd(a: RenderArgs) -> i32 {
             }
         }
         Some(out) => {
-            let program = edl::time::frames_to_timecode(s.frames, plan.output.fps, false);
+            let program = roughcut::time::frames_to_timecode(s.frames, plan.output.fps, false);
             let secs =
                 s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
             if mode != ProgressMode::None {
@@ -939,7 +939,7 @@ fn print_plan(p: &plan::Plan) {
         p.output.height,
         fps,
         p.frames,
-        edl::time::frames_to_timecode(p.frames, fps, false),
+        roughcut::time::frames_to_timecode(p.frames, fps, false),
         p.samples,
         p.output.audio.sample_rate,
         p.segments.len()
@@ -953,7 +953,7 @@ fn print_plan(p: &plan::Plan) {
             "  event {:>3} {:<24} record {} +{} frames{t}",
             ev.index,
             ev.name,
-            edl::time::frames_to_timecode(ev.record_start, fps, false),
+            roughcut::time::frames_to_timecode(ev.record_start, fps, false),
             ev.frames
         );
         for s in p.segments.iter().filter(|s| s.event == ev.index) {
@@ -961,7 +961,7 @@ fn print_plan(p: &plan::Plan) {
                 Picture::Source(src) => format!(
                     "{} from {}: {}",
                     src.source,
-                    edl::time::format_seconds(src.first),
+                    roughcut::time::format_seconds(src.first),
                     src.filter
                 ),
                 Picture::Black => "black".to_string(),
@@ -981,7 +981,7 @@ fn print_plan(p: &plan::Plan) {
                 eprintln!(
                     "          + bed \"{}\" from {} over samples {}..{}{}",
                     b.name,
-                    edl::time::format_seconds(b.start),
+                    roughcut::time::format_seconds(b.start),
                     s.sample_start + b.offset,
                     s.sample_start + b.offset + b.samples,
                     if b.envelope.is_empty() {

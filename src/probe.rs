@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::edl::time::Rational;
 use crate::media::{self, MediaError};
+use crate::time::Rational;
 
 /// An exact rational written as `"num/den"` in JSON and human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

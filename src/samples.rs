@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::edl::time::Rational;
 use crate::media::synth::{self, SynthAudio, SynthClip, SynthVideo};
 use crate::media::MediaError;
+use crate::time::Rational;
 
 /// One sample file and what it was made with (the facts tests check `probe` against).
 #[derive(Debug, Clone)]

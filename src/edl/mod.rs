@@ -6,7 +6,7 @@
 pub mod diag;
 pub mod raw;
 pub mod structure;
-pub mod time;
+
 mod validate;
 
 use std::collections::BTreeMap;
@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use crate::time::{Rate, Rational};
 pub use diag::{Diagnostic, Severity};
 pub use raw::{ColourClass, Fit, TransitionKind};
-pub use time::{Rate, Rational};
 
 use crate::probe::MediaFacts;
 

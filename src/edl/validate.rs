@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
-use super::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 use super::{
     AudioSettings, Bed, Clip, ClipAudio, ColourClass, Container, Duck, Edl, Event, EventKind,
     LoadOptions, Look, Output, Overlays, Source, SubStyle, Subtitle, Title, Tone, Transition,
@@ -17,6 +16,7 @@ use super::{
 };
 use crate::media;
 use crate::probe::MediaFacts;
+use crate::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 
 pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores_proxy", "prores_lt"];
 pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "flac"];

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::encode::{audio_encoder, extradata, video_encoder};
 use super::ff;
+use super::graph::{Graph, Medium};
 use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
-use super::segment::{graph, SegmentFiles};
+use super::segment::SegmentFiles;
 use crate::edl::{Container, Loudness};
 use crate::plan::subtitles::Track;
 use crate::plan::OutputSpec;
@@ -99,7 +100,7 @@ fn measure(
             .push(&read_pcm(&p.files.pcm)?)
             .map_err(fail("measure loudness"))?;
     }
-    Ok(meter.finish())
+    meter.finish().map_err(fail("measure loudness"))
 }
 
 /// FFmpeg's name for the output layout of `channels` channels.
@@ -272,14 +273,12 @@ pub fn assemble(
         });
     }
     spec.push_str(&format!("aformat=sample_fmts={}", aenc.format().name()));
-    let mut agraph = graph(&args, &spec, true, 1).map_err(fail("prepare sound"))?;
+    let mut agraph = Graph::chain(Medium::Audio, &args, &spec, 1).map_err(fail("prepare sound"))?;
     let variable = acodec
         .capabilities()
         .contains(ff::codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE);
     if !variable && aenc.frame_size() > 0 {
-        if let Some(mut s) = agraph.get("out") {
-            s.sink().set_frame_size(aenc.frame_size());
-        }
+        agraph.set_frame_size(aenc.frame_size());
     }
     let mut sample_pos: i64 = 0;
     let mut audio = AudioOut {
@@ -331,7 +330,7 @@ pub fn assemble(
             frame.data_mut(0)[..bytes.len()].copy_from_slice(&bytes);
             frame.set_pts(Some(sample_pos));
             sample_pos += n as i64;
-            audio.push(Some(&frame), &mut octx)?;
+            audio.push(Some(&mut frame), &mut octx)?;
         }
     }
     audio.push(None, &mut octx)?;
@@ -340,7 +339,7 @@ pub fn assemble(
 }
 
 struct AudioOut<'a> {
-    graph: &'a mut ff::filter::Graph,
+    graph: &'a mut Graph,
     encoder: &'a mut ff::codec::encoder::audio::Encoder,
     index: usize,
     tb: ff::Rational,
@@ -351,27 +350,22 @@ impl AudioOut<'_> {
     /// Feed PCM (or the end, with `None`) and write every packet that is ready.
     fn push(
         &mut self,
-        frame: Option<&ff::frame::Audio>,
+        frame: Option<&mut ff::frame::Audio>,
         octx: &mut ff::format::context::Output,
     ) -> Result<(), AssembleError> {
-        {
-            let mut src = self.graph.get("in").ok_or(AssembleError::Failed {
-                stage: "prepare sound",
-                message: "no buffer source".into(),
-            })?;
-            match frame {
-                Some(f) => src.source().add(f).map_err(fail("prepare sound"))?,
-                None => src.source().flush().map_err(fail("prepare sound"))?,
-            }
+        let end = frame.is_none();
+        match frame {
+            Some(f) => self.graph.push(f).map_err(fail("prepare sound"))?,
+            None => self.graph.flush().map_err(fail("prepare sound"))?,
         }
         let mut out = ff::frame::Audio::empty();
-        while let Some(Ok(())) = self.graph.get("out").map(|mut c| c.sink().frame(&mut out)) {
+        while self.graph.pull(&mut out).map_err(fail("prepare sound"))? {
             self.encoder
                 .send_frame(&out)
                 .map_err(fail("encode sound"))?;
             self.drain(octx)?;
         }
-        if frame.is_none() {
+        if end {
             self.encoder.send_eof().map_err(fail("encode sound"))?;
             self.drain(octx)?;
         }

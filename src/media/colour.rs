@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use super::segment::graph;
+use super::graph::{Graph, Medium};
 use super::{ff, open_input, MediaError};
-use crate::edl::time::Rational;
+use crate::time::Rational;
 
 /// Chroma statistics of one decoded frame (8-bit 4:2:0 chroma planes, 128 = neutral).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -184,17 +184,10 @@ impl<'p> Pass<'p> {
 
 fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<ChromaFrame, MediaError> {
     let args = super::buffer_args(frame, (1, 25), (1, 1));
-    let mut g = graph(&args, "format=yuv420p", false, 1)
+    let mut g = Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
         .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
-    if let Some(mut src) = g.get("in") {
-        src.source()
-            .add(frame)
-            .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
-    }
-    let mut out = ff::frame::Video::empty();
-    g.get("out")
-        .map(|mut c| c.sink().frame(&mut out))
-        .unwrap_or(Err(ff::Error::Bug))
+    let mut out = frame.clone();
+    g.through(&mut out)
         .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
     let cw = (out.width() as usize).div_ceil(2);
     let ch = (out.height() as usize).div_ceil(2);

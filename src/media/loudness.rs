@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::segment::graph;
+use super::graph::{Graph, Medium};
 use super::{ff, open_input, MediaError};
 
 /// A program's loudness.
@@ -21,7 +21,7 @@ pub struct LoudnessStats {
 
 /// Feeds sound through `ebur128` and keeps the latest running values.
 pub struct Meter {
-    graph: ff::filter::Graph,
+    graph: Graph,
     stats: LoudnessStats,
     next_pts: i64,
     sample_rate: u32,
@@ -61,10 +61,10 @@ impl Meter {
         chain: &str,
     ) -> Result<Meter, ff::Error> {
         Ok(Meter {
-            graph: graph(
+            graph: Graph::chain(
+                Medium::Audio,
                 args,
                 &format!("{chain}ebur128=peak=true:metadata=1"),
-                true,
                 1,
             )?,
             stats: LoudnessStats {
@@ -97,29 +97,21 @@ impl Meter {
             .flat_map(|x| x.to_ne_bytes())
             .collect();
         frame.data_mut(0)[..bytes.len()].copy_from_slice(&bytes);
-        self.graph
-            .get("in")
-            .ok_or(ff::Error::FilterNotFound)?
-            .source()
-            .add(&frame)?;
-        self.pull();
-        Ok(())
+        self.graph.push(&mut frame)?;
+        self.pull()
     }
 
     /// Add a decoded frame in any format (the graph's input must match it).
-    fn push_frame(&mut self, frame: &ff::frame::Audio) -> Result<(), ff::Error> {
-        self.graph
-            .get("in")
-            .ok_or(ff::Error::FilterNotFound)?
-            .source()
-            .add(frame)?;
-        self.pull();
-        Ok(())
+    fn push_frame(&mut self, frame: &mut ff::frame::Audio) -> Result<(), ff::Error> {
+        self.graph.push(frame)?;
+        self.pull()
     }
 
-    fn pull(&mut self) {
+    /// Read the running values off every frame the filter has ready (each pulled frame is
+    /// released before the next: see [`Graph::pull`]).
+    fn pull(&mut self) -> Result<(), ff::Error> {
         let mut out = ff::frame::Audio::empty();
-        while let Some(Ok(())) = self.graph.get("out").map(|mut c| c.sink().frame(&mut out)) {
+        while self.graph.pull(&mut out)? {
             if let Some(i) = meta(&out, "lavfi.r128.I") {
                 self.stats.integrated = i;
             }
@@ -130,15 +122,14 @@ impl Meter {
                 self.stats.true_peak = db(p);
             }
         }
+        Ok(())
     }
 
     /// The end: the final values.
-    pub fn finish(mut self) -> LoudnessStats {
-        if let Some(mut src) = self.graph.get("in") {
-            let _ = src.source().flush();
-        }
-        self.pull();
-        self.stats
+    pub fn finish(mut self) -> Result<LoudnessStats, ff::Error> {
+        self.graph.flush()?;
+        self.pull()?;
+        Ok(self.stats)
     }
 }
 
@@ -220,9 +211,12 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
     while dec.receive_frame(&mut frame).is_ok() {
         feed(&mut frame, &mut meter, &dec).map_err(fail("measure"))?;
     }
-    meter.map(Meter::finish).ok_or_else(|| MediaError::Ffmpeg {
-        path: shown,
-        stage: "decode",
-        message: "no sound could be decoded".into(),
-    })
+    meter
+        .ok_or_else(|| MediaError::Ffmpeg {
+            path: shown.clone(),
+            stage: "decode",
+            message: "no sound could be decoded".into(),
+        })?
+        .finish()
+        .map_err(fail("measure"))
 }

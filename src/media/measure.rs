@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use super::segment::graph;
+use super::graph::{Graph, Medium};
 use super::{ff, open_input, MediaError};
-use crate::edl::time::Rational;
+use crate::time::Rational;
 
 /// One decoded picture in 8-bit 4:2:0 (planes without padding).
 #[derive(Debug, Clone)]
@@ -97,22 +97,23 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
         .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
     let mut dec = dec.video().map_err(err(path, "open video decoder"))?;
-    let mut scaler: Option<ff::filter::Graph> = None;
+    let mut scaler: Option<Graph> = None;
     let mut count = 0usize;
-    let mut handle = |frame: &ff::frame::Video, count: &mut usize| -> Result<(), MediaError> {
+    let mut handle = |frame: &mut ff::frame::Video, count: &mut usize| -> Result<(), MediaError> {
         if scaler.is_none() {
             let tb = (tb.numerator() as i64, tb.denominator() as i64);
             let args = super::buffer_args(frame, tb, (1, 1));
-            scaler = Some(graph(&args, "format=yuv420p", false, 1).map_err(err(path, "convert"))?);
+            scaler = Some(
+                Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
+                    .map_err(err(path, "convert"))?,
+            );
         }
         let Some(g) = scaler.as_mut() else {
             return Ok(());
         };
-        if let Some(mut src) = g.get("in") {
-            src.source().add(frame).map_err(err(path, "convert"))?;
-        }
+        g.push(frame).map_err(err(path, "convert"))?;
         let mut out = ff::frame::Video::empty();
-        while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut out)) {
+        while g.pull(&mut out).map_err(err(path, "convert"))? {
             let (w, h) = (out.width() as usize, out.height() as usize);
             let plane = |i: usize, pw: usize, ph: usize| -> Vec<u8> {
                 let stride = out.stride(i);
@@ -154,10 +155,10 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
     let mut dec = dec.audio().map_err(err(path, "open audio decoder"))?;
     let channels = dec.channels() as usize;
     let rate = dec.rate();
-    let mut conv: Option<ff::filter::Graph> = None;
+    let mut conv: Option<Graph> = None;
     let mut start: Option<Rational> = None;
     let mut samples = Vec::new();
-    let mut handle = |frame: &ff::frame::Audio| -> Result<(), MediaError> {
+    let mut handle = |frame: &mut ff::frame::Audio| -> Result<(), MediaError> {
         if start.is_none() {
             start = Some(frame.timestamp().map(|t| tbr * t).unwrap_or_default());
         }
@@ -169,17 +170,16 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
                 &format!("{channels}c"),
             );
             conv = Some(
-                graph(&args, "aformat=sample_fmts=flt", true, 1).map_err(err(path, "convert"))?,
+                Graph::chain(Medium::Audio, &args, "aformat=sample_fmts=flt", 1)
+                    .map_err(err(path, "convert"))?,
             );
         }
         let Some(g) = conv.as_mut() else {
             return Ok(());
         };
-        if let Some(mut src) = g.get("in") {
-            src.source().add(frame).map_err(err(path, "convert"))?;
-        }
+        g.push(frame).map_err(err(path, "convert"))?;
         let mut out = ff::frame::Audio::empty();
-        while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut out)) {
+        while g.pull(&mut out).map_err(err(path, "convert"))? {
             let n = out.samples() * channels;
             let data = out.data(0);
             for k in 0..n {
@@ -225,7 +225,7 @@ fn decode_all<F: std::ops::DerefMut<Target = ff::Frame>>(
     dec: &mut ff::codec::decoder::Opened,
     frame: &mut F,
     path: &Path,
-    mut f: impl FnMut(&F) -> Result<(), MediaError>,
+    mut f: impl FnMut(&mut F) -> Result<(), MediaError>,
 ) -> Result<(), MediaError> {
     let mut packet = ff::Packet::empty();
     loop {

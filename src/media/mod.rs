@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod colour;
 pub mod encode;
+pub mod graph;
 pub mod loudness;
 pub mod measure;
 pub mod packets;
@@ -350,8 +351,8 @@ pub(crate) fn abuffer_args(tb: (i32, i32), rate: u32, format: &str, layout: &str
 }
 
 /// Source time zero of a stream: its start time in seconds (0 when it has none).
-pub(crate) fn stream_origin(st: &ff::Stream) -> crate::edl::time::Rational {
-    use crate::edl::time::Rational;
+pub(crate) fn stream_origin(st: &ff::Stream) -> crate::time::Rational {
+    use crate::time::Rational;
     let tb = st.time_base();
     if st.start_time() == ff::ffi::AV_NOPTS_VALUE || tb.denominator() == 0 {
         return Rational::from_integer(0);

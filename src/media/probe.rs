@@ -5,8 +5,8 @@ use std::os::raw::c_char;
 use std::path::Path;
 
 use super::{ff, open_input, MediaError};
-use crate::edl::time::{format_seconds, Rational};
 use crate::probe::{AudioFacts, MediaFacts, Ratio, StreamFacts, VideoFacts};
+use crate::time::{format_seconds, Rational};
 
 /// How many video packets are read to judge whether the frame rate is variable.
 const VFR_PACKETS: usize = 120;

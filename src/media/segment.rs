@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::encode::{decoder_threading, extradata, video_encoder};
+use super::graph::{Graph, Medium};
 use super::packets::PacketWriter;
 use super::{ff, open_input, MediaError};
-use crate::edl::time::{format_seconds, Rational};
 use crate::plan::{BedPiece, Envelope, Fade, OutputSpec, Picture, Segment, Sound};
+use crate::time::{format_seconds, Rational};
 
 /// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
 /// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).
@@ -90,35 +91,6 @@ fn ratio(r: ff::Rational) -> Rational {
     }
 }
 
-/// Build `buffer → spec → buffersink` (or the audio equivalents).
-pub(crate) fn graph(
-    source_args: &str,
-    spec: &str,
-    audio: bool,
-    threads: usize,
-) -> Result<ff::filter::Graph, ff::Error> {
-    let mut g = ff::filter::Graph::new();
-    // SAFETY: the graph pointer is valid while `g` lives; nb_threads is a plain int field.
-    unsafe {
-        (*g.as_mut_ptr()).nb_threads = threads as i32;
-    }
-    let (src, sink) = if audio {
-        ("abuffer", "abuffersink")
-    } else {
-        ("buffer", "buffersink")
-    };
-    let src_f = ff::filter::find(src).ok_or(ff::Error::FilterNotFound)?;
-    let sink_f = ff::filter::find(sink).ok_or(ff::Error::FilterNotFound)?;
-    g.add(&src_f, "in", source_args)?;
-    g.add(&sink_f, "out", "")?;
-    if spec.contains('\0') {
-        return Err(ff::Error::InvalidData);
-    }
-    g.output("in", 0)?.input("out", 0)?.parse(spec)?;
-    g.validate()?;
-    Ok(g)
-}
-
 /// Render `job.segment` into files in `job.dir`.
 pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     let seg = job.segment;
@@ -181,12 +153,12 @@ pub(crate) struct EncodeSink<'a> {
     fades: &'a [Fade],
     record_start: i64,
     overlay: Option<&'a crate::plan::OverlaySpec>,
-    overlay_graph: Option<ff::filter::Graph>,
+    overlay_graph: Option<Graph>,
     /// Subtitles burned in, drawn by libass from a script written into `dir`.
     burn_in: Option<&'a crate::plan::subtitles::BurnIn>,
-    burn_graph: Option<ff::filter::Graph>,
+    burn_graph: Option<Graph>,
     /// Converts conformed 4:2:0 pictures to the encoder's format when it takes another.
-    convert_graph: Option<ff::filter::Graph>,
+    convert_graph: Option<Graph>,
     dir: &'a Path,
     segment: usize,
     output: &'a OutputSpec,
@@ -194,18 +166,11 @@ pub(crate) struct EncodeSink<'a> {
 
 /// Pass `frame` through a one-input, one-output picture graph, in place.
 fn through(
-    g: &mut ff::filter::Graph,
+    g: &mut Graph,
     frame: &mut ff::frame::Video,
     stage: &'static str,
 ) -> Result<(), SegmentError> {
-    g.get("in")
-        .ok_or(ff::Error::FilterNotFound)
-        .and_then(|mut c| c.source().add(frame))
-        .map_err(out_err(stage))?;
-    g.get("out")
-        .ok_or(ff::Error::FilterNotFound)
-        .and_then(|mut c| c.sink().frame(frame))
-        .map_err(out_err(stage))
+    g.through(frame).map_err(out_err(stage))
 }
 
 /// The libass script for a segment's burned-in cues: each cue starts and ends half a frame
@@ -216,7 +181,7 @@ fn burn_in_script(b: &crate::plan::subtitles::BurnIn, out: &OutputSpec) -> Strin
         if frame <= 0 {
             0
         } else {
-            crate::edl::time::round_half_up(
+            crate::time::round_half_up(
                 (Rational::from_integer(frame) - Rational::new(1, 2)) * 100 / fps,
             )
         }
@@ -268,7 +233,7 @@ fn darken(frame: &mut ff::frame::Video, level: Rational) -> Result<(), SegmentEr
     }
     let scale = |v: u8, base: i64| -> u8 {
         let d = Rational::from_integer(v as i64 - base) * level;
-        (base + crate::edl::time::round_half_up(d)).clamp(0, 255) as u8
+        (base + crate::time::round_half_up(d)).clamp(0, 255) as u8
     };
     let luma: Vec<u8> = (0..=255u8).map(|v| scale(v, 16)).collect();
     let chroma: Vec<u8> = (0..=255u8).map(|v| scale(v, 128)).collect();
@@ -505,7 +470,8 @@ impl EncodeSink<'_> {
                     wanted.descriptor().map_or("yuv422p10le", |d| d.name())
                 );
                 self.convert_graph = Some(
-                    graph(&args, &spec, false, 1).map_err(out_err("convert for the encoder"))?,
+                    Graph::chain(Medium::Video, &args, &spec, 1)
+                        .map_err(out_err("convert for the encoder"))?,
                 );
             }
             if let Some(g) = self.convert_graph.as_mut() {
@@ -545,9 +511,9 @@ impl EncodeSink<'_> {
 }
 
 /// Pull every available frame from a video graph into the encoder.
-fn pull_video(g: &mut ff::filter::Graph, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
+fn pull_video(g: &mut Graph, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
-    while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut frame)) {
+    while g.pull(&mut frame).map_err(out_err("conform picture"))? {
         sink.push(&mut frame)?;
     }
     Ok(())
@@ -563,16 +529,7 @@ fn black(job: &SegmentJob, sink: &mut dyn FrameSink) -> Result<(), SegmentError>
         out.fps.num(),
         out.fps.den()
     );
-    let mut g = ff::filter::Graph::new();
-    let sink_f = ff::filter::find("buffersink").ok_or(SegmentError::Output {
-        stage: "black frames",
-        message: "FFmpeg has no buffersink filter".into(),
-    })?;
-    g.add(&sink_f, "out", "").map_err(out_err("black frames"))?;
-    g.input("out", 0)
-        .and_then(|p| p.parse(&spec))
-        .map_err(out_err("black frames"))?;
-    g.validate().map_err(out_err("black frames"))?;
+    let mut g = Graph::generator(Medium::Video, &spec).map_err(out_err("black frames"))?;
     pull_generated(job, &mut g, sink)
 }
 
@@ -580,7 +537,7 @@ fn black(job: &SegmentJob, sink: &mut dyn FrameSink) -> Result<(), SegmentError>
 /// named `out`.
 pub(crate) fn pull_generated(
     job: &SegmentJob,
-    g: &mut ff::filter::Graph,
+    g: &mut Graph,
     sink: &mut dyn FrameSink,
 ) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
@@ -588,10 +545,10 @@ pub(crate) fn pull_generated(
         if job.cancel.load(Ordering::Relaxed) {
             return Err(SegmentError::Cancelled);
         }
-        match g.get("out").map(|mut c| c.sink().frame(&mut frame)) {
-            Some(Ok(())) => sink.push(&mut frame)?,
-            _ => break,
+        if !g.pull(&mut frame).map_err(out_err("generate pictures"))? {
+            break;
         }
+        sink.push(&mut frame)?;
     }
     Ok(())
 }
@@ -645,7 +602,7 @@ impl Sampler {
 
 struct AudioState<'a> {
     decoder: ff::codec::decoder::Audio,
-    graph: ff::filter::Graph,
+    graph: Graph,
     stream: usize,
     /// Absolute position (in output samples since the file's origin) of the segment's first sample.
     first_sample: Rational,
@@ -677,24 +634,22 @@ impl AudioState<'_> {
         while self.decoder.receive_frame(&mut aframe).is_ok() {
             push_audio(self, &mut aframe)?;
         }
-        if let Some(mut src) = self.graph.get("in") {
-            let _ = src.source().flush();
-        }
+        let _ = self.graph.flush();
         self.pull().map_err(|_| ff::Error::Bug)
     }
     fn pull(&mut self) -> Result<(), SegmentError> {
         let mut frame = ff::frame::Audio::empty();
-        while let Some(Ok(())) = self
+        while self
             .graph
-            .get("out")
-            .map(|mut c| c.sink().frame(&mut frame))
+            .pull(&mut frame)
+            .map_err(out_err("conform sound"))?
         {
             let Some(pts) = frame.pts() else { continue };
             let n = frame.samples() as i64;
             // Position of this frame's first sample within the segment: straight after the
             // previous frame unless the timestamps say there is a real gap or overlap.
             let abs = Rational::from_integer(pts) * self.sink_tb * self.sample_rate;
-            let stamped = crate::edl::time::round_half_up(abs - self.first_sample);
+            let stamped = crate::time::round_half_up(abs - self.first_sample);
             let offset = match self.next {
                 Some(next) if (stamped - next).abs() <= self.sample_rate / 500 => next,
                 _ => stamped,
@@ -773,7 +728,7 @@ fn decode_source(
     } else {
         (1, 1)
     };
-    let mut vgraph: Option<ff::filter::Graph> = None;
+    let mut vgraph: Option<Graph> = None;
 
     // Sound.
     let mut audio = match sound {
@@ -803,20 +758,15 @@ fn decode_source(
     let mut emit = |f: &ff::frame::Video, j: i64| -> Result<(), SegmentError> {
         if vgraph.is_none() {
             let args = super::buffer_args(f, (fps.den(), fps.num()), (sn, sd));
-            vgraph =
-                Some(graph(&args, filter, false, threads).map_err(out_err("conform picture"))?);
+            vgraph = Some(
+                Graph::chain(Medium::Video, &args, filter, threads)
+                    .map_err(out_err("conform picture"))?,
+            );
         }
         let mut copy = f.clone();
         copy.set_pts(Some(j));
         if let Some(g) = vgraph.as_mut() {
-            g.get("in")
-                .ok_or(SegmentError::Output {
-                    stage: "conform picture",
-                    message: "no buffer source".into(),
-                })?
-                .source()
-                .add(&copy)
-                .map_err(out_err("conform picture"))?;
+            g.push(&mut copy).map_err(out_err("conform picture"))?;
             pull_video(g, sink)?;
         }
         Ok(())
@@ -911,9 +861,7 @@ fn decode_source(
     }
     // Flush the picture graph (bwdif holds a frame).
     if let Some(g) = vgraph.as_mut() {
-        if let Some(mut src) = g.get("in") {
-            let _ = src.source().flush();
-        }
+        let _ = g.flush();
         pull_video(g, sink)?;
     }
     Ok(())
@@ -960,10 +908,8 @@ fn open_audio<'p>(
         adec.format().name(),
         &layout,
     );
-    let mut g = graph(&args, afilter, true, 1).map_err(src_err("conform sound"))?;
-    let sink_tb = g
-        .get("out")
-        .map(|mut c| ratio(c.sink().time_base()))
+    let g = Graph::chain(Medium::Audio, &args, afilter, 1).map_err(src_err("conform sound"))?;
+    let sink_tb = Some(g.sink_time_base())
         .filter(|r| *r.numer() > 0)
         .unwrap_or(Rational::new(1, job.output.audio.sample_rate as i64));
     let sr = job.output.audio.sample_rate as i64;
@@ -1090,11 +1036,7 @@ fn mix_beds(job: &SegmentJob, pcm: &mut [f32]) -> Result<(), SegmentError> {
 fn push_audio(a: &mut AudioState, frame: &mut ff::frame::Audio) -> Result<(), ff::Error> {
     let ts = frame.timestamp();
     frame.set_pts(ts);
-    a.graph
-        .get("in")
-        .ok_or(ff::Error::FilterNotFound)?
-        .source()
-        .add(frame)
+    a.graph.push(frame)
 }
 
 pub(crate) fn layout_name(dec: &ff::codec::decoder::Audio) -> String {

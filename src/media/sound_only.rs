@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::segment::{graph, layout_name};
+use super::graph::{Graph, Medium};
+use super::segment::layout_name;
 use super::{ff, open_input, MediaError};
 use crate::edl::AudioSettings;
 
@@ -116,18 +117,22 @@ pub fn transcode_wav(
         &layout,
     );
     let spec = format!("{filter},aformat=sample_fmts={sample_fmt}");
-    let mut g = graph(&args, &spec, true, 1).map_err(fail("conform sound", input))?;
+    let mut g =
+        Graph::chain(Medium::Audio, &args, &spec, 1).map_err(fail("conform sound", input))?;
 
     let mut written: i64 = 0;
     let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Audio::empty();
     let mut out_frame = ff::frame::Audio::empty();
-    let mut pump = |g: &mut ff::filter::Graph,
+    let mut pump = |g: &mut Graph,
                     enc: &mut ff::codec::encoder::audio::Encoder,
                     octx: &mut ff::format::context::Output,
                     written: &mut i64|
      -> Result<(), SoundError> {
-        while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut out_frame)) {
+        while g
+            .pull(&mut out_frame)
+            .map_err(fail("conform sound", output))?
+        {
             out_frame.set_pts(Some(*written));
             *written += out_frame.samples() as i64;
             enc.send_frame(&out_frame)
@@ -162,9 +167,7 @@ pub fn transcode_wav(
     }
     let _ = dec.send_eof();
     feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
-    if let Some(mut src) = g.get("in") {
-        let _ = src.source().flush();
-    }
+    let _ = g.flush();
     pump(&mut g, &mut enc, &mut octx, &mut written)?;
     enc.send_eof().map_err(fail("encode sound", output))?;
     let mut pkt = ff::Packet::empty();
@@ -182,16 +185,13 @@ pub fn transcode_wav(
 /// Every frame the decoder has ready, into the conform graph.
 fn feed(
     dec: &mut ff::codec::decoder::Audio,
-    g: &mut ff::filter::Graph,
+    g: &mut Graph,
     frame: &mut ff::frame::Audio,
 ) -> Result<(), ff::Error> {
     while dec.receive_frame(frame).is_ok() {
         let ts = frame.timestamp();
         frame.set_pts(ts);
-        g.get("in")
-            .ok_or(ff::Error::FilterNotFound)?
-            .source()
-            .add(frame)?;
+        g.push(frame)?;
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::graph::{Graph, Medium};
 use super::{ff, init, MediaError};
-use crate::edl::time::Rational;
+use crate::time::Rational;
 
 /// Picture of a synthetic clip.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub struct SynthClip {
 }
 
 struct Track {
-    graph: ff::filter::Graph,
+    graph: Graph,
     encoder: ff::encoder::Encoder,
     stream_index: usize,
     /// Encoder time base.
@@ -80,32 +81,10 @@ fn io_err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> Medi
     move |e| MediaError::write(path, stage, e)
 }
 
-fn source_graph(spec: &str, audio: bool, path: &Path) -> Result<ff::filter::Graph, MediaError> {
-    let mut graph = ff::filter::Graph::new();
-    let sink = if audio { "abuffersink" } else { "buffersink" };
-    let filter = ff::filter::find(sink).ok_or_else(|| {
-        MediaError::write(
-            path,
-            "filter graph",
-            format!("FFmpeg has no `{sink}` filter"),
-        )
-    })?;
-    graph
-        .add(&filter, "out", "")
-        .map_err(io_err(path, "filter graph"))?;
-    if spec.contains('\0') {
-        return Err(MediaError::write(
-            path,
-            "filter graph",
-            "NUL byte in filter",
-        ));
-    }
-    graph
-        .input("out", 0)
-        .and_then(|p| p.parse(spec))
-        .map_err(|e| MediaError::write(path, "filter graph", format!("{e} in `{spec}`")))?;
-    graph.validate().map_err(io_err(path, "filter graph"))?;
-    Ok(graph)
+fn source_graph(spec: &str, audio: bool, path: &Path) -> Result<Graph, MediaError> {
+    let medium = if audio { Medium::Audio } else { Medium::Video };
+    Graph::generator(medium, spec)
+        .map_err(|e| MediaError::write(path, "filter graph", format!("{e} in `{spec}`")))
 }
 
 fn layout_channels(layout: &str) -> i32 {
@@ -314,9 +293,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             .capabilities()
             .contains(ff::codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE);
         if !variable && encoder.frame_size() > 0 {
-            if let Some(mut sink) = graph.get("out") {
-                sink.sink().set_frame_size(encoder.frame_size());
-            }
+            graph.set_frame_size(encoder.frame_size());
         }
         if let Some(mut ost) = octx.stream_mut(stream_index) {
             ost.set_parameters(&encoder);
@@ -358,10 +335,10 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
         let mut frame = ff::frame::Video::empty();
         let got = track
             .graph
-            .get("out")
-            .map(|mut c| c.sink().frame(&mut frame));
+            .pull(&mut frame)
+            .map_err(io_err(path, "generate"))?;
         match got {
-            Some(Ok(())) => {
+            true => {
                 frame.set_pts(Some(track.next_pts));
                 // SAFETY: `frame` holds a valid AVFrame returned by the buffersink.
                 let count = unsafe {

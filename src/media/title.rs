@@ -5,54 +5,10 @@
 //! colons, commas, backslashes and `%` in a title cannot be taken for filter syntax or options,
 //! and text expansion is off.
 
-use std::ffi::CString;
-
 use super::ff;
+use super::graph::{Builder, Graph};
 use super::segment::{out_err, pull_generated, FrameSink, SegmentError, SegmentJob};
 use crate::plan::{OutputSpec, TitlePicture};
-
-/// Create a filter named `name` of kind `kind` in `g`, set `options` literally, initialise it.
-fn literal_filter(
-    g: &mut ff::filter::Graph,
-    kind: &str,
-    name: &str,
-    options: &[(&str, &str)],
-) -> Result<(), ff::Error> {
-    let cname = CString::new(name).map_err(|_| ff::Error::InvalidData)?;
-    let ckind = CString::new(kind).map_err(|_| ff::Error::InvalidData)?;
-    // SAFETY: `g` owns a valid graph; avfilter_get_by_name returns a static filter or null
-    // (checked); avfilter_graph_alloc_filter returns a context owned by the graph or null
-    // (checked). Option names and values are NUL-terminated C strings that outlive each call;
-    // av_opt_set copies them. avfilter_init_str with null initialises from the options set.
-    unsafe {
-        let filter = ff::ffi::avfilter_get_by_name(ckind.as_ptr());
-        if filter.is_null() {
-            return Err(ff::Error::FilterNotFound);
-        }
-        let ctx = ff::ffi::avfilter_graph_alloc_filter(g.as_mut_ptr(), filter, cname.as_ptr());
-        if ctx.is_null() {
-            return Err(ff::Error::Bug);
-        }
-        for (key, value) in options {
-            let k = CString::new(*key).map_err(|_| ff::Error::InvalidData)?;
-            let v = CString::new(*value).map_err(|_| ff::Error::InvalidData)?;
-            let r = ff::ffi::av_opt_set(
-                ctx as *mut std::ffi::c_void,
-                k.as_ptr(),
-                v.as_ptr(),
-                ff::ffi::AV_OPT_SEARCH_CHILDREN,
-            );
-            if r < 0 {
-                return Err(ff::Error::from(r));
-            }
-        }
-        let r = ff::ffi::avfilter_init_str(ctx, std::ptr::null());
-        if r < 0 {
-            return Err(ff::Error::from(r));
-        }
-    }
-    Ok(())
-}
 
 /// `color (the card) → drawtext per line → format → buffersink`; or, for a transparent card,
 /// `buffer (the picture underneath, pix_fmt given) → drawtext per line → format → buffersink`.
@@ -60,18 +16,17 @@ pub fn title_graph(
     out: &OutputSpec,
     t: &TitlePicture,
     underneath: Option<i32>,
-) -> Result<ff::filter::Graph, ff::Error> {
-    let mut g = ff::filter::Graph::new();
+) -> Result<Graph, ff::Error> {
+    let mut g = Builder::new(1);
     let size = format!("{}x{}", out.width, out.height);
     let rate = format!("{}/{}", out.fps.num(), out.fps.den());
     match (underneath, &t.background) {
         (Some(pix_fmt), _) => {
-            output_frames_source(&mut g, "bg", out, pix_fmt)?;
+            output_frames_source(&mut g, "in", out, pix_fmt)?;
         }
-        (None, background) => literal_filter(
-            &mut g,
+        (None, background) => g.literal(
             "color",
-            "bg",
+            "in",
             &[
                 ("color", background.as_deref().unwrap_or("0x000000")),
                 ("size", &size),
@@ -81,12 +36,11 @@ pub fn title_graph(
     }
     let font = t.font.to_str().ok_or(ff::Error::InvalidData)?;
     let fontsize = t.size.to_string();
-    let mut prev = "bg".to_string();
+    let mut prev = "in".to_string();
     for (k, line) in t.lines.iter().enumerate() {
         let name = format!("line{k}");
         let y = line.y.to_string();
-        literal_filter(
-            &mut g,
+        g.literal(
             "drawtext",
             &name,
             &[
@@ -99,20 +53,19 @@ pub fn title_graph(
                 ("y", &y),
             ],
         )?;
-        link(&mut g, &prev, &name)?;
+        g.link(&prev, &name)?;
         prev = name;
     }
-    literal_filter(&mut g, "format", "fmt", &[("pix_fmts", "yuv420p")])?;
-    link(&mut g, &prev, "fmt")?;
-    literal_filter(&mut g, "buffersink", "out", &[])?;
-    link(&mut g, "fmt", "out")?;
-    g.validate()?;
-    Ok(g)
+    g.literal("format", "fmt", &[("pix_fmts", "yuv420p")])?;
+    g.link(&prev, "fmt")?;
+    g.literal("buffersink", "out", &[])?;
+    g.link("fmt", "out")?;
+    g.finish(underneath.is_some())
 }
 
 /// A `buffer` source named `name` taking conformed output frames (output size, 1/fps time base).
 fn output_frames_source(
-    g: &mut ff::filter::Graph,
+    g: &mut Builder,
     name: &str,
     out: &OutputSpec,
     pix_fmt: i32,
@@ -124,16 +77,7 @@ fn output_frames_source(
         (out.fps.den(), out.fps.num()),
         (1, 1),
     );
-    let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound)?;
-    g.add(&buffer, name, &args)?;
-    Ok(())
-}
-
-fn link(g: &mut ff::filter::Graph, from: &str, to: &str) -> Result<(), ff::Error> {
-    let mut dst = g.get(to).ok_or(ff::Error::FilterNotFound)?;
-    let mut src = g.get(from).ok_or(ff::Error::FilterNotFound)?;
-    src.link(0, &mut dst, 0);
-    Ok(())
+    g.add("buffer", name, &args)
 }
 
 /// Render a title card segment: on its own card, or drawn over the picture underneath.
@@ -166,7 +110,7 @@ struct TitleOver<'a> {
     inner: &'a mut dyn FrameSink,
     title: &'a TitlePicture,
     output: &'a OutputSpec,
-    graph: Option<ff::filter::Graph>,
+    graph: Option<Graph>,
 }
 
 impl FrameSink for TitleOver<'_> {
@@ -181,12 +125,9 @@ impl FrameSink for TitleOver<'_> {
             );
         }
         if let Some(g) = self.graph.as_mut() {
-            g.get("bg")
-                .ok_or(ff::Error::FilterNotFound)
-                .and_then(|mut c| c.source().add(frame))
-                .map_err(out_err("draw title"))?;
+            g.push(frame).map_err(out_err("draw title"))?;
             let mut drawn = ff::frame::Video::empty();
-            while let Some(Ok(())) = g.get("out").map(|mut c| c.sink().frame(&mut drawn)) {
+            while g.pull(&mut drawn).map_err(out_err("draw title"))? {
                 self.inner.push(&mut drawn)?;
             }
         }
@@ -201,8 +142,8 @@ pub fn overlay_graph(
     out: &OutputSpec,
     o: &crate::plan::OverlaySpec,
     pix_fmt: i32,
-) -> Result<ff::filter::Graph, ff::Error> {
-    let mut g = ff::filter::Graph::new();
+) -> Result<Graph, ff::Error> {
+    let mut g = Builder::new(1);
     output_frames_source(&mut g, "in", out, pix_fmt)?;
     let font = o.font.to_str().ok_or(ff::Error::InvalidData)?;
     let size = o.size.to_string();
@@ -231,18 +172,17 @@ pub fn overlay_graph(
         ("boxborderw", "3"),
     ];
     let mut prev = "in".to_string();
-    let mut add =
-        |g: &mut ff::filter::Graph, name: &str, extra: &[(&str, &str)]| -> Result<(), ff::Error> {
-            let opts: Vec<(&str, &str)> = common
-                .iter()
-                .copied()
-                .chain(extra.iter().copied())
-                .collect();
-            literal_filter(g, "drawtext", name, &opts)?;
-            link(g, &prev, name)?;
-            prev = name.to_string();
-            Ok(())
-        };
+    let mut add = |g: &mut Builder, name: &str, extra: &[(&str, &str)]| -> Result<(), ff::Error> {
+        let opts: Vec<(&str, &str)> = common
+            .iter()
+            .copied()
+            .chain(extra.iter().copied())
+            .collect();
+        g.literal("drawtext", name, &opts)?;
+        g.link(&prev, name)?;
+        prev = name.to_string();
+        Ok(())
+    };
     if let Some(tc) = &o.timecode {
         add(
             &mut g,
@@ -292,10 +232,9 @@ pub fn overlay_graph(
             ],
         )?;
     }
-    literal_filter(&mut g, "buffersink", "out", &[])?;
-    link(&mut g, &prev, "out")?;
-    g.validate()?;
-    Ok(g)
+    g.literal("buffersink", "out", &[])?;
+    g.link(&prev, "out")?;
+    g.finish(true)
 }
 
 /// `buffer (conformed output frames) → subtitles (libass drawing the ASS script at `script`,
@@ -305,20 +244,18 @@ pub fn subtitle_graph(
     pix_fmt: i32,
     script: &std::path::Path,
     fonts_dir: &std::path::Path,
-) -> Result<ff::filter::Graph, ff::Error> {
-    let mut g = ff::filter::Graph::new();
+) -> Result<Graph, ff::Error> {
+    let mut g = Builder::new(1);
     output_frames_source(&mut g, "in", out, pix_fmt)?;
     let script = script.to_str().ok_or(ff::Error::InvalidData)?;
     let fonts = fonts_dir.to_str().ok_or(ff::Error::InvalidData)?;
-    literal_filter(
-        &mut g,
+    g.literal(
         "subtitles",
         "subs",
         &[("filename", script), ("fontsdir", fonts)],
     )?;
-    link(&mut g, "in", "subs")?;
-    literal_filter(&mut g, "buffersink", "out", &[])?;
-    link(&mut g, "subs", "out")?;
-    g.validate()?;
-    Ok(g)
+    g.link("in", "subs")?;
+    g.literal("buffersink", "out", &[])?;
+    g.link("subs", "out")?;
+    g.finish(true)
 }

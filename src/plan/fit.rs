@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::edl::time::{round_half_up, Rational};
 use crate::edl::Fit;
+use crate::time::{round_half_up, Rational};
 
 /// Where a source picture goes in the output frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

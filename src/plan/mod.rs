@@ -14,12 +14,12 @@ use serde::Serialize;
 
 pub use fit::{fit_picture, FitBox};
 
-use crate::edl::time::{round_half_up, Rate, Rational};
 use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
     VideoSettings,
 };
 use crate::probe::{MediaFacts, VideoFacts};
+use crate::time::{round_half_up, Rate, Rational};
 
 /// Everything the render stage needs, as data.
 #[derive(Debug, Clone, Serialize)]
@@ -721,7 +721,7 @@ fn overlay_spec(
     Some(OverlaySpec {
         timecode: o
             .timecode
-            .then(|| crate::edl::time::frames_to_timecode(record_start, fps, false)),
+            .then(|| crate::time::frames_to_timecode(record_start, fps, false)),
         rate: format!("{}/{}", fps.num(), fps.den()),
         clip: o.clip_name.then(|| {
             // Titles and gaps have no source time to show: just their name.

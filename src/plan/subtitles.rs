@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::edl::time::{Rate, Rational};
 use crate::edl::{Edl, EventKind, SubStyle, Subtitle};
+use crate::time::{Rate, Rational};
 
 /// Cues shorter than this after retiming and clipping are dropped (too short to read).
 pub const MIN_CUE_MS: i64 = 200;
@@ -45,7 +45,7 @@ pub struct PlannedCue {
 impl PlannedCue {
     /// Start and end in whole milliseconds (rounded), as subtitle formats count.
     pub fn millis(&self) -> (i64, i64) {
-        let ms = |t: Rational| crate::edl::time::round_half_up(t * 1000);
+        let ms = |t: Rational| crate::time::round_half_up(t * 1000);
         (ms(self.start), ms(self.end))
     }
 }

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 pub use profile::{builtin, load_profiles, Profile, ProfileKind, BUILTIN};
 
-use crate::edl::time::{round_half_up, Rate, Rational};
 use crate::probe::MediaFacts;
 use crate::render::report::OutputFacts;
 use crate::render::{Progress, ProgressEvent, RenderOptions};
+use crate::time::{round_half_up, Rate, Rational};
 
 /// File extensions that name media: a file in a folder that does not probe as media is reported
 /// when it has one of these (it is damaged), and passed over quietly otherwise (a text file).

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
-use roughcut::edl::{self, time::Rational, LoadOptions};
+use roughcut::edl::{self, LoadOptions};
 use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
 use roughcut::plan::{self, Plan, PlanOptions};
+use roughcut::time::Rational;
 
 /// The `roughcut` binary under test, with a segment cache of this test run's own (never the
 /// user's), so every run starts cold.
@@ -49,18 +50,17 @@ pub fn samples_dir() -> &'static Path {
     })
 }
 
-/// The shared real-world corpus, when this checkout has it beside it.
-pub fn corpus_dir() -> Option<PathBuf> {
+/// The shared real-world corpus beside the checkout. Tests that use it carry
+/// `#[cfg_attr(not(corpus), ignore = …)]`: where the folder is absent (the build script looks)
+/// they are reported as ignored with that reason instead of passing without checking anything.
+pub fn corpus_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the corpus tests need the shared real-world media beside the checkout",
-            dir.display()
-        );
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "{} is absent; the corpus tests need the shared real-world media beside the checkout",
+        dir.display()
+    );
+    dir
 }
 
 /// A fresh folder for one test's EDL and output, inside the samples folder so `../` reaches the

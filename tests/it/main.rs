@@ -6,6 +6,7 @@ mod cli;
 mod colour;
 mod common;
 mod corpus;
+mod memory;
 mod render;
 mod scale_out;
 mod sound;

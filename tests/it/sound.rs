@@ -260,7 +260,7 @@ fn bed_is_ducked_while_the_picture_has_sound() {
     if !music.exists() {
         roughcut::media::synth::write(&roughcut::media::synth::SynthClip {
             path: music.clone(),
-            duration: roughcut::edl::time::Rational::from_integer(6),
+            duration: roughcut::time::Rational::from_integer(6),
             video: None,
             audio: vec![SynthAudio {
                 source:
@@ -405,7 +405,7 @@ fn loudness_is_normalised_to_the_target_under_the_ceiling() {
         .unwrap();
     assert_eq!(
         duration.0,
-        roughcut::edl::time::Rational::new(planned, 48000),
+        roughcut::time::Rational::new(planned, 48000),
         "the sound stream lasts exactly the planned samples"
     );
 }
@@ -435,8 +435,12 @@ fn probe_reports_loudness_as_ebur128_measures_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
 fn dv_second_audio_stream_is_selectable() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let dv = corpus.join("media/sony_good_quality.dv");
     if !dv.exists() {
         eprintln!("skipped: {} is absent", dv.display());

@@ -53,13 +53,73 @@ fn bilingual_title_is_drawn_in_the_centre() {
     assert_eq!(lit(&pics[6], 0, 0, 640, 360), 0);
 }
 
+/// The first picture of a graph that generates pictures (FFmpeg filter-graph syntax), as planes.
+fn generated(spec: &str) -> Vec<u8> {
+    use roughcut::media::ff;
+    use roughcut::media::graph::{Graph, Medium};
+    roughcut::media::init();
+    let mut g = Graph::generator(Medium::Video, spec).expect("reference graph");
+    let mut f = ff::frame::Video::empty();
+    assert!(g.pull(&mut f).expect("reference picture"));
+    let (w, h) = (f.width() as usize, f.height() as usize);
+    let stride = f.stride(0);
+    (0..h)
+        .flat_map(|r| f.data(0)[r * stride..r * stride + w].to_vec())
+        .collect()
+}
+
 #[test]
 fn special_characters_are_drawn_literally() {
     // Quotes, colons, commas, semicolons, brackets, percent signs and backslashes are text, not
-    // filter syntax or drawtext expansions.
-    let pics = render_title("special", r#""It's 100% \\ done: a, b; [c] %{pts} 'q'""#);
-    let p = &pics[2];
-    assert!(lit(p, 0, 150, 640, 60) > 400, "the line is drawn");
+    // filter syntax or drawtext expansions: the card (rendered losslessly) has exactly the
+    // pixels of the same string drawn from a text file with expansion off.
+    let text = r"It's 100% \ done: a, b; [c] %{pts} 'q'";
+    let dir = workdir("special");
+    let edl = dir.join("t.json");
+    std::fs::write(
+        &edl,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "t.mkv", "width": 640, "height": 360, "video": {{ "crf": 0 }},
+                 "audio": {{ "codec": "pcm_s16le" }} }}, "sources": {{}},
+               "timeline": [ {{ "title": {{ "text": {}, "duration": "5f" }} }} ] }}"#,
+            serde_json::to_string(text).unwrap()
+        ),
+    )
+    .unwrap();
+    render(&edl, &["--no-cache"]);
+    let pics = pictures(&dir.join("t.mkv"));
+    assert_eq!(pics.len(), 5);
+    let plan = crate::common::plan_for(&edl);
+    let roughcut::plan::Picture::Title(t) = &plan.segments[0].picture else {
+        panic!("the first segment is the title card");
+    };
+    let file = dir.join("text.txt");
+    std::fs::write(&file, text).unwrap();
+    let reference = |expansion: &str| {
+        generated(&format!(
+            "color=c=black:s=640x360:r=25,drawtext=fontfile={}:textfile={}:expansion={expansion}:fontsize={}:fontcolor={}:x=(w-text_w)/2:y={},format=yuv420p",
+            t.font.display(),
+            file.display(),
+            t.size,
+            t.colour,
+            t.lines[0].y
+        ))
+    };
+    let literal = reference("none");
+    let lit_pixels = literal.iter().filter(|&&y| y > 100).count();
+    assert!(
+        lit_pixels > 400,
+        "the reference draws the line ({lit_pixels} px)"
+    );
+    for (k, p) in pics.iter().enumerate() {
+        assert!(p.y == literal, "frame {k} differs from the literal text");
+    }
+    // The comparison can tell: with expansion on, `%{pts}` becomes a number and the picture
+    // differs.
+    assert!(
+        reference("normal") != literal,
+        "expansion would change the picture"
+    );
 }
 
 #[test]
