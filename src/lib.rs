@@ -5,11 +5,14 @@
 //! [`media`] is the only module that talks to FFmpeg.
 
 pub mod cache;
+pub mod cancel;
 pub mod edl;
-pub mod exit;
+
+pub mod facts;
+pub mod gather;
 pub mod media;
 pub mod plan;
-pub mod probe;
+
 pub mod render;
 pub mod samples;
 pub mod subs;

@@ -264,7 +264,8 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
 
 /// Write the whole sample set into `dir` (created if missing). Each file is written under a
 /// temporary name and renamed when complete. Returns the paths written.
-pub fn write_samples(dir: &Path) -> Result<Vec<PathBuf>, SamplesError> {
+/// `threads`: encoder threads for writing them.
+pub fn write_samples(dir: &Path, threads: usize) -> Result<Vec<PathBuf>, SamplesError> {
     std::fs::create_dir_all(dir).map_err(|e| SamplesError::Io {
         path: dir.to_path_buf(),
         source: e,
@@ -282,7 +283,7 @@ pub fn write_samples(dir: &Path) -> Result<Vec<PathBuf>, SamplesError> {
             .unwrap_or("mkv");
         let tmp = dir.join(format!(".{file}.partial.{ext}"));
         clip.path = tmp.clone();
-        let result = synth::write(&clip);
+        let result = synth::write(&clip, threads);
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
             return Err(SamplesError::Media(e));

@@ -4,9 +4,9 @@
 //! references checked, defaults filled in. Nothing downstream of this module sees raw input.
 
 pub mod diag;
+pub mod paths;
 pub mod raw;
 pub mod structure;
-
 mod validate;
 
 use std::collections::BTreeMap;
@@ -17,20 +17,55 @@ use serde::Serialize;
 pub use crate::time::{Rate, Rational};
 pub use diag::{Diagnostic, Severity};
 pub use raw::{ColourClass, Fit, TransitionKind};
+pub use validate::{check, parse, Draft};
 
-use crate::probe::MediaFacts;
+use crate::facts::MediaFacts;
 
-/// Options for [`load`].
-#[derive(Debug, Clone, Copy)]
-pub struct LoadOptions {
-    /// Open and probe every source (existence, streams, duration). Without it only the EDL text
-    /// and the existence of files are checked.
-    pub probe: bool,
+/// Options of [`check`].
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// The output file given on the command line (`-o`), instead of `output.path`; relative
+    /// to the working folder.
+    pub output: Option<PathBuf>,
 }
 
-impl Default for LoadOptions {
-    fn default() -> Self {
-        LoadOptions { probe: true }
+/// What [`check`] found: the checked EDL when there are no errors and every source was
+/// probed, and every problem (errors and warnings).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub edl: Option<Edl>,
+    /// Counts for a summary, when the timeline could be resolved (also without probing).
+    pub outline: Option<Outline>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The shape of a valid program, for a summary line.
+#[derive(Debug, Clone, Copy)]
+pub struct Outline {
+    pub events: usize,
+    pub sources: usize,
+    pub frames: i64,
+    pub fps: Rate,
+}
+
+impl Checked {
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The checked EDL and its warnings, or every problem found.
+    pub fn into_loaded(self, path: &Path) -> Result<Loaded, LoadError> {
+        match self.edl {
+            Some(edl) if !self.diagnostics.iter().any(Diagnostic::is_error) => Ok(Loaded {
+                edl,
+                warnings: self.diagnostics,
+            }),
+            _ => Err(LoadError::Invalid {
+                path: path.to_path_buf(),
+                diagnostics: self.diagnostics,
+            }),
+        }
     }
 }
 
@@ -58,44 +93,6 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Read, parse and validate the EDL at `path`.
-pub fn load(path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    load_str(&text, path, opts)
-}
-
-/// Check the EDL at `path` and return every diagnostic, plus the checked EDL when it could be
-/// built (it cannot be when there are errors, or when times could not be resolved without
-/// probing). This is what `roughcut validate` reports.
-pub fn check_file(
-    path: &Path,
-    opts: LoadOptions,
-) -> Result<(Option<Edl>, Vec<Diagnostic>), LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    Ok(validate::validate(&text, path, opts))
-}
-
-/// Validate EDL text as if it were the file at `path` (paths resolve against its folder).
-pub fn load_str(text: &str, path: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
-    let (edl, diagnostics) = validate::validate(text, path, opts);
-    match edl {
-        Some(edl) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Loaded {
-            edl,
-            warnings: diagnostics,
-        }),
-        _ => Err(LoadError::Invalid {
-            path: path.to_path_buf(),
-            diagnostics,
-        }),
-    }
-}
-
 /// A checked edit decision list.
 #[derive(Debug, Clone, Serialize)]
 pub struct Edl {
@@ -117,20 +114,25 @@ pub struct Edl {
 impl Edl {
     /// Program length in output frames: the sum of event frames minus dissolve overlaps.
     pub fn program_frames(&self) -> i64 {
-        self.timeline
-            .iter()
-            .map(|e| {
-                let overlap = match e.transition {
-                    Some(Transition {
-                        kind: TransitionKind::Dissolve,
-                        frames,
-                    }) => frames,
-                    _ => 0,
-                };
-                e.frames - overlap
-            })
-            .sum()
+        program_frames(&self.timeline)
     }
+}
+
+/// The length in output frames of a program of `events`.
+fn program_frames(events: &[Event]) -> i64 {
+    events
+        .iter()
+        .map(|e| {
+            let overlap = match e.transition {
+                Some(Transition {
+                    kind: TransitionKind::Dissolve,
+                    frames,
+                }) => frames,
+                _ => 0,
+            };
+            e.frames - overlap
+        })
+        .sum()
 }
 
 /// Output container, chosen by the output file's extension.
@@ -162,15 +164,6 @@ impl Container {
         (self == Container::Mp4 && audio_codec != "aac").then(|| {
             format!("`{audio_codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv")
         })
-    }
-}
-
-impl Edl {
-    /// Why `path` cannot be this EDL's output (it is one of its source or subtitle files).
-    pub fn output_conflict(&self, path: &Path) -> Option<String> {
-        validate::output_conflicts(path, &self.sources, &self.subtitles)
-            .into_iter()
-            .next()
     }
 }
 
@@ -274,12 +267,12 @@ pub struct Source {
     pub colour: ColourClass,
     /// The frame rate the EDL declared for this source, if any.
     pub fps_override: Option<Rate>,
-    /// Probed facts (absent when validating without probing).
+    /// Probed facts.
     #[serde(skip)]
-    pub facts: Option<MediaFacts>,
-    /// Size, time and content hash of the file (with probing), for cache keys.
+    pub facts: MediaFacts,
+    /// Size, time and content hash of the file, for cache keys.
     #[serde(skip)]
-    pub identity: Option<String>,
+    pub identity: String,
 }
 
 impl Source {
@@ -287,7 +280,7 @@ impl Source {
     /// else the probed video frame rate.
     pub fn rate(&self) -> Option<Rate> {
         self.fps_override.or_else(|| {
-            let r = self.facts.as_ref()?.video()?.frame_rate?.0;
+            let r = self.facts.video()?.frame_rate?.0;
             Rate::new(*r.numer(), *r.denom()).ok()
         })
     }

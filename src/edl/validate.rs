@@ -3,19 +3,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
 use super::{
-    AudioSettings, Bed, Clip, ClipAudio, ColourClass, Container, Duck, Edl, Event, EventKind,
-    LoadOptions, Look, Output, Overlays, Source, SubStyle, Subtitle, Title, Tone, Transition,
-    TransitionKind, VideoSettings,
+    program_frames, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio, ColourClass,
+    Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source, SubStyle,
+    Subtitle, Title, Tone, Transition, TransitionKind, VideoSettings,
 };
-use crate::media;
-use crate::probe::MediaFacts;
+use crate::facts::{Facts, FileFacts, MediaFacts, Need};
 use crate::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 
 pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores_proxy", "prores_lt"];
@@ -82,9 +80,19 @@ fn split(doc: &Value) -> Parts {
     }
 }
 
-/// Validate EDL `text` (from the file `path`). Returns the checked EDL when it could be built,
-/// and every diagnostic found.
-pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec<Diagnostic>) {
+/// An EDL read as far as it can be without knowing anything about its files: its JSON, its
+/// structure against the schema, and its parts.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    path: PathBuf,
+    /// The document with every structurally bad value pruned (`None`: not JSON at all).
+    doc: Option<Value>,
+    /// Syntax and structure problems.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parse EDL `text` (from the file `path`: relative paths resolve against its folder).
+pub fn parse(text: &str, path: &Path) -> Draft {
     let doc: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -94,13 +102,60 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
             );
             d.line = Some(e.line());
             d.column = Some(e.column());
-            return (None, vec![d]);
+            return Draft {
+                path: path.to_path_buf(),
+                doc: None,
+                diagnostics: vec![d],
+            };
         }
     };
-    let mut diags = super::structure::check(&doc, &raw::schema());
-    let parts = split(&super::structure::prune(&doc, &diags));
+    let mut diagnostics = super::structure::check(&doc, &raw::schema());
+    let pruned = super::structure::prune(&doc, &diagnostics);
     // Reported, not pruned: the value that JSON keeps is still checked.
-    diags.extend(super::structure::duplicate_keys(text));
+    diagnostics.extend(super::structure::duplicate_keys(text));
+    Draft {
+        path: path.to_path_buf(),
+        doc: Some(pruned),
+        diagnostics,
+    }
+}
+
+impl Draft {
+    /// The EDL file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What checking still needs to know about the files this EDL names (with `facts` as
+    /// gathered so far): media to probe, files to read, paths to resolve. Gather them and ask
+    /// again until nothing is needed (a subtitle file must be read before its burn-in font is
+    /// known, for one).
+    pub fn needs(&self, facts: &Facts, opts: &CheckOptions) -> Vec<Need> {
+        let (_, needs) = run_checks(self, facts, opts);
+        needs
+    }
+}
+
+/// Check a draft against the facts gathered for its files, into an [`Edl`] (when every part is
+/// sound and every source was probed) and every problem found. Does no I/O.
+pub fn check(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> Checked {
+    run_checks(draft, facts, opts).0
+}
+
+fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Vec<Need>) {
+    let Some(doc) = &draft.doc else {
+        return (
+            Checked {
+                edl: None,
+                outline: None,
+                diagnostics: draft.diagnostics.clone(),
+            },
+            Vec::new(),
+        );
+    };
+    let mut diags = draft.diagnostics.clone();
+    let parts = split(doc);
+    let path = draft.path.as_path();
     let base_dir = path
         .parent()
         .map(|p| {
@@ -116,19 +171,63 @@ pub fn validate(text: &str, path: &Path, opts: LoadOptions) -> (Option<Edl>, Vec
         diags: Vec::new(),
         base_dir,
         declared: parts.sources.iter().map(|(id, _)| id.clone()).collect(),
-        probing: opts.probe,
+        probing: facts.probed(),
+        facts,
+        needs: std::collections::BTreeSet::new(),
+        output_override: opts.output.clone(),
         output_path: None,
         out_height: 720,
         sample_rate: 48000,
+        outline: None,
     };
-    let edl = v.run(parts, path, opts);
+    let edl = v.run(parts, path);
     diags.append(&mut v.diags);
     diags.sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
             .then_with(|| pointer_order(&a.pointer, &b.pointer))
     });
-    (edl, diags)
+    let edl = edl.filter(|_| !diags.iter().any(Diagnostic::is_error));
+    (
+        Checked {
+            edl,
+            outline: v.outline,
+            diagnostics: diags,
+        },
+        v.needs.into_iter().collect(),
+    )
+}
+
+/// A source while it is checked: its facts are known only when it was probed.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: String,
+    path: PathBuf,
+    colour: ColourClass,
+    fps_override: Option<Rate>,
+    facts: Option<MediaFacts>,
+    identity: Option<String>,
+}
+
+impl Candidate {
+    fn rate(&self) -> Option<Rate> {
+        self.fps_override.or_else(|| {
+            let r = self.facts.as_ref()?.video()?.frame_rate?.0;
+            Rate::new(*r.numer(), *r.denom()).ok()
+        })
+    }
+
+    /// The checked source, when it was probed.
+    fn source(&self) -> Option<Source> {
+        Some(Source {
+            id: self.id.clone(),
+            path: self.path.clone(),
+            colour: self.colour,
+            fps_override: self.fps_override,
+            facts: self.facts.clone()?,
+            identity: self.identity.clone()?,
+        })
+    }
 }
 
 /// Order pointers section by section; array indices compare as numbers, so `/timeline/2`
@@ -152,8 +251,16 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-struct Validator {
+struct Validator<'f> {
     diags: Vec<Diagnostic>,
+    /// What the caller found out about the EDL's files.
+    facts: &'f Facts,
+    /// Files asked about that the facts do not cover yet.
+    needs: std::collections::BTreeSet<Need>,
+    /// `-o`: the output path given on the command line, instead of `output.path`.
+    output_override: Option<PathBuf>,
+    /// Counts for a summary, when the timeline could be resolved.
+    outline: Option<Outline>,
     base_dir: PathBuf,
     /// Every source id the EDL declares, including those with problems of their own.
     declared: Vec<String>,
@@ -167,7 +274,7 @@ struct Validator {
     sample_rate: u32,
 }
 
-impl Validator {
+impl Validator<'_> {
     fn error(&mut self, ptr: impl Into<String>, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(ptr, msg));
     }
@@ -194,7 +301,7 @@ impl Validator {
             self.error(ptr, format!("{what} path contains a NUL character"));
             return None;
         }
-        if let Some(scheme) = media::protocol_prefix(p) {
+        if let Some(scheme) = super::paths::protocol_prefix(p) {
             self.error(
                 ptr,
                 format!("`{p}` is not a local file: `{scheme}` is a URL scheme or FFmpeg protocol, and roughcut only reads local files; download or convert the media and give its path"),
@@ -204,7 +311,7 @@ impl Validator {
         Some(self.resolve(p))
     }
 
-    fn run(&mut self, parts: Parts, path: &Path, opts: LoadOptions) -> Option<Edl> {
+    fn run(&mut self, parts: Parts, path: &Path) -> Option<Edl> {
         if let Some(version) = parts.version {
             if version != 1 {
                 self.error(
@@ -218,7 +325,7 @@ impl Validator {
         }
         let fps = self.output_fps(&parts.output);
         let output = self.output(&parts.output, fps, path);
-        let sources = self.sources(&parts.sources, opts);
+        let sources = self.sources(&parts.sources);
         self.out_height = parts.output.height.unwrap_or(720);
         let subtitles = self.subtitles(&parts.subtitles);
         let overlays = self.overlays(parts.overlays.as_ref());
@@ -257,6 +364,18 @@ impl Validator {
         if !complete {
             return None;
         }
+        let frames = program_frames(&timeline);
+        self.outline = Some(Outline {
+            events: timeline.len(),
+            sources: sources.len(),
+            frames,
+            fps: output.fps,
+        });
+        // Only sources that were probed make an Edl: a checked Edl always has its facts.
+        let sources = sources
+            .into_iter()
+            .map(|(id, c)| Some((id, c.source()?)))
+            .collect::<Option<BTreeMap<String, Source>>>()?;
         Some(Edl {
             file: path.to_path_buf(),
             base_dir: self.base_dir.clone(),
@@ -331,12 +450,19 @@ impl Validator {
         font: &Path,
         chars: impl Iterator<Item = char>,
     ) -> bool {
-        let bytes = match std::fs::read(font) {
-            Ok(b) => b,
-            Err(e) => {
+        let bytes = match self.bytes(font) {
+            Some(Ok(b)) => b,
+            Some(Err(reason)) => {
                 self.error(
                     font_ptr,
-                    format!("cannot read the font {}: {}; install it (scripts/setup installs DejaVu Sans) or name another with \"font\"", font.display(), io_reason(&e)),
+                    format!("cannot read the font {}: {reason}; install it (scripts/setup installs DejaVu Sans) or name another with \"font\"", font.display()),
+                );
+                return false;
+            }
+            None => {
+                self.error(
+                    font_ptr,
+                    format!("the font {} was not read", font.display()),
                 );
                 return false;
             }
@@ -439,9 +565,10 @@ impl Validator {
                 fine = false;
             }
         }
-        let path = match &o.path {
-            Some(p) => self.local_path("/output/path", "output", p),
-            None => {
+        let path = match (&self.output_override, &o.path) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(p)) => self.local_path("/output/path", "output", p),
+            (None, None) => {
                 let stem = edl_path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -629,12 +756,8 @@ impl Validator {
         })
     }
 
-    fn sources(
-        &mut self,
-        raw: &[(String, Option<raw::RawSource>)],
-        opts: LoadOptions,
-    ) -> BTreeMap<String, Source> {
-        let mut checked: Vec<(String, Source)> = Vec::new();
+    fn sources(&mut self, raw: &[(String, Option<raw::RawSource>)]) -> BTreeMap<String, Candidate> {
+        let mut checked: Vec<(String, Candidate)> = Vec::new();
         for (id, s) in raw {
             let ptr = join("/sources", id);
             if id.trim().is_empty() {
@@ -658,7 +781,7 @@ impl Validator {
             };
             checked.push((
                 id.clone(),
-                Source {
+                Candidate {
                     id: id.clone(),
                     path,
                     colour: s.colour.unwrap_or(ColourClass::Auto),
@@ -668,21 +791,24 @@ impl Validator {
                 },
             ));
         }
-        // Probe (or at least check) every source, in parallel.
-        let results: Vec<Result<Checked, String>> = checked
-            .par_iter()
-            .map(|(_, src)| check_source(&src.path, opts.probe))
-            .collect();
         let mut out = BTreeMap::new();
-        for ((id, mut src), result) in checked.into_iter().zip(results) {
+        for (id, mut src) in checked {
             let ptr = format!("{}/path", join("/sources", &id));
+            let result = match self.media(&src.path) {
+                None => Err("was not looked at".to_string()),
+                Some(FileFacts::Unusable(why)) => Err(why.clone()),
+                Some(FileFacts::Present) => Ok((None, None)),
+                Some(FileFacts::Probed { media, identity }) => {
+                    Ok((Some(media.as_ref().clone()), Some(identity.clone())))
+                }
+            };
             match result {
                 Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
                 Ok((facts, identity)) => {
                     src.facts = facts;
                     src.identity = identity;
                     if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
-                        use crate::probe::ColourVerdict;
+                        use crate::facts::ColourVerdict;
                         let contradicts = matches!(
                             (src.colour, c.class),
                             (ColourClass::Bw, ColourVerdict::Colour)
@@ -772,15 +898,26 @@ impl Validator {
                 continue;
             }
             let shown = path.display().to_string();
-            let parsed = match crate::subs::load(&path, s.encoding.as_deref()) {
-                Ok(p) => p,
-                Err(crate::subs::SubError::Io(e)) => {
-                    let reason = std::fs::File::open(&path)
-                        .err()
-                        .map_or(e, |e| io_reason(&e));
+            let bytes = match self.bytes(&path) {
+                Some(Ok(b)) => b,
+                Some(Err(reason)) => {
                     self.error(
                         format!("{ptr}/path"),
                         format!("cannot read subtitle file {shown}: {reason}"),
+                    );
+                    continue;
+                }
+                None => {
+                    self.error(format!("{ptr}/path"), format!("{shown} was not read"));
+                    continue;
+                }
+            };
+            let parsed = match crate::subs::read(&bytes, &path, s.encoding.as_deref()) {
+                Ok(p) => p,
+                Err(crate::subs::SubError::Io(e)) => {
+                    self.error(
+                        format!("{ptr}/path"),
+                        format!("cannot read subtitle file {shown}: {e}"),
                     );
                     continue;
                 }
@@ -1003,7 +1140,7 @@ impl Validator {
     fn timeline(
         &mut self,
         raw: &[Option<RawEvent>],
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
     ) -> Option<Vec<Event>> {
         if raw.is_empty() {
@@ -1134,7 +1271,7 @@ impl Validator {
         &mut self,
         i: usize,
         e: &RawEvent,
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
     ) -> Option<Event> {
         let ptr = format!("/timeline/{i}");
@@ -1200,7 +1337,7 @@ impl Validator {
         &mut self,
         i: usize,
         c: &raw::RawClip,
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
     ) -> Option<Event> {
         let ptr = format!("/timeline/{i}");
@@ -1242,7 +1379,7 @@ impl Validator {
             _ => {}
         }
         let fps_out = fps;
-        let src_rate = source.and_then(Source::rate);
+        let src_rate = source.and_then(Candidate::rate);
         let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate);
         let out = c
             .out
@@ -1328,7 +1465,7 @@ impl Validator {
         &mut self,
         ptr: &str,
         a: Option<&raw::RawEventAudio>,
-        source: &Source,
+        source: &Candidate,
         fps: Rate,
         frames: i64,
     ) -> Option<ClipAudio> {
@@ -1394,7 +1531,7 @@ impl Validator {
 
     /// Whether audio stream `n` of `source` exists (reported when it does not; unknown
     /// without probing).
-    fn audio_stream_exists(&mut self, ptr: &str, source: &Source, n: usize) -> bool {
+    fn audio_stream_exists(&mut self, ptr: &str, source: &Candidate, n: usize) -> bool {
         let Some(f) = &source.facts else { return true };
         let count = f.audio_streams().count();
         if n < count || (n == 0 && count == 0) {
@@ -1419,7 +1556,7 @@ impl Validator {
     fn audio_tracks(
         &mut self,
         raw: &[Option<raw::RawAudioTrack>],
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
     ) -> Option<Vec<Bed>> {
         let mut beds = Vec::new();
@@ -1444,7 +1581,7 @@ impl Validator {
         ptr: &str,
         index: usize,
         t: &raw::RawAudioTrack,
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
         sr: u32,
     ) -> Option<Bed> {
@@ -1577,59 +1714,70 @@ impl Validator {
         })
     }
 
+    /// Every way the output would overwrite one of the EDL's inputs.
     fn output_collisions(
         &mut self,
         out: &Path,
-        sources: &BTreeMap<String, Source>,
+        sources: &BTreeMap<String, Candidate>,
         subtitles: &[Subtitle],
     ) {
-        for msg in output_conflicts(out, sources, subtitles) {
-            self.error("/output/path", msg);
-        }
-    }
-}
-
-/// Every way `out` would overwrite one of the EDL's inputs.
-pub(super) fn output_conflicts(
-    out: &Path,
-    sources: &BTreeMap<String, Source>,
-    subtitles: &[Subtitle],
-) -> Vec<String> {
-    let same = |a: &Path, b: &Path| -> bool {
-        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => normalise(a) == normalise(b),
-        }
-    };
-    let mut found = Vec::new();
-    for s in sources.values() {
-        if same(out, &s.path) {
-            found.push(format!("the output path is the file of source `{}`; rendering would overwrite it — choose another output path", s.id));
-        }
-    }
-    for (i, s) in subtitles.iter().enumerate() {
-        if same(out, &s.path) {
-            found.push(format!(
-                "the output path is the subtitle file /subtitles/{i}; choose another output path"
-            ));
-        }
-    }
-    found
-}
-
-/// Lexically normalise a path (`a/./b/../c` → `a/c`) for comparing paths that do not exist yet.
-fn normalise(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
+        let inputs: Vec<(PathBuf, String)> = sources
+            .values()
+            .map(|s| (s.path.clone(), format!("the output path is the file of source `{}`; rendering would overwrite it — choose another output path", s.id)))
+            .chain(subtitles.iter().enumerate().map(|(i, s)| {
+                (
+                    s.path.clone(),
+                    format!("the output path is the subtitle file /subtitles/{i}; choose another output path"),
+                )
+            }))
+            .collect();
+        for (path, msg) in inputs {
+            if self.same_file(out, &path) {
+                self.error("/output/path", msg);
             }
-            other => out.push(other),
         }
     }
-    out
+
+    /// Whether two paths name one file: by their resolved paths when both exist, else by their
+    /// normalised text (an output that does not exist yet).
+    fn same_file(&mut self, a: &Path, b: &Path) -> bool {
+        match (self.canonical(a), self.canonical(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => super::paths::normalise(a) == super::paths::normalise(b),
+        }
+    }
+
+    /// What was gathered about the media file `path` (`None`: not gathered yet; noted).
+    fn media(&mut self, path: &Path) -> Option<&'_ FileFacts> {
+        let facts = self.facts;
+        let found = facts.media(path);
+        if found.is_none() {
+            self.needs.insert(Need::Media(path.to_path_buf()));
+        }
+        found
+    }
+
+    /// The bytes of the file `path`, or why it cannot be read (`None`: not gathered yet).
+    fn bytes(&mut self, path: &Path) -> Option<Result<std::sync::Arc<[u8]>, String>> {
+        let facts = self.facts;
+        let found = facts.bytes(path);
+        if found.is_none() {
+            self.needs.insert(Need::Bytes(path.to_path_buf()));
+        }
+        found.cloned()
+    }
+
+    /// The resolved path of `path` when it exists.
+    fn canonical(&mut self, path: &Path) -> Option<PathBuf> {
+        let facts = self.facts;
+        match facts.canonical(path) {
+            Some(found) => found.cloned(),
+            None => {
+                self.needs.insert(Need::Canonical(path.to_path_buf()));
+                None
+            }
+        }
+    }
 }
 
 /// A subtitle file's problem as a message: the file, the line, what is wrong.
@@ -1638,31 +1786,6 @@ fn sub_problem(file: &str, p: &crate::subs::Problem) -> String {
         format!("{file}: {}", p.message)
     } else {
         format!("{file} line {}: {}", p.line, p.message)
-    }
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "file not found".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// Check that a source exists and is readable; with `probe`, open it and read its facts.
-/// Probe a source (with its identity for cache keys), or only check it can be opened.
-type Checked = (Option<MediaFacts>, Option<String>);
-fn check_source(path: &Path, probe: bool) -> Result<Checked, String> {
-    if probe {
-        let facts = crate::probe::probe_file(path).map_err(|e| e.to_string())?;
-        let identity = crate::cache::source_identity(path)
-            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
-        Ok((Some(facts), Some(identity)))
-    } else {
-        match std::fs::File::open(path) {
-            Ok(_) => Ok((None, None)),
-            Err(e) => Err(format!("{}: {}", path.display(), io_reason(&e))),
-        }
     }
 }
 

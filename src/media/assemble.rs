@@ -2,9 +2,9 @@
 //! (timestamps shifted by the plan's exact frame counts), and encode the program's sound once
 //! from the segments' PCM, so no join has priming, padding or drift.
 
+use crate::cancel::Cancel;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::encode::{audio_encoder, extradata, video_encoder};
 use super::ff;
@@ -86,14 +86,14 @@ fn read_pcm(path: &Path) -> Result<Vec<f32>, AssembleError> {
 fn measure(
     out: &OutputSpec,
     pieces: &[Piece],
-    cancel: &AtomicBool,
+    cancel: &Cancel,
     chain: &str,
 ) -> Result<LoudnessStats, AssembleError> {
     let channels = out.audio.channels as usize;
     let mut meter = Meter::new(out.audio.sample_rate, layout_of(channels), channels, chain)
         .map_err(fail("measure loudness"))?;
     for p in pieces {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
         }
         meter
@@ -130,7 +130,7 @@ fn loudness_chain(gain_db: f64, limit: Option<f64>, margin: f64) -> String {
 fn normalise(
     out: &OutputSpec,
     pieces: &[Piece],
-    cancel: &AtomicBool,
+    cancel: &Cancel,
     m: &LoudnessStats,
     target: &Loudness,
 ) -> Result<(f64, bool), AssembleError> {
@@ -161,7 +161,7 @@ pub fn assemble(
     pieces: &[Piece],
     tracks: &[Track],
     path: &Path,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Result<Assembled, AssembleError> {
     super::init();
     let format = match out.container {
@@ -290,7 +290,7 @@ pub fn assemble(
     };
 
     for p in pieces {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
         }
         let mut reader =

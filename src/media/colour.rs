@@ -7,24 +7,8 @@ use std::path::Path;
 
 use super::graph::{Graph, Medium};
 use super::{ff, open_input, MediaError};
+use crate::facts::ChromaFrame;
 use crate::time::Rational;
-
-/// Chroma statistics of one decoded frame (8-bit 4:2:0 chroma planes, 128 = neutral).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ChromaFrame {
-    /// Source time of the frame, seconds.
-    pub time: Rational,
-    /// Mean U and V (the frame's cast is `mean − 128`).
-    pub mean_u: f64,
-    pub mean_v: f64,
-    /// RMS distance of chroma samples from the frame's mean chroma.
-    pub pixel_rms: f64,
-    /// 90th percentile, over blocks, of the distance of a block's mean chroma from the frame's
-    /// mean chroma.
-    pub block_p90: f64,
-    /// Chroma samples per block (the noise in a block mean shrinks with its square root).
-    pub block_samples: usize,
-}
 
 /// Side of the square blocks, in chroma samples.
 const BLOCK: usize = 16;
@@ -41,12 +25,13 @@ pub fn measure_chroma(
     stream: usize,
     duration: Rational,
     count: usize,
+    threads: usize,
 ) -> Result<Vec<ChromaFrame>, MediaError> {
     let count = count.max(1);
     let targets: Vec<Rational> = (0..count)
         .map(|i| duration * Rational::new(2 * i as i64 + 1, 2 * count as i64))
         .collect();
-    let mut pass = Pass::open(path, stream, true)?;
+    let mut pass = Pass::open(path, stream, true, threads)?;
     let mut out: Vec<ChromaFrame> = Vec::new();
     for &target in &targets {
         if !pass.seek(target) {
@@ -64,7 +49,7 @@ pub fn measure_chroma(
         return Ok(out);
     }
     // Too few keyframes: decode from the start and take the frame at each target.
-    let mut pass = Pass::open(path, stream, false)?;
+    let mut pass = Pass::open(path, stream, false, threads)?;
     let mut seq = Vec::new();
     for &target in &targets {
         match pass.next_frame(Some(target))? {
@@ -89,7 +74,12 @@ struct Pass<'p> {
 }
 
 impl<'p> Pass<'p> {
-    fn open(path: &'p Path, stream: usize, keyframes_only: bool) -> Result<Pass<'p>, MediaError> {
+    fn open(
+        path: &'p Path,
+        stream: usize,
+        keyframes_only: bool,
+        threads: usize,
+    ) -> Result<Pass<'p>, MediaError> {
         let ictx = open_input(path)?;
         let st = ictx
             .stream(stream)
@@ -115,7 +105,7 @@ impl<'p> Pass<'p> {
                     d.skip_loop_filter(ff::codec::discard::Discard::All);
                     d.set_threading(ff::codec::threading::Config {
                         kind: ff::codec::threading::Type::Frame,
-                        count: std::thread::available_parallelism().map_or(1, |n| n.get()),
+                        count: threads.max(1),
                         ..Default::default()
                     });
                 }

@@ -1,6 +1,6 @@
 //! The media layer: the only module that talks to FFmpeg (through `ffmpeg-next`).
 //!
-//! Everything above this module sees plain Rust data ([`crate::probe::MediaFacts`],
+//! Everything above this module sees plain Rust data ([`crate::facts::MediaFacts`],
 //! [`synth::SynthClip`], …). All `unsafe` code of the project lives here, each block with a
 //! `// SAFETY:` line.
 
@@ -81,7 +81,6 @@ static INIT: Once = Once::new();
 /// tear through progress bars (errors reach the user through our error values instead).
 pub fn init() {
     INIT.call_once(|| {
-        deterministic_allocations();
         // Registration is a no-op on FFmpeg ≥ 4 and cannot fail there.
         let _ = ff::init();
         ff::util::log::set_level(ff::util::log::Level::Fatal);
@@ -97,7 +96,10 @@ pub fn init() {
 /// glibc is told to fill every heap allocation with a fixed byte (`M_PERTURB`), and to take
 /// allocations from `mmap` (always zeroed) by size alone (a fixed `M_MMAP_THRESHOLD`, instead
 /// of a threshold that moves with the process's history).
-fn deterministic_allocations() {
+///
+/// This changes the whole process, so the library never does it behind the caller's back: the
+/// binary's `main` calls it first thing, and so does the test harness before writing media.
+pub fn deterministic_allocations() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {
@@ -133,26 +135,6 @@ const REFUSED_DEMUXERS: &[&str] = &[
     "mpjpeg",
     "tee",
 ];
-
-/// If `text` starts with a URL scheme or an FFmpeg protocol prefix (`http://`, `concat:`,
-/// `subfile,,`, `data:`, `file:` …), return that scheme. Windows drive letters (`C:`) are not
-/// schemes.
-pub fn protocol_prefix(text: &str) -> Option<String> {
-    // As FFmpeg reads a URL: a run of scheme characters followed by `:`, or by `,` when a `:`
-    // comes later (`subfile,,start,0,end,1,,:file.mp4`).
-    let end =
-        text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_')))?;
-    let head = &text[..end];
-    let first = head.chars().next()?;
-    if !first.is_ascii_alphabetic() || head.len() < 2 {
-        return None;
-    }
-    match text[end..].chars().next() {
-        Some(':') => Some(head.to_string()),
-        Some(',') if text[end + 1..].contains(':') => Some(head.to_string()),
-        _ => None,
-    }
-}
 
 /// The comma-separated list of demuxers FFmpeg may use for sources: every demuxer this FFmpeg
 /// has, minus [`REFUSED_DEMUXERS`].
@@ -192,7 +174,7 @@ fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
     if text.contains('\0') {
         return Err(MediaError::BadPath { path: shown });
     }
-    if let Some(scheme) = protocol_prefix(text) {
+    if let Some(scheme) = crate::edl::paths::protocol_prefix(text) {
         return Err(MediaError::NotLocal {
             path: shown,
             scheme,
@@ -218,7 +200,7 @@ fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
 pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError> {
     init();
     let shown = path.display().to_string();
-    if let Some(scheme) = path.to_str().and_then(protocol_prefix) {
+    if let Some(scheme) = path.to_str().and_then(crate::edl::paths::protocol_prefix) {
         return Err(MediaError::NotLocal {
             path: shown,
             scheme,

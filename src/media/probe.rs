@@ -5,7 +5,10 @@ use std::os::raw::c_char;
 use std::path::Path;
 
 use super::{ff, open_input, MediaError};
-use crate::probe::{AudioFacts, MediaFacts, Ratio, StreamFacts, VideoFacts};
+use crate::facts::{
+    classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
+    VideoFacts, COLOUR_FRAMES,
+};
 use crate::time::{format_seconds, Rational};
 
 /// How many video packets are read to judge whether the frame rate is variable.
@@ -310,4 +313,36 @@ fn scan_video(
         _ => false,
     };
     Ok((vfr, interlaced, tff))
+}
+
+/// Probe one file: container and stream facts, then the colour class of its first video stream
+/// (gray pixel formats are black-and-white without measuring).
+/// `threads`: decoder threads for the colour measurement.
+pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError> {
+    let mut facts = probe(path)?;
+    let first_video = facts
+        .streams
+        .iter()
+        .find_map(|s| s.video.as_ref().map(|v| (s.index, v.pix_fmt.clone())));
+    if let Some((index, pix_fmt)) = first_video {
+        facts.colour = if pix_fmt.starts_with("gray") || pix_fmt.starts_with("ya") {
+            Some(ColourAnalysis {
+                class: ColourVerdict::Bw,
+                method: "pixel format",
+                frames: 0,
+                cast_u: 0.0,
+                cast_v: 0.0,
+                chroma_spread: 0.0,
+                coherent_chroma: 0.0,
+                noise_in_blocks: 0.0,
+                reason: format!("`{pix_fmt}` pictures have no chroma"),
+            })
+        } else {
+            let duration = facts.usable_duration().unwrap_or(Rational::from_integer(0));
+            let frames =
+                super::colour::measure_chroma(path, index, duration, COLOUR_FRAMES, threads)?;
+            (!frames.is_empty()).then(|| classify(&frames))
+        };
+    }
+    Ok(facts)
 }

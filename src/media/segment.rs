@@ -5,9 +5,9 @@
 //! Output: a packet file (see [`super::packets`]) holding the encoded video, and a raw PCM file
 //! (interleaved little-endian `f32`) holding exactly `segment.samples` samples per channel.
 
+use crate::cancel::Cancel;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::encode::{decoder_threading, extradata, video_encoder};
 use super::graph::{Graph, Medium};
@@ -31,7 +31,7 @@ pub struct SegmentJob<'a> {
     pub threads: usize,
     /// Folder for the segment's files.
     pub dir: &'a Path,
-    pub cancel: &'a AtomicBool,
+    pub cancel: &'a Cancel,
     /// Called with the number of frames encoded so far.
     pub progress: &'a (dyn Fn(i64) + Sync),
 }
@@ -542,7 +542,7 @@ pub(crate) fn pull_generated(
 ) -> Result<(), SegmentError> {
     let mut frame = ff::frame::Video::empty();
     while !sink.done() {
-        if job.cancel.load(Ordering::Relaxed) {
+        if job.cancel.is_cancelled() {
             return Err(SegmentError::Cancelled);
         }
         if !g.pull(&mut frame).map_err(out_err("generate pictures"))? {
@@ -777,7 +777,7 @@ fn decode_source(
     let mut aframe = ff::frame::Audio::empty();
     let mut eof = false;
     loop {
-        if job.cancel.load(Ordering::Relaxed) {
+        if job.cancel.is_cancelled() {
             return Err(SegmentError::Cancelled);
         }
         let audio_done = audio.as_ref().is_none_or(AudioState::done);
@@ -976,7 +976,7 @@ fn decode_bed(job: &SegmentJob, bed: &BedPiece, pcm: &mut [f32]) -> Result<(), S
     let mut packet = ff::Packet::empty();
     let mut aframe = ff::frame::Audio::empty();
     while !audio.done() {
-        if job.cancel.load(Ordering::Relaxed) {
+        if job.cancel.is_cancelled() {
             return Err(SegmentError::Cancelled);
         }
         match super::read_into(&mut packet, &mut ictx) {

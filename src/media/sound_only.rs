@@ -1,8 +1,8 @@
 //! Sound-only transcoding (`transcode --profile audio`): a file's sound through the same conform
 //! chain render uses (rate, layout, downmix coefficients), streamed into a WAV file.
 
+use crate::cancel::Cancel;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::graph::{Graph, Medium};
 use super::segment::layout_name;
@@ -27,7 +27,7 @@ pub fn transcode_wav(
     filter: &str,
     output: &Path,
     settings: &AudioSettings,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
     progress: &dyn Fn(i64),
 ) -> Result<i64, SoundError> {
     super::init();
@@ -149,7 +149,7 @@ pub fn transcode_wav(
         Ok(())
     };
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             return Err(SoundError::Cancelled);
         }
         match super::read_into(&mut packet, &mut ictx) {

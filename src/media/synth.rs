@@ -134,18 +134,17 @@ fn colour_tags(ctx: *mut ff::ffi::AVCodecContext, tag: &str, full_range: bool) {
     }
 }
 
-fn threading() -> ff::codec::threading::Config {
+fn threading(threads: usize) -> ff::codec::threading::Config {
     ff::codec::threading::Config {
         kind: ff::codec::threading::Type::Frame,
-        count: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        count: threads.max(1),
         ..Default::default()
     }
 }
 
 /// Write `clip` to its path. The file is complete when this returns `Ok`.
-pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
+/// `threads`: encoder threads (the caller's budget; the bytes may depend on it).
+pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
     init();
     let path = clip.path.as_path();
     let path_str =
@@ -183,7 +182,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             .map_err(io_err(path, "add video stream"))?
             .index();
         let mut ctx = ff::codec::context::Context::new_with_codec(codec);
-        ctx.set_threading(threading());
+        ctx.set_threading(threading(threads));
         let mut enc = ctx
             .encoder()
             .video()
@@ -272,7 +271,7 @@ pub fn write(clip: &SynthClip) -> Result<(), MediaError> {
             .map_err(io_err(path, "add audio stream"))?
             .index();
         let mut ctx = ff::codec::context::Context::new_with_codec(codec);
-        ctx.set_threading(threading());
+        ctx.set_threading(threading(threads));
         let mut enc = ctx
             .encoder()
             .audio()

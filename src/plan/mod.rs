@@ -18,7 +18,7 @@ use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
     VideoSettings,
 };
-use crate::probe::{MediaFacts, VideoFacts};
+use crate::facts::{MediaFacts, VideoFacts};
 use crate::time::{round_half_up, Rate, Rational};
 
 /// Everything the render stage needs, as data.
@@ -454,11 +454,12 @@ impl Envelope {
     }
 }
 
-/// Why a plan could not be made (the EDL was validated without probing).
+/// Why a plan could not be made from a checked EDL.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("source `{0}` was not probed; planning needs its media facts")]
-    NotProbed(String),
+    /// An event names a source the EDL does not have (validation rules this out).
+    #[error("source `{0}` is not one of the EDL's sources")]
+    UnknownSource(String),
     #[error("source `{0}` has no video stream")]
     NoVideo(String),
 }
@@ -686,7 +687,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let identities: std::collections::BTreeMap<&std::path::Path, &str> = edl
         .sources
         .values()
-        .filter_map(|s| Some((s.path.as_path(), s.identity.as_deref()?)))
+        .map(|s| (s.path.as_path(), s.identity.as_str()))
         .collect();
     for i in 0..plan.segments.len() {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i], &identities);
@@ -748,8 +749,7 @@ fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
         Picture::Source(p) => edl
             .sources
             .get(&p.source)
-            .and_then(|s| s.facts.as_ref())
-            .and_then(|f| f.video())
+            .and_then(|s| s.facts.video())
             .map_or(0, |v| v.width as i64 * v.height as i64),
         Picture::Dissolve(d) => picture_cost(edl, &d.from) + picture_cost(edl, &d.to),
         Picture::Title(t) => t.underneath.as_ref().map_or(0, |u| picture_cost(edl, u)),
@@ -774,11 +774,8 @@ impl Ctx<'_> {
                 let src = edl
                     .sources
                     .get(&c.source)
-                    .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
-                let facts = src
-                    .facts
-                    .as_ref()
-                    .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                    .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+                let facts = &src.facts;
                 let (vindex, video) =
                     first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
                 let step = fps.frame_duration();
@@ -851,7 +848,7 @@ pub fn is_bw(declared: ColourClass, facts: &MediaFacts) -> bool {
         ColourClass::Auto => facts
             .colour
             .as_ref()
-            .is_some_and(|c| c.class == crate::probe::ColourVerdict::Bw),
+            .is_some_and(|c| c.class == crate::facts::ColourVerdict::Bw),
     }
 }
 
@@ -893,8 +890,8 @@ impl<'a> Ctx<'a> {
             let facts = edl
                 .sources
                 .get(&c.source)
-                .and_then(|s| s.facts.as_ref())
-                .ok_or_else(|| PlanError::NotProbed(c.source.clone()))?;
+                .map(|s| &s.facts)
+                .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
             if c.audio.mute || facts.audio_stream(c.audio.stream).is_none() {
                 continue;
             }
@@ -979,9 +976,7 @@ fn plan_beds(edl: &Edl, ctx: &Ctx, total: i64, total_samples: i64) -> Vec<Placed
         let Some(src) = edl.sources.get(&bed.source) else {
             continue;
         };
-        let Some(facts) = src.facts.as_ref() else {
-            continue;
-        };
+        let facts = &src.facts;
         let Some((stream, a)) = facts.audio_stream(bed.stream) else {
             continue;
         };

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::edl::{Clip, Edl, Event, EventKind, Output, Overlays, Source, Tone, Transition};
-use crate::probe::{AudioFacts, Ratio, StreamFacts};
+use crate::facts::{AudioFacts, Ratio, StreamFacts};
 
 fn rate(n: i64, d: i64) -> Rate {
     Rate::new(n, d).unwrap()
@@ -81,14 +81,14 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
             path: PathBuf::from("src.mp4"),
             colour: ColourClass::Auto,
             fps_override: None,
-            identity: None,
-            facts: Some(facts(
+            identity: "src.mp4 test identity".into(),
+            facts: facts(
                 1920,
                 1080,
                 Rational::from_integer(1),
                 Rational::from_integer(25),
                 true,
-            )),
+            ),
         },
     );
     let timeline = events

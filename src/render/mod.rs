@@ -2,16 +2,18 @@
 //! a temporary file beside the output, renamed only when complete.
 
 pub mod progress;
+pub mod queue;
 pub mod report;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 pub use progress::{Progress, ProgressEvent, Silent};
+pub use queue::Budget;
 
 use crate::cache::{Cache, Lookup};
+use crate::cancel::Cancel;
 use crate::media::assemble::{assemble, AssembleError, LoudnessApplied, Piece};
 use crate::media::loudness::{measure_file, LoudnessStats};
 use crate::media::segment::{render_segment, SegmentError, SegmentFiles, SegmentJob};
@@ -22,8 +24,8 @@ use serde::Serialize;
 /// How to run a plan.
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
-    /// Parallel segment workers.
-    pub jobs: usize,
+    /// Segment workers and the threads they share.
+    pub budget: Budget,
     /// The segment cache to reuse and fill (`None`: `--no-cache`).
     pub cache: Option<Cache>,
     /// Render only the segments of shard `k` of `n` (0-based `k`) into the cache, and stop.
@@ -97,17 +99,6 @@ pub enum RenderError {
     },
 }
 
-/// Workers and threads per worker for `jobs` requested workers on this machine: workers ×
-/// threads ≈ cores, one encoder thread per worker when workers ≥ cores.
-pub fn budget(jobs: usize, segments: usize) -> (usize, usize) {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let workers = jobs.max(1).min(segments.max(1));
-    let threads = (cores / workers).max(1);
-    (workers, threads)
-}
-
 fn io(path: &Path) -> impl Fn(std::io::Error) -> RenderError + '_ {
     move |e| RenderError::Io {
         path: path.to_path_buf(),
@@ -115,15 +106,16 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> RenderError + '_ {
     }
 }
 
-/// Render `plan` to its output path (or, for a shard, its segments into the cache). `cancel`
-/// stops the work promptly when set (Ctrl-C); it is also set by the render itself when a worker
-/// fails, so the others stop.
+/// Render `plan` to its output path (or, for a shard, its segments into the cache). The work
+/// stops promptly when `cancel` is tripped (Ctrl-C); a failing worker trips only the render's
+/// own child token, so the other workers stop and the caller's token is left as it was.
 pub fn render(
     plan: &Plan,
     opts: RenderOptions,
     progress: &dyn Progress,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Result<RenderSummary, RenderError> {
+    let cancel = &cancel.child();
     let started = Instant::now();
     let output = plan.output.path.clone();
     let parent = output
@@ -206,7 +198,7 @@ pub fn render(
         });
     }
 
-    let (workers, threads) = budget(opts.jobs, todo.len());
+    let (workers, threads) = opts.budget.for_tasks(todo.len());
     progress.event(&ProgressEvent::Started {
         frames: plan.frames,
         segments: n,
@@ -225,143 +217,121 @@ pub fn render(
     // Costliest first (longest-processing-time order), so every worker stays busy to the end.
     let mut order = todo.clone();
     order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].cost));
-    let next = AtomicUsize::new(0);
     let rendered: Mutex<Vec<(usize, SegmentFiles, f64)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<RenderError>> = Mutex::new(None);
     let cache = opts.cache.as_ref();
-
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .thread_name(|i| format!("roughcut-worker-{i}"))
-        .build()
-        .map_err(|e| RenderError::Io {
-            path: parent.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    pool.scope(|s| {
-        for worker in 0..workers {
-            let (order, next, rendered, failure, work) =
-                (&order, &next, &rendered, &failure, work.path());
-            s.spawn(move |_| loop {
-                if cancel.load(Ordering::Relaxed) {
-                    return;
+    let work_dir = work.path();
+    queue::run("roughcut-worker", workers, &order, cancel, |worker, &i| {
+        let seg = &plan.segments[i];
+        let name = plan
+            .events
+            .iter()
+            .find(|e| e.index == seg.event)
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
+        progress.event(&ProgressEvent::SegmentStarted {
+            segment: seg.id,
+            worker,
+            event: seg.event,
+            name: name.clone(),
+            frames: seg.frames,
+        });
+        let t0 = Instant::now();
+        let report = |done: i64| {
+            progress.event(&ProgressEvent::SegmentProgress {
+                segment: seg.id,
+                worker,
+                done,
+                frames: seg.frames,
+            })
+        };
+        let fail = |e: RenderError| {
+            if let Ok(mut f) = failure.lock() {
+                if f.is_none() {
+                    *f = Some(e);
                 }
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&i) = order.get(k) else { return };
-                let seg = &plan.segments[i];
-                let name = plan
-                    .events
-                    .iter()
-                    .find(|e| e.index == seg.event)
-                    .map(|e| e.name.clone())
-                    .unwrap_or_default();
-                progress.event(&ProgressEvent::SegmentStarted {
+            }
+            // Stop the other workers (the render's own token: the caller's is untouched).
+            cancel.fail();
+        };
+        // Into the cache's staging area when there is a cache, else the work folder.
+        let dir = match cache.map(Cache::staging) {
+            None => work_dir.to_path_buf(),
+            Some(Ok(d)) => d,
+            Some(Err(e)) => {
+                fail(RenderError::Io {
+                    path: cache.map_or(PathBuf::new(), |c| c.root().to_path_buf()),
+                    source: e,
+                });
+                return;
+            }
+        };
+        let job = SegmentJob {
+            segment: seg,
+            output: &plan.output,
+            threads,
+            dir: &dir,
+            cancel,
+            progress: &report,
+        };
+        let result = render_segment(&job);
+        let result = match (result, cache) {
+            (Ok(files), Some(c)) => c
+                .commit(
+                    &seg.key,
+                    &dir,
+                    &files.video,
+                    &files.pcm,
+                    &files.extradata,
+                    files.frames,
+                    seg.samples,
+                )
+                .map(|e| SegmentFiles {
+                    video: e.video,
+                    pcm: e.sound,
+                    extradata: e.extradata,
+                    frames: e.frames,
+                })
+                .map_err(|e| RenderError::Io {
+                    path: c.root().to_path_buf(),
+                    source: e,
+                }),
+            (Ok(files), None) => Ok(files),
+            (Err(e), _) => {
+                if cache.is_some() {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Err(match e {
+                    SegmentError::Cancelled => RenderError::Cancelled {
+                        output: plan.output.path.clone(),
+                    },
+                    e => RenderError::Segment {
+                        event: seg.event,
+                        name: describe_event(&name, &seg.picture),
+                        segment: seg.id,
+                        source: Box::new(e),
+                    },
+                })
+            }
+        };
+        match result {
+            Ok(files) => {
+                let seconds = t0.elapsed().as_secs_f64();
+                progress.event(&ProgressEvent::SegmentFinished {
                     segment: seg.id,
                     worker,
-                    event: seg.event,
-                    name: name.clone(),
                     frames: seg.frames,
+                    seconds,
                 });
-                let t0 = Instant::now();
-                let report = |done: i64| {
-                    progress.event(&ProgressEvent::SegmentProgress {
-                        segment: seg.id,
-                        worker,
-                        done,
-                        frames: seg.frames,
-                    })
-                };
-                let fail = |e: RenderError| {
-                    if let Ok(mut f) = failure.lock() {
-                        if f.is_none() {
-                            *f = Some(e);
-                        }
-                    }
-                    // Stop the other workers.
-                    cancel.store(true, Ordering::Relaxed);
-                };
-                // Into the cache's staging area when there is a cache, else the work folder.
-                let dir = match cache.map(Cache::staging) {
-                    None => work.to_path_buf(),
-                    Some(Ok(d)) => d,
-                    Some(Err(e)) => {
-                        fail(RenderError::Io {
-                            path: cache.map_or(PathBuf::new(), |c| c.root().to_path_buf()),
-                            source: e,
-                        });
-                        return;
-                    }
-                };
-                let job = SegmentJob {
-                    segment: seg,
-                    output: &plan.output,
-                    threads,
-                    dir: &dir,
-                    cancel,
-                    progress: &report,
-                };
-                let result = render_segment(&job);
-                let result = match (result, cache) {
-                    (Ok(files), Some(c)) => c
-                        .commit(
-                            &seg.key,
-                            &dir,
-                            &files.video,
-                            &files.pcm,
-                            &files.extradata,
-                            files.frames,
-                            seg.samples,
-                        )
-                        .map(|e| SegmentFiles {
-                            video: e.video,
-                            pcm: e.sound,
-                            extradata: e.extradata,
-                            frames: e.frames,
-                        })
-                        .map_err(|e| RenderError::Io {
-                            path: c.root().to_path_buf(),
-                            source: e,
-                        }),
-                    (Ok(files), None) => Ok(files),
-                    (Err(e), _) => {
-                        if cache.is_some() {
-                            let _ = std::fs::remove_dir_all(&dir);
-                        }
-                        Err(match e {
-                            SegmentError::Cancelled => RenderError::Cancelled {
-                                output: plan.output.path.clone(),
-                            },
-                            e => RenderError::Segment {
-                                event: seg.event,
-                                name: describe_event(&name, &seg.picture),
-                                segment: seg.id,
-                                source: Box::new(e),
-                            },
-                        })
-                    }
-                };
-                match result {
-                    Ok(files) => {
-                        let seconds = t0.elapsed().as_secs_f64();
-                        progress.event(&ProgressEvent::SegmentFinished {
-                            segment: seg.id,
-                            worker,
-                            frames: seg.frames,
-                            seconds,
-                        });
-                        if let Ok(mut r) = rendered.lock() {
-                            r.push((i, files, seconds));
-                        }
-                    }
-                    Err(RenderError::Cancelled { .. }) => return,
-                    Err(e) => {
-                        fail(e);
-                        return;
-                    }
+                if let Ok(mut r) = rendered.lock() {
+                    r.push((i, files, seconds));
                 }
-            });
+            }
+            Err(RenderError::Cancelled { .. }) => {}
+            Err(e) => fail(e),
         }
-    });
+    })
+    .map_err(io(&parent))?;
 
     if let Some(e) = failure.into_inner().ok().flatten() {
         return Err(e);
@@ -370,7 +340,7 @@ pub fn render(
         results[i] = Some(files);
         outcomes[i].seconds = seconds;
     }
-    if cancel.load(Ordering::Relaxed) || todo.iter().any(|&i| results[i].is_none()) {
+    if cancel.is_cancelled() || todo.iter().any(|&i| results[i].is_none()) {
         return Err(RenderError::Cancelled { output });
     }
     if shard_only {
@@ -416,7 +386,7 @@ pub fn render(
             },
         },
     )?;
-    if cancel.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         return Err(RenderError::Cancelled { output });
     }
     // Check the written file against the loudness target (before it replaces anything).
@@ -517,4 +487,76 @@ pub fn write_subtitles(
         written.push(path);
     }
     Ok(written)
+}
+
+/// Said when no cache folder can be found.
+pub const NO_CACHE_DIR: &str =
+    "no cache folder: set ROUGHCUT_CACHE_DIR or HOME, or give --cache-dir";
+
+/// Where a render's segment cache comes from.
+#[derive(Debug, Clone)]
+pub enum CacheChoice {
+    /// `--no-cache`.
+    Off,
+    /// The default location (`None`: there is none, e.g. no HOME).
+    Default(Option<PathBuf>),
+    /// `--cache-dir`.
+    Explicit(PathBuf),
+}
+
+/// Why a render cannot have the cache it needs.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheProblem {
+    /// No folder to use, and the render needs one (shards, `--assemble-only`).
+    #[error("{NO_CACHE_DIR}")]
+    NoFolder,
+    /// The folder cannot be used.
+    #[error("cannot use the cache {}: {reason} (give another --cache-dir)", root.display())]
+    Unusable { root: PathBuf, reason: String },
+}
+
+/// Open the cache for a render. The default location is a convenience: when it is missing or
+/// unusable the render goes on without a cache and says so (the warning); an explicit
+/// `--cache-dir`, or a render that needs a cache (`required`: shards and `--assemble-only`),
+/// fails instead.
+pub fn open_cache(
+    choice: CacheChoice,
+    required: bool,
+) -> Result<(Option<Cache>, Option<String>), CacheProblem> {
+    let (root, explicit) = match choice {
+        CacheChoice::Off => return Ok((None, None)),
+        CacheChoice::Default(None) if !required => {
+            return Ok((
+                None,
+                Some(format!("{NO_CACHE_DIR}; rendering without a cache")),
+            ))
+        }
+        CacheChoice::Default(None) => return Err(CacheProblem::NoFolder),
+        CacheChoice::Default(Some(root)) => (root, false),
+        CacheChoice::Explicit(root) => (root, true),
+    };
+    match Cache::open(&root) {
+        Ok(c) => Ok((Some(c), None)),
+        Err(e) if !explicit && !required => Ok((
+            None,
+            Some(format!(
+                "cannot use the cache {}: {e}; rendering without one (give --cache-dir)",
+                root.display()
+            )),
+        )),
+        Err(e) => Err(CacheProblem::Unusable {
+            root,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// A warning when the written sound misses the plan's loudness target (more than 1 LU off, or
+/// peaks over the ceiling), saying what to change.
+pub fn loudness_warning(plan: &Plan, summary: &RenderSummary) -> Option<String> {
+    let target = plan.output.audio.loudness?;
+    let (_, written) = summary.loudness.as_ref()?;
+    ((written.integrated - target.target).abs() > 1.0 || written.true_peak > target.true_peak).then(|| {
+        "the written sound misses the loudness target (more than 1 LU off, or peaks over the ceiling): the peaks leave too little room — lower `loudness.target` or raise `loudness.true_peak`".to_string()
+    })
 }

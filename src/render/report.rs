@@ -133,7 +133,7 @@ pub struct Timings {
     pub assemble_seconds: f64,
 }
 
-fn secs(r: Option<crate::probe::Ratio>) -> Option<f64> {
+fn secs(r: Option<crate::facts::Ratio>) -> Option<f64> {
     r.map(|r| *r.0.numer() as f64 / *r.0.denom() as f64)
 }
 

@@ -75,7 +75,13 @@ impl Format {
 /// byte-order mark (default UTF-8).
 pub fn load(path: &Path, encoding: Option<&str>) -> Result<Parsed, SubError> {
     let bytes = std::fs::read(path).map_err(|e| SubError::Io(e.to_string()))?;
-    let text = decode(&bytes, encoding)?;
+    read(&bytes, path, encoding)
+}
+
+/// The cues of a subtitle file's `bytes` (its format from the name `path`), decoded with
+/// `encoding` when it has no byte-order mark.
+pub fn read(bytes: &[u8], path: &Path, encoding: Option<&str>) -> Result<Parsed, SubError> {
+    let text = decode(bytes, encoding)?;
     let format = Format::from_path(path).unwrap_or(Format::Srt);
     parse(&text, format)
 }

@@ -9,17 +9,18 @@ pub mod profile;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
 
-pub use profile::{builtin, load_profiles, Profile, ProfileKind, BUILTIN};
+pub use profile::{builtin, find_profile, load_profiles, Profile, ProfileKind, BUILTIN};
 
-use crate::probe::MediaFacts;
+use crate::cancel::Cancel;
+
+use crate::facts::MediaFacts;
 use crate::render::report::OutputFacts;
-use crate::render::{Progress, ProgressEvent, RenderOptions};
+use crate::render::{Budget, Progress, ProgressEvent, RenderOptions};
 use crate::time::{round_half_up, Rate, Rational};
 
 /// File extensions that name media: a file in a folder that does not probe as media is reported
@@ -103,7 +104,8 @@ pub trait BatchProgress: Sync {
 pub struct Options<'a> {
     pub out_dir: PathBuf,
     pub profile: &'a Profile,
-    pub jobs: usize,
+    /// Workers and threads for the whole batch, shared between files side by side.
+    pub budget: Budget,
     pub force: bool,
     /// Measure each written file for the report (streams, frames, checksum).
     pub measure: bool,
@@ -138,7 +140,8 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
             files.sort();
             for f in files {
                 let rel = f.strip_prefix(&base).unwrap_or(&f).to_path_buf();
-                let looks_media = is_media_name(&f) || crate::probe::probe_file(&f).is_ok();
+                let looks_media =
+                    is_media_name(&f) || crate::media::probe::probe_file(&f, 1).is_ok();
                 if !looks_media {
                     continue;
                 }
@@ -311,24 +314,17 @@ impl Manifest {
     }
 }
 
-/// Forwards one file's render progress as batch progress (frames done in that file), and
-/// passes a batch-wide interruption on to the file's own stop flag (a file that fails stops only
-/// itself).
+/// Forwards one file's render progress as batch progress (frames done in that file).
 struct FileProgress<'a> {
     file: usize,
     worker: usize,
     frames: i64,
     sink: &'a dyn BatchProgress,
     done: Mutex<(i64, BTreeMap<usize, i64>)>,
-    batch_cancel: &'a AtomicBool,
-    file_cancel: AtomicBool,
 }
 
 impl Progress for FileProgress<'_> {
     fn event(&self, e: &ProgressEvent) {
-        if self.batch_cancel.load(Ordering::Relaxed) {
-            self.file_cancel.store(true, Ordering::Relaxed);
-        }
         let Ok(mut d) = self.done.lock() else { return };
         match e {
             ProgressEvent::SegmentProgress { segment, done, .. } => {
@@ -352,13 +348,14 @@ impl Progress for FileProgress<'_> {
     }
 }
 
-/// Transcode every job, files side by side (`jobs` workers in all, shared between files and
-/// the segments of large files). One failure does not stop the others.
+/// Transcode every job, files side by side (the budget shared between files and the segments
+/// of large files). Each file has its own child of `cancel`: one failure does not stop the
+/// others, and the user's interruption stops all.
 pub fn run(
     jobs: &[Job],
     opts: &Options,
     progress: &dyn BatchProgress,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Vec<Entry> {
     let manifest = Manifest::open(&opts.out_dir);
     // Probe everything first: frame counts for the progress display, and failures early.
@@ -366,7 +363,8 @@ pub fn run(
         use rayon::prelude::*;
         jobs.par_iter()
             .map(|j| {
-                let facts = crate::probe::probe_file(&j.input).map_err(|e| e.to_string())?;
+                let facts = crate::media::probe::probe_file(&j.input, opts.budget.threads)
+                    .map_err(|e| e.to_string())?;
                 let identity = crate::cache::source_identity(&j.input)
                     .map_err(|e| format!("{}: {e}", j.input.display()))?;
                 Ok((facts, identity))
@@ -384,82 +382,85 @@ pub fn run(
         .filter_map(|p| p.as_ref().ok())
         .map(|(f, _)| frames_of(f))
         .sum();
-    let workers = opts.jobs.max(1).min(jobs.len().max(1));
-    let per_file = (opts.jobs.max(1) / workers).max(1);
+    let workers = opts.budget.workers.min(jobs.len().max(1));
+    let per_file = opts.budget.share(workers);
     progress.event(&BatchEvent::Started {
         files: jobs.len(),
         frames: total,
         workers,
     });
-    let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Entry>>> = Mutex::new(vec![None; jobs.len()]);
-    std::thread::scope(|s| {
-        for worker in 0..workers {
-            let (next, results, probed, manifest) = (&next, &results, &probed, &manifest);
-            s.spawn(move || loop {
-                if cancel.load(Ordering::Relaxed) {
-                    return;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { return };
-                let frames = probed[i].as_ref().map_or(0, |(f, _)| frames_of(f));
-                progress.event(&BatchEvent::FileStarted {
-                    file: i,
-                    worker,
-                    input: job.input.display().to_string(),
-                    frames,
-                });
-                let outcome = match &probed[i] {
-                    Err(reason) => Outcome::Failed {
-                        reason: reason.clone(),
-                    },
-                    Ok((facts, identity)) => {
-                        let key = freshness_key(identity, opts.profile);
-                        if !opts.force && manifest.fresh(&job.relative, &key, &job.output) {
-                            Outcome::Skipped {
-                                output: job.output.display().to_string(),
-                            }
-                        } else {
-                            let fp = FileProgress {
-                                file: i,
-                                worker,
-                                frames,
-                                sink: progress,
-                                done: Mutex::new((0, BTreeMap::new())),
-                                batch_cancel: cancel,
-                                file_cancel: AtomicBool::new(false),
-                            };
-                            let o = one(job, facts, identity, opts, per_file, &fp, cancel);
-                            if matches!(o, Outcome::Converted { .. }) {
-                                manifest.record(&job.relative, &key);
-                            }
-                            o
-                        }
-                    }
-                };
-                if matches!(&outcome, Outcome::Failed { reason } if reason == "interrupted") {
-                    return;
-                }
-                progress.event(&BatchEvent::FileFinished {
-                    file: i,
-                    worker,
-                    input: job.input.display().to_string(),
-                    outcome: match &outcome {
-                        Outcome::Converted { .. } => "converted".into(),
-                        Outcome::Skipped { .. } => "skipped".into(),
-                        Outcome::Failed { reason } => format!("failed: {reason}"),
-                    },
-                    frames,
-                });
-                if let Ok(mut r) = results.lock() {
-                    r[i] = Some(Entry {
-                        input: job.input.display().to_string(),
-                        outcome,
-                    });
-                }
+    let order: Vec<usize> = (0..jobs.len()).collect();
+    let queued =
+        crate::render::queue::run("roughcut-file", workers, &order, cancel, |worker, &i| {
+            let job = &jobs[i];
+            let frames = probed[i].as_ref().map_or(0, |(f, _)| frames_of(f));
+            progress.event(&BatchEvent::FileStarted {
+                file: i,
+                worker,
+                input: job.input.display().to_string(),
+                frames,
             });
+            let outcome = match &probed[i] {
+                Err(reason) => Outcome::Failed {
+                    reason: reason.clone(),
+                },
+                Ok((facts, identity)) => {
+                    let key = freshness_key(identity, opts.profile);
+                    if !opts.force && manifest.fresh(&job.relative, &key, &job.output) {
+                        Outcome::Skipped {
+                            output: job.output.display().to_string(),
+                        }
+                    } else {
+                        let fp = FileProgress {
+                            file: i,
+                            worker,
+                            frames,
+                            sink: progress,
+                            done: Mutex::new((0, BTreeMap::new())),
+                        };
+                        let o = one(job, facts, identity, opts, per_file, &fp, &cancel.child());
+                        if matches!(o, Outcome::Converted { .. }) {
+                            manifest.record(&job.relative, &key);
+                        }
+                        o
+                    }
+                }
+            };
+            if matches!(&outcome, Outcome::Failed { reason } if reason == "interrupted") {
+                return;
+            }
+            progress.event(&BatchEvent::FileFinished {
+                file: i,
+                worker,
+                input: job.input.display().to_string(),
+                outcome: match &outcome {
+                    Outcome::Converted { .. } => "converted".into(),
+                    Outcome::Skipped { .. } => "skipped".into(),
+                    Outcome::Failed { reason } => format!("failed: {reason}"),
+                },
+                frames,
+            });
+            if let Ok(mut r) = results.lock() {
+                r[i] = Some(Entry {
+                    input: job.input.display().to_string(),
+                    outcome,
+                });
+            }
+        });
+    if let (Err(e), Ok(mut r)) = (queued, results.lock()) {
+        // No worker could start: every input not done is a failure, with the reason.
+        for (slot, job) in r.iter_mut().zip(jobs) {
+            if slot.is_none() {
+                *slot = Some(Entry {
+                    input: job.input.display().to_string(),
+                    outcome: Outcome::Failed {
+                        reason: format!("cannot start a worker: {e}"),
+                    },
+                });
+            }
         }
-    });
+    }
     results
         .into_inner()
         .unwrap_or_default()
@@ -474,9 +475,9 @@ fn one(
     facts: &MediaFacts,
     identity: &str,
     opts: &Options,
-    jobs: usize,
+    budget: Budget,
     progress: &FileProgress,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Outcome {
     let started = Instant::now();
     let fail = |reason: String| Outcome::Failed { reason };
@@ -487,15 +488,9 @@ fn one(
     }
     let result = match opts.profile.kind {
         ProfileKind::Wav => sound_only(job, facts, opts.profile, progress, cancel),
-        ProfileKind::Video(_) => picture_and_sound(
-            job,
-            facts,
-            identity,
-            opts.profile,
-            jobs,
-            progress,
-            &progress.file_cancel,
-        ),
+        ProfileKind::Video(_) => {
+            picture_and_sound(job, facts, identity, opts.profile, budget, progress, cancel)
+        }
     };
     match result {
         Ok(()) => Outcome::Converted {
@@ -517,9 +512,9 @@ fn picture_and_sound(
     facts: &MediaFacts,
     identity: &str,
     profile: &Profile,
-    jobs: usize,
+    budget: Budget,
     progress: &FileProgress,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Result<(), String> {
     if facts.video().is_none() {
         return Err(format!(
@@ -556,21 +551,29 @@ fn picture_and_sound(
     });
     let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
     let edl_path = job.output.with_extension("edl.json");
-    let loaded = crate::edl::load_str(&text, &edl_path, crate::edl::LoadOptions { probe: false })
+    let draft = crate::edl::parse(&text, &edl_path);
+    let mut known = crate::facts::Facts::new(true);
+    known.insert_media(
+        job.input.clone(),
+        crate::facts::FileFacts::Probed {
+            media: Box::new(facts.clone()),
+            identity: identity.to_string(),
+        },
+    );
+    let check = crate::edl::CheckOptions::default();
+    let known = crate::gather::gather(&draft, &check, crate::gather::Probing::Full, 1, known);
+    let loaded = crate::edl::check(&draft, &known, &check)
+        .into_loaded(&edl_path)
         .map_err(|e| match e {
-        crate::edl::LoadError::Invalid { diagnostics, .. } => diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{}: {}", d.pointer, d.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    })?;
-    let mut edl = loaded.edl;
-    for src in edl.sources.values_mut() {
-        src.facts = Some(facts.clone());
-        src.identity = Some(identity.to_string());
-    }
+            crate::edl::LoadError::Invalid { diagnostics, .. } => diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("{}: {}", d.pointer, d.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    let edl = loaded.edl;
     let mut plan = crate::plan::build(
         &edl,
         crate::plan::PlanOptions {
@@ -589,7 +592,7 @@ fn picture_and_sound(
     crate::render::render(
         &plan,
         RenderOptions {
-            jobs,
+            budget,
             ..RenderOptions::default()
         },
         progress,
@@ -597,9 +600,7 @@ fn picture_and_sound(
     )
     .map(|_| ())
     .map_err(|e| match e {
-        crate::render::RenderError::Cancelled { .. }
-            if progress.batch_cancel.load(Ordering::Relaxed) =>
-        {
+        crate::render::RenderError::Cancelled { .. } if cancel.interrupted() => {
             "interrupted".to_string()
         }
         other => other.to_string(),
@@ -622,7 +623,7 @@ fn sound_only(
     facts: &MediaFacts,
     profile: &Profile,
     progress: &FileProgress,
-    cancel: &AtomicBool,
+    cancel: &Cancel,
 ) -> Result<(), String> {
     let (stream, a) = facts.audio_stream(0).ok_or("the file has no sound")?;
     let settings = profile.audio_settings();

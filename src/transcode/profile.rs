@@ -121,11 +121,14 @@ impl Profile {
         let doc =
             json!({ "version": 1, "output": output, "sources": {}, "timeline": [ { "gap": 1 } ] });
         let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
-        match crate::edl::load_str(
+        let checked = crate::gather::check_str(
             &text,
             Path::new("profile.json"),
-            crate::edl::LoadOptions { probe: false },
-        ) {
+            crate::gather::Probing::PresenceOnly,
+            &crate::edl::CheckOptions::default(),
+            1,
+        );
+        match checked.into_loaded(Path::new("profile.json")) {
             Ok(_) => Ok(()),
             Err(crate::edl::LoadError::Invalid { diagnostics, .. }) => Err(diagnostics
                 .iter()
@@ -195,4 +198,21 @@ pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// The profile called `name`: one of `custom` (from a profiles file), else a built-in one; an
+/// unknown name is an error listing the choices.
+pub fn find_profile(
+    name: &str,
+    custom: &std::collections::BTreeMap<String, Profile>,
+) -> Result<Profile, String> {
+    if let Some(p) = custom.get(name).cloned().or_else(|| builtin(name)) {
+        return Ok(p);
+    }
+    let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+    names.extend(custom.keys().cloned());
+    Err(format!(
+        "unknown profile `{name}`; use one of: {}",
+        names.join(", ")
+    ))
 }

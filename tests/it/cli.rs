@@ -125,7 +125,7 @@ fn samples_command_writes_the_set() {
         assert!(parsed.warnings.is_empty(), "{name}");
     }
     // The sound-only music bed: 20 s of stereo.
-    let music = roughcut::probe::probe_file(&dir.path().join(roughcut::samples::MUSIC_BED))
+    let music = crate::common::probe(&dir.path().join(roughcut::samples::MUSIC_BED))
         .expect("probe the music bed");
     assert!(music.video().is_none());
     assert_eq!(music.audio_streams().next().map(|a| a.channels), Some(2));

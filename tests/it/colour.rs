@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use roughcut::facts::ColourVerdict;
 use roughcut::media::measure::Picture;
 use roughcut::media::synth::{SynthClip, SynthVideo};
-use roughcut::probe::{probe_file, ColourVerdict};
+
 use roughcut::time::Rational;
 
 use crate::common::{corpus_dir, render_edl, roughcut, samples_dir, workdir};
@@ -29,7 +30,7 @@ fn clip(
         ],
         _ => vec![],
     };
-    roughcut::media::synth::write(&SynthClip {
+    crate::common::write_clip(&SynthClip {
         path: path.clone(),
         duration: Rational::from_integer(3),
         video: Some(SynthVideo {
@@ -82,8 +83,8 @@ fn overcast() -> PathBuf {
     )
 }
 
-fn class_of(path: &Path) -> roughcut::probe::ColourAnalysis {
-    let facts = probe_file(path).expect("probe");
+fn class_of(path: &Path) -> roughcut::facts::ColourAnalysis {
+    let facts = crate::common::probe(path).expect("probe");
     let c = facts.colour.expect("a colour analysis");
     eprintln!(
         "{}: {:?} by {} — {}",

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
-use roughcut::edl::{self, LoadOptions};
+use roughcut::edl::{LoadError, Loaded};
 use roughcut::media::synth::{SynthAudio, SynthClip, SynthVideo};
 use roughcut::plan::{self, Plan, PlanOptions};
 use roughcut::time::Rational;
@@ -27,10 +27,51 @@ pub fn roughcut_process() -> std::process::Command {
     c
 }
 
+/// The cores of the machine: the tests are the top of their own process, so they read it and
+/// hand it down as the library's commands do.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The process-wide switches `main` sets (the allocator fill that keeps x264 deterministic),
+/// set once before the tests write any media in-process.
+pub fn setup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        roughcut::media::deterministic_allocations();
+        roughcut::media::init();
+    });
+}
+
+/// Write a generated clip with the machine's cores.
+pub fn write_clip(clip: &SynthClip) -> Result<(), roughcut::media::MediaError> {
+    setup();
+    roughcut::media::synth::write(clip, cores())
+}
+
+/// Probe a media file with the machine's cores.
+pub fn probe(path: &Path) -> Result<roughcut::facts::MediaFacts, roughcut::media::MediaError> {
+    setup();
+    roughcut::media::probe::probe_file(path, cores())
+}
+
+/// Read, gather and check an EDL file as `render` does.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    setup();
+    roughcut::gather::load(path, &Default::default(), cores())
+}
+
+/// [`load`] for EDL text, as if it were the file `path`.
+pub fn load_str(text: &str, path: &Path) -> Result<Loaded, LoadError> {
+    setup();
+    roughcut::gather::load_str(text, path, &Default::default(), cores())
+}
+
 /// A folder holding the generated sample set (written once per test process).
 pub fn samples_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        setup();
         let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
         // Remove sample folders left by earlier runs.
         if let Ok(entries) = std::fs::read_dir(base) {
@@ -45,7 +86,7 @@ pub fn samples_dir() -> &'static Path {
             .tempdir_in(base)
             .expect("temporary folder for samples")
             .keep();
-        roughcut::samples::write_samples(&dir).expect("generate the sample media");
+        roughcut::samples::write_samples(&dir, cores()).expect("generate the sample media");
         dir
     })
 }
@@ -121,7 +162,7 @@ pub fn render_failure(edl_path: &Path) -> (Option<i32>, String) {
 
 /// The plan of a valid EDL file, balanced for two workers.
 pub fn plan_for(edl_path: &Path) -> Plan {
-    let loaded = edl::load(edl_path, LoadOptions::default()).expect("valid EDL");
+    let loaded = load(edl_path).expect("valid EDL");
     let opts = PlanOptions {
         salt: roughcut::media::library_versions(),
         ..PlanOptions::default()
@@ -146,7 +187,7 @@ pub fn synth(
             .extension()
             .map_or("mp4".into(), |e| e.to_string_lossy().into_owned());
         let tmp = samples_dir().join(format!(".{name}.partial.{ext}"));
-        roughcut::media::synth::write(&SynthClip {
+        write_clip(&SynthClip {
             path: tmp.clone(),
             duration: Rational::from_integer(seconds),
             video,

@@ -11,7 +11,7 @@ use crate::common::{roughcut_process, workdir};
 /// A stereo sound bed of `seconds` (a tone with a slow swell, so loudness has work to do).
 fn bed(dir: &Path, seconds: i64) {
     let path = dir.join("bed.wav");
-    roughcut::media::synth::write(&SynthClip {
+    crate::common::write_clip(&SynthClip {
         path,
         duration: Rational::from_integer(seconds),
         video: None,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use roughcut::edl::{self, LoadOptions};
+use roughcut::edl;
 use roughcut::media::measure::{decode_sound, Picture};
 use roughcut::media::synth::SynthAudio;
 use roughcut::plan;
@@ -180,7 +180,7 @@ fn sound_and_picture_stay_in_sync_across_twelve_cuts() {
     let out = dir.join("sync.mp4");
 
     // Where each beep must land: the event's first sample + (whole second − in) × 48000.
-    let loaded = edl::load(&edl_path, LoadOptions::default()).expect("EDL");
+    let loaded = crate::common::load(&edl_path).expect("EDL");
     let mut expected = Vec::new();
     for (ev, placed) in loaded.edl.timeline.iter().zip(&plan.events) {
         let edl::EventKind::Clip(c) = &ev.kind else {
@@ -315,7 +315,7 @@ fn rotated_source_comes_out_upright() {
     );
     v.display_rotation = Some(-90);
     let src = synth("rotated.mp4", 1, Some(v), None);
-    let facts = roughcut::probe::probe_file(&src).expect("probe");
+    let facts = crate::common::probe(&src).expect("probe");
     assert_eq!(facts.video().map(|v| v.rotation), Some(270));
     let dir = workdir("rotate");
     let edl_path = dir.join("rot.json");
@@ -515,7 +515,7 @@ fn mkv_and_mov_by_extension_tagged_bt709() {
     for name in ["c.mkv", "c.mov"] {
         let out = dir.join(name);
         render(&edl_path, &["-o", out.to_str().expect("utf-8 path")]);
-        let facts = roughcut::probe::probe_file(&out).expect("probe output");
+        let facts = crate::common::probe(&out).expect("probe output");
         let expected = if name.ends_with("mkv") {
             "matroska,webm"
         } else {

@@ -258,7 +258,7 @@ fn bed_is_ducked_while_the_picture_has_sound() {
     let dialogue = tone("dialogue_1000.mkv", 1000, 3);
     let music = dir.join("music_300.wav");
     if !music.exists() {
-        roughcut::media::synth::write(&roughcut::media::synth::SynthClip {
+        crate::common::write_clip(&roughcut::media::synth::SynthClip {
             path: music.clone(),
             duration: roughcut::time::Rational::from_integer(6),
             video: None,
@@ -396,7 +396,7 @@ fn loudness_is_normalised_to_the_target_under_the_ceiling() {
     let sound = decode_sound(&dir.join("loud.mp4")).unwrap().unwrap();
     let extra = sound.len() as i64 - planned;
     assert!((0..1024).contains(&extra), "{extra} samples past the plan");
-    let facts = roughcut::probe::probe_file(&dir.join("loud.mp4")).unwrap();
+    let facts = crate::common::probe(&dir.join("loud.mp4")).unwrap();
     let duration = facts
         .streams
         .iter()

@@ -1,7 +1,7 @@
 //! Title cards: text drawn where expected, Cyrillic included, special characters literal, fonts
 //! checked at validation.
 
-use roughcut::edl::{self, LoadError, LoadOptions};
+use roughcut::edl::LoadError;
 use roughcut::media::measure::Picture;
 
 use crate::common::{pictures, render, render_edl, roughcut, samples_dir, workdir};
@@ -125,16 +125,15 @@ fn special_characters_are_drawn_literally() {
 #[test]
 fn fonts_are_checked_at_validation() {
     let dir = samples_dir();
-    let check =
-        |text: &str| match edl::load_str(text, &dir.join("font.json"), LoadOptions::default()) {
-            Ok(_) => Vec::new(),
-            Err(LoadError::Invalid { diagnostics, .. }) => diagnostics
-                .into_iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{} {}", d.pointer, d.message))
-                .collect(),
-            Err(e) => panic!("{e}"),
-        };
+    let check = |text: &str| match crate::common::load_str(text, &dir.join("font.json")) {
+        Ok(_) => Vec::new(),
+        Err(LoadError::Invalid { diagnostics, .. }) => diagnostics
+            .into_iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{} {}", d.pointer, d.message))
+            .collect(),
+        Err(e) => panic!("{e}"),
+    };
     let errs = check(
         r#"{ "version": 1, "sources": {}, "timeline": [ { "title": { "text": "Tokyo 東京", "duration": "1s" } } ] }"#,
     );

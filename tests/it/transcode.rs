@@ -135,7 +135,7 @@ fn a_mixed_folder_becomes_uniform_proxies() {
     ];
     for (rel, input, fps, seconds) in expect {
         let path = out.join("mixed").join(rel);
-        let facts = roughcut::probe::probe_file(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let facts = crate::common::probe(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
         let v = facts.video().unwrap();
         assert_eq!((v.width, v.height), (640, 360), "{rel}");
         assert_eq!(
@@ -263,7 +263,7 @@ fn edit_profile_writes_prores_with_pcm() {
     let out = dir.join("edit");
     let (code, _, stderr) = run(&["--profile", "edit"], &[&src], &out, &dir.join("r.json"));
     assert_eq!(code, Some(0), "{stderr}");
-    let facts = roughcut::probe::probe_file(&out.join("telecine_1948_cast.mov")).unwrap();
+    let facts = crate::common::probe(&out.join("telecine_1948_cast.mov")).unwrap();
     let v = facts.video().unwrap();
     assert_eq!(
         (v.width, v.height, v.pix_fmt.as_str()),

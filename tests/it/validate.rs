@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use roughcut::edl::{self, Diagnostic, LoadError, LoadOptions};
+use roughcut::edl::{self, Diagnostic, LoadError};
 
 use crate::common::samples_dir;
 
@@ -18,7 +18,7 @@ fn edl_with(timeline: &str) -> String {
 /// Validate `text` as an EDL living in the samples folder; return its diagnostics.
 fn check(text: &str) -> Vec<Diagnostic> {
     let dir = samples_dir();
-    match edl::load_str(text, &dir.join("cut.json"), LoadOptions::default()) {
+    match crate::common::load_str(text, &dir.join("cut.json")) {
         Ok(loaded) => loaded.warnings,
         Err(LoadError::Invalid { diagnostics, .. }) => diagnostics,
         Err(e) => panic!("unexpected: {e}"),
@@ -49,15 +49,11 @@ fn example_edl_is_valid() {
     let text = std::fs::read_to_string(&path).expect("example EDL");
     // Validate it against the generated samples (its media/ folder may not exist here).
     let text = text.replace("media/", "");
-    let loaded = edl::load_str(
-        &text,
-        &samples_dir().join("example.json"),
-        LoadOptions::default(),
-    )
-    .unwrap_or_else(|e| match e {
-        LoadError::Invalid { diagnostics, .. } => panic!("{}", report(&diagnostics)),
-        other => panic!("{other}"),
-    });
+    let loaded = crate::common::load_str(&text, &samples_dir().join("example.json"))
+        .unwrap_or_else(|e| match e {
+            LoadError::Invalid { diagnostics, .. } => panic!("{}", report(&diagnostics)),
+            other => panic!("{other}"),
+        });
     assert!(loaded.warnings.is_empty(), "{}", report(&loaded.warnings));
     let e = loaded.edl;
     assert_eq!(e.timeline.len(), 8);
@@ -187,7 +183,7 @@ fn unreadable_media() {
 fn source_without_video() {
     let dir = samples_dir();
     let wav = dir.join("tone_only.wav");
-    roughcut::media::synth::write(&roughcut::media::synth::SynthClip {
+    crate::common::write_clip(&roughcut::media::synth::SynthClip {
         path: wav.clone(),
         duration: edl::Rational::from_integer(1),
         video: None,
@@ -367,7 +363,14 @@ fn every_problem_is_reported_at_once() {
 fn no_probe_still_checks_files_exist() {
     let dir = samples_dir();
     let text = r#"{ "version": 1, "sources": { "a": { "path": "amur_2004_pal.mkv" }, "b": { "path": "nope.mkv" } }, "timeline": [ { "source": "a", "in": "10f", "out": "20f" } ] }"#;
-    let err = edl::load_str(text, &dir.join("cut.json"), LoadOptions { probe: false });
+    let err = roughcut::gather::check_str(
+        text,
+        &dir.join("cut.json"),
+        roughcut::gather::Probing::PresenceOnly,
+        &Default::default(),
+        1,
+    )
+    .into_loaded(&dir.join("cut.json"));
     let Err(LoadError::Invalid { diagnostics, .. }) = err else {
         panic!("expected the missing file to be reported")
     };

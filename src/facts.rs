@@ -1,12 +1,13 @@
-//! Media facts per file: what `roughcut probe` prints and what validation and planning use.
-//!
-//! The facts are plain data; [`probe_file`] fills them through the media layer.
+//! Facts about media files, as plain data: what `roughcut probe` prints, what validation checks
+//! an EDL against and what planning uses. The media layer fills them
+//! (`media::probe::probe_file`); nothing here does I/O.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::media::{self, MediaError};
 use crate::time::Rational;
 
 /// An exact rational written as `"num/den"` in JSON and human output.
@@ -92,7 +93,7 @@ pub const CAST_MAX: f64 = 8.0;
 pub const COHERENT_OVER_NOISE: f64 = 3.0;
 
 /// Classify measured frames as black-and-white or colour (pure; see [`ColourAnalysis`]).
-pub fn classify(frames: &[crate::media::colour::ChromaFrame]) -> ColourAnalysis {
+pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let median = |mut v: Vec<f64>| -> f64 {
         if v.is_empty() {
             return 0.0;
@@ -259,127 +260,92 @@ pub struct AudioFacts {
     pub sample_fmt: String,
 }
 
-/// Probe one file: container and stream facts, then the colour class of its first video stream
-/// (gray pixel formats are black-and-white without measuring).
-pub fn probe_file(path: &Path) -> Result<MediaFacts, MediaError> {
-    let mut facts = media::probe::probe(path)?;
-    let first_video = facts
-        .streams
-        .iter()
-        .find_map(|s| s.video.as_ref().map(|v| (s.index, v.pix_fmt.clone())));
-    if let Some((index, pix_fmt)) = first_video {
-        facts.colour = if pix_fmt.starts_with("gray") || pix_fmt.starts_with("ya") {
-            Some(ColourAnalysis {
-                class: ColourVerdict::Bw,
-                method: "pixel format",
-                frames: 0,
-                cast_u: 0.0,
-                cast_v: 0.0,
-                chroma_spread: 0.0,
-                coherent_chroma: 0.0,
-                noise_in_blocks: 0.0,
-                reason: format!("`{pix_fmt}` pictures have no chroma"),
-            })
-        } else {
-            let duration = facts.usable_duration().unwrap_or(Rational::from_integer(0));
-            let frames = media::colour::measure_chroma(path, index, duration, COLOUR_FRAMES)?;
-            (!frames.is_empty()).then(|| classify(&frames))
-        };
-    }
-    Ok(facts)
+/// Chroma statistics of one decoded frame (8-bit 4:2:0 chroma planes, 128 = neutral).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChromaFrame {
+    /// Source time of the frame, seconds.
+    pub time: Rational,
+    /// Mean U and V (the frame's cast is `mean − 128`).
+    pub mean_u: f64,
+    pub mean_v: f64,
+    /// RMS distance of chroma samples from the frame's mean chroma.
+    pub pixel_rms: f64,
+    /// 90th percentile, over blocks, of the distance of a block's mean chroma from the frame's
+    /// mean chroma.
+    pub block_p90: f64,
+    /// Chroma samples per block (the noise in a block mean shrinks with its square root).
+    pub block_samples: usize,
 }
 
-/// Human-readable description of one file's facts (what `roughcut probe` prints).
-pub fn describe(f: &MediaFacts) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", f.path);
-    let _ = writeln!(
-        out,
-        "  container  {}  duration {}  size {} bytes",
-        f.container,
-        f.duration_text.as_deref().unwrap_or("unknown"),
-        f.size_bytes
-    );
-    if let Some(c) = &f.colour {
-        let class = match c.class {
-            ColourVerdict::Bw => "black-and-white",
-            ColourVerdict::Colour => "colour",
-        };
-        let _ = writeln!(
-            out,
-            "  colour     {class} ({}{}): {}",
-            c.method,
-            if c.frames > 0 {
-                format!(" on {} frames", c.frames)
-            } else {
-                String::new()
-            },
-            c.reason
-        );
-    }
-    for s in &f.streams {
-        if let Some(v) = &s.video {
-            let rate = v
-                .frame_rate
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "?".into());
-            let avg = v
-                .avg_frame_rate
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "?".into());
-            let scan = if v.interlaced() {
-                let order = match (v.field_order.as_str(), v.top_field_first) {
-                    ("tt" | "tb", _) | (_, Some(true)) => "top field first",
-                    ("bb" | "bt", _) | (_, Some(false)) => "bottom field first",
-                    _ => "field order unknown",
-                };
-                format!("interlaced ({order})")
-            } else {
-                "progressive".to_string()
-            };
-            let _ = writeln!(
-                out,
-                "  #{} video  {} {}x{} SAR {} DAR {}  {} fps (avg {}){}  {}  {} {}-bit  range {} matrix {} primaries {} transfer {}{}",
-                s.index,
-                s.codec,
-                v.width,
-                v.height,
-                v.sar,
-                v.dar,
-                rate,
-                avg,
-                if v.variable_frame_rate { " variable" } else { "" },
-                scan,
-                v.pix_fmt,
-                v.bit_depth,
-                v.color_range,
-                v.color_matrix,
-                v.color_primaries,
-                v.color_transfer,
-                match (v.rotation, v.mirrored) {
-                    (0, false) => String::new(),
-                    (r, m) => format!("  rotation {r}°{}", if m { " mirrored" } else { "" }),
-                }
-            );
-        } else if let Some(a) = &s.audio {
-            let _ = writeln!(
-                out,
-                "  #{} audio  {} {} Hz {} ch ({}) {}{}",
-                s.index,
-                s.codec,
-                a.sample_rate,
-                a.channels,
-                a.layout,
-                a.sample_fmt,
-                s.language
-                    .as_deref()
-                    .map(|l| format!("  language {l}"))
-                    .unwrap_or_default()
-            );
-        } else {
-            let _ = writeln!(out, "  #{} {}  {}", s.index, s.kind, s.codec);
+/// What the caller found out about one media file an EDL names, for validation.
+#[derive(Debug, Clone)]
+pub enum FileFacts {
+    /// Probed: its media facts and its identity (size, time, content hash) for cache keys.
+    Probed {
+        media: Box<MediaFacts>,
+        identity: String,
+    },
+    /// Only checked to be there and readable (`validate --no-probe`).
+    Present,
+    /// Cannot be used: why (not found, not media, …), in words for the user.
+    Unusable(String),
+}
+
+/// Something EDL validation needs to know about a file, which the caller finds out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// A media file: probe it (or check it is there).
+    Media(PathBuf),
+    /// A file to read whole (a subtitle file, a font).
+    Bytes(PathBuf),
+    /// The resolved path of a file, if it exists (to tell two paths for one file).
+    Canonical(PathBuf),
+}
+
+/// The facts gathered for the files an EDL draft names, by path. Validation reads them and does
+/// no I/O of its own.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    probed: bool,
+    media: BTreeMap<PathBuf, FileFacts>,
+    bytes: BTreeMap<PathBuf, Result<Arc<[u8]>, String>>,
+    canonical: BTreeMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Facts {
+    /// Empty facts; `probed`: media files will be probed (not only checked to be there).
+    pub fn new(probed: bool) -> Facts {
+        Facts {
+            probed,
+            ..Facts::default()
         }
     }
-    out
+    /// Whether media files are probed.
+    pub fn probed(&self) -> bool {
+        self.probed
+    }
+    /// Record what was found about a media file.
+    pub fn insert_media(&mut self, path: PathBuf, facts: FileFacts) {
+        self.media.insert(path, facts);
+    }
+    /// Record a file's bytes, or why it cannot be read.
+    pub fn insert_bytes(&mut self, path: PathBuf, bytes: Result<Arc<[u8]>, String>) {
+        self.bytes.insert(path, bytes);
+    }
+    /// Record a path's resolved form (`None`: it does not exist).
+    pub fn insert_canonical(&mut self, path: PathBuf, canonical: Option<PathBuf>) {
+        self.canonical.insert(path, canonical);
+    }
+    /// What was found about a media file (`None`: nobody looked).
+    pub fn media(&self, path: &Path) -> Option<&FileFacts> {
+        self.media.get(path)
+    }
+    /// A file's bytes or why it cannot be read (`None`: nobody looked).
+    pub fn bytes(&self, path: &Path) -> Option<&Result<Arc<[u8]>, String>> {
+        self.bytes.get(path)
+    }
+    /// A path's resolved form, if it exists (`None`: nobody looked).
+    pub fn canonical(&self, path: &Path) -> Option<Option<&PathBuf>> {
+        self.canonical.get(path).map(Option::as_ref)
+    }
 }

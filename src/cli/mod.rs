@@ -1,0 +1,132 @@
+//! The command line: one file per command (its arguments and a short `exec` over the library),
+//! the progress displays, and the one place that turns errors into exit codes.
+
+pub mod cache;
+pub mod exit;
+pub mod probe;
+pub mod render;
+pub mod samples;
+pub mod schema;
+pub mod subtitles;
+pub mod text;
+pub mod transcode;
+pub mod ui;
+pub mod validate;
+
+use std::fmt::Display;
+use std::path::Path;
+
+use clap::ValueEnum;
+use roughcut::cancel::Cancel;
+
+/// A command's failure: what to print (nothing when the command already reported it) and the
+/// exit code. `main` prints it and exits; commands only return it.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: Option<String>,
+    pub code: i32,
+}
+
+impl CliError {
+    /// Fail with `code`, printing `message` as `roughcut: message`.
+    pub fn new(code: i32, message: impl Display) -> CliError {
+        CliError {
+            message: Some(message.to_string()),
+            code,
+        }
+    }
+    /// Fail with `code`; the command already told the user why.
+    pub fn reported(code: i32) -> CliError {
+        CliError {
+            message: None,
+            code,
+        }
+    }
+    /// The work failed (exit 1).
+    pub fn failed(message: impl Display) -> CliError {
+        CliError::new(exit::FAILED, message)
+    }
+    /// Bad command-line arguments (exit 2).
+    pub fn usage(message: impl Display) -> CliError {
+        CliError::new(exit::USAGE, message)
+    }
+    /// Invalid input: the EDL or a media file (exit 3).
+    pub fn invalid(message: impl Display) -> CliError {
+        CliError::new(exit::INVALID_INPUT, message)
+    }
+}
+
+/// What every command returns.
+pub type CliResult = Result<(), CliError>;
+
+/// Print `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+    let s = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::failed(format!("cannot write JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Write `value` as pretty JSON to `file`, under a temporary name renamed when complete.
+pub fn write_json<T: serde::Serialize>(file: &Path, value: &T) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let tmp = file.with_extension("json.partial");
+    std::fs::write(&tmp, text + "\n")?;
+    std::fs::rename(&tmp, file)
+}
+
+/// How progress is shown.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Bars,
+    Plain,
+    Json,
+    None,
+}
+
+/// `auto` means bars on a terminal and nothing otherwise (scripts and CI get only warnings,
+/// failures and the summary line); other modes are themselves.
+pub fn resolve(mode: ProgressMode) -> ProgressMode {
+    use std::io::IsTerminal;
+    match mode {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
+        ProgressMode::Auto => ProgressMode::None,
+        m => m,
+    }
+}
+
+/// A cancel token that Ctrl-C and SIGTERM trip as the user's interruption.
+pub fn interruptible() -> Cancel {
+    let token = Cancel::new();
+    let handler = token.clone();
+    if let Err(err) = ctrlc::set_handler(move || handler.interrupt()) {
+        eprintln!("roughcut: cannot install the Ctrl-C handler: {err}");
+    }
+    token
+}
+
+/// The machine's cores: read once, here, and handed down as a budget.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The budget for `--jobs` (default: one worker per core).
+pub fn budget(jobs: Option<u16>) -> roughcut::render::Budget {
+    let cores = cores();
+    roughcut::render::Budget::new(jobs.map_or(cores, usize::from), cores)
+}
+
+/// The cache folder to use: `--cache-dir`, else the default location (none without HOME).
+pub fn cache_root(dir: Option<std::path::PathBuf>) -> Option<std::path::PathBuf> {
+    dir.or_else(roughcut::cache::default_dir)
+}
+
+/// Print an EDL's diagnostics (`file: severity at pointer: message`) to stderr.
+pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{}", d.render(shown));
+    }
+}

@@ -1,0 +1,231 @@
+//! `roughcut render`: an EDL into one preview file, in parallel.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use roughcut::edl::{CheckOptions, Container, LoadError};
+use roughcut::plan::{self, Plan, PlanOptions};
+use roughcut::render::{self, CacheChoice, Progress, RenderError, RenderOptions, SegmentStatus};
+
+use super::{exit, print_json, resolve, write_json, CliError, CliResult, ProgressMode};
+
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n  roughcut render cut.json --report report.json   # for CI: cached/rendered segments, checksum\n  roughcut render cut.json --shard 2/4 --cache-dir /shared/cache   # see docs/scale-out.md\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
+)]
+pub struct RenderArgs {
+    /// The EDL file (JSON).
+    edl: PathBuf,
+    /// Output file (overrides `output.path`); .mp4, .mov or .mkv.
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// Parallel segment workers (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Progress display: bars on a terminal, nothing but warnings and the summary otherwise (`auto`), plain lines, NDJSON events on stdout (`json`), or nothing.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
+    /// Print the plan (segments, frame and sample ranges, filters) and render nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// With --dry-run: print the plan as JSON on stdout.
+    #[arg(long, requires = "dry_run")]
+    json: bool,
+    /// Also write each subtitle track, retimed to the program, as UTF-8 SubRip into this
+    /// folder (`<output name>.<language>.srt`), for review platforms.
+    #[arg(long, value_name = "DIR")]
+    subtitles_out: Option<PathBuf>,
+    /// Say more: subtitle cues that were dropped and why.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Write a JSON report (plan, cached/rendered segments, timings, facts measured from the
+    /// written file, warnings, checksum); its shape: `roughcut schema report`.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// The segment cache (default: $ROUGHCUT_CACHE_DIR, else ~/.cache/roughcut).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Render every segment afresh and store nothing.
+    #[arg(long)]
+    no_cache: bool,
+    /// Render only shard K of N (1-based) into the cache and exit; run `--assemble-only`
+    /// after all shards are done. See docs/scale-out.md.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_cache", "assemble_only", "dry_run"])]
+    shard: Option<(usize, usize)>,
+    /// Join the cached segments into the output without rendering any; fails listing the
+    /// segments that are missing.
+    #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
+    assemble_only: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let err = || format!("`{s}` is not a shard; write K/N with 1 ≤ K ≤ N, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| err())?,
+        n.trim().parse().map_err(|_| err())?,
+    );
+    if k == 0 || n == 0 || k > n || n > 10_000 {
+        return Err(err());
+    }
+    Ok((k - 1, n))
+}
+
+/// Load, check and plan an EDL (`output`: the `-o` override), printing its warnings.
+pub fn load_plan(path: &Path, output: Option<PathBuf>) -> Result<(Plan, Vec<String>), CliError> {
+    let shown = path.display().to_string();
+    if let Some(o) = &output {
+        if Container::from_path(o).is_none() {
+            return Err(CliError::usage(format!(
+                "-o {}: end the output path with .mp4, .mov or .mkv",
+                o.display()
+            )));
+        }
+    }
+    let loaded = match roughcut::gather::load(path, &CheckOptions { output }, super::cores()) {
+        Ok(l) => l,
+        Err(LoadError::Invalid { diagnostics, .. }) => {
+            super::print_diagnostics(&shown, &diagnostics);
+            eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
+            return Err(CliError::reported(exit::INVALID_INPUT));
+        }
+        Err(e) => return Err(CliError::invalid(e)),
+    };
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.render(&shown)).collect();
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let opts = PlanOptions {
+        salt: roughcut::media::library_versions(),
+        ..PlanOptions::default()
+    };
+    let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;
+    Ok((plan, warnings))
+}
+
+/// Print the cues that were dropped from each track, and why.
+pub fn print_dropped(plan: &Plan) {
+    for t in &plan.subtitles {
+        for d in &t.dropped {
+            eprintln!(
+                "note: {} line {}: cue dropped: {}",
+                t.path.display(),
+                d.line,
+                d.reason
+            );
+        }
+    }
+}
+
+pub fn exec(a: RenderArgs) -> CliResult {
+    let (plan, mut warnings) = load_plan(&a.edl, a.output)?;
+    if a.verbose {
+        print_dropped(&plan);
+    }
+    if a.dry_run {
+        return if a.json {
+            print_json(&plan)
+        } else {
+            super::text::print_plan(&plan);
+            Ok(())
+        };
+    }
+    let choice = match (a.no_cache, a.cache_dir) {
+        (true, _) => CacheChoice::Off,
+        (false, Some(dir)) => CacheChoice::Explicit(dir),
+        (false, None) => CacheChoice::Default(roughcut::cache::default_dir()),
+    };
+    let required = a.shard.is_some() || a.assemble_only;
+    let (cache, warning) = render::open_cache(choice, required).map_err(|e| match e {
+        render::CacheProblem::NoFolder => CliError::usage(e),
+        render::CacheProblem::Unusable { .. } => CliError::failed(e),
+    })?;
+    if let Some(w) = warning {
+        eprintln!("roughcut: warning: {w}");
+        warnings.push(w);
+    }
+    let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
+    let cancel = super::interruptible();
+    let mode = a.progress;
+    let progress: Box<dyn Progress> = match resolve(mode) {
+        ProgressMode::Json => Box::new(super::ui::Json),
+        ProgressMode::Plain => Box::new(super::ui::Plain::new()),
+        ProgressMode::Bars => Box::new(super::ui::Bars::new()),
+        ProgressMode::None | ProgressMode::Auto => Box::new(render::Silent),
+    };
+    let opts = RenderOptions {
+        budget: super::budget(a.jobs),
+        cache,
+        shard: a.shard,
+        assemble_only: a.assemble_only,
+    };
+    let s = match render::render(&plan, opts, progress.as_ref(), &cancel) {
+        Ok(s) => s,
+        Err(RenderError::Cancelled { output }) => {
+            return Err(CliError::new(
+                exit::INTERRUPTED,
+                format!("interrupted; nothing was written to {}", output.display()),
+            ))
+        }
+        Err(err) => return Err(CliError::failed(format!("render failed: {err}"))),
+    };
+    let quiet = mode == ProgressMode::None;
+    let count = |st: SegmentStatus| s.segments.iter().filter(|o| o.status == st).count();
+    let (cached, rendered) = (count(SegmentStatus::Cached), count(SegmentStatus::Rendered));
+    for w in &s.warnings {
+        eprintln!("roughcut: warning: {w}");
+    }
+    warnings.extend(s.warnings.iter().cloned());
+    let mut facts = None;
+    match &s.output {
+        None => {
+            if let Some((k, n)) = a.shard {
+                eprintln!(
+                    "shard {}/{n}: {rendered} segment(s) rendered, {cached} already cached, in {:.1} s",
+                    k + 1,
+                    s.wall_seconds
+                );
+            }
+        }
+        Some(out) => {
+            if !quiet {
+                super::text::print_summary(&plan, &s, out, rendered, cached);
+            }
+            if let Some(dir) = &a.subtitles_out {
+                let paths = render::write_subtitles(dir, &plan.output.path, &plan.subtitles)
+                    .map_err(|e| {
+                        CliError::failed(format!("writing subtitles into {}: {e}", dir.display()))
+                    })?;
+                for p in paths.iter().filter(|_| !quiet) {
+                    eprintln!("subtitles: {}", p.display());
+                }
+            }
+            if !quiet {
+                super::text::print_loudness(&plan, &s);
+            }
+            if let Some(w) = render::loudness_warning(&plan, &s) {
+                eprintln!("roughcut: warning: {w}");
+                warnings.push(w);
+            }
+            if a.report.is_some() {
+                facts = Some(render::report::output_facts(out).map_err(|e| {
+                    CliError::failed(format!("measuring the output for the report: {e}"))
+                })?);
+            }
+        }
+    }
+    if let Some(file) = &a.report {
+        let r = render::report::build(
+            &a.edl,
+            &plan,
+            &s,
+            cache_dir.as_deref(),
+            a.shard,
+            facts,
+            warnings,
+        );
+        write_json(file, &r)
+            .map_err(|e| CliError::failed(format!("writing the report {}: {e}", file.display())))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Human-readable text for library data: a file's media facts (`probe`) and a plan
+//! (`render --dry-run`).
+
+use roughcut::facts::{ColourVerdict, MediaFacts};
+use roughcut::plan::{Picture, Plan};
+
+/// Human-readable description of one file's facts.
+pub fn describe(f: &MediaFacts) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", f.path);
+    let _ = writeln!(
+        out,
+        "  container  {}  duration {}  size {} bytes",
+        f.container,
+        f.duration_text.as_deref().unwrap_or("unknown"),
+        f.size_bytes
+    );
+    if let Some(c) = &f.colour {
+        let class = match c.class {
+            ColourVerdict::Bw => "black-and-white",
+            ColourVerdict::Colour => "colour",
+        };
+        let _ = writeln!(
+            out,
+            "  colour     {class} ({}{}): {}",
+            c.method,
+            if c.frames > 0 {
+                format!(" on {} frames", c.frames)
+            } else {
+                String::new()
+            },
+            c.reason
+        );
+    }
+    for s in &f.streams {
+        if let Some(v) = &s.video {
+            let rate = v
+                .frame_rate
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "?".into());
+            let avg = v
+                .avg_frame_rate
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "?".into());
+            let scan = if v.interlaced() {
+                let order = match (v.field_order.as_str(), v.top_field_first) {
+                    ("tt" | "tb", _) | (_, Some(true)) => "top field first",
+                    ("bb" | "bt", _) | (_, Some(false)) => "bottom field first",
+                    _ => "field order unknown",
+                };
+                format!("interlaced ({order})")
+            } else {
+                "progressive".to_string()
+            };
+            let _ = writeln!(
+                out,
+                "  #{} video  {} {}x{} SAR {} DAR {}  {} fps (avg {}){}  {}  {} {}-bit  range {} matrix {} primaries {} transfer {}{}",
+                s.index,
+                s.codec,
+                v.width,
+                v.height,
+                v.sar,
+                v.dar,
+                rate,
+                avg,
+                if v.variable_frame_rate { " variable" } else { "" },
+                scan,
+                v.pix_fmt,
+                v.bit_depth,
+                v.color_range,
+                v.color_matrix,
+                v.color_primaries,
+                v.color_transfer,
+                match (v.rotation, v.mirrored) {
+                    (0, false) => String::new(),
+                    (r, m) => format!("  rotation {r}°{}", if m { " mirrored" } else { "" }),
+                }
+            );
+        } else if let Some(a) = &s.audio {
+            let _ = writeln!(
+                out,
+                "  #{} audio  {} {} Hz {} ch ({}) {}{}",
+                s.index,
+                s.codec,
+                a.sample_rate,
+                a.channels,
+                a.layout,
+                a.sample_fmt,
+                s.language
+                    .as_deref()
+                    .map(|l| format!("  language {l}"))
+                    .unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(out, "  #{} {}  {}", s.index, s.kind, s.codec);
+        }
+    }
+    out
+}
+
+/// The plan for people: one line per event and segment.
+pub fn print_plan(p: &Plan) {
+    let fps = p.output.fps;
+    eprintln!(
+        "{} → {}x{} {} fps, {} frames ({}), {} samples at {} Hz, {} segments",
+        p.output.path.display(),
+        p.output.width,
+        p.output.height,
+        fps,
+        p.frames,
+        roughcut::time::frames_to_timecode(p.frames, fps, false),
+        p.samples,
+        p.output.audio.sample_rate,
+        p.segments.len()
+    );
+    for ev in &p.events {
+        let t = ev
+            .transition
+            .map(|t| format!("  ({:?} {} frames in)", t.kind, t.frames))
+            .unwrap_or_default();
+        eprintln!(
+            "  event {:>3} {:<24} record {} +{} frames{t}",
+            ev.index,
+            ev.name,
+            roughcut::time::frames_to_timecode(ev.record_start, fps, false),
+            ev.frames
+        );
+        for s in p.segments.iter().filter(|s| s.event == ev.index) {
+            let what = match &s.picture {
+                Picture::Source(src) => format!(
+                    "{} from {}: {}",
+                    src.source,
+                    roughcut::time::format_seconds(src.first),
+                    src.filter
+                ),
+                Picture::Black => "black".to_string(),
+                Picture::Title(t) => format!("title, {} line(s) at {} px", t.lines.len(), t.size),
+                Picture::Dissolve(_) => format!("dissolve over {} frames", s.frames),
+            };
+            eprintln!(
+                "      segment {:>3} frames {}..{} samples {}..{} key {}  {what}",
+                s.id,
+                s.record_start,
+                s.record_start + s.frames,
+                s.sample_start,
+                s.sample_start + s.samples,
+                &s.key[..12]
+            );
+            for b in &s.beds {
+                eprintln!(
+                    "          + bed \"{}\" from {} over samples {}..{}{}",
+                    b.name,
+                    roughcut::time::format_seconds(b.start),
+                    s.sample_start + b.offset,
+                    s.sample_start + b.offset + b.samples,
+                    if b.envelope.is_empty() {
+                        ""
+                    } else {
+                        " (faded/ducked)"
+                    }
+                );
+            }
+        }
+    }
+}
+
+/// The render's summary line.
+pub fn print_summary(
+    plan: &Plan,
+    s: &roughcut::render::RenderSummary,
+    out: &std::path::Path,
+    rendered: usize,
+    cached: usize,
+) {
+    let program = roughcut::time::frames_to_timecode(s.frames, plan.output.fps, false);
+    let secs = s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
+    eprintln!(
+        "rendered {}: {program} ({} frames, {} samples) in {:.1} s, {:.2}× realtime; {rendered} segment(s) rendered, {cached} from the cache",
+        out.display(),
+        s.frames,
+        s.samples,
+        s.wall_seconds,
+        if s.wall_seconds > 0.0 {
+            secs / s.wall_seconds
+        } else {
+            0.0
+        }
+    );
+}
+
+/// The loudness line: measured, corrected, and the written file measured again.
+pub fn print_loudness(plan: &Plan, s: &roughcut::render::RenderSummary) {
+    let Some((applied, written)) = &s.loudness else {
+        return;
+    };
+    let target = plan.output.audio.loudness;
+    eprintln!(
+        "loudness: measured {:.1} LUFS (true peak {:.1} dBTP), gain {:+.1} dB{}; written file {:.1} LUFS, true peak {:.1} dBTP{}",
+        applied.measured.integrated,
+        applied.measured.true_peak,
+        applied.gain_db,
+        if applied.limited { " with peak limiting" } else { "" },
+        written.integrated,
+        written.true_peak,
+        target.map_or(String::new(), |t| format!(" (target {} LUFS, ceiling {} dBTP)", t.target, t.true_peak)),
+    );
+}

@@ -1,0 +1,88 @@
+//! `roughcut validate`: every problem of an EDL at once, each with a JSON pointer.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use roughcut::edl::{CheckOptions, Diagnostic};
+use roughcut::gather::{self, Probing};
+
+use super::{exit, print_json, CliError, CliResult};
+
+/// Output format of the diagnostics.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  roughcut validate cut.json\n  roughcut validate cut.json --format json | jq '.[] | .pointer'\n  roughcut validate cut.json --no-probe      # text only: do not open the media\n\nExit code 0 when the EDL is valid (warnings allowed), 3 when it has errors."
+)]
+pub struct ValidateArgs {
+    /// The EDL file (JSON).
+    edl: PathBuf,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Do not open and probe the media files (only check that they exist).
+    #[arg(long)]
+    no_probe: bool,
+}
+
+pub fn exec(a: ValidateArgs) -> CliResult {
+    let shown = a.edl.display().to_string();
+    let probing = if a.no_probe {
+        Probing::PresenceOnly
+    } else {
+        Probing::Full
+    };
+    let (diagnostics, summary, code) = match gather::check_file(
+        &a.edl,
+        probing,
+        &CheckOptions::default(),
+        super::cores(),
+    ) {
+        Ok(checked) => {
+            let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = checked.diagnostics.len() - errors;
+            let (summary, code) = if errors > 0 {
+                (
+                    format!("{shown}: invalid — {errors} error(s), {warnings} warning(s)"),
+                    exit::INVALID_INPUT,
+                )
+            } else {
+                let summary = match checked.outline {
+                        Some(o) => format!(
+                            "{shown}: valid — {} events, {} sources, program {} ({} frames at {} fps), {warnings} warning(s)",
+                            o.events,
+                            o.sources,
+                            roughcut::time::frames_to_timecode(o.frames, o.fps, false),
+                            o.frames,
+                            o.fps
+                        ),
+                        None => format!(
+                            "{shown}: no errors, {warnings} warning(s) (some checks need probing)"
+                        ),
+                    };
+                (summary, exit::SUCCESS)
+            };
+            (checked.diagnostics, summary, code)
+        }
+        Err(e) => (
+            vec![Diagnostic::error("", e.to_string())],
+            format!("{shown}: cannot be read"),
+            exit::INVALID_INPUT,
+        ),
+    };
+    match a.format {
+        Format::Json => print_json(&diagnostics)?,
+        Format::Text => super::print_diagnostics(&shown, &diagnostics),
+    }
+    eprintln!("{summary}");
+    if code == exit::SUCCESS {
+        Ok(())
+    } else {
+        Err(CliError::reported(code))
+    }
+}

@@ -1,0 +1,151 @@
+//! The caller's side of EDL validation: the facts about the files an EDL names — media probed
+//! (through the media layer) with their identities (from the cache module), subtitle files and
+//! fonts read, paths resolved — gathered in parallel and handed to `edl::check`, which does no
+//! I/O of its own.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::edl::{self, CheckOptions, Checked, Draft, LoadError, Loaded};
+use crate::facts::{Facts, FileFacts, Need};
+
+/// How much to find out about media files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probing {
+    /// Open and probe each (streams, duration, colour class) and take its identity.
+    Full,
+    /// Only check that each is there and readable (`validate --no-probe`).
+    PresenceOnly,
+}
+
+/// Rounds of asking: a subtitle file is read before its burn-in font is known, so a draft's
+/// needs come in at most three waves.
+const ROUNDS: usize = 4;
+
+/// Gather what `draft` needs, on top of `known` (facts the caller already has); `threads`:
+/// decoder threads for each colour measurement.
+pub fn gather(
+    draft: &Draft,
+    opts: &CheckOptions,
+    probing: Probing,
+    threads: usize,
+    known: Facts,
+) -> Facts {
+    let mut facts = known;
+    for _ in 0..ROUNDS {
+        let needs = draft.needs(&facts, opts);
+        if needs.is_empty() {
+            break;
+        }
+        let found: Vec<Found> = needs
+            .par_iter()
+            .map(|n| find(n, probing, threads))
+            .collect();
+        for f in found {
+            match f {
+                Found::Media(p, m) => facts.insert_media(p, *m),
+                Found::Bytes(p, b) => facts.insert_bytes(p, b),
+                Found::Canonical(p, c) => facts.insert_canonical(p, c),
+            }
+        }
+    }
+    facts
+}
+
+enum Found {
+    Media(std::path::PathBuf, Box<FileFacts>),
+    Bytes(std::path::PathBuf, Result<Arc<[u8]>, String>),
+    Canonical(std::path::PathBuf, Option<std::path::PathBuf>),
+}
+
+fn find(need: &Need, probing: Probing, threads: usize) -> Found {
+    match need {
+        Need::Media(p) => Found::Media(p.clone(), Box::new(media(p, probing, threads))),
+        Need::Bytes(p) => Found::Bytes(
+            p.clone(),
+            std::fs::read(p).map(Arc::from).map_err(|e| io_reason(&e)),
+        ),
+        Need::Canonical(p) => Found::Canonical(p.clone(), std::fs::canonicalize(p).ok()),
+    }
+}
+
+fn media(path: &Path, probing: Probing, threads: usize) -> FileFacts {
+    match probing {
+        Probing::Full => {
+            let media = match crate::media::probe::probe_file(path, threads) {
+                Ok(m) => m,
+                Err(e) => return FileFacts::Unusable(e.to_string()),
+            };
+            match crate::cache::source_identity(path) {
+                Ok(identity) => FileFacts::Probed {
+                    media: Box::new(media),
+                    identity,
+                },
+                Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
+            }
+        }
+        Probing::PresenceOnly => match std::fs::File::open(path) {
+            Ok(_) => FileFacts::Present,
+            Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
+        },
+    }
+}
+
+/// An I/O error in the user's words.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "file not found".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Read the EDL file at `path`.
+fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|e| LoadError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })
+}
+
+/// Check the EDL text `text` (as if it were the file `path`) against its files.
+pub fn check_str(
+    text: &str,
+    path: &Path,
+    probing: Probing,
+    opts: &CheckOptions,
+    threads: usize,
+) -> Checked {
+    let draft = edl::parse(text, path);
+    let known = Facts::new(probing == Probing::Full);
+    let facts = gather(&draft, opts, probing, threads, known);
+    edl::check(&draft, &facts, opts)
+}
+
+/// Check the EDL file at `path`: every problem, and the checked EDL when it has none (and was
+/// probed). This is what `roughcut validate` reports.
+pub fn check_file(
+    path: &Path,
+    probing: Probing,
+    opts: &CheckOptions,
+    threads: usize,
+) -> Result<Checked, LoadError> {
+    Ok(check_str(&read(path)?, path, probing, opts, threads))
+}
+
+/// Read, check and probe the EDL at `path` into a checked EDL, or every problem found.
+pub fn load(path: &Path, opts: &CheckOptions, threads: usize) -> Result<Loaded, LoadError> {
+    check_file(path, Probing::Full, opts, threads)?.into_loaded(path)
+}
+
+/// [`load`] for EDL text, as if it were the file `path`.
+pub fn load_str(
+    text: &str,
+    path: &Path,
+    opts: &CheckOptions,
+    threads: usize,
+) -> Result<Loaded, LoadError> {
+    check_str(text, path, Probing::Full, opts, threads).into_loaded(path)
+}
