@@ -90,8 +90,13 @@ fn measure(
     chain: &str,
 ) -> Result<LoudnessStats, AssembleError> {
     let channels = out.audio.channels as usize;
-    let mut meter = Meter::new(out.audio.sample_rate, layout_of(channels), channels, chain)
-        .map_err(fail("measure loudness"))?;
+    let mut meter = Meter::new(
+        out.audio.sample_rate,
+        crate::plan::output_layout(channels as u32),
+        channels,
+        chain,
+    )
+    .map_err(fail("measure loudness"))?;
     for p in pieces {
         if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
@@ -101,15 +106,6 @@ fn measure(
             .map_err(fail("measure loudness"))?;
     }
     meter.finish().map_err(fail("measure loudness"))
-}
-
-/// FFmpeg's name for the output layout of `channels` channels.
-pub fn layout_of(channels: usize) -> &'static str {
-    match channels {
-        1 => "mono",
-        6 => "5.1",
-        _ => "stereo",
-    }
 }
 
 /// The filters applying `gain_db`, and a limiter holding peaks under the ceiling.
@@ -254,7 +250,7 @@ pub fn assemble(
 
     // Sound: PCM (interleaved f32) → sample format and frame size of the encoder → encoder.
     let channels = out.audio.channels as i32;
-    let layout_name = layout_of(channels as usize);
+    let layout_name = crate::plan::output_layout(channels as u32);
     let args = super::abuffer_args((1, sr), sr as u32, "flt", layout_name);
     let mut spec = String::new();
     let mut done = Assembled::default();

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use super::graph::{Graph, Medium};
-use super::{ff, open_input, MediaError};
+use super::reader::{Reader, StreamInfo};
+use super::{ff, MediaError};
 use crate::facts::ChromaFrame;
 use crate::time::Rational;
 
@@ -63,11 +64,9 @@ pub fn measure_chroma(
 /// One decoding pass over a video stream.
 struct Pass<'p> {
     path: &'p Path,
-    ictx: ff::format::context::Input,
+    reader: Reader,
     dec: ff::codec::decoder::Video,
-    stream: usize,
-    tbr: Rational,
-    origin: Rational,
+    info: StreamInfo,
     frame: ff::frame::Video,
     decoded: usize,
     eof: bool,
@@ -80,21 +79,13 @@ impl<'p> Pass<'p> {
         keyframes_only: bool,
         threads: usize,
     ) -> Result<Pass<'p>, MediaError> {
-        let ictx = open_input(path)?;
-        let st = ictx
+        let reader = Reader::open(path)?;
+        let info = reader
             .stream(stream)
             .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
-        let tb = st.time_base();
-        let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
-        let origin = if st.start_time() == ff::ffi::AV_NOPTS_VALUE {
-            Rational::from_integer(0)
-        } else {
-            tbr * st.start_time()
-        };
-        let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
-            .and_then(|c| {
-                let mut d = c.decoder();
-                d.set_packet_time_base(tb);
+        let mut dec = reader
+            .decoder(stream, 1)
+            .and_then(|mut d| {
                 if keyframes_only {
                     d.skip_frame(ff::codec::discard::Discard::NonKey);
                 } else {
@@ -115,11 +106,9 @@ impl<'p> Pass<'p> {
         dec.flush();
         Ok(Pass {
             path,
-            ictx,
+            reader,
             dec,
-            stream,
-            tbr,
-            origin,
+            info,
             frame: ff::frame::Video::empty(),
             decoded: 0,
             eof: false,
@@ -128,25 +117,21 @@ impl<'p> Pass<'p> {
 
     /// Seek to the keyframe at or before `target`; false when the file cannot seek there.
     fn seek(&mut self, target: Rational) -> bool {
-        let ts = ((self.origin + target) * (ff::ffi::AV_TIME_BASE as i64))
-            .floor()
-            .to_integer();
         self.eof = false;
-        let ok = self.ictx.seek(ts, ..ts).is_ok();
+        let ok = self.reader.seek(self.info.origin + target).is_ok();
         self.dec.flush();
         ok
     }
 
     /// Decode to the next frame (at or after `at`, when given) into `self.frame`; its time.
     fn next_frame(&mut self, at: Option<Rational>) -> Result<Option<Rational>, MediaError> {
-        let mut packet = ff::Packet::empty();
         loop {
             while self.dec.receive_frame(&mut self.frame).is_ok() {
                 self.decoded += 1;
                 let t = self
                     .frame
                     .timestamp()
-                    .map(|p| self.tbr * p - self.origin)
+                    .map(|p| self.info.seconds(p))
                     .unwrap_or_default();
                 if at.is_none_or(|a| t >= a) {
                     return Ok(Some(t));
@@ -155,14 +140,14 @@ impl<'p> Pass<'p> {
             if self.eof || self.decoded > FALLBACK_FRAMES {
                 return Ok(None);
             }
-            match super::read_into(&mut packet, &mut self.ictx) {
-                Ok(()) => {
-                    if packet.stream() == self.stream {
+            match self.reader.read_packet() {
+                Ok(Some(packet)) => {
+                    if packet.stream() == self.info.index {
                         // A damaged packet is skipped: this is a measurement, not a render.
-                        let _ = self.dec.send_packet(&packet);
+                        let _ = self.dec.send_packet(packet);
                     }
                 }
-                Err(ff::Error::Eof) => {
+                Ok(None) => {
                     self.eof = true;
                     let _ = self.dec.send_eof();
                 }

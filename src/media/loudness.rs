@@ -6,7 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::graph::{Graph, Medium};
-use super::{ff, open_input, MediaError};
+use super::reader::Reader;
+use super::{ff, MediaError};
 
 /// A program's loudness.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
@@ -145,12 +146,13 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
             message: e.to_string(),
         }
     };
-    let mut ictx = open_input(path)?;
-    let (index, params, tb) = ictx
+    let mut reader = Reader::open(path)?;
+    let index = reader
+        .input()
         .streams()
         .filter(|s| s.parameters().medium() == ff::media::Type::Audio)
         .nth(n)
-        .map(|s| (s.index(), s.parameters(), s.time_base()))
+        .map(|s| s.index())
         .ok_or_else(|| MediaError::Ffmpeg {
             path: shown.clone(),
             stage: "find sound",
@@ -160,19 +162,18 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
                 format!("the file has no audio stream {n}")
             },
         })?;
-    let ctx = ff::codec::context::Context::from_parameters(params).map_err(fail("open decoder"))?;
-    let mut dec = ctx.decoder();
-    dec.set_packet_time_base(tb);
-    let mut dec = dec.audio().map_err(fail("open decoder"))?;
+    let mut dec = reader
+        .decoder(index, 1)
+        .and_then(|d| d.audio())
+        .map_err(fail("open decoder"))?;
     let mut meter: Option<Meter> = None;
-    let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Audio::empty();
     let feed = |frame: &mut ff::frame::Audio,
                 meter: &mut Option<Meter>,
                 dec: &ff::codec::decoder::Audio|
      -> Result<(), ff::Error> {
         if meter.is_none() {
-            let layout = super::segment::layout_name(dec);
+            let layout = super::layout::of_decoder(dec);
             let args = super::abuffer_args(
                 (1, dec.rate() as i32),
                 dec.rate(),
@@ -193,16 +194,11 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
         }
         Ok(())
     };
-    loop {
-        match super::read_into(&mut packet, &mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(fail("read")(e)),
-        }
+    while let Some(packet) = reader.read_packet().map_err(fail("read"))? {
         if packet.stream() != index {
             continue;
         }
-        dec.send_packet(&packet).map_err(fail("decode"))?;
+        dec.send_packet(packet).map_err(fail("decode"))?;
         while dec.receive_frame(&mut frame).is_ok() {
             feed(&mut frame, &mut meter, &dec).map_err(fail("measure"))?;
         }

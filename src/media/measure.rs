@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use super::graph::{Graph, Medium};
-use super::{ff, open_input, MediaError};
+use super::reader::{drain, Reader};
+use super::{ff, MediaError};
 use crate::time::Rational;
 
 /// One decoded picture in 8-bit 4:2:0 (planes without padding).
@@ -92,8 +93,8 @@ fn err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> MediaEr
 /// Decode every picture of the first video stream, converted to yuv420p, and hand each to `f`
 /// in presentation order.
 pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize, MediaError> {
-    let mut ictx = open_input(path)?;
-    let (index, tb, dec) = best_decoder(&ictx, ff::media::Type::Video, path)?
+    let mut reader = Reader::open(path)?;
+    let (index, tb, dec) = best_decoder(&reader, ff::media::Type::Video)?
         .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
     let mut dec = dec.video().map_err(err(path, "open video decoder"))?;
@@ -139,7 +140,7 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
         Ok(())
     };
     let mut frame = ff::frame::Video::empty();
-    decode_all(&mut ictx, index, &mut dec, &mut frame, path, |f| {
+    decode_all(&mut reader, index, &mut dec, &mut frame, |f| {
         handle(f, &mut count)
     })?;
     Ok(count)
@@ -147,8 +148,8 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
 
 /// Decode the whole first audio stream as interleaved `f32`.
 pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
-    let mut ictx = open_input(path)?;
-    let Some((index, tb, dec)) = best_decoder(&ictx, ff::media::Type::Audio, path)? else {
+    let mut reader = Reader::open(path)?;
+    let Some((index, tb, dec)) = best_decoder(&reader, ff::media::Type::Audio)? else {
         return Ok(None);
     };
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
@@ -190,7 +191,7 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
         Ok(())
     };
     let mut frame = ff::frame::Audio::empty();
-    decode_all(&mut ictx, index, &mut dec, &mut frame, path, |f| handle(f))?;
+    decode_all(&mut reader, index, &mut dec, &mut frame, |f| handle(f))?;
     Ok(Some(Sound {
         sample_rate: rate,
         channels,
@@ -202,51 +203,40 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
 /// The best stream of `kind`: its index, its time base and a decoder for it (packet time base
 /// set), or `None` when the file has no such stream.
 fn best_decoder(
-    ictx: &ff::format::context::Input,
+    reader: &Reader,
     kind: ff::media::Type,
-    path: &Path,
 ) -> Result<Option<(usize, ff::Rational, ff::codec::decoder::Decoder)>, MediaError> {
-    let Some(st) = ictx.streams().best(kind) else {
+    let Some(index) = reader.best(kind) else {
         return Ok(None);
     };
-    let tb = st.time_base();
-    let mut dec = ff::codec::context::Context::from_parameters(st.parameters())
-        .map_err(err(path, "open decoder"))?
-        .decoder();
-    dec.set_packet_time_base(tb);
-    Ok(Some((st.index(), tb, dec)))
+    let tb = reader
+        .stream(index)
+        .map_or(ff::Rational::new(1, 1), |s| s.time_base);
+    let dec = reader
+        .decoder(index, 1)
+        .map_err(err(reader.path(), "open decoder"))?;
+    Ok(Some((index, tb, dec)))
 }
 
 /// Decode every packet of stream `index` with `dec` into `frame`, handing each decoded frame to
 /// `f`, then drain the decoder.
 fn decode_all<F: std::ops::DerefMut<Target = ff::Frame>>(
-    ictx: &mut ff::format::context::Input,
+    reader: &mut Reader,
     index: usize,
     dec: &mut ff::codec::decoder::Opened,
     frame: &mut F,
-    path: &Path,
     mut f: impl FnMut(&mut F) -> Result<(), MediaError>,
 ) -> Result<(), MediaError> {
-    let mut packet = ff::Packet::empty();
-    loop {
-        match super::read_into(&mut packet, ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(MediaError::ffmpeg(path, "read", e)),
-        }
+    let path = reader.path().to_path_buf();
+    while let Some(packet) = reader.read_packet().map_err(err(&path, "read"))? {
         if packet.stream() != index {
             continue;
         }
-        dec.send_packet(&packet).map_err(err(path, "decode"))?;
-        while dec.receive_frame(frame).is_ok() {
-            f(frame)?;
-        }
+        dec.send_packet(packet).map_err(err(&path, "decode"))?;
+        drain(dec, frame, &mut f)?;
     }
     let _ = dec.send_eof();
-    while dec.receive_frame(frame).is_ok() {
-        f(frame)?;
-    }
-    Ok(())
+    drain(dec, frame, f)
 }
 
 /// A subtitle stream of a file, as players see it.
@@ -263,14 +253,14 @@ pub struct SubtitleStream {
 
 /// Every subtitle stream of a file with its cues, decoded.
 pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> {
-    let mut ictx = open_input(path)?;
+    let mut reader = Reader::open(path)?;
     let mut streams: Vec<(
         usize,
         Rational,
         ff::codec::decoder::Subtitle,
         SubtitleStream,
     )> = Vec::new();
-    for st in ictx.streams() {
+    for st in reader.input().streams() {
         if st.parameters().medium() != ff::media::Type::Subtitle {
             continue;
         }
@@ -300,13 +290,7 @@ pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> 
             },
         ));
     }
-    let mut packet = ff::Packet::empty();
-    loop {
-        match super::read_into(&mut packet, &mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(err(path, "read")(e)),
-        }
+    while let Some(packet) = reader.read_packet().map_err(err(path, "read"))? {
         let Some((_, tb, dec, out)) = streams.iter_mut().find(|s| s.0 == packet.stream()) else {
             continue;
         };
@@ -315,7 +299,7 @@ pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> 
         };
         let mut sub = ff::codec::subtitle::Subtitle::new();
         let got = dec
-            .decode(&packet, &mut sub)
+            .decode(packet, &mut sub)
             .map_err(err(path, "decode subtitle"))?;
         if !got {
             continue;
@@ -347,15 +331,9 @@ pub fn subtitle_streams(path: &Path) -> Result<Vec<SubtitleStream>, MediaError> 
 /// Packets per stream (index → count), read without decoding: a video stream's packet count is
 /// its frame count.
 pub fn packet_counts(path: &Path) -> Result<Vec<(usize, u64)>, MediaError> {
-    let mut ictx = open_input(path)?;
-    let mut counts: Vec<(usize, u64)> = ictx.streams().map(|s| (s.index(), 0)).collect();
-    let mut packet = ff::Packet::empty();
-    loop {
-        match super::read_into(&mut packet, &mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(err(path, "read")(e)),
-        }
+    let mut reader = Reader::open(path)?;
+    let mut counts: Vec<(usize, u64)> = reader.input().streams().map(|s| (s.index(), 0)).collect();
+    while let Some(packet) = reader.read_packet().map_err(err(path, "read"))? {
         if let Some(c) = counts.iter_mut().find(|c| c.0 == packet.stream()) {
             c.1 += 1;
         }

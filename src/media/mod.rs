@@ -8,15 +8,17 @@ pub mod assemble;
 pub mod colour;
 pub mod encode;
 pub mod graph;
+pub mod layout;
 pub mod loudness;
 pub mod measure;
+pub mod overlay;
 pub mod packets;
 pub mod probe;
+pub mod reader;
 pub mod segment;
 pub mod sound_only;
 pub mod subtitle;
 pub mod synth;
-pub mod title;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -281,17 +283,6 @@ fn sniff_format(path: &Path) -> Option<String> {
             .to_string_lossy()
             .into_owned(),
     )
-}
-
-/// Read the next packet into `packet`, releasing what it held first. (`Packet::read` calls
-/// `av_read_frame` on the packet as it is, which does not unreference the previous contents:
-/// reusing one packet in a read loop would leak every buffer read.)
-pub(crate) fn read_into(
-    packet: &mut ff::Packet,
-    ictx: &mut ff::format::context::Input,
-) -> Result<(), ff::Error> {
-    *packet = ff::Packet::empty();
-    packet.read(ictx)
 }
 
 /// Arguments of a `buffer` filter for pictures like `frame`: its size and pixel format, the given

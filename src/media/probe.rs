@@ -4,7 +4,8 @@ use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::path::Path;
 
-use super::{ff, open_input, MediaError};
+use super::reader::Reader;
+use super::{ff, MediaError};
 use crate::facts::{
     classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
     VideoFacts, COLOUR_FRAMES,
@@ -48,7 +49,8 @@ fn field_order_name(fo: ff::ffi::AVFieldOrder) -> &'static str {
 
 /// Probe `path`: container, streams, and for the first video stream the flags of its first frames.
 pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
-    let mut ictx = open_input(path)?;
+    let mut reader = Reader::open(path)?;
+    let ictx = reader.input();
     let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let container = ictx.format().name().to_string();
     let duration = if ictx.duration() > 0 {
@@ -169,7 +171,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                 });
             }
             ff::media::Type::Audio => {
-                let layout = channel_layout_name(&p.ch_layout);
+                let layout = super::layout::describe(&p.ch_layout);
                 // SAFETY: `p.format` holds an AVSampleFormat value for audio streams.
                 let sfmt: ff::ffi::AVSampleFormat = unsafe { std::mem::transmute(p.format) };
                 // SAFETY: accepts any value, returns a static string or null.
@@ -188,7 +190,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     }
 
     if let Some(vi) = first_video {
-        let (vfr, interlaced, tff) = scan_video(&mut ictx, vi, path)?;
+        let (vfr, interlaced, tff) = scan_video(&mut reader, vi, path)?;
         if let Some(v) = streams
             .iter_mut()
             .find(|s| s.index == vi)
@@ -210,17 +212,6 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         colour: None,
         tags,
     })
-}
-
-fn channel_layout_name(layout: &ff::ffi::AVChannelLayout) -> String {
-    let mut buf = [0 as c_char; 128];
-    // SAFETY: `layout` is a valid AVChannelLayout owned by the stream parameters; the buffer is
-    // 128 bytes and its size is passed, so FFmpeg writes a NUL-terminated string within it.
-    let n = unsafe { ff::ffi::av_channel_layout_describe(layout, buf.as_mut_ptr(), buf.len()) };
-    if n <= 0 {
-        return "unknown".into();
-    }
-    cstr(buf.as_ptr()).unwrap_or_else(|| "unknown".into())
 }
 
 /// Display rotation (degrees, as FFmpeg reports it, rounded) and mirroring from the stream's
@@ -256,40 +247,40 @@ fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool) {
 /// Read the first packets of the video stream: are their timestamps evenly spaced, and do the
 /// first decoded frames carry the interlaced flag (and which field comes first)?
 fn scan_video(
-    ictx: &mut ff::format::context::Input,
+    reader: &mut Reader,
     index: usize,
     path: &Path,
 ) -> Result<(bool, bool, Option<bool>), MediaError> {
-    let Some(stream) = ictx.stream(index) else {
+    if reader.stream(index).is_none() {
         return Ok((false, false, None));
-    };
-    let mut decoder = ff::codec::context::Context::from_parameters(stream.parameters())
-        .and_then(|c| c.decoder().video())
+    }
+    let mut decoder = reader
+        .decoder(index, 1)
+        .and_then(|d| d.video())
         .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
     let mut pts_list: Vec<i64> = Vec::new();
     let mut frames_seen = 0usize;
     let mut interlaced = false;
     let mut tff = None;
     let mut frame = ff::frame::Video::empty();
-    let mut packet = ff::Packet::empty();
     let mut at_eof = false;
     while pts_list.len() < VFR_PACKETS {
-        match super::read_into(&mut packet, ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => {
+        // A read error after the header: the file is damaged; say so at probe time.
+        let packet = match reader.read_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => {
                 at_eof = true;
                 break;
             }
-            // A read error after the header: the file is damaged; say so at probe time.
             Err(e) => return Err(MediaError::ffmpeg(path, "read packets", e)),
-        }
+        };
         if packet.stream() != index {
             continue;
         }
         if let Some(p) = packet.pts() {
             pts_list.push(p);
         }
-        if frames_seen < FLAG_FRAMES && decoder.send_packet(&packet).is_ok() {
+        if frames_seen < FLAG_FRAMES && decoder.send_packet(packet).is_ok() {
             while decoder.receive_frame(&mut frame).is_ok() {
                 frames_seen += 1;
                 if frame.is_interlaced() {

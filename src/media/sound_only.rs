@@ -5,8 +5,8 @@ use crate::cancel::Cancel;
 use std::path::Path;
 
 use super::graph::{Graph, Medium};
-use super::segment::layout_name;
-use super::{ff, open_input, MediaError};
+use super::reader::Reader;
+use super::{ff, MediaError};
 use crate::edl::AudioSettings;
 
 /// Why a sound-only transcode stopped.
@@ -41,22 +41,21 @@ pub fn transcode_wav(
             })
         }
     };
-    let mut ictx = open_input(input)?;
-    let (tb, params) = {
-        let st = ictx.stream(stream).ok_or_else(|| {
+    let mut reader = Reader::open(input)?;
+    let tb = reader
+        .stream(stream)
+        .ok_or_else(|| {
             SoundError::Media(MediaError::Ffmpeg {
                 path: input.display().to_string(),
                 stage: "find sound",
                 message: format!("stream #{stream} is missing"),
             })
-        })?;
-        (st.time_base(), st.parameters())
-    };
-    let ctx = ff::codec::context::Context::from_parameters(params)
+        })?
+        .time_base;
+    let mut dec = reader
+        .decoder(stream, 1)
+        .and_then(|d| d.audio())
         .map_err(fail("open audio decoder", input))?;
-    let mut dec = ctx.decoder();
-    dec.set_packet_time_base(tb);
-    let mut dec = dec.audio().map_err(fail("open audio decoder", input))?;
 
     let (codec_name, sample_fmt) = match settings.codec.as_str() {
         "pcm_s24le" => ("pcm_s24le", "s32"),
@@ -109,7 +108,7 @@ pub fn transcode_wav(
         .map(|s| s.time_base())
         .unwrap_or(ff::Rational::new(1, sr));
 
-    let layout = layout_name(&dec);
+    let layout = super::layout::of_decoder(&dec);
     let args = super::abuffer_args(
         (tb.numerator(), tb.denominator()),
         dec.rate(),
@@ -121,7 +120,6 @@ pub fn transcode_wav(
         Graph::chain(Medium::Audio, &args, &spec, 1).map_err(fail("conform sound", input))?;
 
     let mut written: i64 = 0;
-    let mut packet = ff::Packet::empty();
     let mut frame = ff::frame::Audio::empty();
     let mut out_frame = ff::frame::Audio::empty();
     let mut pump = |g: &mut Graph,
@@ -152,15 +150,13 @@ pub fn transcode_wav(
         if cancel.is_cancelled() {
             return Err(SoundError::Cancelled);
         }
-        match super::read_into(&mut packet, &mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(fail("read", input)(e)),
-        }
+        let Some(packet) = reader.read_packet().map_err(fail("read", input))? else {
+            break;
+        };
         if packet.stream() != stream {
             continue;
         }
-        dec.send_packet(&packet)
+        dec.send_packet(packet)
             .map_err(fail("decode sound", input))?;
         feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
         pump(&mut g, &mut enc, &mut octx, &mut written)?;

@@ -87,19 +87,6 @@ fn source_graph(spec: &str, audio: bool, path: &Path) -> Result<Graph, MediaErro
         .map_err(|e| MediaError::write(path, "filter graph", format!("{e} in `{spec}`")))
 }
 
-fn layout_channels(layout: &str) -> i32 {
-    match layout {
-        "mono" => 1,
-        "stereo" => 2,
-        "2.1" | "3.0" => 3,
-        "quad" | "4.0" => 4,
-        "5.0" | "5.0(side)" => 5,
-        "5.1" | "5.1(side)" => 6,
-        "7.1" => 8,
-        _ => 2,
-    }
-}
-
 fn colour_tags(ctx: *mut ff::ffi::AVCodecContext, tag: &str, full_range: bool) {
     use ff::ffi::AVColorTransferCharacteristic as T;
     use ff::ffi::{AVColorPrimaries as P, AVColorRange as R, AVColorSpace as S};
@@ -279,7 +266,7 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
         let tb = ff::Rational::new(1, a.sample_rate as i32);
         enc.set_rate(a.sample_rate as i32);
         enc.set_format(sample_fmt);
-        super::encode::set_default_layout(&mut enc, layout_channels(a.layout));
+        super::encode::set_default_layout(&mut enc, super::layout::channels(a.layout).unwrap_or(2));
         enc.set_time_base(tb);
         if a.bit_rate > 0 {
             enc.set_bit_rate(a.bit_rate);

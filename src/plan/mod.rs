@@ -1231,13 +1231,19 @@ pub fn video_filter(
     chain.join(",")
 }
 
-/// The conform chain for a source's sound: resample and remix to the output, apply gain.
-pub fn audio_filter(a: &AudioSettings, source_channels: u32, gain_db: f64) -> String {
-    let layout = match a.channels {
+/// FFmpeg's name for the output's channel layout with `channels` channels (1, 2 or 6: what
+/// validation allows).
+pub fn output_layout(channels: u32) -> &'static str {
+    match channels {
         1 => "mono",
         6 => "5.1",
         _ => "stereo",
-    };
+    }
+}
+
+/// The conform chain for a source's sound: resample and remix to the output, apply gain.
+pub fn audio_filter(a: &AudioSettings, source_channels: u32, gain_db: f64) -> String {
+    let layout = output_layout(a.channels);
     // Mono plays on both channels at its own level (dual mono), not 3 dB down.
     let dual_mono = if source_channels == 1 && a.channels == 2 {
         "pan=stereo|c0=c0|c1=c0,"

@@ -1,0 +1,201 @@
+//! [`Reader`]: one media file opened for reading (local files only, through
+//! [`super::open_input`]), its packets read one at a time, its streams' decoders opened the same
+//! way everywhere. Every demux/decode loop of the media layer reads through it.
+
+use std::path::{Path, PathBuf};
+
+use super::{ff, open_input, MediaError};
+use crate::time::Rational;
+
+/// What a loop needs to know about one stream.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamInfo {
+    pub index: usize,
+    pub time_base: ff::Rational,
+    /// Source time zero: the stream's start time in seconds (0 when it has none).
+    pub origin: Rational,
+}
+
+impl StreamInfo {
+    /// A timestamp in this stream's time base as seconds from its origin.
+    pub fn seconds(&self, ts: i64) -> Rational {
+        let tb = self.time_base;
+        if tb.denominator() == 0 {
+            return Rational::from_integer(0);
+        }
+        Rational::new(tb.numerator() as i64, tb.denominator() as i64) * ts - self.origin
+    }
+}
+
+/// A media file being read.
+pub struct Reader {
+    input: ff::format::context::Input,
+    packet: ff::Packet,
+    path: PathBuf,
+}
+
+impl Reader {
+    /// Open `path` (a local file; protocols, playlists and the like are refused).
+    pub fn open(path: &Path) -> Result<Reader, MediaError> {
+        Ok(Reader {
+            input: open_input(path)?,
+            packet: ff::Packet::empty(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The demuxer, for reading container and stream facts.
+    pub fn input(&self) -> &ff::format::context::Input {
+        &self.input
+    }
+
+    /// The stream `index`, if the file has it.
+    pub fn stream(&self, index: usize) -> Option<StreamInfo> {
+        let st = self.input.stream(index)?;
+        Some(StreamInfo {
+            index,
+            time_base: st.time_base(),
+            origin: super::stream_origin(&st),
+        })
+    }
+
+    /// The stream FFmpeg thinks best of `kind`, if any.
+    pub fn best(&self, kind: ff::media::Type) -> Option<usize> {
+        self.input.streams().best(kind).map(|s| s.index())
+    }
+
+    /// A decoder for stream `index` (packet time base set, `threads` threads), not yet opened
+    /// as video or audio.
+    pub fn decoder(
+        &self,
+        index: usize,
+        threads: usize,
+    ) -> Result<ff::codec::decoder::Decoder, ff::Error> {
+        let st = self.input.stream(index).ok_or(ff::Error::StreamNotFound)?;
+        let mut ctx = ff::codec::context::Context::from_parameters(st.parameters())?;
+        ctx.set_threading(super::encode::decoder_threading(threads));
+        let mut dec = ctx.decoder();
+        dec.set_packet_time_base(st.time_base());
+        Ok(dec)
+    }
+
+    /// The next packet of the file, `None` at its end. (Each read releases the previous packet
+    /// first: `Packet::read` on a reused packet would leak every buffer read.)
+    pub fn read_packet(&mut self) -> Result<Option<&ff::Packet>, ff::Error> {
+        self.packet = ff::Packet::empty();
+        match self.packet.read(&mut self.input) {
+            Ok(()) => Ok(Some(&self.packet)),
+            Err(ff::Error::Eof) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Seek so that reading goes on from a keyframe at or before `seconds` on the file's own
+    /// clock (a stream's origin plus source time).
+    pub fn seek(&mut self, seconds: Rational) -> Result<(), ff::Error> {
+        let ts = (seconds * (ff::ffi::AV_TIME_BASE as i64))
+            .floor()
+            .to_integer();
+        self.input.seek(ts, ..ts)
+    }
+}
+
+/// Hand every frame `decoder` has ready to `f`, into `frame`.
+pub fn drain<F, E>(
+    decoder: &mut ff::codec::decoder::Opened,
+    frame: &mut F,
+    mut f: impl FnMut(&mut F) -> Result<(), E>,
+) -> Result<(), E>
+where
+    F: std::ops::DerefMut<Target = ff::Frame>,
+{
+    while decoder.receive_frame(frame).is_ok() {
+        f(frame)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::synth::{SynthAudio, SynthClip};
+
+    fn tone(dir: &Path) -> PathBuf {
+        let path = dir.join("tone.wav");
+        crate::media::synth::write(
+            &SynthClip {
+                path: path.clone(),
+                duration: Rational::from_integer(2),
+                video: None,
+                audio: vec![SynthAudio {
+                    source: "sine=frequency=440:sample_rate=8000".into(),
+                    encoder: "pcm_s16le".into(),
+                    sample_rate: 8000,
+                    layout: "mono",
+                    bit_rate: 0,
+                }],
+                metadata: vec![],
+            },
+            1,
+        )
+        .unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_every_packet_then_ends_and_decodes_every_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Reader::open(&tone(dir.path())).unwrap();
+        let index = r.best(ff::media::Type::Audio).unwrap();
+        let info = r.stream(index).unwrap();
+        assert!(r.stream(index + 1).is_none());
+        assert_eq!(info.origin, Rational::from_integer(0));
+        let mut dec = r.decoder(index, 1).unwrap().audio().unwrap();
+        let mut frame = ff::frame::Audio::empty();
+        let (mut packets, mut samples) = (0, 0);
+        while let Some(p) = r.read_packet().unwrap() {
+            packets += 1;
+            dec.send_packet(p).unwrap();
+            drain(&mut dec, &mut frame, |f| {
+                samples += f.samples();
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        }
+        dec.send_eof().unwrap();
+        drain(&mut dec, &mut frame, |f| {
+            samples += f.samples();
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(packets > 0);
+        assert_eq!(samples, 16000, "two seconds at 8 kHz, every sample");
+        assert!(r.read_packet().unwrap().is_none(), "still at the end");
+        // Back to the start: the first packet again.
+        r.seek(Rational::from_integer(0)).unwrap();
+        let first = r.read_packet().unwrap().and_then(|p| p.pts());
+        assert_eq!(
+            first.map(|p| info.seconds(p)),
+            Some(Rational::from_integer(0))
+        );
+    }
+
+    #[test]
+    fn missing_streams_are_none_and_missing_files_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = tone(dir.path());
+        let r = Reader::open(&path).unwrap();
+        assert!(r.stream(7).is_none());
+        assert!(r.decoder(7, 1).is_err());
+        let e = Reader::open(&dir.path().join("nope.mkv"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("nope.mkv") && e.contains("not found"), "{e}");
+    }
+}
