@@ -158,12 +158,119 @@ impl Container {
 }
 
 impl Container {
-    /// Why this container cannot carry `audio_codec` (MP4 carries AAC; PCM and FLAC need MOV or
+    /// Why this container cannot carry `audio` (MP4 carries AAC; PCM and FLAC need MOV or
     /// Matroska).
-    pub fn audio_conflict(self, audio_codec: &str) -> Option<String> {
-        (self == Container::Mp4 && audio_codec != "aac").then(|| {
-            format!("`{audio_codec}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv")
+    pub fn audio_conflict(self, audio: AudioCodec) -> Option<String> {
+        (self == Container::Mp4 && audio != AudioCodec::Aac).then(|| {
+            format!(
+                "`{}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv",
+                audio.name()
+            )
         })
+    }
+
+    /// Why this container cannot carry `video` (ProRes needs MOV or Matroska).
+    pub fn video_conflict(self, video: VideoCodec) -> Option<String> {
+        (self == Container::Mp4 && video.is_prores()).then(|| {
+            format!(
+                "`{}` cannot go in an MP4 file; make the output .mov (or .mkv)",
+                video.name()
+            )
+        })
+    }
+}
+
+/// The output's video codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoCodec {
+    H264,
+    Hevc,
+    /// ProRes 422 Proxy (10-bit 4:2:2).
+    ProresProxy,
+    /// ProRes 422 LT (10-bit 4:2:2).
+    ProresLt,
+}
+
+impl VideoCodec {
+    pub const ALL: [VideoCodec; 4] = [
+        VideoCodec::H264,
+        VideoCodec::Hevc,
+        VideoCodec::ProresProxy,
+        VideoCodec::ProresLt,
+    ];
+
+    /// The name in an EDL.
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoCodec::H264 => "h264",
+            VideoCodec::Hevc => "hevc",
+            VideoCodec::ProresProxy => "prores_proxy",
+            VideoCodec::ProresLt => "prores_lt",
+        }
+    }
+
+    /// The codec an EDL names, if any.
+    pub fn from_name(name: &str) -> Option<VideoCodec> {
+        VideoCodec::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// FFmpeg's encoder for it.
+    pub fn encoder(self) -> &'static str {
+        match self {
+            VideoCodec::H264 => "libx264",
+            VideoCodec::Hevc => "libx265",
+            VideoCodec::ProresProxy | VideoCodec::ProresLt => "prores_ks",
+        }
+    }
+
+    /// ProRes (10-bit 4:2:2, no `crf` or `preset`).
+    pub fn is_prores(self) -> bool {
+        matches!(self, VideoCodec::ProresProxy | VideoCodec::ProresLt)
+    }
+}
+
+/// The output's audio codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioCodec {
+    Aac,
+    PcmS16le,
+    PcmS24le,
+    Flac,
+}
+
+impl AudioCodec {
+    pub const ALL: [AudioCodec; 4] = [
+        AudioCodec::Aac,
+        AudioCodec::PcmS16le,
+        AudioCodec::PcmS24le,
+        AudioCodec::Flac,
+    ];
+
+    /// The name in an EDL (also FFmpeg's encoder name).
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioCodec::Aac => "aac",
+            AudioCodec::PcmS16le => "pcm_s16le",
+            AudioCodec::PcmS24le => "pcm_s24le",
+            AudioCodec::Flac => "flac",
+        }
+    }
+
+    /// The codec an EDL names, if any.
+    pub fn from_name(name: &str) -> Option<AudioCodec> {
+        AudioCodec::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// FFmpeg's encoder for it.
+    pub fn encoder(self) -> &'static str {
+        self.name()
+    }
+
+    /// Lossy (and so with an encoder ripple on peaks, and a bit rate).
+    pub fn is_lossy(self) -> bool {
+        self == AudioCodec::Aac
     }
 }
 
@@ -238,8 +345,7 @@ pub struct Output {
 /// Video encoder settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct VideoSettings {
-    /// `h264` or `hevc`.
-    pub codec: String,
+    pub codec: VideoCodec,
     pub crf: u32,
     pub preset: String,
 }
@@ -247,8 +353,7 @@ pub struct VideoSettings {
 /// Audio encoder settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct AudioSettings {
-    /// `aac`, `pcm_s16le`, `pcm_s24le` or `flac`.
-    pub codec: String,
+    pub codec: AudioCodec,
     pub sample_rate: u32,
     pub channels: u32,
     /// Bits per second.

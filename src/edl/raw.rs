@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A time: a JSON number is seconds; strings may be `"HH:MM:SS:FF"` (non-drop timecode),
 /// `"HH:MM:SS;FF"` (drop-frame, 29.97/59.94 only), `"HH:MM:SS.sss"`, `"12.5s"` or `"300f"`
 /// (frames). Frames and timecode count at the source's rate for `in`/`out`, at the output rate
 /// everywhere else.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(transparent)]
 pub struct TimeValue(pub serde_json::Value);
 
@@ -31,7 +31,7 @@ impl JsonSchema for TimeValue {
 }
 
 /// A frame rate: a number (`25`, `29.97`) or a string (`"25"`, `"30000/1001"`, `"23.976"`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(transparent)]
 pub struct RateValue(pub serde_json::Value);
 
@@ -51,7 +51,7 @@ impl JsonSchema for RateValue {
 }
 
 /// An edit decision list, version 1.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "roughcut EDL v1")]
 pub struct RawEdl {
@@ -79,7 +79,7 @@ pub struct RawEdl {
 }
 
 /// Output settings.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutput {
     /// Output file, relative to the EDL's folder (default: `<edl name>.mp4` beside the EDL).
@@ -107,7 +107,7 @@ pub struct RawOutput {
 }
 
 /// How a picture of another aspect ratio fits the output frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fit {
     /// Scale to fit inside, letterbox/pillarbox in black.
@@ -119,7 +119,7 @@ pub enum Fit {
 }
 
 /// Video encoder settings.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVideo {
     /// Codec: `h264` (default), `hevc`, or `prores_proxy` / `prores_lt` (ProRes 422 Proxy or
@@ -132,7 +132,7 @@ pub struct RawVideo {
 }
 
 /// Audio encoder settings.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudio {
     /// Codec: `aac` (default); `pcm_s16le`, `pcm_s24le` or `flac` in .mov or .mkv outputs.
@@ -151,7 +151,7 @@ pub struct RawAudio {
 }
 
 /// A loudness target for the whole program.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLoudness {
     /// Integrated loudness in LUFS: −23 for EBU R128 broadcast, −16 for web (−70 to −5).
@@ -161,7 +161,7 @@ pub struct RawLoudness {
 }
 
 /// A bit rate: bits per second as a number, or a string with `k`/`M` suffix.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(transparent)]
 pub struct BitrateValue(pub serde_json::Value);
 
@@ -181,7 +181,7 @@ impl JsonSchema for BitrateValue {
 }
 
 /// Whether a source is black-and-white.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColourClass {
     /// Detect by measuring the source's chroma.
@@ -193,7 +193,7 @@ pub enum ColourClass {
 }
 
 /// A media file.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
     /// Path of a local file, relative to the EDL's folder. URLs and FFmpeg protocols are refused.
@@ -205,7 +205,7 @@ pub struct RawSource {
 }
 
 /// One event of the timeline: a clip, a title card or a gap.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawEvent {
     /// A piece of a source.
@@ -217,7 +217,7 @@ pub enum RawEvent {
 }
 
 /// A piece of a source.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClip {
     /// Id of a source in `sources`.
@@ -240,7 +240,7 @@ pub struct RawClip {
 }
 
 /// A picture look: a named one or a tint.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawLook {
     /// `natural`, `monochrome` or `sepia`.
@@ -250,7 +250,7 @@ pub enum RawLook {
 }
 
 /// A toned look: the picture's luma, with the chroma of the given colour.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTint {
     /// The tone as `#rrggbb` (e.g. `#704214` for a sepia, `#3a5f8a` for a cyanotype blue).
@@ -258,7 +258,7 @@ pub struct RawTint {
 }
 
 /// How black-and-white material is finished: `neutral`, `sepia`, or `{"tint": "#rrggbb"}`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawFinish {
     /// `neutral` (default) or `sepia`.
@@ -268,7 +268,7 @@ pub enum RawFinish {
 }
 
 /// Named finishes for black-and-white material.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishName {
     /// Every chroma sample exactly neutral.
@@ -278,7 +278,7 @@ pub enum FinishName {
 }
 
 /// A named picture look applied to an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LookName {
     /// As the source is (black-and-white sources get the output's `bw` finish).
@@ -290,7 +290,7 @@ pub enum LookName {
 }
 
 /// Sound settings of a clip event.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEventAudio {
     /// Gain in decibels (−60 to +24; default 0).
@@ -307,7 +307,7 @@ pub struct RawEventAudio {
 }
 
 /// A sound bed laid under the picture: music or narration.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudioTrack {
     /// Id of a source in `sources` (sound-only files are fine here).
@@ -338,7 +338,7 @@ pub struct RawAudioTrack {
 }
 
 /// Ducking: the bed is lowered while the picture's own sound plays.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDuck {
     /// How many decibels to lower the bed by (0 to 60, e.g. 12).
@@ -348,7 +348,7 @@ pub struct RawDuck {
 }
 
 /// A transition into an event.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTransition {
     /// `dissolve` (overlaps the previous event) or `fade_black` (dip to black, no overlap).
@@ -359,7 +359,7 @@ pub struct RawTransition {
 }
 
 /// Kinds of transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionKind {
     /// Cross-dissolve: the program is shorter by the duration.
@@ -369,7 +369,7 @@ pub enum TransitionKind {
 }
 
 /// A title card event.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTitleEvent {
     /// The card.
@@ -381,7 +381,7 @@ pub struct RawTitleEvent {
 }
 
 /// A title card: centred lines of text on black.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTitle {
     /// Text; `\n` separates lines. Drawn literally (quotes, colons, `%`, backslashes included).
@@ -402,7 +402,7 @@ pub struct RawTitle {
 }
 
 /// Where a title's lines sit on the card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TitlePosition {
     /// Centred vertically.
@@ -421,7 +421,7 @@ impl RawTitle {
 }
 
 /// A gap: black picture and silence.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGapEvent {
     /// Length of the gap (program time).
@@ -433,7 +433,7 @@ pub struct RawGapEvent {
 }
 
 /// A subtitle file.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubtitle {
     /// Path of an `.srt`, `.ass`, `.ssa` or `.vtt` file, relative to the EDL's folder.
@@ -459,7 +459,7 @@ pub struct RawSubtitle {
 }
 
 /// How subtitle cue times are counted.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawTiming {
     /// `record`: program times.
@@ -469,7 +469,7 @@ pub enum RawTiming {
 }
 
 /// Named cue timings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimingName {
     /// The cues are program (record) times.
@@ -477,7 +477,7 @@ pub enum TimingName {
 }
 
 /// Cues timed against a source clip.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTimingSource {
     /// Id of a source in `sources`.
@@ -485,7 +485,7 @@ pub struct RawTimingSource {
 }
 
 /// The look of burned-in subtitles.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubStyle {
     /// Font file (default DejaVu Sans); checked to draw every character of the cues.
@@ -501,7 +501,7 @@ pub struct RawSubStyle {
 }
 
 /// Where burned-in subtitles sit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubPosition {
     Bottom,
@@ -509,7 +509,7 @@ pub enum SubPosition {
 }
 
 /// Burn-in overlays for review copies.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOverlays {
     /// Record timecode of the program (`HH:MM:SS:FF`), bottom left.
@@ -526,7 +526,7 @@ pub struct RawOverlays {
 }
 
 /// Where the burn-in overlays go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverlayPosition {
     Bottom,
@@ -536,4 +536,39 @@ pub enum OverlayPosition {
 /// The JSON Schema of the EDL format, generated from these types.
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RawEdl)).unwrap_or(serde_json::Value::Null)
+}
+
+impl RawEdl {
+    /// An EDL of one clip: `frames` output frames of the file `source` from its start, named
+    /// `name`, rendered with `output` (transcode's EDL for each input).
+    pub fn one_clip(output: RawOutput, source: &str, frames: i64, name: Option<String>) -> RawEdl {
+        let mut sources = BTreeMap::new();
+        sources.insert(
+            "src".to_string(),
+            RawSource {
+                path: source.to_string(),
+                colour: None,
+                fps: None,
+            },
+        );
+        RawEdl {
+            version: 1,
+            title: None,
+            output: Some(output),
+            sources,
+            timeline: vec![RawEvent::Clip(RawClip {
+                source: "src".into(),
+                in_: TimeValue(0.into()),
+                out: None,
+                duration: Some(TimeValue(format!("{frames}f").into())),
+                name,
+                look: None,
+                audio: None,
+                transition: None,
+            })],
+            audio_tracks: Vec::new(),
+            subtitles: Vec::new(),
+            overlays: None,
+        }
+    }
 }

@@ -9,15 +9,13 @@ use serde_json::Value;
 use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
 use super::{
-    program_frames, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio, ColourClass,
-    Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source, SubStyle,
-    Subtitle, Title, Tone, Transition, TransitionKind, VideoSettings,
+    program_frames, AudioCodec, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio,
+    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source,
+    SubStyle, Subtitle, Title, Tone, Transition, TransitionKind, VideoCodec, VideoSettings,
 };
 use crate::facts::{Facts, FileFacts, MediaFacts, Need};
 use crate::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
 
-pub const VIDEO_CODECS: &[&str] = &["h264", "hevc", "prores_proxy", "prores_lt"];
-pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "flac"];
 pub const PRESETS: &[&str] = &[
     "ultrafast",
     "superfast",
@@ -120,7 +118,45 @@ pub fn parse(text: &str, path: &Path) -> Draft {
     }
 }
 
+/// Remove every `null` member (typed raw values write absent options as `null`; an EDL means
+/// the same by leaving them out).
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
 impl Draft {
+    /// A draft of an EDL built in code (as if it were the file `path`), checked exactly as one
+    /// read from text.
+    pub fn from_raw(raw: &raw::RawEdl, path: &Path) -> Draft {
+        match serde_json::to_value(raw) {
+            Ok(v) => Draft::from_value(v, path),
+            Err(e) => Draft {
+                path: path.to_path_buf(),
+                doc: None,
+                diagnostics: vec![Diagnostic::error("", e.to_string())],
+            },
+        }
+    }
+
+    /// A draft of an EDL given as a JSON value (as if it were the file `path`).
+    pub fn from_value(mut doc: Value, path: &Path) -> Draft {
+        strip_nulls(&mut doc);
+        let diagnostics = super::structure::check(&doc, &raw::schema());
+        let pruned = super::structure::prune(&doc, &diagnostics);
+        Draft {
+            path: path.to_path_buf(),
+            doc: Some(pruned),
+            diagnostics,
+        }
+    }
+
     /// The EDL file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -587,34 +623,28 @@ impl Validator<'_> {
             }
             c
         });
-        if let (Some(c), Some(codec)) =
-            (container, o.audio.as_ref().and_then(|a| a.codec.as_deref()))
-        {
-            if let Some(msg) = c
-                .audio_conflict(codec)
-                .filter(|_| AUDIO_CODECS.contains(&codec))
-            {
+        let named_audio = o.audio.as_ref().and_then(|a| a.codec.as_deref());
+        if let (Some(c), Some(codec)) = (container, named_audio.and_then(AudioCodec::from_name)) {
+            if let Some(msg) = c.audio_conflict(codec) {
                 self.error("/output/audio/codec", msg);
             }
         }
         let rv = o.video.clone().unwrap_or_default();
-        let vcodec = rv.codec.unwrap_or_else(|| "h264".into());
-        if !VIDEO_CODECS.contains(&vcodec.as_str()) {
+        let vname = rv.codec.unwrap_or_else(|| VideoCodec::H264.name().into());
+        let vcodec = VideoCodec::from_name(&vname);
+        if vcodec.is_none() {
+            let names = VideoCodec::ALL.map(VideoCodec::name);
             self.error(
                 "/output/video/codec",
                 format!(
-                    "unknown video codec `{vcodec}`; use one of: {}{}",
-                    VIDEO_CODECS.join(", "),
-                    suggestion(&vcodec, VIDEO_CODECS.iter().copied())
+                    "unknown video codec `{vname}`; use one of: {}{}",
+                    names.join(", "),
+                    suggestion(&vname, names.iter().copied())
                 ),
             );
-            fine = false;
         }
-        if vcodec.starts_with("prores") && container == Some(Container::Mp4) {
-            self.error(
-                "/output/video/codec",
-                format!("`{vcodec}` cannot go in an MP4 file; make the output .mov (or .mkv)"),
-            );
+        if let Some(msg) = container.zip(vcodec).and_then(|(c, v)| c.video_conflict(v)) {
+            self.error("/output/video/codec", msg);
             fine = false;
         }
         let crf = rv.crf.unwrap_or(23);
@@ -640,17 +670,18 @@ impl Validator<'_> {
             fine = false;
         }
         let ra = o.audio.clone().unwrap_or_default();
-        let acodec = ra.codec.unwrap_or_else(|| "aac".into());
-        if !AUDIO_CODECS.contains(&acodec.as_str()) {
+        let aname = ra.codec.unwrap_or_else(|| AudioCodec::Aac.name().into());
+        let acodec = AudioCodec::from_name(&aname);
+        if acodec.is_none() {
+            let names = AudioCodec::ALL.map(AudioCodec::name);
             self.error(
                 "/output/audio/codec",
                 format!(
-                    "unknown audio codec `{acodec}`; use one of: {}{}",
-                    AUDIO_CODECS.join(", "),
-                    suggestion(&acodec, AUDIO_CODECS.iter().copied())
+                    "unknown audio codec `{aname}`; use one of: {}{}",
+                    names.join(", "),
+                    suggestion(&aname, names.iter().copied())
                 ),
             );
-            fine = false;
         }
         let sample_rate = ra.sample_rate.unwrap_or(48000);
         if !(8000..=192_000).contains(&sample_rate) {
@@ -738,12 +769,12 @@ impl Validator<'_> {
             fps: fps?,
             fit: o.fit.unwrap_or(raw::Fit::Pad),
             video: VideoSettings {
-                codec: vcodec,
+                codec: vcodec?,
                 crf,
                 preset,
             },
             audio: AudioSettings {
-                codec: acodec,
+                codec: acodec?,
                 sample_rate,
                 channels,
                 bitrate: bitrate?,

@@ -63,7 +63,7 @@ pub struct Assembled {
 /// How far under the ceiling the sample-peak limiter aims, so that true peaks between samples
 /// stay under it too — and, for a lossy codec, the encoder's ripple (AAC adds up to about 1 dB).
 fn true_peak_margin(out: &OutputSpec) -> f64 {
-    if out.audio.codec == "aac" {
+    if out.audio.codec.is_lossy() {
         2.0
     } else {
         0.5

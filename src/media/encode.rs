@@ -2,34 +2,15 @@
 //! the video encoder through [`video_encoder`], so all segments share one set of parameters.
 
 use super::ff;
+use crate::edl::VideoCodec;
 use crate::plan::OutputSpec;
-
-/// FFmpeg encoder name for an output video codec.
-pub fn video_encoder_name(codec: &str) -> &'static str {
-    match codec {
-        "hevc" => "libx265",
-        "prores_proxy" | "prores_lt" => "prores_ks",
-        _ => "libx264",
-    }
-}
 
 /// The pixel format the output's video encoder takes (conformed pictures are 8-bit 4:2:0 and are
 /// converted to it just before encoding).
-pub fn encoder_pixel_format(codec: &str) -> ff::format::Pixel {
-    if codec.starts_with("prores") {
-        ff::format::Pixel::YUV422P10LE
-    } else {
-        ff::format::Pixel::YUV420P
-    }
-}
-
-/// FFmpeg encoder name for an output audio codec.
-pub fn audio_encoder_name(codec: &str) -> &'static str {
+pub fn encoder_pixel_format(codec: VideoCodec) -> ff::format::Pixel {
     match codec {
-        "pcm_s16le" => "pcm_s16le",
-        "pcm_s24le" => "pcm_s24le",
-        "flac" => "flac",
-        _ => "aac",
+        VideoCodec::ProresProxy | VideoCodec::ProresLt => ff::format::Pixel::YUV422P10LE,
+        VideoCodec::H264 | VideoCodec::Hevc => ff::format::Pixel::YUV420P,
     }
 }
 
@@ -52,7 +33,7 @@ pub fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
 /// segment's bytes must depend on nothing but its key (cache, `--jobs`, shards, machines).
 /// Parallelism comes from rendering segments side by side.
 pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
-    let name = video_encoder_name(&out.video.codec);
+    let name = out.video.codec.encoder();
     let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
     let mut ctx = ff::codec::context::Context::new_with_codec(codec);
     ctx.set_threading(threading(1));
@@ -60,7 +41,7 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
     let fps = out.fps;
     enc.set_width(out.width);
     enc.set_height(out.height);
-    enc.set_format(encoder_pixel_format(&out.video.codec));
+    enc.set_format(encoder_pixel_format(out.video.codec));
     enc.set_time_base(ff::Rational::new(fps.den() as i32, fps.num() as i32));
     enc.set_frame_rate(Some(ff::Rational::new(fps.num() as i32, fps.den() as i32)));
     enc.set_aspect_ratio(ff::Rational::new(1, 1));
@@ -78,15 +59,15 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
         (*p).field_order = ff::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
     }
     let mut opts = ff::Dictionary::new();
-    match out.video.codec.as_str() {
-        "prores_proxy" => opts.set("profile", "proxy"),
-        "prores_lt" => opts.set("profile", "lt"),
-        _ => {
+    match out.video.codec {
+        VideoCodec::ProresProxy => opts.set("profile", "proxy"),
+        VideoCodec::ProresLt => opts.set("profile", "lt"),
+        VideoCodec::H264 | VideoCodec::Hevc => {
             opts.set("crf", &out.video.crf.to_string());
             opts.set("preset", &out.video.preset);
         }
     }
-    if name == "libx265" {
+    if out.video.codec == VideoCodec::Hevc {
         opts.set("x265-params", "log-level=none");
     }
     enc.open_with(opts)
@@ -110,7 +91,7 @@ pub fn audio_encoder(
     out: &OutputSpec,
     global_header: bool,
 ) -> Result<ff::codec::encoder::audio::Encoder, ff::Error> {
-    let name = audio_encoder_name(&out.audio.codec);
+    let name = out.audio.codec.encoder();
     let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
     let ctx = ff::codec::context::Context::new_with_codec(codec);
     let mut enc = ctx.encoder().audio()?;
@@ -118,7 +99,7 @@ pub fn audio_encoder(
     enc.set_format(preferred_sample_format(codec));
     set_default_layout(&mut enc, out.audio.channels as i32);
     enc.set_time_base(ff::Rational::new(1, out.audio.sample_rate as i32));
-    if name == "aac" {
+    if out.audio.codec.is_lossy() {
         enc.set_bit_rate(out.audio.bitrate as usize);
     }
     let mut flags = ff::codec::Flags::BITEXACT;

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::graph::{Graph, Medium};
 use super::reader::Reader;
 use super::{ff, MediaError};
+use crate::edl::AudioCodec;
 use crate::edl::AudioSettings;
 
 /// Why a sound-only transcode stopped.
@@ -57,9 +58,19 @@ pub fn transcode_wav(
         .and_then(|d| d.audio())
         .map_err(fail("open audio decoder", input))?;
 
-    let (codec_name, sample_fmt) = match settings.codec.as_str() {
-        "pcm_s24le" => ("pcm_s24le", "s32"),
-        _ => ("pcm_s16le", "s16"),
+    let (codec_name, sample_fmt) = match settings.codec {
+        AudioCodec::PcmS24le => ("pcm_s24le", "s32"),
+        AudioCodec::PcmS16le => ("pcm_s16le", "s16"),
+        AudioCodec::Aac | AudioCodec::Flac => {
+            return Err(SoundError::Media(MediaError::Write {
+                path: output.display().to_string(),
+                stage: "audio encoder",
+                message: format!(
+                    "a WAV file carries PCM, not `{}`: use pcm_s16le or pcm_s24le",
+                    settings.codec.name()
+                ),
+            }))
+        }
     };
     let codec =
         ff::encoder::find_by_name(codec_name).ok_or(SoundError::Media(MediaError::Ffmpeg {

@@ -128,12 +128,12 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
             fps,
             fit: Fit::Pad,
             video: VideoSettings {
-                codec: "h264".into(),
+                codec: crate::edl::VideoCodec::H264,
                 crf: 23,
                 preset: "veryfast".into(),
             },
             audio: AudioSettings {
-                codec: "aac".into(),
+                codec: crate::edl::AudioCodec::Aac,
                 sample_rate,
                 channels: 2,
                 bitrate: 160_000,

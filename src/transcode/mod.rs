@@ -18,6 +18,7 @@ pub use profile::{builtin, find_profile, load_profiles, Profile, ProfileKind, BU
 
 use crate::cancel::Cancel;
 
+use crate::edl::raw::{RateValue, RawEdl};
 use crate::facts::MediaFacts;
 use crate::render::report::OutputFacts;
 use crate::render::{Budget, Progress, ProgressEvent, RenderOptions};
@@ -526,32 +527,26 @@ fn picture_and_sound(
         .usable_duration()
         .ok_or("the file's duration is unknown")?;
     let mut output = profile.output.clone();
-    let fps = match output.get("fps") {
-        Some(v) => Rate::from_json(v).map_err(|e| format!("profile fps: {e}"))?,
+    let fps = match &output.fps {
+        Some(v) => Rate::from_json(&v.0).map_err(|e| format!("profile fps: {e}"))?,
         None => source_rate(facts).ok_or("the source's frame rate is unknown")?,
     };
     let (w, h) = display_size(facts).ok_or("the picture's size is unknown")?;
-    let obj = output
-        .as_object_mut()
-        .ok_or("the profile's output is not an object")?;
-    obj.entry("width").or_insert_with(|| w.into());
-    obj.entry("height").or_insert_with(|| h.into());
-    obj.insert("fps".into(), format!("{}/{}", fps.num(), fps.den()).into());
-    obj.insert("path".into(), job.output.display().to_string().into());
+    output.width = output.width.or(Some(w));
+    output.height = output.height.or(Some(h));
+    output.fps = Some(RateValue(format!("{}/{}", fps.num(), fps.den()).into()));
+    output.path = Some(job.output.display().to_string());
     let frames = round_half_up(duration * fps.as_ratio());
     if frames <= 0 {
         return Err("the file holds no whole frame".into());
     }
-    let doc = serde_json::json!({
-        "version": 1,
-        "output": output,
-        "sources": { "src": { "path": job.input.display().to_string() } },
-        "timeline": [ { "source": "src", "in": 0, "duration": format!("{frames}f"),
-                        "name": job.input.file_name().map(|n| n.to_string_lossy().into_owned()) } ],
-    });
-    let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+    let name = job
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let raw = RawEdl::one_clip(output, &job.input.display().to_string(), frames, name);
     let edl_path = job.output.with_extension("edl.json");
-    let draft = crate::edl::parse(&text, &edl_path);
+    let draft = crate::edl::Draft::from_raw(&raw, &edl_path);
     let mut known = crate::facts::Facts::new(true);
     known.insert_media(
         job.input.clone(),

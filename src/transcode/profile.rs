@@ -7,7 +7,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::edl::{AudioSettings, Container};
+use crate::edl::raw::RawOutput;
+use crate::edl::{AudioCodec, AudioSettings, CheckOptions, Container, Draft};
+use crate::facts::Facts;
+use crate::gather::{gather, Probing};
 
 /// What kind of file a profile writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +25,11 @@ pub enum ProfileKind {
 pub struct Profile {
     pub name: String,
     pub kind: ProfileKind,
-    /// EDL `output` fields (no `path`).
-    pub output: Value,
+    /// EDL `output` fields (no `path`; width, height and frame rate left out mean "as the
+    /// source").
+    pub output: RawOutput,
+    /// The output settings as the EDL validator checked and completed them (defaults filled).
+    pub checked: crate::edl::Output,
 }
 
 /// The built-in profiles, with what each is for.
@@ -69,11 +75,7 @@ pub fn builtin(name: &str) -> Option<Profile> {
         ),
         _ => return None,
     };
-    Some(Profile {
-        name: name.to_string(),
-        kind,
-        output,
-    })
+    Profile::new(name, kind, output, &format!("built-in profile {name}")).ok()
 }
 
 impl Profile {
@@ -87,23 +89,49 @@ impl Profile {
         }
     }
 
-    /// Sound settings of a WAV profile.
+    /// Sound settings of a WAV profile (as checked, with the validator's defaults).
     pub fn audio_settings(&self) -> AudioSettings {
-        let a = &self.output["audio"];
         AudioSettings {
-            codec: a["codec"].as_str().unwrap_or("pcm_s16le").to_string(),
-            sample_rate: a["sample_rate"].as_u64().unwrap_or(48000) as u32,
-            channels: a["channels"].as_u64().unwrap_or(2) as u32,
             bitrate: 0,
             join_fade: 0,
             loudness: None,
+            ..self.checked.audio.clone()
         }
     }
 
-    /// Check the profile's output fields with the EDL validator (on an EDL of one gap), naming
-    /// problems by their place in `origin` (e.g. `/profiles/dailies`).
-    pub fn check(&self, origin: &str) -> Result<(), String> {
-        let mut output = self.output.clone();
+    /// A profile of `kind` whose output fields are `output` (JSON, as in a profiles file),
+    /// checked with the EDL validator (on an EDL of one gap); problems are named by their place
+    /// in `origin` (e.g. `/profiles/dailies`).
+    pub fn new(
+        name: &str,
+        kind: ProfileKind,
+        output: Value,
+        origin: &str,
+    ) -> Result<Profile, String> {
+        let checked = check(kind, output.clone(), origin)?;
+        let output: RawOutput =
+            serde_json::from_value(output).map_err(|e| format!("{origin}: {e}"))?;
+        let pcm = matches!(
+            checked.audio.codec,
+            AudioCodec::PcmS16le | AudioCodec::PcmS24le
+        );
+        if kind == ProfileKind::Wav && !pcm {
+            return Err(format!(
+                "{origin}/audio/codec: a WAV file carries PCM; use pcm_s16le or pcm_s24le"
+            ));
+        }
+        Ok(Profile {
+            name: name.to_string(),
+            kind,
+            output,
+            checked,
+        })
+    }
+}
+
+/// The output `output` stands for, checked by the EDL validator.
+fn check(kind: ProfileKind, mut output: Value, origin: &str) -> Result<crate::edl::Output, String> {
+    {
         let Some(obj) = output.as_object_mut() else {
             return Err(format!("{origin}: a profile is an object of output fields"));
         };
@@ -112,24 +140,20 @@ impl Profile {
                 "{origin}/path: a profile has no `path`; outputs mirror the inputs under -o DIR"
             ));
         }
-        let ext = if self.kind == ProfileKind::Wav {
-            "mov"
-        } else {
-            self.extension()
+        let ext = match kind {
+            ProfileKind::Video(Container::Mp4) => "mp4",
+            ProfileKind::Video(Container::Mov) | ProfileKind::Wav => "mov",
+            ProfileKind::Video(Container::Mkv) => "mkv",
         };
         obj.insert("path".into(), format!("profile-check.{ext}").into());
         let doc =
             json!({ "version": 1, "output": output, "sources": {}, "timeline": [ { "gap": 1 } ] });
-        let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
-        let checked = crate::gather::check_str(
-            &text,
-            Path::new("profile.json"),
-            crate::gather::Probing::PresenceOnly,
-            &crate::edl::CheckOptions::default(),
-            1,
-        );
-        match checked.into_loaded(Path::new("profile.json")) {
-            Ok(_) => Ok(()),
+        let path = Path::new("profile.json");
+        let draft = Draft::from_value(doc, path);
+        let opts = CheckOptions::default();
+        let facts = gather(&draft, &opts, Probing::PresenceOnly, 1, Facts::new(false));
+        match crate::edl::check(&draft, &facts, &opts).into_loaded(path) {
+            Ok(loaded) => Ok(loaded.edl.output),
             Err(crate::edl::LoadError::Invalid { diagnostics, .. }) => Err(diagnostics
                 .iter()
                 .filter(|d| d.is_error())
@@ -181,13 +205,8 @@ pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
                 continue;
             }
         };
-        let p = Profile {
-            name: name.clone(),
-            kind,
-            output: fields,
-        };
-        match p.check(&origin) {
-            Ok(()) => {
+        match Profile::new(name, kind, fields, &origin) {
+            Ok(p) => {
                 out.insert(name.clone(), p);
             }
             Err(e) => problems.push(e),

@@ -181,7 +181,7 @@ impl<'a> EncodeSink<'a> {
                 through(g, frame, "draw overlays")?;
             }
         }
-        let wanted = encoder_pixel_format(&self.output.video.codec);
+        let wanted = encoder_pixel_format(self.output.video.codec);
         if frame.format() != wanted {
             if self.convert_graph.is_none() {
                 let fps = self.output.fps;
