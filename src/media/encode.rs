@@ -131,3 +131,52 @@ pub fn set_default_layout(enc: &mut ff::codec::encoder::audio::Audio, channels: 
         ff::ffi::av_channel_layout_default(&mut (*p).ch_layout, channels);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edl::AudioCodec;
+
+    #[test]
+    fn every_codec_an_edl_can_name_has_its_encoder_here() {
+        super::super::init();
+        for v in VideoCodec::ALL {
+            let codec = ff::encoder::find_by_name(v.encoder());
+            assert!(codec.is_some(), "{} needs {}", v.name(), v.encoder());
+        }
+        for a in AudioCodec::ALL {
+            let codec = ff::encoder::find_by_name(a.encoder());
+            assert!(codec.is_some(), "{} needs {}", a.name(), a.encoder());
+        }
+    }
+
+    #[test]
+    fn encoders_get_their_pixel_formats() {
+        assert_eq!(
+            encoder_pixel_format(VideoCodec::H264),
+            ff::format::Pixel::YUV420P
+        );
+        assert_eq!(
+            encoder_pixel_format(VideoCodec::Hevc),
+            ff::format::Pixel::YUV420P
+        );
+        for prores in [VideoCodec::ProresProxy, VideoCodec::ProresLt] {
+            assert_eq!(encoder_pixel_format(prores), ff::format::Pixel::YUV422P10LE);
+            assert_eq!(prores.encoder(), "prores_ks");
+        }
+        assert_eq!(VideoCodec::H264.encoder(), "libx264");
+        assert_eq!(VideoCodec::Hevc.encoder(), "libx265");
+    }
+
+    #[test]
+    fn codec_names_round_trip_and_unknown_names_are_none() {
+        for v in VideoCodec::ALL {
+            assert_eq!(VideoCodec::from_name(v.name()), Some(v));
+        }
+        for a in AudioCodec::ALL {
+            assert_eq!(AudioCodec::from_name(a.name()), Some(a));
+        }
+        assert_eq!(VideoCodec::from_name("h265"), None);
+        assert_eq!(AudioCodec::from_name("mp3"), None);
+    }
+}

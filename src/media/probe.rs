@@ -47,6 +47,54 @@ fn field_order_name(fo: ff::ffi::AVFieldOrder) -> &'static str {
     }
 }
 
+/// The name and bit depth of the pixel format whose number is `value`, if this FFmpeg has one.
+/// The number comes from a file: it is matched against FFmpeg's own descriptors, never cast
+/// into the enum (a value outside it would be undefined behaviour).
+fn pixel_format(value: i32) -> Option<(String, u32)> {
+    let mut desc: *const ff::ffi::AVPixFmtDescriptor = std::ptr::null();
+    loop {
+        // SAFETY: av_pix_fmt_desc_next walks FFmpeg's static descriptor table, starting from null
+        // and returning null after the last; each descriptor lives for the whole process.
+        desc = unsafe { ff::ffi::av_pix_fmt_desc_next(desc) };
+        if desc.is_null() {
+            return None;
+        }
+        // SAFETY: `desc` is a non-null descriptor from that table.
+        let id = unsafe { ff::ffi::av_pix_fmt_desc_get_id(desc) };
+        if id as i32 == value {
+            // SAFETY: as above; its name is a static NUL-terminated string.
+            let (name, depth) = unsafe { (cstr((*desc).name), (*desc).comp[0].depth) };
+            return Some((
+                name.unwrap_or_else(|| "unknown".into()),
+                depth.max(0) as u32,
+            ));
+        }
+    }
+}
+
+/// The name of the sample format whose number is `value`, if it is one FFmpeg's headers list
+/// (matched, not cast: see [`pixel_format`]).
+fn sample_format(value: i32) -> Option<String> {
+    use ff::ffi::AVSampleFormat as S;
+    const ALL: [S; 12] = [
+        S::AV_SAMPLE_FMT_U8,
+        S::AV_SAMPLE_FMT_S16,
+        S::AV_SAMPLE_FMT_S32,
+        S::AV_SAMPLE_FMT_FLT,
+        S::AV_SAMPLE_FMT_DBL,
+        S::AV_SAMPLE_FMT_U8P,
+        S::AV_SAMPLE_FMT_S16P,
+        S::AV_SAMPLE_FMT_S32P,
+        S::AV_SAMPLE_FMT_FLTP,
+        S::AV_SAMPLE_FMT_DBLP,
+        S::AV_SAMPLE_FMT_S64,
+        S::AV_SAMPLE_FMT_S64P,
+    ];
+    let format = ALL.into_iter().find(|f| *f as i32 == value)?;
+    // SAFETY: `format` is a valid enum value; the function returns a static string or null.
+    cstr(unsafe { ff::ffi::av_get_sample_fmt_name(format) })
+}
+
 /// Probe `path`: container, streams, and for the first video stream the flags of its first frames.
 pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     let mut reader = Reader::open(path)?;
@@ -111,19 +159,8 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                 if first_video.is_none() {
                     first_video = Some(st.index());
                 }
-                // SAFETY: `p.format` holds an AVPixelFormat value for video streams.
-                let pix: ff::ffi::AVPixelFormat = unsafe { std::mem::transmute(p.format) };
-                // SAFETY: both functions accept any pixel format value (returning null for none).
-                let pix_name = cstr(unsafe { ff::ffi::av_get_pix_fmt_name(pix) })
-                    .unwrap_or_else(|| "unknown".into());
-                // SAFETY: as above; the descriptor is static or null.
-                let desc = unsafe { ff::ffi::av_pix_fmt_desc_get(pix) };
-                let bit_depth = if desc.is_null() {
-                    0
-                } else {
-                    // SAFETY: non-null descriptor from FFmpeg's static table.
-                    unsafe { (*desc).comp[0].depth as u32 }
-                };
+                let (pix_name, bit_depth) =
+                    pixel_format(p.format).unwrap_or_else(|| ("unknown".into(), 0));
                 let sar = rational(ff::Rational::from(p.sample_aspect_ratio))
                     .unwrap_or(Rational::new(1, 1));
                 let (w, h) = (p.width.max(0) as u32, p.height.max(0) as u32);
@@ -172,11 +209,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
             }
             ff::media::Type::Audio => {
                 let layout = super::layout::describe(&p.ch_layout);
-                // SAFETY: `p.format` holds an AVSampleFormat value for audio streams.
-                let sfmt: ff::ffi::AVSampleFormat = unsafe { std::mem::transmute(p.format) };
-                // SAFETY: accepts any value, returns a static string or null.
-                let sample_fmt = cstr(unsafe { ff::ffi::av_get_sample_fmt_name(sfmt) })
-                    .unwrap_or_else(|| "unknown".into());
+                let sample_fmt = sample_format(p.format).unwrap_or_else(|| "unknown".into());
                 facts.audio = Some(AudioFacts {
                     sample_rate: p.sample_rate.max(0) as u32,
                     channels: p.ch_layout.nb_channels.max(0) as u32,
@@ -336,4 +369,30 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
         };
     }
     Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_files_are_matched_not_cast() {
+        assert_eq!(
+            pixel_format(ff::ffi::AVPixelFormat::AV_PIX_FMT_YUV420P as i32),
+            Some(("yuv420p".into(), 8))
+        );
+        assert_eq!(
+            pixel_format(ff::ffi::AVPixelFormat::AV_PIX_FMT_YUV422P10LE as i32),
+            Some(("yuv422p10le".into(), 10))
+        );
+        // Values a damaged or future file could hold: no such format, no undefined behaviour.
+        for v in [-1, -7, 100_000, i32::MAX, i32::MIN] {
+            assert_eq!(pixel_format(v), None, "{v}");
+            assert_eq!(sample_format(v), None, "{v}");
+        }
+        assert_eq!(
+            sample_format(ff::ffi::AVSampleFormat::AV_SAMPLE_FMT_FLTP as i32).as_deref(),
+            Some("fltp")
+        );
+    }
 }

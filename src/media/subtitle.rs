@@ -81,7 +81,7 @@ pub fn add_streams(
             let bytes = header.as_bytes_with_nul();
             let buf = ff::ffi::av_mallocz(bytes.len() + 64) as *mut u8;
             if buf.is_null() {
-                return Err(ff::Error::Bug);
+                return Err(ff::Error::from(ff::ffi::AVERROR(ff::ffi::ENOMEM)));
             }
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len());
             (*p).subtitle_header = buf;
@@ -173,13 +173,17 @@ pub fn write_cues(
             if rects.is_null() || rect.is_null() {
                 ff::ffi::av_free(rects as *mut _);
                 ff::ffi::av_free(rect as *mut _);
-                return Err(ff::Error::Bug);
+                return Err(ff::Error::from(ff::ffi::AVERROR(ff::ffi::ENOMEM)));
             }
             (*rect).type_ = ff::ffi::AVSubtitleType::SUBTITLE_ASS;
             (*rect).ass = ff::ffi::av_strdup(dialogue.as_ptr());
             *rects = rect;
             sub.rects = rects;
             sub.num_rects = 1;
+            if (*rect).ass.is_null() {
+                ff::ffi::avsubtitle_free(&mut sub);
+                return Err(ff::Error::from(ff::ffi::AVERROR(ff::ffi::ENOMEM)));
+            }
             let n = ff::ffi::avcodec_encode_subtitle(
                 s.encoder.as_mut_ptr(),
                 buf.as_mut_ptr(),
