@@ -1,0 +1,319 @@
+//! Checks of the sources (against their gathered facts), subtitle files and overlays.
+
+use super::*;
+
+impl Validator<'_> {
+    pub(super) fn sources(
+        &mut self,
+        raw: &[(String, Option<raw::RawSource>)],
+    ) -> BTreeMap<String, Candidate> {
+        let mut checked: Vec<(String, Candidate)> = Vec::new();
+        for (id, s) in raw {
+            let ptr = join("/sources", id);
+            if id.trim().is_empty() {
+                self.error(&ptr, "source id is empty; give each source a short name");
+            }
+            let Some(s) = s else { continue };
+            let fps_override = match &s.fps {
+                None => None,
+                Some(v) => match Rate::from_json(&v.0) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.error(format!("{ptr}/fps"), e.to_string());
+                        None
+                    }
+                },
+            };
+            let Some(path) =
+                self.local_path(&format!("{ptr}/path"), &format!("source `{id}`"), &s.path)
+            else {
+                continue;
+            };
+            checked.push((
+                id.clone(),
+                Candidate {
+                    id: id.clone(),
+                    path,
+                    colour: s.colour.unwrap_or(ColourClass::Auto),
+                    fps_override,
+                    facts: None,
+                    identity: None,
+                },
+            ));
+        }
+        let mut out = BTreeMap::new();
+        for (id, mut src) in checked {
+            let ptr = format!("{}/path", join("/sources", &id));
+            let result = match self.media(&src.path) {
+                None => Err("was not looked at".to_string()),
+                Some(FileFacts::Unusable(why)) => Err(why.clone()),
+                Some(FileFacts::Present) => Ok((None, None)),
+                Some(FileFacts::Probed { media, identity }) => {
+                    Ok((Some(media.as_ref().clone()), Some(identity.clone())))
+                }
+            };
+            match result {
+                Err(msg) => self.error(ptr, format!("source `{id}`: {msg}")),
+                Ok((facts, identity)) => {
+                    src.facts = facts;
+                    src.identity = identity;
+                    if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
+                        use crate::facts::ColourVerdict;
+                        let contradicts = matches!(
+                            (src.colour, c.class),
+                            (ColourClass::Bw, ColourVerdict::Colour)
+                                | (ColourClass::Colour, ColourVerdict::Bw)
+                        );
+                        if contradicts {
+                            let (declared, measured) = match c.class {
+                                ColourVerdict::Bw => ("colour", "black-and-white"),
+                                ColourVerdict::Colour => ("bw", "colour"),
+                            };
+                            self.diags.push(Diagnostic::warning(
+                                format!("{}/colour", join("/sources", &id)),
+                                format!("source `{id}` is declared `{declared}` but measures as {measured} ({}); the declaration wins — check it, or use \"auto\"", c.reason),
+                            ));
+                        }
+                    }
+                    if let Some(f) = &src.facts {
+                        if f.video().is_none() && f.audio_streams().next().is_none() {
+                            self.error(&ptr, format!("source `{id}` ({}) has neither picture nor sound: it is not media roughcut can use (subtitle files go in `subtitles`)", src.path.display()));
+                        } else if f.video().is_some() && src.rate().is_none() {
+                            self.diags.push(Diagnostic::warning(
+                                join("/sources", &id),
+                                format!("source `{id}`: the frame rate is unknown; add \"fps\" to the source so frame counts and timecodes can be resolved"),
+                            ));
+                        }
+                    }
+                }
+            }
+            out.insert(id, src);
+        }
+        out
+    }
+
+    pub(super) fn subtitles(&mut self, raw: &[Option<raw::RawSubtitle>]) -> Vec<Subtitle> {
+        let mut out = Vec::new();
+        let mut burn_ins = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let Some(s) = s else { continue };
+            let ptr = format!("/subtitles/{i}");
+            if let Some(lang) = &s.language {
+                if lang.len() != 3 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+                    self.error(format!("{ptr}/language"), format!("`{lang}` is not an ISO 639-2 language code; use three lower-case letters such as `rus` or `eng`"));
+                }
+            }
+            if let Some(t) = &s.title {
+                self.text_field(&format!("{ptr}/title"), t);
+            }
+            if let Some(enc) = &s.encoding {
+                if !crate::subs::known_encoding(enc) {
+                    self.error(
+                        format!("{ptr}/encoding"),
+                        format!("unknown encoding `{enc}`; use e.g. utf-8, utf-16le, windows-1251 or koi8-r"),
+                    );
+                    continue;
+                }
+            }
+            let timing_source = match &s.timing {
+                None | Some(raw::RawTiming::Named(raw::TimingName::Record)) => None,
+                Some(raw::RawTiming::Source(t)) => {
+                    if !self.declared.contains(&t.source) {
+                        let known = self.declared.clone();
+                        let hint = suggestion(&t.source, known.iter().map(String::as_str));
+                        self.error(
+                            format!("{ptr}/timing/source"),
+                            format!("unknown source `{}`{hint}", t.source),
+                        );
+                    }
+                    Some(t.source.clone())
+                }
+            };
+            let burn_in = s.burn_in.unwrap_or(false);
+            if burn_in {
+                burn_ins.push(i);
+            }
+            let style = self.sub_style(&ptr, s.style.as_ref());
+            let Some(path) = self.local_path(&format!("{ptr}/path"), "subtitle", &s.path) else {
+                continue;
+            };
+            if crate::subs::Format::from_path(&path).is_none() {
+                self.error(
+                    format!("{ptr}/path"),
+                    format!(
+                        "`{}` is not a subtitle file roughcut reads; use .srt, .ass, .ssa or .vtt",
+                        s.path
+                    ),
+                );
+                continue;
+            }
+            let shown = path.display().to_string();
+            let bytes = match self.bytes(&path) {
+                Some(Ok(b)) => b,
+                Some(Err(reason)) => {
+                    self.error(
+                        format!("{ptr}/path"),
+                        format!("cannot read subtitle file {shown}: {reason}"),
+                    );
+                    continue;
+                }
+                None => {
+                    self.error(format!("{ptr}/path"), format!("{shown} was not read"));
+                    continue;
+                }
+            };
+            let parsed = match crate::subs::read(&bytes, &path, s.encoding.as_deref()) {
+                Ok(p) => p,
+                Err(crate::subs::SubError::Io(e)) => {
+                    self.error(
+                        format!("{ptr}/path"),
+                        format!("cannot read subtitle file {shown}: {e}"),
+                    );
+                    continue;
+                }
+                Err(crate::subs::SubError::Encoding(m)) => {
+                    self.error(format!("{ptr}/path"), format!("{shown}: {m}"));
+                    continue;
+                }
+                Err(crate::subs::SubError::Malformed(problems)) => {
+                    for p in problems {
+                        self.error(format!("{ptr}/path"), sub_problem(&shown, &p));
+                    }
+                    continue;
+                }
+            };
+            for w in &parsed.warnings {
+                self.diags.push(Diagnostic::warning(
+                    format!("{ptr}/path"),
+                    sub_problem(&shown, w),
+                ));
+            }
+            let style = match style {
+                Some(st) if burn_in => {
+                    let chars: String = parsed
+                        .cues
+                        .iter()
+                        .map(|c| crate::subs::to_plain(&c.text))
+                        .collect::<Vec<_>>()
+                        .join("")
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect();
+                    if !self.font_draws(
+                        &format!("{ptr}/style/font"),
+                        &format!("{ptr}/path"),
+                        &st.font,
+                        chars.chars(),
+                    ) {
+                        continue;
+                    }
+                    st
+                }
+                Some(st) => st,
+                None => continue,
+            };
+            out.push(Subtitle {
+                index: i,
+                path,
+                language: s.language.clone(),
+                burn_in,
+                timing_source,
+                default: s.default.unwrap_or(i == 0),
+                forced: s.forced.unwrap_or(false),
+                title: s.title.clone(),
+                style,
+                cues: parsed.cues,
+            });
+        }
+        if burn_ins.len() > 1 {
+            for i in &burn_ins[1..] {
+                self.error(format!("/subtitles/{i}/burn_in"), format!("only one subtitle entry can be burned in; /subtitles/{} already is — carry this one as a track", burn_ins[0]));
+            }
+        }
+        out
+    }
+
+    /// The look of burned-in subtitles, with defaults from the output height.
+    pub(super) fn sub_style(
+        &mut self,
+        ptr: &str,
+        st: Option<&raw::RawSubStyle>,
+    ) -> Option<SubStyle> {
+        let h = self.out_height;
+        let st = st.cloned().unwrap_or_default();
+        let size = st.size.unwrap_or((h / 18).max(12));
+        let mut fine = true;
+        if !(8..=h.max(8)).contains(&size) {
+            self.error(
+                format!("{ptr}/style/size"),
+                format!("a text height of {size} px does not fit a {h} px picture; use 8 to {h}"),
+            );
+            fine = false;
+        }
+        let outline = st.outline.unwrap_or(2.0);
+        if !(0.0..=10.0).contains(&outline) {
+            self.error(
+                format!("{ptr}/style/outline"),
+                format!("an outline of {outline} px is out of range; use 0 to 10"),
+            );
+            fine = false;
+        }
+        let margin = st.margin.unwrap_or(h / 20);
+        if margin >= h / 2 {
+            self.error(
+                format!("{ptr}/style/margin"),
+                format!("a margin of {margin} px leaves no room in a {h} px picture"),
+            );
+            fine = false;
+        }
+        let font = match &st.font {
+            Some(f) => self.local_path(&format!("{ptr}/style/font"), "font", f)?,
+            None => PathBuf::from(crate::edl::DEFAULT_FONT),
+        };
+        fine.then_some(SubStyle {
+            font,
+            size,
+            outline,
+            margin,
+            top: st.position == Some(raw::SubPosition::Top),
+        })
+    }
+
+    pub(super) fn overlays(&mut self, raw: Option<&raw::RawOverlays>) -> Overlays {
+        let Some(o) = raw else {
+            return Overlays::default();
+        };
+        if let Some(w) = &o.watermark {
+            self.text_field("/overlays/watermark", w);
+            if w.trim().is_empty() {
+                self.error(
+                    "/overlays/watermark",
+                    "watermark text is empty; remove the field or give a text",
+                );
+            }
+        }
+        if let Some(w) = &o.watermark {
+            let font = PathBuf::from(crate::edl::DEFAULT_FONT);
+            self.font_draws(
+                "/overlays/watermark",
+                "/overlays/watermark",
+                &font,
+                w.chars().filter(|c| !c.is_control()),
+            );
+        }
+        let size = o.size.unwrap_or(0);
+        if o.size.is_some() && !(6..=400).contains(&size) {
+            self.error(
+                "/overlays/size",
+                format!("overlay text size {size} px is out of range; use 6 to 400"),
+            );
+        }
+        Overlays {
+            timecode: o.timecode.unwrap_or(false),
+            clip_name: o.clip_name.unwrap_or(false),
+            watermark: o.watermark.clone().filter(|w| !w.trim().is_empty()),
+            size,
+            top: o.position == Some(raw::OverlayPosition::Top),
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Validation: EDL text → draft → checked [`Edl`], collecting every problem at once.
+//!
+//! This file holds the draft, the entry points and the walk over the parts; the checks of each
+//! part live beside it: [`output`] (output settings, title cards, fonts, colours), [`inputs`]
+//! (sources, subtitle files, overlays), [`timeline`] (events, times, transitions, clips),
+//! [`sound`] (clip sound, beds, program samples) and [`files`] (what the gathered facts say about
+//! each file, and output collisions).
+
+mod files;
+mod inputs;
+mod output;
+mod sound;
+mod timeline;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::diag::{join, suggestion, Diagnostic};
+use super::raw::{self, RawEvent, RawTransition};
+use super::{
+    program_frames, AudioCodec, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio,
+    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source,
+    SubStyle, Subtitle, Title, Tone, Transition, TransitionKind, VideoCodec, VideoSettings,
+};
+use crate::facts::{Facts, FileFacts, MediaFacts, Need};
+use crate::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
+
+pub const PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+const MAX_DIMENSION: u32 = 8192;
+
+/// The parts of an EDL that deserialized cleanly (a part with a structural problem is `None`,
+/// and its problem is already reported).
+struct Parts {
+    version: Option<u32>,
+    title: Option<String>,
+    output: raw::RawOutput,
+    sources: Vec<(String, Option<raw::RawSource>)>,
+    timeline: Vec<Option<RawEvent>>,
+    audio_tracks: Vec<Option<raw::RawAudioTrack>>,
+    subtitles: Vec<Option<raw::RawSubtitle>>,
+    overlays: Option<raw::RawOverlays>,
+}
+
+fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
+    serde_json::from_value(v?.clone()).ok()
+}
+
+/// Read each part of a (pruned) document on its own, so one bad event does not hide the
+/// problems of the others.
+fn split(doc: &Value) -> Parts {
+    let get = |k: &str| doc.get(k);
+    let each = |k: &str| -> Vec<Option<Value>> {
+        get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|v| Some(v.clone()).filter(|v| !v.is_null()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Parts {
+        version: part(get("version")),
+        title: part(get("title")),
+        output: part(get("output")).unwrap_or_default(),
+        sources: get("sources")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), part(Some(v)))).collect())
+            .unwrap_or_default(),
+        timeline: each("timeline").iter().map(|v| part(v.as_ref())).collect(),
+        audio_tracks: each("audio_tracks")
+            .iter()
+            .map(|v| part(v.as_ref()))
+            .collect(),
+        subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
+        overlays: part(get("overlays")),
+    }
+}
+
+/// An EDL read as far as it can be without knowing anything about its files: its JSON, its
+/// structure against the schema, and its parts.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    path: PathBuf,
+    /// The document with every structurally bad value pruned (`None`: not JSON at all).
+    doc: Option<Value>,
+    /// Syntax and structure problems.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parse EDL `text` (from the file `path`: relative paths resolve against its folder).
+pub fn parse(text: &str, path: &Path) -> Draft {
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut d = Diagnostic::error(
+                "",
+                format!("JSON syntax error: {}", strip_position(&e.to_string())),
+            );
+            d.line = Some(e.line());
+            d.column = Some(e.column());
+            return Draft {
+                path: path.to_path_buf(),
+                doc: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let mut diagnostics = super::structure::check(&doc, &raw::schema());
+    let pruned = super::structure::prune(&doc, &diagnostics);
+    // Reported, not pruned: the value that JSON keeps is still checked.
+    diagnostics.extend(super::structure::duplicate_keys(text));
+    Draft {
+        path: path.to_path_buf(),
+        doc: Some(pruned),
+        diagnostics,
+    }
+}
+
+/// Remove every `null` member (typed raw values write absent options as `null`; an EDL means
+/// the same by leaving them out).
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+impl Draft {
+    /// A draft of an EDL built in code (as if it were the file `path`), checked exactly as one
+    /// read from text.
+    pub fn from_raw(raw: &raw::RawEdl, path: &Path) -> Draft {
+        match serde_json::to_value(raw) {
+            Ok(v) => Draft::from_value(v, path),
+            Err(e) => Draft {
+                path: path.to_path_buf(),
+                doc: None,
+                diagnostics: vec![Diagnostic::error("", e.to_string())],
+            },
+        }
+    }
+
+    /// A draft of an EDL given as a JSON value (as if it were the file `path`).
+    pub fn from_value(mut doc: Value, path: &Path) -> Draft {
+        strip_nulls(&mut doc);
+        let diagnostics = super::structure::check(&doc, &raw::schema());
+        let pruned = super::structure::prune(&doc, &diagnostics);
+        Draft {
+            path: path.to_path_buf(),
+            doc: Some(pruned),
+            diagnostics,
+        }
+    }
+
+    /// The EDL file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What checking still needs to know about the files this EDL names (with `facts` as
+    /// gathered so far): media to probe, files to read, paths to resolve. Gather them and ask
+    /// again until nothing is needed (a subtitle file must be read before its burn-in font is
+    /// known, for one).
+    pub fn needs(&self, facts: &Facts, opts: &CheckOptions) -> Vec<Need> {
+        let (_, needs) = run_checks(self, facts, opts);
+        needs
+    }
+}
+
+/// Check a draft against the facts gathered for its files, into an [`Edl`] (when every part is
+/// sound and every source was probed) and every problem found. Does no I/O.
+pub fn check(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> Checked {
+    run_checks(draft, facts, opts).0
+}
+
+fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Vec<Need>) {
+    let Some(doc) = &draft.doc else {
+        return (
+            Checked {
+                edl: None,
+                outline: None,
+                diagnostics: draft.diagnostics.clone(),
+            },
+            Vec::new(),
+        );
+    };
+    let mut diags = draft.diagnostics.clone();
+    let parts = split(doc);
+    let path = draft.path.as_path();
+    let base_dir = path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut v = Validator {
+        diags: Vec::new(),
+        base_dir,
+        declared: parts.sources.iter().map(|(id, _)| id.clone()).collect(),
+        probing: facts.probed(),
+        facts,
+        needs: std::collections::BTreeSet::new(),
+        output_override: opts.output.clone(),
+        output_path: None,
+        out_height: 720,
+        sample_rate: 48000,
+        outline: None,
+    };
+    let edl = v.run(parts, path);
+    diags.append(&mut v.diags);
+    diags.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| pointer_order(&a.pointer, &b.pointer))
+    });
+    let edl = edl.filter(|_| !diags.iter().any(Diagnostic::is_error));
+    (
+        Checked {
+            edl,
+            outline: v.outline,
+            diagnostics: diags,
+        },
+        v.needs.into_iter().collect(),
+    )
+}
+
+/// A source while it is checked: its facts are known only when it was probed.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: String,
+    path: PathBuf,
+    colour: ColourClass,
+    fps_override: Option<Rate>,
+    facts: Option<MediaFacts>,
+    identity: Option<String>,
+}
+
+impl Candidate {
+    fn rate(&self) -> Option<Rate> {
+        self.fps_override.or_else(|| {
+            let r = self.facts.as_ref()?.video()?.frame_rate?.0;
+            Rate::new(*r.numer(), *r.denom()).ok()
+        })
+    }
+
+    /// The checked source, when it was probed.
+    fn source(&self) -> Option<Source> {
+        Some(Source {
+            id: self.id.clone(),
+            path: self.path.clone(),
+            colour: self.colour,
+            fps_override: self.fps_override,
+            facts: self.facts.clone()?,
+            identity: self.identity.clone()?,
+        })
+    }
+}
+
+/// Order pointers section by section; array indices compare as numbers, so `/timeline/2`
+/// comes before `/timeline/10`.
+fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |p: &str| -> Vec<(u64, String)> {
+        p.split('/')
+            .map(|t| match t.parse::<u64>() {
+                Ok(n) => (n, String::new()),
+                Err(_) => (u64::MAX, t.to_string()),
+            })
+            .collect()
+    };
+    key(a).cmp(&key(b))
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+struct Validator<'f> {
+    diags: Vec<Diagnostic>,
+    /// What the caller found out about the EDL's files.
+    facts: &'f Facts,
+    /// Files asked about that the facts do not cover yet.
+    needs: std::collections::BTreeSet<Need>,
+    /// `-o`: the output path given on the command line, instead of `output.path`.
+    output_override: Option<PathBuf>,
+    /// Counts for a summary, when the timeline could be resolved.
+    outline: Option<Outline>,
+    base_dir: PathBuf,
+    /// Every source id the EDL declares, including those with problems of their own.
+    declared: Vec<String>,
+    /// Whether sources are probed (frame rates known).
+    probing: bool,
+    /// The resolved output path, when it is a local path.
+    output_path: Option<PathBuf>,
+    /// Output picture height (title sizes default to a twelfth of it).
+    out_height: u32,
+    /// Output sample rate (sound fades count in its samples).
+    sample_rate: u32,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, ptr: impl Into<String>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(ptr, msg));
+    }
+
+    fn resolve(&self, p: &str) -> PathBuf {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// Check a path field: not empty, no NUL, not a URL or FFmpeg protocol.
+    fn local_path(&mut self, ptr: &str, what: &str, p: &str) -> Option<PathBuf> {
+        if p.trim().is_empty() {
+            self.error(
+                ptr,
+                format!("{what} path is empty; give a file path relative to the EDL's folder"),
+            );
+            return None;
+        }
+        if p.contains('\0') {
+            self.error(ptr, format!("{what} path contains a NUL character"));
+            return None;
+        }
+        if let Some(scheme) = crate::edl::paths::protocol_prefix(p) {
+            self.error(
+                ptr,
+                format!("`{p}` is not a local file: `{scheme}` is a URL scheme or FFmpeg protocol, and roughcut only reads local files; download or convert the media and give its path"),
+            );
+            return None;
+        }
+        Some(self.resolve(p))
+    }
+
+    fn run(&mut self, parts: Parts, path: &Path) -> Option<Edl> {
+        if let Some(version) = parts.version {
+            if version != 1 {
+                self.error(
+                    "/version",
+                    format!("version {version} is not supported; this roughcut reads version 1"),
+                );
+            }
+        }
+        if let Some(t) = &parts.title {
+            self.text_field("/title", t);
+        }
+        let fps = self.output_fps(&parts.output);
+        let output = self.output(&parts.output, fps, path);
+        let sources = self.sources(&parts.sources);
+        self.out_height = parts.output.height.unwrap_or(720);
+        let subtitles = self.subtitles(&parts.subtitles);
+        let overlays = self.overlays(parts.overlays.as_ref());
+        self.sample_rate = output.as_ref().map_or(48000, |o| o.audio.sample_rate);
+        let timeline = self.timeline(&parts.timeline, &sources, fps);
+        let beds = self.audio_tracks(&parts.audio_tracks, &sources, fps);
+
+        if let Some(out) = self.output_path.clone() {
+            self.output_collisions(&out, &sources, &subtitles);
+        }
+        // Source-timed cues show only where a clip of that source plays.
+        if let Some(events) = &timeline {
+            for sub in &subtitles {
+                let Some(src) = &sub.timing_source else {
+                    continue;
+                };
+                let used = events
+                    .iter()
+                    .any(|e| matches!(&e.kind, EventKind::Clip(c) if &c.source == src));
+                if !used && self.declared.contains(src) {
+                    self.diags.push(Diagnostic::warning(
+                        format!("/subtitles/{}/timing/source", sub.index),
+                        format!("no clip of the timeline uses source `{src}`, so none of these cues will show"),
+                    ));
+                }
+            }
+        }
+        let complete = parts.sources.iter().all(|(_, s)| s.is_some())
+            && parts.timeline.iter().all(Option::is_some)
+            && parts.subtitles.iter().all(Option::is_some)
+            && parts.audio_tracks.iter().all(Option::is_some)
+            && parts.version.is_some();
+        let timeline = timeline?;
+        let beds = beds?;
+        let output = output?;
+        if !complete {
+            return None;
+        }
+        let frames = program_frames(&timeline);
+        self.outline = Some(Outline {
+            events: timeline.len(),
+            sources: sources.len(),
+            frames,
+            fps: output.fps,
+        });
+        // Only sources that were probed make an Edl: a checked Edl always has its facts.
+        let sources = sources
+            .into_iter()
+            .map(|(id, c)| Some((id, c.source()?)))
+            .collect::<Option<BTreeMap<String, Source>>>()?;
+        Some(Edl {
+            file: path.to_path_buf(),
+            base_dir: self.base_dir.clone(),
+            title: parts.title,
+            output,
+            sources,
+            timeline,
+            beds,
+            subtitles,
+            overlays,
+        })
+    }
+
+    fn text_field(&mut self, ptr: &str, t: &str) {
+        if t.contains('\0') {
+            self.error(ptr, "text contains a NUL character; remove it");
+        }
+    }
+}
+
+/// A subtitle file's problem as a message: the file, the line, what is wrong.
+fn sub_problem(file: &str, p: &crate::subs::Problem) -> String {
+    if p.line == 0 {
+        format!("{file}: {}", p.message)
+    } else {
+        format!("{file} line {}: {}", p.line, p.message)
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// `160000`, `"160k"`, `"1.5M"` → bits per second (exact integer arithmetic).
+fn parse_bitrate(v: &Value) -> Option<u64> {
+    if let Some(n) = v.as_u64() {
+        return (n > 0).then_some(n);
+    }
+    let s = v.as_str()?.trim();
+    let (digits, mult) = match s.strip_suffix(['k', 'K']) {
+        Some(d) => (d, 1_000u64),
+        None => match s.strip_suffix('M') {
+            Some(d) => (d, 1_000_000),
+            None => (s, 1),
+        },
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 6
+    {
+        return None;
+    }
+    let int: u64 = int.parse().ok()?;
+    let frac_val: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    let scale = 10u64.checked_pow(frac.len() as u32)?;
+    let total = int
+        .checked_mul(mult)?
+        .checked_add(frac_val.checked_mul(mult)? / scale)?;
+    (total > 0).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitrates() {
+        assert_eq!(parse_bitrate(&Value::from("160k")), Some(160_000));
+        assert_eq!(parse_bitrate(&Value::from("1.5M")), Some(1_500_000));
+        assert_eq!(parse_bitrate(&Value::from(96000)), Some(96_000));
+        assert_eq!(parse_bitrate(&Value::from("fast")), None);
+        assert_eq!(parse_bitrate(&Value::from("0k")), None);
+    }
+
+    #[test]
+    fn pointers_sort_by_document_order() {
+        let mut v = vec!["/timeline/10/in", "/timeline/2/out", "/output/width"];
+        v.sort_by(|a, b| pointer_order(a, b));
+        assert_eq!(
+            v,
+            vec!["/output/width", "/timeline/2/out", "/timeline/10/in"]
+        );
+    }
+}

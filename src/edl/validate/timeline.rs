@@ -1,0 +1,388 @@
+//! Checks of the timeline: times at the right rate, lengths, transitions, clips.
+
+use super::*;
+
+impl Validator<'_> {
+    /// A source time (`in`, `out`), resolved at the source's rate when its form counts frames.
+    pub(super) fn source_time(
+        &mut self,
+        p: String,
+        v: &Value,
+        src_rate: Option<Rate>,
+    ) -> Option<Rational> {
+        let spec = match TimeSpec::from_json(v) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(p, e.to_string());
+                return None;
+            }
+        };
+        let rate = if spec.needs_rate() {
+            match src_rate {
+                Some(r) => r,
+                None => {
+                    if !self.probing {
+                        self.diags.push(Diagnostic::warning(
+                            p,
+                            format!("`{spec}` counts frames at the source's frame rate, which is only known by probing: not checked with --no-probe (or add \"fps\" to the source)"),
+                        ));
+                    } else {
+                        self.error(p, format!("`{spec}` counts frames, but the source's frame rate is unknown (a sound-only file has none); give the time in seconds (e.g. \"12.5s\") or add \"fps\" to the source"));
+                    }
+                    return None;
+                }
+            }
+        } else {
+            // Seconds need no rate; any valid rate will do.
+            Rate::new(25, 1).ok()?
+        };
+        match spec.to_seconds(rate) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.error(p, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub(super) fn program_frames(&mut self, ptr: &str, v: &Value, fps: Rate) -> Option<i64> {
+        let spec = match TimeSpec::from_json(v) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                return None;
+            }
+        };
+        let secs = match spec.to_seconds(fps) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                return None;
+            }
+        };
+        Some(round_half_up(secs * fps.as_ratio()))
+    }
+
+    pub(super) fn timeline(
+        &mut self,
+        raw: &[Option<RawEvent>],
+        sources: &BTreeMap<String, Candidate>,
+        fps: Option<Rate>,
+    ) -> Option<Vec<Event>> {
+        if raw.is_empty() {
+            self.error("/timeline", "the timeline is empty; add at least one event");
+            return None;
+        }
+        let mut events = Vec::new();
+        let mut all_ok = true;
+        for (i, e) in raw.iter().enumerate() {
+            let Some(e) = e else {
+                all_ok = false;
+                continue;
+            };
+            match self.event(i, e, sources, fps) {
+                Some(ev) => events.push(ev),
+                None => all_ok = false,
+            }
+        }
+        let first_has_transition = match raw.first() {
+            Some(Some(RawEvent::Clip(c))) => c.transition.is_some(),
+            Some(Some(RawEvent::Title(t))) => t.transition.is_some(),
+            Some(Some(RawEvent::Gap(g))) => g.transition.is_some(),
+            _ => false,
+        };
+        if first_has_transition {
+            self.error("/timeline/0/transition", "the first event cannot have a transition: there is nothing before it to transition from; remove it");
+        }
+        // A transparent title shows the previous clip carrying on past its out-point: the
+        // source must have that much more picture.
+        for w in events.windows(2) {
+            let (prev, ev) = (&w[0], &w[1]);
+            let (EventKind::Clip(c), EventKind::Title(t)) = (&prev.kind, &ev.kind) else {
+                continue;
+            };
+            let (Some(fps), true) = (fps, t.background.is_none() && prev.index + 1 == ev.index)
+            else {
+                continue;
+            };
+            let needed = c.source_out + Rational::from_integer(ev.frames) / fps.as_ratio();
+            let len = sources
+                .get(&c.source)
+                .and_then(|s| s.facts.as_ref())
+                .and_then(MediaFacts::usable_duration);
+            if let Some(len) = len.filter(|l| needed > *l) {
+                self.error(
+                    format!("/timeline/{}/title/background", ev.index),
+                    format!("this transparent title shows source `{}` carrying on to {}, but it is only {} long; shorten the title, end the clip earlier, or give the title a colour", c.source, format_seconds(needed), format_seconds(len)),
+                );
+            }
+        }
+        // A transition may not be longer than either neighbour.
+        for (k, ev) in events.iter().enumerate() {
+            let Some(t) = ev.transition else { continue };
+            if ev.index == 0 {
+                continue;
+            }
+            let ptr = format!("/timeline/{}/transition/duration", ev.index);
+            if t.frames < 1 {
+                self.error(
+                    ptr,
+                    "the transition is shorter than one output frame; make it longer or remove it",
+                );
+                continue;
+            }
+            let what = match t.kind {
+                TransitionKind::Dissolve => "dissolve",
+                TransitionKind::FadeBlack => "dip to black",
+            };
+            // The previous event, when it was checked without problems of its own.
+            let prev = k
+                .checked_sub(1)
+                .map(|p| &events[p])
+                .filter(|p| p.index + 1 == ev.index);
+            let (limit, who) = match prev {
+                Some(p) if p.frames < ev.frames => (
+                    p.frames,
+                    format!("the previous event (/timeline/{}) lasts", p.index),
+                ),
+                _ => (ev.frames, "this event lasts".to_string()),
+            };
+            // This event must also hold the dissolve out of it, if the next event has one.
+            let next_dissolve = events
+                .get(k + 1)
+                .filter(|n| n.index == ev.index + 1)
+                .and_then(|n| n.transition)
+                .filter(|n| {
+                    n.kind == TransitionKind::Dissolve && t.kind == TransitionKind::Dissolve
+                })
+                .map_or(0, |n| n.frames);
+            if next_dissolve > 0 && t.frames + next_dissolve > ev.frames {
+                self.error(
+                    ptr.clone(),
+                    format!("this event lasts {} frames but dissolves in over {} and out over {} more; shorten a dissolve or lengthen the event", ev.frames, t.frames, next_dissolve),
+                );
+                continue;
+            }
+            if t.frames > limit {
+                self.error(
+                    ptr,
+                    format!("the {what} lasts {} frames but {who} only {limit} frames; shorten the transition to at most {limit} frames", t.frames),
+                );
+            }
+        }
+        if all_ok {
+            Some(events)
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn transition(
+        &mut self,
+        ptr: &str,
+        t: Option<&RawTransition>,
+        fps: Rate,
+    ) -> Result<Option<Transition>, ()> {
+        let Some(t) = t else { return Ok(None) };
+        let frames = self
+            .program_frames(&format!("{ptr}/transition/duration"), &t.duration.0, fps)
+            .ok_or(())?;
+        Ok(Some(Transition {
+            kind: t.kind,
+            frames,
+        }))
+    }
+
+    pub(super) fn event(
+        &mut self,
+        i: usize,
+        e: &RawEvent,
+        sources: &BTreeMap<String, Candidate>,
+        fps: Option<Rate>,
+    ) -> Option<Event> {
+        let ptr = format!("/timeline/{i}");
+        match e {
+            RawEvent::Gap(g) => {
+                let fps = fps?;
+                if let Some(n) = &g.name {
+                    self.text_field(&format!("{ptr}/name"), n);
+                }
+                let frames = self.program_frames(&format!("{ptr}/gap"), &g.gap.0, fps);
+                let transition = self.transition(&ptr, g.transition.as_ref(), fps).ok()?;
+                let frames = self.positive_length(&format!("{ptr}/gap"), frames?)?;
+                Some(Event {
+                    index: i,
+                    name: g.name.clone(),
+                    kind: EventKind::Gap,
+                    transition,
+                    frames,
+                })
+            }
+            RawEvent::Title(t) => {
+                if let Some(n) = &t.name {
+                    self.text_field(&format!("{ptr}/name"), n);
+                }
+                self.text_field(&format!("{ptr}/title/text"), &t.title.text);
+                if t.title.text.trim().is_empty() {
+                    self.error(
+                        format!("{ptr}/title/text"),
+                        "the title text is empty; write the card's text, or use a gap for black",
+                    );
+                }
+                let fps = fps?;
+                let frames =
+                    self.program_frames(&format!("{ptr}/title/duration"), &t.title.duration.0, fps);
+                let transition = self.transition(&ptr, t.transition.as_ref(), fps).ok()?;
+                let frames = self.positive_length(&format!("{ptr}/title/duration"), frames?)?;
+                let title = self.title_card(&ptr, &t.title, self.out_height)?;
+                Some(Event {
+                    index: i,
+                    name: t.name.clone(),
+                    kind: EventKind::Title(title),
+                    transition,
+                    frames,
+                })
+            }
+            RawEvent::Clip(c) => self.clip(i, c, sources, fps),
+        }
+    }
+
+    pub(super) fn positive_length(&mut self, ptr: &str, frames: i64) -> Option<i64> {
+        if frames < 1 {
+            self.error(
+                ptr,
+                "the event is shorter than one output frame; make it longer or remove it",
+            );
+            None
+        } else {
+            Some(frames)
+        }
+    }
+
+    pub(super) fn clip(
+        &mut self,
+        i: usize,
+        c: &raw::RawClip,
+        sources: &BTreeMap<String, Candidate>,
+        fps: Option<Rate>,
+    ) -> Option<Event> {
+        let ptr = format!("/timeline/{i}");
+        if let Some(n) = &c.name {
+            self.text_field(&format!("{ptr}/name"), n);
+        }
+        let look = match &c.look {
+            None | Some(raw::RawLook::Named(raw::LookName::Natural)) => Look::Natural,
+            Some(raw::RawLook::Named(raw::LookName::Monochrome)) => Look::Monochrome,
+            Some(raw::RawLook::Named(raw::LookName::Sepia)) => Look::Toned(Tone::SEPIA),
+            Some(raw::RawLook::Tint(t)) => {
+                Look::Toned(self.tint(&format!("{ptr}/look/tint"), &t.tint)?)
+            }
+        };
+        let source = sources.get(&c.source);
+        if !self.declared.contains(&c.source) {
+            let known: Vec<String> = self.declared.clone();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let hint = suggestion(&c.source, known.iter().copied());
+            self.error(
+                format!("{ptr}/source"),
+                if known.is_empty() {
+                    format!("unknown source `{}`; `sources` defines none", c.source)
+                } else {
+                    format!(
+                        "unknown source `{}`{hint}{}known sources: {}",
+                        c.source,
+                        if hint.is_empty() { "; " } else { " " },
+                        known.join(", ")
+                    )
+                },
+            );
+        }
+        match (&c.out, &c.duration) {
+            (Some(_), Some(_)) => self.error(&ptr, "give either `out` or `duration`, not both"),
+            (None, None) => {
+                self.error(&ptr, "missing `out` or `duration`: say where the clip ends")
+            }
+            _ => {}
+        }
+        let fps_out = fps;
+        let src_rate = source.and_then(Candidate::rate);
+        let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate);
+        let out = c
+            .out
+            .as_ref()
+            .and_then(|o| self.source_time(format!("{ptr}/out"), &o.0, src_rate));
+        let duration_frames = match (&c.duration, fps_out) {
+            (Some(d), Some(fps)) => self.program_frames(&format!("{ptr}/duration"), &d.0, fps),
+            _ => None,
+        };
+        let transition = match fps_out {
+            Some(fps) => self.transition(&ptr, c.transition.as_ref(), fps).ok()?,
+            None => None,
+        };
+        if let (Some(i), Some(o)) = (source_in, out) {
+            if o <= i {
+                self.error(
+                    format!("{ptr}/out"),
+                    format!("out ({}) must be after in ({}); `out` is exclusive, so a one-frame clip has out = in + one frame", format_seconds(o), format_seconds(i)),
+                );
+                return None;
+            }
+        }
+        let fps = fps_out?;
+        let source_in = source_in?;
+        let (frames, source_out) = match (out, duration_frames) {
+            (Some(out), None) if c.duration.is_none() => {
+                (round_half_up((out - source_in) * fps.as_ratio()), out)
+            }
+            (None, Some(frames)) if c.out.is_none() => (
+                frames,
+                source_in + Rational::from_integer(frames) / fps.as_ratio(),
+            ),
+            _ => return None,
+        };
+        let frames = self.positive_length(&ptr, frames)?;
+        let source = source?;
+        if let Some(f) = &source.facts {
+            if f.video().is_none() {
+                // A file with nothing at all is reported on the source.
+                f.audio_streams().next()?;
+                self.error(
+                    format!("{ptr}/source"),
+                    format!("source `{}` ({}) has no picture; a clip needs a video stream (sound-only files go in `audio_tracks`)", source.id, source.path.display()),
+                );
+                return None;
+            }
+        }
+        let audio = self.clip_audio(&ptr, c.audio.as_deref(), source, fps, frames)?;
+        if let Some(len) = source.facts.as_ref().and_then(MediaFacts::usable_duration) {
+            if source_in >= len {
+                self.error(
+                    format!("{ptr}/in"),
+                    format!("in ({}) is at or past the end of source `{}` ({} long); choose an in-point inside the source", format_seconds(source_in), source.id, format_seconds(len)),
+                );
+                return None;
+            }
+            if source_out > len {
+                let field = if c.out.is_some() { "out" } else { "duration" };
+                self.error(
+                    format!("{ptr}/{field}"),
+                    format!("the clip ends at {} but source `{}` is only {} long; end it at or before {}", format_seconds(source_out), source.id, format_seconds(len), format_seconds(len)),
+                );
+                return None;
+            }
+        }
+        Some(Event {
+            index: i,
+            name: c.name.clone(),
+            kind: EventKind::Clip(Clip {
+                source: c.source.clone(),
+                source_in,
+                source_out,
+                look,
+                audio,
+            }),
+            transition,
+            frames,
+        })
+    }
+}

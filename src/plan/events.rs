@@ -1,0 +1,297 @@
+//! What each event shows and sounds like: its picture and sound from a given frame on, the
+//! spans where clips sound (join fades, ducking), and the sound beds placed in the program.
+
+use super::*;
+
+impl Ctx<'_> {
+    /// What an event shows and sounds like from `offset` frames into it.
+    pub(super) fn event_media(
+        &self,
+        k: usize,
+        offset: i64,
+        frames: i64,
+    ) -> Result<(Picture, Sound), PlanError> {
+        let edl = self.edl;
+        let ev = &edl.timeline[k];
+        let out = &edl.output;
+        let fps = out.fps;
+        Ok(match &ev.kind {
+            EventKind::Clip(c) => {
+                let src = edl
+                    .sources
+                    .get(&c.source)
+                    .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+                let facts = &src.facts;
+                let (vindex, video) =
+                    first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+                let step = fps.frame_duration();
+                let first = c.source_in + step * offset;
+                // Black-and-white material gets the output's finish unless a look tones it.
+                let tone = match c.look {
+                    Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
+                    Look::Natural => None,
+                    Look::Monochrome => Some(out.bw),
+                    Look::Toned(t) => Some(t),
+                };
+                let picture = Picture::Source(SourcePicture {
+                    source: c.source.clone(),
+                    path: src.path.clone(),
+                    stream: vindex,
+                    first,
+                    step,
+                    filter: video_filter(video, out.width, out.height, out.fit, tone),
+                });
+                let sound = match facts.audio_stream(c.audio.stream) {
+                    Some((aindex, a)) if !c.audio.mute => {
+                        let s0 = sample_at(self.starts[k] + offset, out.audio.sample_rate, fps);
+                        let s1 =
+                            sample_at(self.starts[k] + offset + frames, out.audio.sample_rate, fps);
+                        Sound::Source {
+                            path: src.path.clone(),
+                            stream: aindex,
+                            video_stream: vindex,
+                            start: first,
+                            filter: audio_filter(&out.audio, a.channels, c.audio.gain_db),
+                            envelope: Envelope::window(&self.curves[k], s0, s1 - s0),
+                        }
+                    }
+                    _ => Sound::Silence,
+                };
+                (picture, sound)
+            }
+            EventKind::Title(t) => {
+                // A transparent card is drawn over the previous event carrying on, sound included.
+                let (underneath, sound) = match (&t.background, k.checked_sub(1)) {
+                    (None, Some(p)) => {
+                        let (pic, sound) =
+                            self.event_media(p, edl.timeline[p].frames + offset, frames)?;
+                        (Some(Box::new(pic)), sound)
+                    }
+                    _ => (None, Sound::Silence),
+                };
+                (
+                    Picture::Title(TitlePicture {
+                        lines: title_layout(&t.text, t.size, out.height, t.position),
+                        size: t.size,
+                        colour: t.colour.clone(),
+                        font: t.font.clone(),
+                        background: t.background.clone(),
+                        underneath,
+                    }),
+                    sound,
+                )
+            }
+            EventKind::Gap => (Picture::Black, Sound::Silence),
+        })
+    }
+}
+
+/// Whether a source is treated as black-and-white: as declared, or as measured for `auto`.
+pub fn is_bw(declared: ColourClass, facts: &MediaFacts) -> bool {
+    match declared {
+        ColourClass::Bw => true,
+        ColourClass::Colour => false,
+        ColourClass::Auto => facts
+            .colour
+            .as_ref()
+            .is_some_and(|c| c.class == crate::facts::ColourVerdict::Bw),
+    }
+}
+
+pub(super) fn first_video(f: &MediaFacts) -> Option<(usize, &VideoFacts)> {
+    f.streams
+        .iter()
+        .find_map(|s| s.video.as_ref().map(|v| (s.index, v)))
+}
+
+/// What the plan knows about the events' sound while it cuts segments.
+pub(super) struct Ctx<'a> {
+    edl: &'a Edl,
+    /// Record frame where each timeline event's frame 0 plays.
+    pub(super) starts: Vec<i64>,
+    /// Each event's sound curves in program samples (join fades and its own fades).
+    curves: Vec<Vec<Curve>>,
+    /// Program samples where the picture has sound (for ducking), in order, not overlapping.
+    dialogue: Vec<(i64, i64)>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(edl: &'a Edl, events: &[PlannedEvent]) -> Result<Ctx<'a>, PlanError> {
+        let out = &edl.output;
+        let (sr, fps) = (out.audio.sample_rate, out.fps);
+        let starts: Vec<i64> = events.iter().map(|e| e.record_start).collect();
+        let transparent = |k: usize| matches!(edl.timeline.get(k).map(|e| &e.kind), Some(EventKind::Title(t)) if t.background.is_none());
+        let dissolves_in = |k: usize| {
+            edl.timeline
+                .get(k)
+                .and_then(|e| e.transition)
+                .is_some_and(|t| t.kind == TransitionKind::Dissolve)
+        };
+        let mut curves = vec![Vec::new(); edl.timeline.len()];
+        let mut dialogue: Vec<(i64, i64)> = Vec::new();
+        for (k, ev) in edl.timeline.iter().enumerate() {
+            let EventKind::Clip(c) = &ev.kind else {
+                continue;
+            };
+            let facts = edl
+                .sources
+                .get(&c.source)
+                .map(|s| &s.facts)
+                .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+            if c.audio.mute || facts.audio_stream(c.audio.stream).is_none() {
+                continue;
+            }
+            // The sound runs on under transparent titles that follow.
+            let mut end_frame = starts[k] + ev.frames;
+            let mut next = k + 1;
+            while transparent(next) {
+                end_frame += edl.timeline[next].frames;
+                next += 1;
+            }
+            let (s0, s1) = (sample_at(starts[k], sr, fps), sample_at(end_frame, sr, fps));
+            let len = s1 - s0;
+            let join = out.audio.join_fade.min(len / 2);
+            let list = &mut curves[k];
+            if join > 0 && !dissolves_in(k) {
+                list.push(Curve::fade_in(s0, join));
+            }
+            if join > 0 && !dissolves_in(next) {
+                list.push(Curve::fade_out(s1, join));
+            }
+            if c.audio.fade_in > 0 {
+                list.push(Curve::fade_in(s0, c.audio.fade_in.min(len)));
+            }
+            if c.audio.fade_out > 0 {
+                list.push(Curve::fade_out(s1, c.audio.fade_out.min(len)));
+            }
+            match dialogue.last_mut() {
+                Some(last) if s0 <= last.1 => last.1 = last.1.max(s1),
+                _ => dialogue.push((s0, s1)),
+            }
+        }
+        Ok(Ctx {
+            edl,
+            starts,
+            curves,
+            dialogue,
+        })
+    }
+}
+
+/// A bed as placed in the program.
+pub(super) struct PlacedBed {
+    name: String,
+    path: PathBuf,
+    stream: usize,
+    origin_stream: usize,
+    source_in: Rational,
+    /// Program samples `[start, end)`.
+    start: i64,
+    end: i64,
+    sample_rate: u32,
+    filter: String,
+    curves: Vec<Curve>,
+}
+
+impl PlacedBed {
+    /// The part of the bed under the segment whose samples are `[start, start + len)`.
+    pub(super) fn piece(&self, start: i64, len: i64) -> Option<BedPiece> {
+        let a = self.start.max(start);
+        let b = self.end.min(start + len);
+        (b > a).then(|| BedPiece {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            stream: self.stream,
+            origin_stream: self.origin_stream,
+            start: self.source_in + Rational::new(a - self.start, self.sample_rate as i64),
+            offset: a - start,
+            samples: b - a,
+            filter: self.filter.clone(),
+            envelope: Envelope::window(&self.curves, start, len),
+        })
+    }
+}
+
+/// Place the beds: their program range (cut at the program's end with a fade), gain, fades,
+/// the program's fades, and ducking under the picture's sound.
+pub(super) fn plan_beds(edl: &Edl, ctx: &Ctx, total: i64, total_samples: i64) -> Vec<PlacedBed> {
+    let out = &edl.output;
+    let (sr, fps) = (out.audio.sample_rate, out.fps);
+    let mut placed = Vec::new();
+    for bed in &edl.beds {
+        let Some(src) = edl.sources.get(&bed.source) else {
+            continue;
+        };
+        let facts = &src.facts;
+        let Some((stream, a)) = facts.audio_stream(bed.stream) else {
+            continue;
+        };
+        let origin_stream = first_video(facts).map_or(stream, |(i, _)| i);
+        // Unless told, the bed plays to the end of its sound.
+        let natural = facts
+            .audio_duration(bed.stream)
+            .map(|d| round_half_up((d - bed.source_in) * sr as i64).max(0));
+        let wanted_end = bed
+            .samples
+            .or(natural)
+            .map_or(total_samples, |n| bed.start + n);
+        let end = wanted_end.min(total_samples);
+        if end <= bed.start {
+            continue;
+        }
+        let len = end - bed.start;
+        let mut curves = Vec::new();
+        if bed.fade_in > 0 {
+            curves.push(Curve::fade_in(bed.start, bed.fade_in.min(len)));
+        }
+        // Cut by the program's end: fade out there (1 s unless the bed has its own fade).
+        let fade_out = if wanted_end > total_samples && bed.fade_out == 0 {
+            sr as i64
+        } else {
+            bed.fade_out
+        };
+        if fade_out > 0 {
+            curves.push(Curve::fade_out(end, fade_out.min(len)));
+        }
+        if out.fade_in > 0 {
+            curves.push(Curve::fade_in(
+                0,
+                sample_at(out.fade_in.min(total), sr, fps),
+            ));
+        }
+        if out.fade_out > 0 {
+            let from = sample_at(total - out.fade_out.min(total), sr, fps);
+            curves.push(Curve::fade_out(total_samples, total_samples - from));
+        }
+        if let Some(duck) = bed.duck.filter(|d| d.db > 0.0) {
+            let low = 10f64.powf(-duck.db / 20.0);
+            let r = duck.ramp.max(0);
+            // Runs of sound closer than the two ramps stay ducked between them.
+            let mut runs: Vec<(i64, i64)> = Vec::new();
+            for &(a, b) in &ctx.dialogue {
+                match runs.last_mut() {
+                    Some(last) if a - last.1 <= 2 * r => last.1 = b,
+                    _ => runs.push((a, b)),
+                }
+            }
+            for (a, b) in runs {
+                curves.push(Curve {
+                    points: vec![(a - r, 1.0), (a, low), (b, low), (b + r, 1.0)],
+                });
+            }
+        }
+        placed.push(PlacedBed {
+            name: bed.name.clone(),
+            path: src.path.clone(),
+            stream,
+            origin_stream,
+            source_in: bed.source_in,
+            start: bed.start,
+            end,
+            sample_rate: sr,
+            filter: audio_filter(&out.audio, a.channels, bed.gain_db),
+            curves,
+        });
+    }
+    placed
+}
