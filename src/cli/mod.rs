@@ -14,10 +14,12 @@ pub mod ui;
 pub mod validate;
 
 use std::fmt::Display;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use roughcut::cancel::Cancel;
+use roughcut::edl::{CheckOptions, Container, LoadError};
+use roughcut::plan::{self, Plan, PlanOptions};
 
 /// A command's failure: what to print (nothing when the command already reported it) and the
 /// exit code. `main` prints it and exits; commands only return it.
@@ -128,5 +130,51 @@ pub fn cache_root(dir: Option<std::path::PathBuf>) -> Option<std::path::PathBuf>
 pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic]) {
     for d in diagnostics {
         eprintln!("{}", d.render(shown));
+    }
+}
+
+/// Load, check and plan an EDL (`output`: the `-o` override), printing its warnings.
+pub fn load_plan(path: &Path, output: Option<PathBuf>) -> Result<(Plan, Vec<String>), CliError> {
+    let shown = path.display().to_string();
+    if let Some(o) = &output {
+        if Container::from_path(o).is_none() {
+            return Err(CliError::usage(format!(
+                "-o {}: end the output path with .mp4, .mov or .mkv",
+                o.display()
+            )));
+        }
+    }
+    let loaded = match roughcut::gather::load(path, &CheckOptions { output }, cores()) {
+        Ok(l) => l,
+        Err(LoadError::Invalid { diagnostics, .. }) => {
+            print_diagnostics(&shown, &diagnostics);
+            eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
+            return Err(CliError::reported(exit::INVALID_INPUT));
+        }
+        Err(e) => return Err(CliError::invalid(e)),
+    };
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.render(&shown)).collect();
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let opts = PlanOptions {
+        salt: roughcut::media::library_versions(),
+        ..PlanOptions::default()
+    };
+    let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;
+    Ok((plan, warnings))
+}
+
+/// Print the cues that were dropped from each track, and why.
+pub fn print_dropped(plan: &Plan) {
+    for t in &plan.subtitles {
+        for d in &t.dropped {
+            eprintln!(
+                "note: {} line {}: cue dropped: {}",
+                t.path.display(),
+                d.line,
+                d.reason
+            );
+        }
     }
 }

@@ -1,10 +1,8 @@
 //! `roughcut render`: an EDL into one preview file, in parallel.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use roughcut::edl::{CheckOptions, Container, LoadError};
-use roughcut::plan::{self, Plan, PlanOptions};
 use roughcut::render::{self, CacheChoice, Progress, RenderError, RenderOptions, SegmentStatus};
 
 use super::{exit, print_json, resolve, write_json, CliError, CliResult, ProgressMode};
@@ -71,56 +69,10 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((k - 1, n))
 }
 
-/// Load, check and plan an EDL (`output`: the `-o` override), printing its warnings.
-pub fn load_plan(path: &Path, output: Option<PathBuf>) -> Result<(Plan, Vec<String>), CliError> {
-    let shown = path.display().to_string();
-    if let Some(o) = &output {
-        if Container::from_path(o).is_none() {
-            return Err(CliError::usage(format!(
-                "-o {}: end the output path with .mp4, .mov or .mkv",
-                o.display()
-            )));
-        }
-    }
-    let loaded = match roughcut::gather::load(path, &CheckOptions { output }, super::cores()) {
-        Ok(l) => l,
-        Err(LoadError::Invalid { diagnostics, .. }) => {
-            super::print_diagnostics(&shown, &diagnostics);
-            eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
-            return Err(CliError::reported(exit::INVALID_INPUT));
-        }
-        Err(e) => return Err(CliError::invalid(e)),
-    };
-    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.render(&shown)).collect();
-    for w in &warnings {
-        eprintln!("{w}");
-    }
-    let opts = PlanOptions {
-        salt: roughcut::media::library_versions(),
-        ..PlanOptions::default()
-    };
-    let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;
-    Ok((plan, warnings))
-}
-
-/// Print the cues that were dropped from each track, and why.
-pub fn print_dropped(plan: &Plan) {
-    for t in &plan.subtitles {
-        for d in &t.dropped {
-            eprintln!(
-                "note: {} line {}: cue dropped: {}",
-                t.path.display(),
-                d.line,
-                d.reason
-            );
-        }
-    }
-}
-
 pub fn exec(a: RenderArgs) -> CliResult {
-    let (plan, mut warnings) = load_plan(&a.edl, a.output)?;
+    let (plan, mut warnings) = super::load_plan(&a.edl, a.output)?;
     if a.verbose {
-        print_dropped(&plan);
+        super::print_dropped(&plan);
     }
     if a.dry_run {
         return if a.json {

@@ -22,9 +22,9 @@ pub struct SubtitlesArgs {
 }
 
 pub fn exec(a: SubtitlesArgs) -> CliResult {
-    let (plan, _) = super::render::load_plan(&a.edl, None)?;
+    let (plan, _) = super::load_plan(&a.edl, None)?;
     if a.verbose {
-        super::render::print_dropped(&plan);
+        super::print_dropped(&plan);
     }
     if a.json {
         return print_json(&plan.subtitles);

@@ -123,27 +123,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::synth::{SynthAudio, SynthClip};
 
+    /// Two seconds of a 440 Hz tone as 8 kHz mono 16-bit WAV, written byte by byte.
     fn tone(dir: &Path) -> PathBuf {
         let path = dir.join("tone.wav");
-        crate::media::synth::write(
-            &SynthClip {
-                path: path.clone(),
-                duration: Rational::from_integer(2),
-                video: None,
-                audio: vec![SynthAudio {
-                    source: "sine=frequency=440:sample_rate=8000".into(),
-                    encoder: "pcm_s16le".into(),
-                    sample_rate: 8000,
-                    layout: "mono",
-                    bit_rate: 0,
-                }],
-                metadata: vec![],
-            },
-            1,
-        )
-        .unwrap();
+        let samples: Vec<i16> = (0..16000)
+            .map(|i| ((i as f64 * 440.0 / 8000.0 * std::f64::consts::TAU).sin() * 8000.0) as i16)
+            .collect();
+        let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        wav.extend_from_slice(&16u32.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+        wav.extend_from_slice(&8000u32.to_le_bytes());
+        wav.extend_from_slice(&16000u32.to_le_bytes()); // bytes per second
+        wav.extend_from_slice(&2u16.to_le_bytes()); // block align
+        wav.extend_from_slice(&16u16.to_le_bytes()); // bits
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        wav.extend_from_slice(&data);
+        std::fs::write(&path, wav).unwrap();
         path
     }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary (each test binary links FFmpeg; linking is the slow part).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod architecture;
 mod cache;
 mod cli;
 mod colour;

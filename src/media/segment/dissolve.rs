@@ -1,8 +1,8 @@
 //! A dissolve's two sides: the outgoing side's frames kept, then blended with the incoming
 //! side's frame by frame.
 
+use super::job::{out_err, FrameSink, SegmentError};
 use super::sink::EncodeSink;
-use super::{out_err, FrameSink, SegmentError};
 use crate::media::ff;
 
 /// Keeps the outgoing side of a dissolve.

@@ -1,7 +1,7 @@
 //! Generated pictures: black (gaps), and any graph that makes pictures without input (title
 //! cards).
 
-use super::{out_err, FrameSink, SegmentError, SegmentJob};
+use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 

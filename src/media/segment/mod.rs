@@ -14,83 +14,22 @@
 
 mod dissolve;
 mod generated;
+mod job;
 mod sink;
 mod sound;
 mod source;
 mod title;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use super::encode::{extradata, video_encoder};
 use super::packets::PacketWriter;
-use super::{ff, MediaError};
-use crate::cancel::Cancel;
-use crate::plan::{OutputSpec, Picture, Segment, Sound};
+use crate::plan::{Picture, Sound};
 
+use job::{io_err, out_err, FrameSink};
+pub use job::{SegmentError, SegmentFiles, SegmentJob};
 use sink::EncodeSink;
-pub(crate) use sink::FrameSink;
 pub use title::title_graph;
-
-/// What a segment worker needs besides the segment.
-pub struct SegmentJob<'a> {
-    pub segment: &'a Segment,
-    pub output: &'a OutputSpec,
-    /// Threads for this segment's decoder, filter graph and encoder.
-    pub threads: usize,
-    /// Folder for the segment's files.
-    pub dir: &'a Path,
-    pub cancel: &'a Cancel,
-    /// Called with the number of frames encoded so far.
-    pub progress: &'a (dyn Fn(i64) + Sync),
-}
-
-/// The files a finished segment left.
-#[derive(Debug, Clone)]
-pub struct SegmentFiles {
-    pub video: PathBuf,
-    pub pcm: PathBuf,
-    /// The encoder's parameter sets (must equal every other segment's).
-    pub extradata: Vec<u8>,
-    pub frames: i64,
-}
-
-/// Why a segment failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SegmentError {
-    #[error("interrupted")]
-    Cancelled,
-    /// Failed while working on a source file.
-    #[error("{path}: {stage} at source time {time}: {message}")]
-    Source {
-        path: String,
-        stage: &'static str,
-        time: String,
-        message: String,
-    },
-    /// Failed in the output side (filter, encoder, temporary files).
-    #[error("{stage}: {message}")]
-    Output {
-        stage: &'static str,
-        message: String,
-    },
-    #[error(transparent)]
-    Open(#[from] MediaError),
-}
-
-pub(crate) fn out_err(stage: &'static str) -> impl Fn(ff::Error) -> SegmentError {
-    move |e| SegmentError::Output {
-        stage,
-        message: e.to_string(),
-    }
-}
-
-pub(crate) fn io_err(stage: &'static str) -> impl Fn(std::io::Error) -> SegmentError {
-    move |e| SegmentError::Output {
-        stage,
-        message: e.to_string(),
-    }
-}
 
 /// Render `job.segment` into files in `job.dir`.
 pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {

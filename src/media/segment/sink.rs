@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{io_err, out_err, SegmentError, SegmentJob};
+use super::job::{io_err, out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::encode::encoder_pixel_format;
 use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
@@ -94,14 +94,6 @@ fn darken(frame: &mut ff::frame::Video, level: Rational) -> Result<(), SegmentEr
         }
     }
     Ok(())
-}
-
-/// Where conformed pictures go: the encoder, or (for a dissolve) a buffer or a blender.
-pub(crate) trait FrameSink {
-    /// Whether the segment has all its frames.
-    fn done(&self) -> bool;
-    /// Take the next frame.
-    fn push(&mut self, frame: &mut ff::frame::Video) -> Result<(), SegmentError>;
 }
 
 impl FrameSink for EncodeSink<'_> {

@@ -2,7 +2,7 @@
 //! gain) into exactly the segment's samples, with the plan's envelopes, the program's fades,
 //! and the sound beds mixed under it.
 
-use super::{out_err, SegmentError, SegmentJob};
+use super::job::{out_err, SegmentError, SegmentJob};
 use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;

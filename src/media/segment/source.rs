@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::generated::pull_video;
+use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use super::sound::{open_audio, AudioState, SEEK_LEAD};
-use super::{out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;

@@ -7,7 +7,7 @@
 //! and text expansion is off.
 
 use super::generated::pull_generated;
-use super::{out_err, FrameSink, SegmentError, SegmentJob};
+use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::ff;
 use crate::media::graph::{Builder, Graph};
 use crate::media::overlay::output_frames_source;
