@@ -141,7 +141,116 @@ pub fn render(
         .tempdir_in(&work_base)
         .map_err(io(&work_base))?;
 
-    // What the cache already holds; which segments this run renders.
+    let mut stock = take_stock(plan, &opts)?;
+    let (workers, threads) = opts.budget.for_tasks(stock.todo.len());
+    progress.event(&ProgressEvent::Started {
+        frames: plan.frames,
+        segments: plan.segments.len(),
+        workers,
+        threads_per_worker: threads,
+    });
+    for (i, o) in stock.outcomes.iter().enumerate() {
+        if o.status == SegmentStatus::Cached {
+            progress.event(&ProgressEvent::SegmentCached {
+                segment: i,
+                frames: plan.segments[i].frames,
+            });
+        }
+    }
+
+    // Costliest first (longest-processing-time order), so every worker stays busy to the end.
+    let mut order = stock.todo.clone();
+    order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].cost));
+    let rendered: Mutex<Vec<(usize, SegmentFiles, f64)>> = Mutex::new(Vec::new());
+    let failure: Mutex<Option<RenderError>> = Mutex::new(None);
+    let worker = Worker {
+        plan,
+        cache: opts.cache.as_ref(),
+        work: work.path(),
+        threads,
+        progress,
+        cancel,
+    };
+    queue::run("roughcut-worker", workers, &order, cancel, |w, &i| {
+        match worker.segment(w, i) {
+            Ok((files, seconds)) => {
+                if let Ok(mut r) = rendered.lock() {
+                    r.push((i, files, seconds));
+                }
+            }
+            Err(RenderError::Cancelled { .. }) => {}
+            Err(e) => {
+                if let Ok(mut f) = failure.lock() {
+                    if f.is_none() {
+                        *f = Some(e);
+                    }
+                }
+                // Stop the other workers (the render's own token: the caller's is untouched).
+                cancel.fail();
+            }
+        }
+    })
+    .map_err(io(&parent))?;
+
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    for (i, files, seconds) in rendered.into_inner().unwrap_or_default() {
+        stock.results[i] = Some(files);
+        stock.outcomes[i].seconds = seconds;
+    }
+    if cancel.is_cancelled() || stock.todo.iter().any(|&i| stock.results[i].is_none()) {
+        return Err(RenderError::Cancelled { output });
+    }
+    if shard_only {
+        return Ok(RenderSummary {
+            output: None,
+            frames: plan.frames,
+            samples: plan.samples,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            assemble_seconds: 0.0,
+            segments: stock.outcomes,
+            warnings: stock.warnings,
+            loudness: None,
+        });
+    }
+    let assembling = Instant::now();
+    let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
+    let loudness = assemble_output(plan, &files, work.path(), progress, cancel)?;
+    let assemble_seconds = assembling.elapsed().as_secs_f64();
+    let wall = started.elapsed().as_secs_f64();
+    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
+    progress.event(&ProgressEvent::Finished {
+        output: output.display().to_string(),
+        frames: plan.frames,
+        program_seconds: program,
+        wall_seconds: wall,
+        speed: if wall > 0.0 { program / wall } else { 0.0 },
+    });
+    Ok(RenderSummary {
+        output: Some(output),
+        frames: plan.frames,
+        samples: plan.samples,
+        wall_seconds: wall,
+        assemble_seconds,
+        segments: stock.outcomes,
+        warnings: stock.warnings,
+        loudness,
+    })
+}
+
+/// What a render starts from: the segments the cache already holds, those another shard owns,
+/// and the ones this run renders.
+struct Stock {
+    results: Vec<Option<SegmentFiles>>,
+    outcomes: Vec<SegmentOutcome>,
+    warnings: Vec<String>,
+    todo: Vec<usize>,
+}
+
+/// Look every segment up in the cache (damaged entries are warnings and rendered again) and
+/// pick this run's share; `--assemble-only` fails listing what is missing.
+fn take_stock(plan: &Plan, opts: &RenderOptions) -> Result<Stock, RenderError> {
     let n = plan.segments.len();
     let mut warnings = Vec::new();
     let mut results: Vec<Option<SegmentFiles>> = vec![None; n];
@@ -197,31 +306,30 @@ pub fn render(
             list: missing.join(", "),
         });
     }
+    Ok(Stock {
+        results,
+        outcomes,
+        warnings,
+        todo,
+    })
+}
 
-    let (workers, threads) = opts.budget.for_tasks(todo.len());
-    progress.event(&ProgressEvent::Started {
-        frames: plan.frames,
-        segments: n,
-        workers,
-        threads_per_worker: threads,
-    });
-    for (i, o) in outcomes.iter().enumerate() {
-        if o.status == SegmentStatus::Cached {
-            progress.event(&ProgressEvent::SegmentCached {
-                segment: i,
-                frames: plan.segments[i].frames,
-            });
-        }
-    }
+/// What every segment worker shares.
+struct Worker<'a> {
+    plan: &'a Plan,
+    cache: Option<&'a Cache>,
+    /// The render's temporary folder (segments go there when there is no cache).
+    work: &'a Path,
+    threads: usize,
+    progress: &'a dyn Progress,
+    cancel: &'a Cancel,
+}
 
-    // Costliest first (longest-processing-time order), so every worker stays busy to the end.
-    let mut order = todo.clone();
-    order.sort_by_key(|&i| std::cmp::Reverse(plan.segments[i].cost));
-    let rendered: Mutex<Vec<(usize, SegmentFiles, f64)>> = Mutex::new(Vec::new());
-    let failure: Mutex<Option<RenderError>> = Mutex::new(None);
-    let cache = opts.cache.as_ref();
-    let work_dir = work.path();
-    queue::run("roughcut-worker", workers, &order, cancel, |worker, &i| {
+impl Worker<'_> {
+    /// Render segment `i` on worker `worker` (into the cache when there is one): its files and
+    /// the seconds it took.
+    fn segment(&self, worker: usize, i: usize) -> Result<(SegmentFiles, f64), RenderError> {
+        let (plan, cache, progress) = (self.plan, self.cache, self.progress);
         let seg = &plan.segments[i];
         let name = plan
             .events
@@ -245,37 +353,26 @@ pub fn render(
                 frames: seg.frames,
             })
         };
-        let fail = |e: RenderError| {
-            if let Ok(mut f) = failure.lock() {
-                if f.is_none() {
-                    *f = Some(e);
-                }
-            }
-            // Stop the other workers (the render's own token: the caller's is untouched).
-            cancel.fail();
-        };
         // Into the cache's staging area when there is a cache, else the work folder.
         let dir = match cache.map(Cache::staging) {
-            None => work_dir.to_path_buf(),
+            None => self.work.to_path_buf(),
             Some(Ok(d)) => d,
             Some(Err(e)) => {
-                fail(RenderError::Io {
+                return Err(RenderError::Io {
                     path: cache.map_or(PathBuf::new(), |c| c.root().to_path_buf()),
                     source: e,
-                });
-                return;
+                })
             }
         };
         let job = SegmentJob {
             segment: seg,
             output: &plan.output,
-            threads,
+            threads: self.threads,
             dir: &dir,
-            cancel,
+            cancel: self.cancel,
             progress: &report,
         };
-        let result = render_segment(&job);
-        let result = match (result, cache) {
+        let files = match (render_segment(&job), cache) {
             (Ok(files), Some(c)) => c
                 .commit(
                     &seg.key,
@@ -295,13 +392,13 @@ pub fn render(
                 .map_err(|e| RenderError::Io {
                     path: c.root().to_path_buf(),
                     source: e,
-                }),
-            (Ok(files), None) => Ok(files),
+                })?,
+            (Ok(files), None) => files,
             (Err(e), _) => {
                 if cache.is_some() {
                     let _ = std::fs::remove_dir_all(&dir);
                 }
-                Err(match e {
+                return Err(match e {
                     SegmentError::Cancelled => RenderError::Cancelled {
                         output: plan.output.path.clone(),
                     },
@@ -311,62 +408,39 @@ pub fn render(
                         segment: seg.id,
                         source: Box::new(e),
                     },
-                })
+                });
             }
         };
-        match result {
-            Ok(files) => {
-                let seconds = t0.elapsed().as_secs_f64();
-                progress.event(&ProgressEvent::SegmentFinished {
-                    segment: seg.id,
-                    worker,
-                    frames: seg.frames,
-                    seconds,
-                });
-                if let Ok(mut r) = rendered.lock() {
-                    r.push((i, files, seconds));
-                }
-            }
-            Err(RenderError::Cancelled { .. }) => {}
-            Err(e) => fail(e),
-        }
-    })
-    .map_err(io(&parent))?;
-
-    if let Some(e) = failure.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    for (i, files, seconds) in rendered.into_inner().unwrap_or_default() {
-        results[i] = Some(files);
-        outcomes[i].seconds = seconds;
-    }
-    if cancel.is_cancelled() || todo.iter().any(|&i| results[i].is_none()) {
-        return Err(RenderError::Cancelled { output });
-    }
-    if shard_only {
-        return Ok(RenderSummary {
-            output: None,
-            frames: plan.frames,
-            samples: plan.samples,
-            wall_seconds: started.elapsed().as_secs_f64(),
-            assemble_seconds: 0.0,
-            segments: outcomes,
-            warnings,
-            loudness: None,
+        let seconds = t0.elapsed().as_secs_f64();
+        progress.event(&ProgressEvent::SegmentFinished {
+            segment: seg.id,
+            worker,
+            frames: seg.frames,
+            seconds,
         });
+        Ok((files, seconds))
     }
-    let files: Vec<SegmentFiles> = results.into_iter().flatten().collect();
+}
+
+/// Join the segments into the output under a temporary name in `work`, measure the written
+/// sound when there is a loudness target, and rename it onto the output path.
+fn assemble_output(
+    plan: &Plan,
+    files: &[SegmentFiles],
+    work: &Path,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Option<(LoudnessApplied, LoudnessStats)>, RenderError> {
+    let output = plan.output.path.clone();
     let pieces: Vec<Piece> = plan
         .segments
         .iter()
-        .zip(&files)
+        .zip(files)
         .map(|(s, f)| Piece {
             record_start: s.record_start,
             files: f,
         })
         .collect();
-
-    let assembling = Instant::now();
     progress.event(&ProgressEvent::Assembling {
         frames: plan.frames,
     });
@@ -374,7 +448,7 @@ pub fn render(
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
-    let partial = work.path().join(format!("output.{ext}"));
+    let partial = work.join(format!("output.{ext}"));
     let assembled = assemble(&plan.output, &pieces, &plan.subtitles, &partial, cancel).map_err(
         |e| match e {
             AssembleError::Cancelled => RenderError::Cancelled {
@@ -404,26 +478,7 @@ pub fn render(
         None => None,
     };
     std::fs::rename(&partial, &output).map_err(io(&output))?;
-    let assemble_seconds = assembling.elapsed().as_secs_f64();
-    let wall = started.elapsed().as_secs_f64();
-    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
-    progress.event(&ProgressEvent::Finished {
-        output: output.display().to_string(),
-        frames: plan.frames,
-        program_seconds: program,
-        wall_seconds: wall,
-        speed: if wall > 0.0 { program / wall } else { 0.0 },
-    });
-    Ok(RenderSummary {
-        output: Some(output),
-        frames: plan.frames,
-        samples: plan.samples,
-        wall_seconds: wall,
-        assemble_seconds,
-        segments: outcomes,
-        warnings,
-        loudness,
-    })
+    Ok(loudness)
 }
 
 /// The shard (0-based) of each segment when the plan is split `count` ways: a stable
