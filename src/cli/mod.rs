@@ -13,10 +13,11 @@ pub mod transcode;
 pub mod ui;
 pub mod validate;
 
+pub use ui::{resolve, ProgressMode};
+
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
 use roughcut::cancel::Cancel;
 use roughcut::edl::{CheckOptions, Container, LoadError};
 use roughcut::plan::{self, Plan, PlanOptions};
@@ -75,27 +76,6 @@ pub fn write_json<T: serde::Serialize>(file: &Path, value: &T) -> std::io::Resul
     let tmp = file.with_extension("json.partial");
     std::fs::write(&tmp, text + "\n")?;
     std::fs::rename(&tmp, file)
-}
-
-/// How progress is shown.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProgressMode {
-    Auto,
-    Bars,
-    Plain,
-    Json,
-    None,
-}
-
-/// `auto` means bars on a terminal and nothing otherwise (scripts and CI get only warnings,
-/// failures and the summary line); other modes are themselves.
-pub fn resolve(mode: ProgressMode) -> ProgressMode {
-    use std::io::IsTerminal;
-    match mode {
-        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
-        ProgressMode::Auto => ProgressMode::None,
-        m => m,
-    }
 }
 
 /// A cancel token that Ctrl-C and SIGTERM trip as the user's interruption.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use roughcut::render::{self, CacheChoice, Progress, RenderError, RenderOptions, SegmentStatus};
+use roughcut::render::{self, CacheChoice, RenderError, RenderOptions};
 
 use super::{exit, print_json, resolve, write_json, CliError, CliResult, ProgressMode};
 
@@ -99,49 +99,31 @@ pub fn exec(a: RenderArgs) -> CliResult {
     let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     let cancel = super::interruptible();
     let mode = a.progress;
-    let progress: Box<dyn Progress> = match resolve(mode) {
-        ProgressMode::Json => Box::new(super::ui::Json),
-        ProgressMode::Plain => Box::new(super::ui::Plain::new()),
-        ProgressMode::Bars => Box::new(super::ui::Bars::new()),
-        ProgressMode::None | ProgressMode::Auto => Box::new(render::Silent),
-    };
+    let progress = super::ui::render_display(resolve(mode));
     let opts = RenderOptions {
         budget: super::budget(a.jobs),
         cache,
         shard: a.shard,
         assemble_only: a.assemble_only,
     };
-    let s = match render::render(&plan, opts, progress.as_ref(), &cancel) {
-        Ok(s) => s,
-        Err(RenderError::Cancelled { output }) => {
-            return Err(CliError::new(
-                exit::INTERRUPTED,
-                format!("interrupted; nothing was written to {}", output.display()),
-            ))
-        }
-        Err(err) => return Err(CliError::failed(format!("render failed: {err}"))),
-    };
+    let s = render::render(&plan, opts, progress.as_ref(), &cancel).map_err(|e| match e {
+        RenderError::Cancelled { output } => CliError::new(
+            exit::INTERRUPTED,
+            format!("interrupted; nothing was written to {}", output.display()),
+        ),
+        err => CliError::failed(format!("render failed: {err}")),
+    })?;
     let quiet = mode == ProgressMode::None;
-    let count = |st: SegmentStatus| s.segments.iter().filter(|o| o.status == st).count();
-    let (cached, rendered) = (count(SegmentStatus::Cached), count(SegmentStatus::Rendered));
     for w in &s.warnings {
         eprintln!("roughcut: warning: {w}");
     }
     warnings.extend(s.warnings.iter().cloned());
     let mut facts = None;
     match &s.output {
-        None => {
-            if let Some((k, n)) = a.shard {
-                eprintln!(
-                    "shard {}/{n}: {rendered} segment(s) rendered, {cached} already cached, in {:.1} s",
-                    k + 1,
-                    s.wall_seconds
-                );
-            }
-        }
+        None => super::text::print_shard(&s, a.shard),
         Some(out) => {
             if !quiet {
-                super::text::print_summary(&plan, &s, out, rendered, cached);
+                super::text::print_summary(&plan, &s, out);
             }
             if let Some(dir) = &a.subtitles_out {
                 let paths = render::write_subtitles(dir, &plan.output.path, &plan.subtitles)

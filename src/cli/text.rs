@@ -3,6 +3,7 @@
 
 use roughcut::facts::{ColourVerdict, MediaFacts};
 use roughcut::plan::{Picture, Plan};
+use roughcut::render::{RenderSummary, SegmentStatus};
 
 /// Human-readable description of one file's facts.
 pub fn describe(f: &MediaFacts) -> String {
@@ -165,14 +166,27 @@ pub fn print_plan(p: &Plan) {
     }
 }
 
+/// Segments rendered and taken from the cache.
+fn counts(s: &RenderSummary) -> (usize, usize) {
+    let count = |st: SegmentStatus| s.segments.iter().filter(|o| o.status == st).count();
+    (count(SegmentStatus::Rendered), count(SegmentStatus::Cached))
+}
+
+/// A shard's summary line.
+pub fn print_shard(s: &RenderSummary, shard: Option<(usize, usize)>) {
+    if let Some((k, n)) = shard {
+        let (rendered, cached) = counts(s);
+        eprintln!(
+            "shard {}/{n}: {rendered} segment(s) rendered, {cached} already cached, in {:.1} s",
+            k + 1,
+            s.wall_seconds
+        );
+    }
+}
+
 /// The render's summary line.
-pub fn print_summary(
-    plan: &Plan,
-    s: &roughcut::render::RenderSummary,
-    out: &std::path::Path,
-    rendered: usize,
-    cached: usize,
-) {
+pub fn print_summary(plan: &Plan, s: &RenderSummary, out: &std::path::Path) {
+    let (rendered, cached) = counts(s);
     let program = roughcut::time::frames_to_timecode(s.frames, plan.output.fps, false);
     let secs = s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
     eprintln!(
@@ -190,7 +204,7 @@ pub fn print_summary(
 }
 
 /// The loudness line: measured, corrected, and the written file measured again.
-pub fn print_loudness(plan: &Plan, s: &roughcut::render::RenderSummary) {
+pub fn print_loudness(plan: &Plan, s: &RenderSummary) {
     let Some((applied, written)) = &s.loudness else {
         return;
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use roughcut::transcode::{self, BatchProgress, Outcome};
+use roughcut::transcode::{self, Outcome};
 
 use super::{exit, resolve, write_json, CliError, CliResult, ProgressMode};
 
@@ -55,12 +55,7 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
         ));
     }
     let cancel = super::interruptible();
-    let display: Box<dyn BatchProgress> = match resolve(a.progress) {
-        ProgressMode::Json => Box::new(super::ui::BatchJson),
-        ProgressMode::Plain => Box::new(super::ui::BatchPlain::new()),
-        ProgressMode::Bars => Box::new(super::ui::BatchBars::new()),
-        ProgressMode::None | ProgressMode::Auto => Box::new(super::ui::BatchQuiet),
-    };
+    let display = super::ui::batch_display(resolve(a.progress));
     let opts = transcode::Options {
         out_dir: a.out_dir.clone(),
         profile: &profile,

@@ -443,3 +443,46 @@ impl BatchProgress for BatchBars {
         }
     }
 }
+
+/// The display for a render in `mode` (already resolved from `auto`).
+pub fn render_display(mode: ProgressMode) -> Box<dyn Progress> {
+    use ProgressMode as M;
+    match mode {
+        M::Json => Box::new(Json),
+        M::Plain => Box::new(Plain::new()),
+        M::Bars => Box::new(Bars::new()),
+        M::None | M::Auto => Box::new(roughcut::render::Silent),
+    }
+}
+
+/// The display for a transcode batch in `mode` (already resolved from `auto`).
+pub fn batch_display(mode: ProgressMode) -> Box<dyn BatchProgress> {
+    use ProgressMode as M;
+    match mode {
+        M::Json => Box::new(BatchJson),
+        M::Plain => Box::new(BatchPlain::new()),
+        M::Bars => Box::new(BatchBars::new()),
+        M::None | M::Auto => Box::new(BatchQuiet),
+    }
+}
+
+/// How progress is shown.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Bars,
+    Plain,
+    Json,
+    None,
+}
+
+/// `auto` means bars on a terminal and nothing otherwise (scripts and CI get only warnings,
+/// failures and the summary line); other modes are themselves.
+pub fn resolve(mode: ProgressMode) -> ProgressMode {
+    use std::io::IsTerminal;
+    match mode {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
+        ProgressMode::Auto => ProgressMode::None,
+        m => m,
+    }
+}
