@@ -1,8 +1,11 @@
 //! roughcut: render preview cuts from a JSON edit decision list, in parallel, through FFmpeg.
 //!
-//! Stages, each a module with one job, data flowing one way:
-//! [`edl`] (parse, exact times, validate) → [`probe`] (media facts) → plan → render → assemble.
-//! [`media`] is the only module that talks to FFmpeg.
+//! Floors, data flowing one way (the table in `docs/architecture.md`, held by
+//! `tests/it/architecture.rs`): [`edl`] parses an EDL into a draft; [`gather`] finds out what the
+//! draft needs about its files (through [`media`] and [`cache`]) into [`facts`]; [`edl::check`]
+//! turns draft and facts into a checked EDL; [`plan`] makes it pure work; [`render`] runs it
+//! through [`media`], the only module that talks to FFmpeg; [`transcode`] runs one-clip EDLs
+//! through the same render.
 
 pub mod cache;
 pub mod cancel;
