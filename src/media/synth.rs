@@ -301,6 +301,14 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
         meta.set(k, v);
     }
     octx.set_metadata(meta);
+    // Bit-exact muxing: no library version string, no random Matroska ids — the same clip is
+    // the same bytes on every run (source identities and cache keys depend on them).
+    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
+    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
+    #[allow(clippy::unnecessary_cast)]
+    unsafe {
+        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
+    }
     octx.write_header().map_err(io_err(path, "write header"))?;
 
     // Interleave: always advance the track that is furthest behind.
