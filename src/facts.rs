@@ -56,10 +56,13 @@ pub struct MediaFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColourVerdict {
-    /// Black-and-white material (whatever cast or chroma noise its transfer has).
+    /// Black-and-white material (whatever cast, toning or chroma noise its transfer has).
     Bw,
     /// Colour material.
     Colour,
+    /// The measures do not settle it: rendered as colour (nothing is destroyed), with a
+    /// warning saying how to declare it.
+    Uncertain,
 }
 
 /// How a source was classified, with the numbers behind it (chroma in 8-bit code values).
@@ -75,24 +78,55 @@ pub struct ColourAnalysis {
     pub cast_v: f64,
     /// Median per-pixel chroma spread around the frame's mean (noise and colour alike).
     pub chroma_spread: f64,
-    /// Chroma that survives averaging over 16×16 blocks (second-highest frame's 90th
-    /// percentile): real colour is spatially coherent, grain is not.
+    /// 90th percentile of block chroma around the frame's mean (upper quartile over frames).
     pub coherent_chroma: f64,
-    /// What pixel noise alone would leave in a block average (median spread / 16).
+    /// What pixel noise alone leaves in a block mean (median over the frames).
     pub noise_in_blocks: f64,
+    /// The strong regions' chroma off the tone line (upper quartile over the frames): the
+    /// number the verdict rests on.
+    pub strong_chroma: f64,
+    /// Share of off-tone chroma on luma edges (fringing).
+    pub fringe_share: f64,
+    /// Share of coloured regions whose hue is over 40° from the main one.
+    pub hue_spread: f64,
+    /// The toning, when the picture has a cast: `warm (sepia)`, `blue`, `magenta`, `green`.
+    pub tone: Option<String>,
     /// The decision in words.
     pub reason: String,
 }
 
-/// Coherent chroma below this many code values is never colour.
-pub const COHERENT_MIN: f64 = 2.0;
-/// A uniform cast stronger than this (distance from neutral, code values) is a colour picture,
-/// not a black-and-white transfer's tint.
-pub const CAST_MAX: f64 = 8.0;
-/// Coherent chroma must exceed the block noise by this factor to count as colour.
-pub const COHERENT_OVER_NOISE: f64 = 3.0;
+/// Strong off-tone chroma (code values) at or above which a picture is colour…
+pub const COLOUR_MIN: f64 = 6.0;
+/// …provided it is this many times what pixel noise leaves in a block mean.
+pub const OVER_NOISE: f64 = 4.0;
+/// Strong off-tone chroma below which a picture is black-and-white.
+pub const BW_MAX: f64 = 1.25;
+/// Colour whose clearly coloured regions sit on luma edges (above the median edge) this often
+/// may be fringing: not judged colour.
+pub const FRINGE_MAX: f64 = 0.7;
+/// Fewer coloured regions than this share away from the main hue: one hue.
+pub const ONE_HUE: f64 = 0.05;
+/// A one-hue picture is a toning when its cast is at least this strong…
+pub const TONE_CAST: f64 = 10.0;
+/// …and its chroma off the tone line at most this share of the cast.
+pub const TONED_SHARE: f64 = 0.6;
+/// A cast stronger than this is no toning (the sepia and blue tonings of the evaluation set
+/// reach 25): the picture is one strong colour.
+pub const TONE_MAX: f64 = 35.0;
 
-/// Classify measured frames as black-and-white or colour (pure; see [`ColourAnalysis`]).
+/// The name of a tone from its cast (U − 128, V − 128).
+fn tone_name(u: f64, v: f64) -> &'static str {
+    let deg = v.atan2(u).to_degrees();
+    match deg {
+        d if (90.0..=180.0).contains(&d) => "warm (sepia)",
+        d if (0.0..90.0).contains(&d) => "magenta",
+        d if (-90.0..0.0).contains(&d) => "blue",
+        _ => "green",
+    }
+}
+
+/// Classify measured frames as colour, black-and-white or uncertain (pure; see
+/// [`ColourAnalysis`] and docs/colour.md for the rule and the numbers behind it).
 pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let median = |mut v: Vec<f64>| -> f64 {
         if v.is_empty() {
@@ -101,39 +135,71 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let cast_u = median(frames.iter().map(|f| f.mean_u - 128.0).collect());
-    let cast_v = median(frames.iter().map(|f| f.mean_v - 128.0).collect());
+    let upper = |mut v: Vec<f64>| -> f64 {
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_by(f64::total_cmp);
+        v[(v.len() * 3 / 4).min(v.len() - 1)]
+    };
+    let cast_u = median(frames.iter().map(|f| f.cast_u).collect());
+    let cast_v = median(frames.iter().map(|f| f.cast_v).collect());
     let spread = median(frames.iter().map(|f| f.pixel_rms).collect());
-    let noise = median(
-        frames
-            .iter()
-            .map(|f| f.pixel_rms / (f.block_samples.max(1) as f64).sqrt())
-            .collect(),
-    );
-    let mut coherent: Vec<f64> = frames.iter().map(|f| f.block_p90).collect();
-    coherent.sort_by(|a, b| b.total_cmp(a));
-    // The second most colourful frame: one odd frame (a flash, a colour leader) does not decide.
-    let coherent = coherent.get(1).or(coherent.first()).copied().unwrap_or(0.0);
+    let noise = median(frames.iter().map(|f| f.noise).collect());
+    let coherent = upper(frames.iter().map(|f| f.block_p90).collect());
+    // Colour that one odd frame shows does not decide; colour most frames show does.
+    let strong = upper(frames.iter().map(|f| f.strong).collect());
+    let fringe = median(frames.iter().map(|f| f.fringe).collect());
+    let hues = median(frames.iter().map(|f| f.hue_spread).collect());
     let cast = (cast_u * cast_u + cast_v * cast_v).sqrt();
-    let coherent_colour = coherent > COHERENT_MIN && coherent > COHERENT_OVER_NOISE * noise;
-    let colour = coherent_colour || cast > CAST_MAX;
-    let reason = if !coherent_colour && colour {
-        format!("the whole picture is one strong colour (U {cast_u:+.1}, V {cast_v:+.1}), beyond a telecine cast")
-    } else if colour {
-        format!("coherent chroma {coherent:.1} exceeds {COHERENT_MIN} and {COHERENT_OVER_NOISE}× the block noise {noise:.2}")
-    } else if spread > COHERENT_MIN && coherent <= COHERENT_OVER_NOISE * noise {
-        format!("chroma spread {spread:.1} is incoherent noise (coherent {coherent:.1} vs block noise {noise:.2})")
-    } else if cast_u.abs().max(cast_v.abs()) >= 1.0 {
-        format!("a uniform cast (U {cast_u:+.1}, V {cast_v:+.1}) with no coherent colour ({coherent:.1})")
+    let toned = cast >= 1.5;
+    let tone = toned.then(|| tone_name(cast_u, cast_v).to_string());
+    let (class, reason) = if strong <= OVER_NOISE * noise && noise > 0.0 && hues < ONE_HUE {
+        (
+            ColourVerdict::Bw,
+            format!("its chroma ({strong:.1}) is noise: within {OVER_NOISE}× the noise {noise:.2}"),
+        )
+    } else if cast > TONE_MAX {
+        (
+            ColourVerdict::Colour,
+            format!("the picture is one strong colour (U {cast_u:+.1}, V {cast_v:+.1}), beyond any toning"),
+        )
+    } else if strong < BW_MAX {
+        let with_cast = match &tone {
+            Some(t) if cast >= TONE_CAST => format!(", a {t} toning U {cast_u:+.1} V {cast_v:+.1}"),
+            Some(_) => format!(", a faint cast U {cast_u:+.1} V {cast_v:+.1}"),
+            None => String::new(),
+        };
+        (
+            ColourVerdict::Bw,
+            format!("no colour: strong chroma {strong:.1} < {BW_MAX}{with_cast}"),
+        )
+    } else if hues < ONE_HUE && cast >= TONE_CAST && strong <= TONED_SHARE * cast {
+        let t = tone.as_deref().unwrap_or("one hue");
+        (
+            ColourVerdict::Bw,
+            format!("a {t} toning (U {cast_u:+.1}, V {cast_v:+.1}): one hue, {strong:.1} off it"),
+        )
+    } else if strong >= COLOUR_MIN && hues >= ONE_HUE && fringe <= FRINGE_MAX {
+        (
+            ColourVerdict::Colour,
+            format!("strong chroma {strong:.1} ≥ {COLOUR_MIN} in several hues ({:.0} % apart), {:.0}× the noise", hues * 100.0, strong / noise.max(0.01)),
+        )
     } else {
-        format!("no coherent colour ({coherent:.1} ≤ {COHERENT_MIN})")
+        let why = if fringe > FRINGE_MAX {
+            format!(
+                "chroma {strong:.1} sits on luma edges ({:.0} % of it: fringing, or small lights?)",
+                fringe * 100.0
+            )
+        } else if hues < ONE_HUE {
+            format!("chroma {strong:.1} in one hue only, over a faint cast")
+        } else {
+            format!("strong chroma {strong:.1} is between {BW_MAX} and {COLOUR_MIN}")
+        };
+        (ColourVerdict::Uncertain, why)
     };
     ColourAnalysis {
-        class: if colour {
-            ColourVerdict::Colour
-        } else {
-            ColourVerdict::Bw
-        },
+        class,
         method: "measured",
         frames: frames.len(),
         cast_u,
@@ -141,6 +207,10 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         chroma_spread: spread,
         coherent_chroma: coherent,
         noise_in_blocks: noise,
+        strong_chroma: strong,
+        fringe_share: fringe,
+        hue_spread: hues,
+        tone,
         reason,
     }
 }
@@ -275,6 +345,18 @@ pub struct ChromaFrame {
     pub block_p90: f64,
     /// Chroma samples per block (the noise in a block mean shrinks with its square root).
     pub block_samples: usize,
+    /// The strong regions' chroma off the picture's tone line (97th percentile over blocks
+    /// that are not luma edges): what real colour leaves and a toning or a cast does not.
+    pub strong: f64,
+    /// What pixel chroma noise alone leaves in a block mean.
+    pub noise: f64,
+    /// Share of the clearly off-tone blocks that sit on luma edges (fringing from a scan).
+    pub fringe: f64,
+    /// Share of the clearly coloured blocks whose hue is over 40° from the main hue.
+    pub hue_spread: f64,
+    /// The median block's chroma − 128: the picture's cast.
+    pub cast_u: f64,
+    pub cast_v: f64,
 }
 
 /// What the caller found out about one media file an EDL names, for validation.
@@ -347,5 +429,84 @@ impl Facts {
     /// A path's resolved form, if it exists (`None`: nobody looked).
     pub fn canonical(&self, path: &Path) -> Option<Option<&PathBuf>> {
         self.canonical.get(path).map(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(strong: f64, noise: f64, fringe: f64, hues: f64, cast: (f64, f64)) -> ChromaFrame {
+        ChromaFrame {
+            time: Rational::from_integer(0),
+            mean_u: 128.0 + cast.0,
+            mean_v: 128.0 + cast.1,
+            pixel_rms: 1.0,
+            block_p90: 1.0,
+            block_samples: 16,
+            strong,
+            noise,
+            fringe,
+            hue_spread: hues,
+            cast_u: cast.0,
+            cast_v: cast.1,
+        }
+    }
+
+    fn verdict(f: ChromaFrame) -> ColourVerdict {
+        classify(&vec![f; 12]).class
+    }
+
+    #[test]
+    fn the_rule_keeps_colour_and_cleans_black_and_white() {
+        // Real colour: strong chroma in several hues.
+        assert_eq!(
+            verdict(frame(19.0, 0.0, 0.1, 0.6, (0.0, 1.0))),
+            ColourVerdict::Colour
+        );
+        // No chroma at all, or only chroma noise.
+        assert_eq!(
+            verdict(frame(0.0, 0.0, 0.0, 0.0, (0.0, 0.0))),
+            ColourVerdict::Bw
+        );
+        assert_eq!(
+            verdict(frame(6.6, 1.9, 0.0, 0.0, (0.1, 0.3))),
+            ColourVerdict::Bw
+        );
+        // A sepia toning: one hue, a strong cast, little off its line; the tone is named.
+        let sepia = classify(&vec![frame(3.9, 0.0, 0.1, 0.0, (-11.0, 6.0)); 12]);
+        assert_eq!(sepia.class, ColourVerdict::Bw);
+        assert_eq!(sepia.tone.as_deref(), Some("warm (sepia)"));
+        assert!(sepia.reason.contains("toning"), "{}", sepia.reason);
+        // One strong colour over the whole picture is no toning.
+        assert_eq!(
+            verdict(frame(0.2, 0.0, 0.0, 0.0, (-33.0, 58.0))),
+            ColourVerdict::Colour
+        );
+        // Faint colour, fringes or lights on edges: uncertain, never black-and-white.
+        assert_eq!(
+            verdict(frame(5.0, 0.0, 0.1, 0.6, (0.0, 0.0))),
+            ColourVerdict::Uncertain
+        );
+        assert_eq!(
+            verdict(frame(27.0, 0.2, 0.96, 0.7, (0.0, 0.0))),
+            ColourVerdict::Uncertain
+        );
+        assert_eq!(
+            verdict(frame(2.9, 0.0, 0.6, 0.0, (-2.0, 4.0))),
+            ColourVerdict::Uncertain
+        );
+        // Noise-sized chroma in several hues is not called black-and-white either.
+        assert_eq!(
+            verdict(frame(5.7, 1.0, 0.5, 0.8, (0.0, 0.2))),
+            ColourVerdict::Uncertain
+        );
+    }
+
+    #[test]
+    fn one_odd_frame_does_not_decide() {
+        let mut frames = vec![frame(0.0, 0.0, 0.0, 0.0, (0.0, 0.0)); 11];
+        frames.push(frame(40.0, 0.0, 0.1, 0.6, (0.0, 0.0)));
+        assert_eq!(classify(&frames).class, ColourVerdict::Bw);
     }
 }

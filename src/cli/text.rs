@@ -21,6 +21,7 @@ pub fn describe(f: &MediaFacts) -> String {
         let class = match c.class {
             ColourVerdict::Bw => "black-and-white",
             ColourVerdict::Colour => "colour",
+            ColourVerdict::Uncertain => "uncertain (rendered as colour)",
         };
         let _ = writeln!(
             out,
@@ -33,6 +34,19 @@ pub fn describe(f: &MediaFacts) -> String {
             },
             c.reason
         );
+        if c.frames > 0 {
+            let _ = writeln!(
+                out,
+                "             strong chroma {:.1}, noise {:.2}, on edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}",
+                c.strong_chroma,
+                c.noise_in_blocks,
+                c.fringe_share * 100.0,
+                c.hue_spread * 100.0,
+                c.cast_u,
+                c.cast_v,
+                c.tone.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+            );
+        }
     }
     for s in &f.streams {
         if let Some(v) = &s.video {

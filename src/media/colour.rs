@@ -12,7 +12,7 @@ use crate::facts::ChromaFrame;
 use crate::time::Rational;
 
 /// Side of the square blocks, in chroma samples.
-const BLOCK: usize = 16;
+const BLOCK: usize = 4;
 
 /// Most frames decoded by the sequential fallback (files with too few keyframes to sample).
 const FALLBACK_FRAMES: usize = 1500;
@@ -164,17 +164,69 @@ fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<Chroma
     let mut out = frame.clone();
     g.through(&mut out)
         .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
-    let cw = (out.width() as usize).div_ceil(2);
-    let ch = (out.height() as usize).div_ceil(2);
-    let (su, sv) = (out.stride(1), out.stride(2));
-    let (u, v) = (out.data(1), out.data(2));
-    let at = |p: &[u8], stride: usize, x: usize, y: usize| p[y * stride + x] as f64;
+    let planes = Planes {
+        y: out.data(0),
+        u: out.data(1),
+        v: out.data(2),
+        sy: out.stride(0),
+        su: out.stride(1),
+        sv: out.stride(2),
+        cw: (out.width() as usize).div_ceil(2),
+        ch: (out.height() as usize).div_ceil(2),
+    };
+    Ok(measure(&planes, time))
+}
+
+/// The planes of an 8-bit 4:2:0 picture.
+struct Planes<'a> {
+    y: &'a [u8],
+    u: &'a [u8],
+    v: &'a [u8],
+    sy: usize,
+    su: usize,
+    sv: usize,
+    /// Chroma width and height.
+    cw: usize,
+    ch: usize,
+}
+
+/// One block's measures.
+struct Block {
+    /// Mean chroma − 128.
+    u: f64,
+    v: f64,
+    /// Mean absolute luma step inside the block (its edges).
+    edge: f64,
+    /// Mean absolute chroma step between neighbouring samples (pixel noise and detail).
+    step: f64,
+    /// |mean deviation from the cast| / mean |deviation|: 1 for a patch of colour, near 0 for
+    /// noise or fringes that cancel.
+    coherence: f64,
+    /// Mean |deviation from the cast| of its samples.
+    spread: f64,
+    /// The coherence of its 2×2 group of blocks.
+    group: f64,
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() - 1) as f64 * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+/// The chroma measures of one picture (see [`ChromaFrame`]).
+fn measure(p: &Planes, time: Rational) -> ChromaFrame {
+    let (cw, ch) = (p.cw, p.ch);
+    let at = |plane: &[u8], stride: usize, x: usize, y: usize| plane[y * stride + x] as f64;
     let n = (cw * ch).max(1) as f64;
     let (mut mu, mut mv) = (0.0, 0.0);
     for y in 0..ch {
         for x in 0..cw {
-            mu += at(u, su, x, y);
-            mv += at(v, sv, x, y);
+            mu += at(p.u, p.su, x, y);
+            mv += at(p.v, p.sv, x, y);
         }
     }
     mu /= n;
@@ -182,34 +234,194 @@ fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<Chroma
     let mut sq = 0.0;
     for y in 0..ch {
         for x in 0..cw {
-            let du = at(u, su, x, y) - mu;
-            let dv = at(v, sv, x, y) - mv;
+            let du = at(p.u, p.su, x, y) - mu;
+            let dv = at(p.v, p.sv, x, y) - mv;
             sq += du * du + dv * dv;
         }
     }
     let pixel_rms = (sq / n).sqrt();
-    let mut blocks = Vec::new();
+    // Blocks of BLOCK × BLOCK chroma samples (2·BLOCK luma pixels square).
+    let mut sums = Vec::new();
     for by in 0..ch / BLOCK {
         for bx in 0..cw / BLOCK {
-            let (mut bu, mut bv) = (0.0, 0.0);
+            let (mut bu, mut bv, mut step, mut edge) = (0.0, 0.0, 0.0, 0.0);
             for y in by * BLOCK..(by + 1) * BLOCK {
                 for x in bx * BLOCK..(bx + 1) * BLOCK {
-                    bu += at(u, su, x, y);
-                    bv += at(v, sv, x, y);
+                    let (u, v) = (at(p.u, p.su, x, y), at(p.v, p.sv, x, y));
+                    bu += u;
+                    bv += v;
+                    // Vertical steps: DV's 4:1:1 chroma repeats samples across, not down.
+                    if y + 1 < (by + 1) * BLOCK {
+                        step += (at(p.u, p.su, x, y + 1) - u).abs()
+                            + (at(p.v, p.sv, x, y + 1) - v).abs();
+                    }
+                }
+            }
+            let mut luma = 0.0;
+            for y in 2 * by * BLOCK..2 * (by + 1) * BLOCK {
+                for x in 2 * bx * BLOCK..2 * (bx + 1) * BLOCK - 1 {
+                    let l = at(p.y, p.sy, x, y);
+                    luma += l;
+                    edge += (at(p.y, p.sy, x + 1, y) - l).abs();
                 }
             }
             let k = (BLOCK * BLOCK) as f64;
-            blocks.push(((bu / k - mu).powi(2) + (bv / k - mv).powi(2)).sqrt());
+            sums.push((
+                bx,
+                by,
+                bu / k - 128.0,
+                bv / k - 128.0,
+                edge / (4.0 * k),
+                step / (2.0 * (BLOCK * (BLOCK - 1)) as f64),
+                luma / (4.0 * k),
+            ));
         }
     }
-    blocks.sort_by(f64::total_cmp);
-    let block_p90 = blocks.get(blocks.len() * 9 / 10).copied().unwrap_or(0.0);
-    Ok(ChromaFrame {
+    let block_p90 = percentile(
+        sums.iter()
+            .map(|b| ((b.2 + 128.0 - mu).powi(2) + (b.3 + 128.0 - mv).powi(2)).sqrt())
+            .collect(),
+        0.9,
+    );
+    // The picture's cast: the median block's chroma (a small coloured object does not move it).
+    // Measured on the lit blocks when there are enough of them: shadows are neutral in any
+    // toning, and a dark picture's median block would hide its cast.
+    let lit: Vec<_> = sums.iter().filter(|b| b.6 >= LIT).collect();
+    let lit = if lit.len() * 50 >= sums.len().max(1) {
+        lit
+    } else {
+        sums.iter().collect()
+    };
+    let cast = (
+        percentile(lit.iter().map(|b| b.2).collect(), 0.5),
+        percentile(lit.iter().map(|b| b.3).collect(), 0.5),
+    );
+    // How coherent each block's chroma is around the cast: the length of its mean deviation
+    // over the mean length of its samples' deviations. A patch of colour is 1; noise, grain and
+    // the opposite-hued fringes either side of an edge cancel towards 0.
+    let blocks: Vec<Block> = sums
+        .iter()
+        .map(|&(bx, by, u, v, edge, step, _)| {
+            let mut r = 0.0;
+            for y in by * BLOCK..(by + 1) * BLOCK {
+                for x in bx * BLOCK..(bx + 1) * BLOCK {
+                    let du = at(p.u, p.su, x, y) - 128.0 - cast.0;
+                    let dv = at(p.v, p.sv, x, y) - 128.0 - cast.1;
+                    r += (du * du + dv * dv).sqrt();
+                }
+            }
+            r /= (BLOCK * BLOCK) as f64;
+            let m = ((u - cast.0).powi(2) + (v - cast.1).powi(2)).sqrt();
+            Block {
+                u,
+                v,
+                edge,
+                step,
+                coherence: if r > 0.0 { m / r } else { 0.0 },
+                spread: r,
+                group: 0.0,
+            }
+        })
+        .collect();
+    // Pixel noise → what it leaves in a block mean: a step between neighbours of noise with
+    // deviation σ averages 2σ/√π per channel; a mean over BLOCK² samples keeps σ/BLOCK per
+    // channel, √2·σ/BLOCK as a U–V distance.
+    let sigma = percentile(blocks.iter().map(|b| b.step).collect(), 0.5) / 1.128;
+    let noise = std::f64::consts::SQRT_2 * sigma / BLOCK as f64;
+    // Chroma off the tone line: toned and cast pictures have all their chroma along one hue
+    // through neutral; real colour leaves it.
+    let norm = (cast.0 * cast.0 + cast.1 * cast.1).sqrt();
+    let off_tone = |b: &Block| {
+        if norm >= TONE_MIN {
+            ((b.u * cast.1 - b.v * cast.0) / norm).abs()
+        } else {
+            ((b.u - cast.0).powi(2) + (b.v - cast.1).powi(2)).sqrt()
+        }
+    };
+    // Coherence of each 2×2 group of blocks: a spot of colour stays coherent, the opposite hues
+    // either side of an edge (fringing) cancel at this scale.
+    let mut blocks = blocks;
+    let cols = (cw / BLOCK).max(1);
+    let group: Vec<f64> = (0..blocks.len())
+        .map(|i| {
+            let (bx, by) = ((i % cols) & !1, (i / cols) & !1);
+            let (mut su, mut sv, mut sr) = (0.0, 0.0, 0.0);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                if let Some(b) = blocks
+                    .get((by + dy) * cols + bx + dx)
+                    .filter(|_| bx + dx < cols)
+                {
+                    su += b.u - cast.0;
+                    sv += b.v - cast.1;
+                    sr += b.spread;
+                }
+            }
+            if sr > 0.0 {
+                (su * su + sv * sv).sqrt() / sr
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    for (b, g) in blocks.iter_mut().zip(group) {
+        b.group = g;
+    }
+    let coherent: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.coherence >= COHERENT && b.group >= GROUP_COHERENT)
+        .collect();
+    let strong = percentile(coherent.iter().map(|b| off_tone(b)).collect(), 0.99);
+    let floor = (4.0f64).max(4.0 * noise);
+    // Hues of the clearly coloured coherent blocks: a toning has one, real colour several.
+    let vivid: Vec<&&Block> = coherent
+        .iter()
+        .filter(|b| (b.u * b.u + b.v * b.v).sqrt() > floor)
+        .collect();
+    let edge_limit = percentile(blocks.iter().map(|b| b.edge).collect(), 0.5);
+    let fringe = if vivid.is_empty() {
+        0.0
+    } else {
+        vivid.iter().filter(|b| b.edge > edge_limit).count() as f64 / vivid.len() as f64
+    };
+    let hue_spread = if vivid.len() < 4 {
+        0.0
+    } else {
+        let hues: Vec<f64> = vivid.iter().map(|b| b.v.atan2(b.u)).collect();
+        let (s, c) = hues
+            .iter()
+            .fold((0.0, 0.0), |(s, c), h| (s + h.sin(), c + h.cos()));
+        let main = s.atan2(c);
+        hues.iter()
+            .filter(|h| {
+                let d = (**h - main).rem_euclid(std::f64::consts::TAU);
+                d.min(std::f64::consts::TAU - d) > HUE_APART
+            })
+            .count() as f64
+            / hues.len() as f64
+    };
+    ChromaFrame {
         time,
         mean_u: mu,
         mean_v: mv,
         pixel_rms,
         block_p90,
         block_samples: BLOCK * BLOCK,
-    })
+        strong,
+        noise,
+        fringe,
+        hue_spread,
+        cast_u: cast.0,
+        cast_v: cast.1,
+    }
 }
+
+/// A cast at least this far from neutral defines a tone line (8-bit code values).
+const TONE_MIN: f64 = 1.0;
+/// Blocks at least this coherent count as patches of colour…
+const COHERENT: f64 = 0.6;
+/// …when their 2×2 group is at least this coherent too.
+const GROUP_COHERENT: f64 = 0.4;
+/// Blocks at least this bright (mean luma, 8-bit) are lit: the cast is measured on them.
+const LIT: f64 = 48.0;
+/// Hues further apart than this (radians, 40°) are different colours.
+const HUE_APART: f64 = 0.7;

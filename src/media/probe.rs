@@ -359,6 +359,10 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
                 chroma_spread: 0.0,
                 coherent_chroma: 0.0,
                 noise_in_blocks: 0.0,
+                strong_chroma: 0.0,
+                fringe_share: 0.0,
+                hue_spread: 0.0,
+                tone: None,
                 reason: format!("`{pix_fmt}` pictures have no chroma"),
             })
         } else {

@@ -54,7 +54,17 @@ fn example_edl_is_valid() {
             LoadError::Invalid { diagnostics, .. } => panic!("{}", report(&diagnostics)),
             other => panic!("{other}"),
         });
-    assert!(loaded.warnings.is_empty(), "{}", report(&loaded.warnings));
+    // The one warning says what `auto` decided: the telecine transfer (a faint cast) is
+    // black-and-white, with the fix if it were not.
+    assert_eq!(loaded.warnings.len(), 1, "{}", report(&loaded.warnings));
+    let w = &loaded.warnings[0];
+    assert_eq!(w.pointer, "/sources/telecine/colour");
+    assert!(
+        w.message.starts_with("telecine: black-and-white (")
+            && w.message.contains("\"colour\": \"colour\""),
+        "{}",
+        w.message
+    );
     let e = loaded.edl;
     assert_eq!(e.timeline.len(), 8);
     // 3.5 s of 18 fps timecode (87.5 → 88 frames), 4 s, 3 s, 12f, 3 s, 2.5 s (62.5 → 63),

@@ -59,20 +59,35 @@ impl Validator<'_> {
                     src.identity = identity;
                     if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
                         use crate::facts::ColourVerdict;
-                        let contradicts = matches!(
-                            (src.colour, c.class),
+                        let at = format!("{}/colour", join("/sources", &id));
+                        match (src.colour, c.class) {
                             (ColourClass::Bw, ColourVerdict::Colour)
-                                | (ColourClass::Colour, ColourVerdict::Bw)
-                        );
-                        if contradicts {
-                            let (declared, measured) = match c.class {
-                                ColourVerdict::Bw => ("colour", "black-and-white"),
-                                ColourVerdict::Colour => ("bw", "colour"),
-                            };
-                            self.diags.push(Diagnostic::warning(
-                                format!("{}/colour", join("/sources", &id)),
-                                format!("source `{id}` is declared `{declared}` but measures as {measured} ({}); the declaration wins — check it, or use \"auto\"", c.reason),
-                            ));
+                            | (ColourClass::Colour, ColourVerdict::Bw) => {
+                                let (declared, measured) = if c.class == ColourVerdict::Bw {
+                                    ("colour", "black-and-white")
+                                } else {
+                                    ("bw", "colour")
+                                };
+                                self.diags.push(Diagnostic::warning(
+                                    at,
+                                    format!("source `{id}` is declared `{declared}` but measures as {measured} ({}); the declaration wins — check it, or use \"auto\"", c.reason),
+                                ));
+                            }
+                            // Say what `auto` decided whenever it takes colour away or cannot
+                            // decide.
+                            (ColourClass::Auto, ColourVerdict::Bw) => {
+                                self.diags.push(Diagnostic::warning(
+                                    at,
+                                    format!("{id}: black-and-white ({}); rendered with neutral chroma — if it is colour, add \"colour\": \"colour\" to the source", c.reason),
+                                ));
+                            }
+                            (ColourClass::Auto, ColourVerdict::Uncertain) => {
+                                self.diags.push(Diagnostic::warning(
+                                    at,
+                                    format!("{id}: colour uncertain ({}); rendered as colour — if it is black-and-white, add \"colour\": \"bw\" to the source", c.reason),
+                                ));
+                            }
+                            _ => {}
                         }
                     }
                     if let Some(f) = &src.facts {
