@@ -114,7 +114,17 @@ pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic])
 }
 
 /// Load, check and plan an EDL (`output`: the `-o` override), printing its warnings.
-pub fn load_plan(path: &Path, output: Option<PathBuf>) -> Result<(Plan, Vec<String>), CliError> {
+pub fn load_plan(
+    path: &Path,
+    output: Option<PathBuf>,
+) -> Result<
+    (
+        Plan,
+        Vec<String>,
+        Vec<roughcut::render::report::SourceReport>,
+    ),
+    CliError,
+> {
     let shown = path.display().to_string();
     if let Some(o) = &output {
         if Container::from_path(o).is_none() {
@@ -142,7 +152,11 @@ pub fn load_plan(path: &Path, output: Option<PathBuf>) -> Result<(Plan, Vec<Stri
         ..PlanOptions::default()
     };
     let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;
-    Ok((plan, warnings))
+    Ok((
+        plan,
+        warnings,
+        roughcut::render::report::sources(&loaded.edl),
+    ))
 }
 
 /// Print the cues that were dropped from each track, and why.

@@ -70,7 +70,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 pub fn exec(a: RenderArgs) -> CliResult {
-    let (plan, mut warnings) = super::load_plan(&a.edl, a.output)?;
+    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output)?;
     if a.verbose {
         super::print_dropped(&plan);
     }
@@ -149,15 +149,15 @@ pub fn exec(a: RenderArgs) -> CliResult {
         }
     }
     if let Some(file) = &a.report {
-        let r = render::report::build(
-            &a.edl,
-            &plan,
-            &s,
-            cache_dir.as_deref(),
-            a.shard,
-            facts,
+        let extras = render::report::Extras {
+            edl: &a.edl,
+            cache_dir: cache_dir.as_deref(),
+            shard: a.shard,
+            output: facts,
+            sources,
             warnings,
-        );
+        };
+        let r = render::report::build(&plan, &s, extras);
         write_json(file, &r)
             .map_err(|e| CliError::failed(format!("writing the report {}: {e}", file.display())))?;
     }

@@ -74,6 +74,19 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
             eprintln!("failed: {}: {reason}", e.input);
         }
     }
+    // Say what `auto` decided wherever it took colour away or could not decide.
+    for (e, c) in entries.iter().filter_map(|e| Some((e, e.colour.as_ref()?))) {
+        let what = match c.judged.as_deref() {
+            Some("bw") => "black-and-white",
+            Some("uncertain") => "colour uncertain, kept as colour",
+            _ => continue,
+        };
+        eprintln!(
+            "{}: {what} ({})",
+            e.input,
+            c.reason.as_deref().unwrap_or("")
+        );
+    }
     let interrupted = cancel.interrupted();
     let seconds = started.elapsed().as_secs_f64();
     if a.progress != ProgressMode::None {

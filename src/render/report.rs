@@ -31,9 +31,92 @@ pub struct Report {
     pub output: Option<OutputFacts>,
     /// With `output.audio.loudness`: the measurement, the correction, the written file.
     pub loudness: Option<LoudnessReport>,
+    /// Every source with the colour class it was rendered with and how it was judged.
+    pub sources: Vec<SourceReport>,
     /// Warnings from validation and rendering, as printed.
     pub warnings: Vec<String>,
     pub timings: Timings,
+}
+
+/// A source's colour: declared, judged (with `auto`), and what the render did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SourceReport {
+    pub id: String,
+    pub path: String,
+    /// As declared: `auto`, `colour` or `bw`.
+    pub colour: String,
+    /// The measured verdict: `colour`, `bw` or `uncertain` (`null` without a picture).
+    pub judged: Option<String>,
+    /// What the render does: `bw` (neutral chroma) or `colour`.
+    pub rendered: String,
+    /// The judgement in words.
+    pub reason: Option<String>,
+    /// The numbers behind it (`null` for gray pixel formats and sound-only sources).
+    pub measures: Option<ColourMeasures>,
+}
+
+/// The colour measures of a source (8-bit code values; see docs/colour.md).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ColourMeasures {
+    pub frames: usize,
+    pub strong_chroma: f64,
+    pub noise: f64,
+    pub on_edges: f64,
+    pub hue_spread: f64,
+    pub cast_u: f64,
+    pub cast_v: f64,
+    pub tone: Option<String>,
+}
+
+/// The colour report of a source with its facts.
+pub fn source_report(
+    id: &str,
+    path: &Path,
+    declared: crate::edl::ColourClass,
+    facts: &crate::facts::MediaFacts,
+) -> SourceReport {
+    let c = facts.colour.as_ref();
+    let name = |v: crate::facts::ColourVerdict| match v {
+        crate::facts::ColourVerdict::Bw => "bw",
+        crate::facts::ColourVerdict::Colour => "colour",
+        crate::facts::ColourVerdict::Uncertain => "uncertain",
+    };
+    SourceReport {
+        id: id.to_string(),
+        path: path.display().to_string(),
+        colour: match declared {
+            crate::edl::ColourClass::Auto => "auto",
+            crate::edl::ColourClass::Colour => "colour",
+            crate::edl::ColourClass::Bw => "bw",
+        }
+        .to_string(),
+        judged: c.map(|c| name(c.class).to_string()),
+        rendered: if crate::plan::is_bw(declared, facts) {
+            "bw"
+        } else {
+            "colour"
+        }
+        .to_string(),
+        reason: c.map(|c| c.reason.clone()),
+        measures: c.filter(|c| c.frames > 0).map(|c| ColourMeasures {
+            frames: c.frames,
+            strong_chroma: c.strong_chroma,
+            noise: c.noise_in_blocks,
+            on_edges: c.fringe_share,
+            hue_spread: c.hue_spread,
+            cast_u: c.cast_u,
+            cast_v: c.cast_v,
+            tone: c.tone.clone(),
+        }),
+    }
+}
+
+/// The colour reports of every source of `edl`.
+pub fn sources(edl: &crate::edl::Edl) -> Vec<SourceReport> {
+    edl.sources
+        .values()
+        .map(|s| source_report(&s.id, &s.path, s.colour, &s.facts))
+        .collect()
 }
 
 /// The plan: program length and every segment with what happened to it.
@@ -208,16 +291,28 @@ pub fn output_facts(path: &Path) -> Result<OutputFacts, MediaError> {
     })
 }
 
+/// What a report is made of, besides the plan and the render's summary.
+pub struct Extras<'a> {
+    /// The EDL rendered.
+    pub edl: &'a Path,
+    pub cache_dir: Option<&'a Path>,
+    pub shard: Option<(usize, usize)>,
+    /// Facts measured from the written file.
+    pub output: Option<OutputFacts>,
+    pub sources: Vec<SourceReport>,
+    pub warnings: Vec<String>,
+}
+
 /// Put a report together.
-pub fn build(
-    edl: &Path,
-    plan: &Plan,
-    summary: &RenderSummary,
-    cache_dir: Option<&Path>,
-    shard: Option<(usize, usize)>,
-    output: Option<OutputFacts>,
-    warnings: Vec<String>,
-) -> Report {
+pub fn build(plan: &Plan, summary: &RenderSummary, extras: Extras) -> Report {
+    let Extras {
+        edl,
+        cache_dir,
+        shard,
+        output,
+        sources,
+        warnings,
+    } = extras;
     let segments: Vec<SegmentReport> = plan
         .segments
         .iter()
@@ -268,6 +363,7 @@ pub fn build(
         cache,
         output,
         loudness,
+        sources,
         warnings,
         timings: Timings {
             render_seconds: summary.wall_seconds,

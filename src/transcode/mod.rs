@@ -62,6 +62,9 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub input: String,
+    /// How the input's colour was judged (`auto`) and what the output got.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<crate::render::report::SourceReport>,
     #[serde(flatten)]
     pub outcome: Outcome,
 }
@@ -445,6 +448,18 @@ pub fn run(
             if let Ok(mut r) = results.lock() {
                 r[i] = Some(Entry {
                     input: job.input.display().to_string(),
+                    colour: probed[i]
+                        .as_ref()
+                        .ok()
+                        .filter(|(f, _)| f.video().is_some())
+                        .map(|(f, _)| {
+                            crate::render::report::source_report(
+                                "src",
+                                &job.input,
+                                crate::edl::ColourClass::Auto,
+                                f,
+                            )
+                        }),
                     outcome,
                 });
             }
@@ -455,6 +470,7 @@ pub fn run(
             if slot.is_none() {
                 *slot = Some(Entry {
                     input: job.input.display().to_string(),
+                    colour: None,
                     outcome: Outcome::Failed {
                         reason: format!("cannot start a worker: {e}"),
                     },

@@ -316,6 +316,15 @@ fn the_report_has_its_documented_shape() {
     assert_eq!(out["audio"]["sample_rate"], 48000);
     let diff = out["audio_video_difference_seconds"].as_f64().unwrap();
     assert!(diff.abs() < 0.001, "audio and video end together: {diff}");
+    // Every source's colour: declared, judged, rendered, with the measures.
+    let src = &report["sources"][0];
+    assert_eq!(src["colour"], "auto", "{src}");
+    assert_eq!(src["judged"], "colour", "{src}");
+    assert_eq!(src["rendered"], "colour", "{src}");
+    assert!(
+        src["measures"]["strong_chroma"].as_f64().unwrap() > 6.0,
+        "{src}"
+    );
     // A broken report is caught by the same check.
     let mut broken = report.clone();
     broken["plan"]["segments"][0]["status"] = Value::from("lost");

@@ -115,6 +115,15 @@ fn a_mixed_folder_becomes_uniform_proxies() {
         !stderr.contains("notes.txt"),
         "a text file is not media: {stderr}"
     );
+    // What `auto` decided: the gray archive is black-and-white, said on stderr and in the report.
+    assert!(
+        stderr.contains("builders.mp4: black-and-white (`gray` pictures have no chroma)"),
+        "{stderr}"
+    );
+    let builders = outcome(&r, "builders.mp4");
+    assert_eq!(builders["colour"]["judged"], "bw", "{builders}");
+    assert_eq!(builders["colour"]["rendered"], "bw", "{builders}");
+    assert_eq!(outcome(&r, "colour.mp4")["colour"]["rendered"], "colour");
 
     // Each output: the proxy size, its source's rate, H.264 + AAC, the source's full length.
     let expect = [
