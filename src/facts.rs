@@ -153,21 +153,22 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let hues = median(frames.iter().map(|f| f.hue_spread).collect());
     let cast = (cast_u * cast_u + cast_v * cast_v).sqrt();
     let toned = cast >= 1.5;
-    let tone = toned.then(|| tone_name(cast_u, cast_v).to_string());
+    // A tone is named for one-hue pictures with a real cast (a toning), not for colour casts.
+    let tone = (hues < ONE_HUE && cast >= TONE_CAST).then(|| tone_name(cast_u, cast_v).to_string());
     let (class, reason) = if strong <= OVER_NOISE * noise && noise > 0.0 && hues < ONE_HUE {
         (
             ColourVerdict::Bw,
             format!("its chroma ({strong:.1}) is noise: within {OVER_NOISE}× the noise {noise:.2}"),
         )
-    } else if cast > TONE_MAX {
+    } else if hues < ONE_HUE && cast > TONE_MAX {
         (
             ColourVerdict::Colour,
             format!("the picture is one strong colour (U {cast_u:+.1}, V {cast_v:+.1}), beyond any toning"),
         )
     } else if strong < BW_MAX {
         let with_cast = match &tone {
-            Some(t) if cast >= TONE_CAST => format!(", a {t} toning U {cast_u:+.1} V {cast_v:+.1}"),
-            Some(_) => format!(", a faint cast U {cast_u:+.1} V {cast_v:+.1}"),
+            Some(t) => format!(", a {t} toning U {cast_u:+.1} V {cast_v:+.1}"),
+            None if toned => format!(", a faint cast U {cast_u:+.1} V {cast_v:+.1}"),
             None => String::new(),
         };
         (
@@ -183,7 +184,15 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     } else if strong >= COLOUR_MIN && hues >= ONE_HUE && fringe <= FRINGE_MAX {
         (
             ColourVerdict::Colour,
-            format!("strong chroma {strong:.1} ≥ {COLOUR_MIN} in several hues ({:.0} % apart), {:.0}× the noise", hues * 100.0, strong / noise.max(0.01)),
+            format!(
+                "strong chroma {strong:.1} ≥ {COLOUR_MIN} in several hues ({:.0} % apart){}",
+                hues * 100.0,
+                if noise >= 0.05 {
+                    format!(", {:.0}× the noise", strong / noise)
+                } else {
+                    String::new()
+                }
+            ),
         )
     } else {
         let why = if fringe > FRINGE_MAX {
