@@ -328,4 +328,15 @@ fn corpus_media_transcode_or_are_reported() {
     }
     let failed = entries.iter().filter(|e| e["outcome"] == "failed").count();
     assert_eq!(code, Some(if failed > 0 { 1 } else { 0 }));
+    // The night street keeps its colour (it once came out grey): its lights stay coloured.
+    let night = outcome(&r, "sowt-with-video.mov");
+    assert_ne!(night["colour"]["rendered"], "bw", "{night}");
+    let most = pictures(&dir.join("out/media/sowt-with-video.mp4"))
+        .iter()
+        .map(|p| p.max_chroma_deviation(0, 0, p.width, p.height))
+        .max()
+        .unwrap_or(0);
+    assert!(most > 10, "the proxy's lights have colour: {most}");
+    // Chaplin stays black-and-white, exactly neutral.
+    assert_eq!(outcome(&r, "chaplin.mp4")["colour"]["rendered"], "bw");
 }
