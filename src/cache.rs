@@ -133,6 +133,44 @@ impl Cache {
         &self.root
     }
 
+    /// Where the facts of the file `path` with `identity` are kept: keyed by roughcut's version
+    /// and build, the path and the identity (size, modification time, head and tail hash), so
+    /// a changed file or a changed roughcut never reads old facts.
+    fn facts_file(&self, path: &Path, identity: &str) -> PathBuf {
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(env!("ROUGHCUT_SOURCE_HASH").as_bytes());
+        h.update(path.as_os_str().as_encoded_bytes());
+        h.update(identity.as_bytes());
+        let key = h.finalize().to_hex()[..32].to_string();
+        self.root
+            .join("facts")
+            .join(&key[..2])
+            .join(format!("{key}.json"))
+    }
+
+    /// The facts of a media file stored by an earlier probe (`None`: none, or unreadable).
+    pub fn facts(&self, path: &Path, identity: &str) -> Option<crate::facts::MediaFacts> {
+        let text = std::fs::read_to_string(self.facts_file(path, identity)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Keep a media file's facts for the next probe (written under a temporary name and
+    /// renamed; a failure only means the next probe measures again).
+    pub fn store_facts(&self, path: &Path, identity: &str, facts: &crate::facts::MediaFacts) {
+        let file = self.facts_file(path, identity);
+        let (Some(dir), Ok(text)) = (file.parent(), serde_json::to_string(facts)) else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let tmp = file.with_extension(format!("json.{}.partial", std::process::id()));
+        if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &file).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
     fn entry_dir(&self, key: &str) -> PathBuf {
         let shard = key.get(..2).unwrap_or("00");
         self.root.join("segments").join(shard).join(key)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::time::Rational;
 
@@ -17,6 +17,22 @@ pub struct Ratio(pub Rational);
 impl Serialize for Ratio {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ratio, D::Error> {
+        let text = String::deserialize(d)?;
+        let bad = || serde::de::Error::custom(format!("`{text}` is not a ratio"));
+        let (n, den) = text.split_once('/').unwrap_or((&text, "1"));
+        let (n, den): (i64, i64) = (
+            n.trim().parse().map_err(|_| bad())?,
+            den.trim().parse().map_err(|_| bad())?,
+        );
+        if den == 0 {
+            return Err(bad());
+        }
+        Ok(Ratio(Rational::new(n, den)))
     }
 }
 
@@ -31,7 +47,7 @@ impl std::fmt::Display for Ratio {
 }
 
 /// Facts about one media file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MediaFacts {
     /// The path as given.
     pub path: String,
@@ -48,12 +64,12 @@ pub struct MediaFacts {
     /// Whether the first video stream is black-and-white, and the measurements behind it.
     pub colour: Option<ColourAnalysis>,
     /// Container tags worth keeping (`creation_time`, `timecode`, `date`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<(String, String)>,
 }
 
 /// The colour class of a picture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColourVerdict {
     /// Black-and-white material (whatever cast, toning or chroma noise its transfer has).
@@ -66,11 +82,11 @@ pub enum ColourVerdict {
 }
 
 /// How a source was classified, with the numbers behind it (chroma in 8-bit code values).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColourAnalysis {
     pub class: ColourVerdict,
     /// `pixel format` (gray formats need no measuring) or `measured`.
-    pub method: &'static str,
+    pub method: String,
     /// Frames measured, spread over the whole file.
     pub frames: usize,
     /// Median chroma cast: mean U − 128 and mean V − 128.
@@ -209,7 +225,7 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     };
     ColourAnalysis {
         class,
-        method: "measured",
+        method: "measured".into(),
         frames: frames.len(),
         cast_u,
         cast_v,
@@ -263,7 +279,7 @@ impl MediaFacts {
 }
 
 /// Facts common to every stream, plus the per-kind details.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StreamFacts {
     /// Stream index in the file.
     pub index: usize,
@@ -284,7 +300,7 @@ pub struct StreamFacts {
 }
 
 /// Picture facts of a video stream.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VideoFacts {
     pub width: u32,
     pub height: u32,
@@ -329,7 +345,7 @@ impl VideoFacts {
 }
 
 /// Sound facts of an audio stream.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AudioFacts {
     pub sample_rate: u32,
     pub channels: u32,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::edl::{self, CheckOptions, Checked, Draft, LoadError, Loaded};
-use crate::facts::{Facts, FileFacts, Need};
+use crate::facts::{Facts, FileFacts, MediaFacts, Need};
 
 /// How much to find out about media files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,29 +20,39 @@ pub enum Probing {
     PresenceOnly,
 }
 
+/// How to gather: how much to find out, with how many decoder threads per colour measurement,
+/// and where facts measured before are kept (the cache folder's `facts/`).
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub probing: Probing,
+    pub threads: usize,
+    pub facts_cache: Option<crate::cache::Cache>,
+}
+
+impl Setup {
+    /// Full probing with `threads` threads and no facts cache.
+    pub fn full(threads: usize) -> Setup {
+        Setup {
+            probing: Probing::Full,
+            threads,
+            facts_cache: None,
+        }
+    }
+}
+
 /// Rounds of asking: a subtitle file is read before its burn-in font is known, so a draft's
 /// needs come in at most three waves.
 const ROUNDS: usize = 4;
 
-/// Gather what `draft` needs, on top of `known` (facts the caller already has); `threads`:
-/// decoder threads for each colour measurement.
-pub fn gather(
-    draft: &Draft,
-    opts: &CheckOptions,
-    probing: Probing,
-    threads: usize,
-    known: Facts,
-) -> Facts {
+/// Gather what `draft` needs, on top of `known` (facts the caller already has).
+pub fn gather(draft: &Draft, opts: &CheckOptions, setup: &Setup, known: Facts) -> Facts {
     let mut facts = known;
     for _ in 0..ROUNDS {
         let needs = draft.needs(&facts, opts);
         if needs.is_empty() {
             break;
         }
-        let found: Vec<Found> = needs
-            .par_iter()
-            .map(|n| find(n, probing, threads))
-            .collect();
+        let found: Vec<Found> = needs.par_iter().map(|n| find(n, setup)).collect();
         for f in found {
             match f {
                 Found::Media(p, m) => facts.insert_media(p, *m),
@@ -60,9 +70,9 @@ enum Found {
     Canonical(std::path::PathBuf, Option<std::path::PathBuf>),
 }
 
-fn find(need: &Need, probing: Probing, threads: usize) -> Found {
+fn find(need: &Need, setup: &Setup) -> Found {
     match need {
-        Need::Media(p) => Found::Media(p.clone(), Box::new(media(p, probing, threads))),
+        Need::Media(p) => Found::Media(p.clone(), Box::new(media(p, setup))),
         Need::Bytes(p) => Found::Bytes(
             p.clone(),
             std::fs::read(p).map(Arc::from).map_err(|e| io_reason(&e)),
@@ -71,26 +81,42 @@ fn find(need: &Need, probing: Probing, threads: usize) -> Found {
     }
 }
 
-fn media(path: &Path, probing: Probing, threads: usize) -> FileFacts {
-    match probing {
-        Probing::Full => {
-            let media = match crate::media::probe::probe_file(path, threads) {
-                Ok(m) => m,
-                Err(e) => return FileFacts::Unusable(e.to_string()),
-            };
-            match crate::cache::source_identity(path) {
-                Ok(identity) => FileFacts::Probed {
-                    media: Box::new(media),
-                    identity,
-                },
-                Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
-            }
-        }
+fn media(path: &Path, setup: &Setup) -> FileFacts {
+    match setup.probing {
+        Probing::Full => match probe(path, setup.threads, setup.facts_cache.as_ref()) {
+            Ok((media, identity)) => FileFacts::Probed {
+                media: Box::new(media),
+                identity,
+            },
+            Err(why) => FileFacts::Unusable(why),
+        },
         Probing::PresenceOnly => match std::fs::File::open(path) {
             Ok(_) => FileFacts::Present,
             Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
         },
     }
+}
+
+/// A media file's facts and identity: from the facts cache when an earlier probe of the same
+/// file (same path, size, time and ends) left them, else probed — decoding for the colour
+/// judgement — and stored there.
+pub fn probe(
+    path: &Path,
+    threads: usize,
+    cache: Option<&crate::cache::Cache>,
+) -> Result<(MediaFacts, String), String> {
+    // Open it first: a missing or unreadable file is said so, whatever the cache holds.
+    let identity = crate::cache::source_identity(path)
+        .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(facts) = cache.and_then(|c| c.facts(&key, &identity)) {
+        return Ok((facts, identity));
+    }
+    let facts = crate::media::probe::probe_file(path, threads).map_err(|e| e.to_string())?;
+    if let Some(c) = cache {
+        c.store_facts(&key, &identity, &facts);
+    }
+    Ok((facts, identity))
 }
 
 /// An I/O error in the user's words.
@@ -111,33 +137,22 @@ fn read(path: &Path) -> Result<String, LoadError> {
 }
 
 /// Check the EDL text `text` (as if it were the file `path`) against its files.
-pub fn check_str(
-    text: &str,
-    path: &Path,
-    probing: Probing,
-    opts: &CheckOptions,
-    threads: usize,
-) -> Checked {
+pub fn check_str(text: &str, path: &Path, opts: &CheckOptions, setup: &Setup) -> Checked {
     let draft = edl::parse(text, path);
-    let known = Facts::new(probing == Probing::Full);
-    let facts = gather(&draft, opts, probing, threads, known);
+    let known = Facts::new(setup.probing == Probing::Full);
+    let facts = gather(&draft, opts, setup, known);
     edl::check(&draft, &facts, opts)
 }
 
 /// Check the EDL file at `path`: every problem, and the checked EDL when it has none (and was
 /// probed). This is what `roughcut validate` reports.
-pub fn check_file(
-    path: &Path,
-    probing: Probing,
-    opts: &CheckOptions,
-    threads: usize,
-) -> Result<Checked, LoadError> {
-    Ok(check_str(&read(path)?, path, probing, opts, threads))
+pub fn check_file(path: &Path, opts: &CheckOptions, setup: &Setup) -> Result<Checked, LoadError> {
+    Ok(check_str(&read(path)?, path, opts, setup))
 }
 
 /// Read, check and probe the EDL at `path` into a checked EDL, or every problem found.
-pub fn load(path: &Path, opts: &CheckOptions, threads: usize) -> Result<Loaded, LoadError> {
-    check_file(path, Probing::Full, opts, threads)?.into_loaded(path)
+pub fn load(path: &Path, opts: &CheckOptions, setup: &Setup) -> Result<Loaded, LoadError> {
+    check_file(path, opts, setup)?.into_loaded(path)
 }
 
 /// [`load`] for EDL text, as if it were the file `path`.
@@ -145,7 +160,7 @@ pub fn load_str(
     text: &str,
     path: &Path,
     opts: &CheckOptions,
-    threads: usize,
+    setup: &Setup,
 ) -> Result<Loaded, LoadError> {
-    check_str(text, path, Probing::Full, opts, threads).into_loaded(path)
+    check_str(text, path, opts, setup).into_loaded(path)
 }

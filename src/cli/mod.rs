@@ -101,6 +101,25 @@ pub fn budget(jobs: Option<u16>) -> roughcut::render::Budget {
     roughcut::render::Budget::new(jobs.map_or(cores, usize::from), cores)
 }
 
+/// The facts cache (probe facts and colour verdicts of unchanged media) in the cache folder:
+/// `dir`, else the default location; none when it cannot be opened (everything is measured).
+pub fn facts_cache(dir: Option<&Path>) -> Option<roughcut::cache::Cache> {
+    let root = dir
+        .map(Path::to_path_buf)
+        .or_else(roughcut::cache::default_dir)?;
+    roughcut::cache::Cache::open(&root).ok()
+}
+
+/// How `render`, `subtitles` and `validate` gather facts: full probing on every core, with the
+/// facts cache in `dir` (or the default cache folder) unless `no_cache`.
+pub fn setup(dir: Option<&Path>, no_cache: bool) -> roughcut::gather::Setup {
+    roughcut::gather::Setup {
+        probing: roughcut::gather::Probing::Full,
+        threads: cores(),
+        facts_cache: if no_cache { None } else { facts_cache(dir) },
+    }
+}
+
 /// The cache folder to use: `--cache-dir`, else the default location (none without HOME).
 pub fn cache_root(dir: Option<std::path::PathBuf>) -> Option<std::path::PathBuf> {
     dir.or_else(roughcut::cache::default_dir)
@@ -117,6 +136,7 @@ pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic])
 pub fn load_plan(
     path: &Path,
     output: Option<PathBuf>,
+    setup: &roughcut::gather::Setup,
 ) -> Result<
     (
         Plan,
@@ -134,7 +154,7 @@ pub fn load_plan(
             )));
         }
     }
-    let loaded = match roughcut::gather::load(path, &CheckOptions { output }, cores()) {
+    let loaded = match roughcut::gather::load(path, &CheckOptions { output }, setup) {
         Ok(l) => l,
         Err(LoadError::Invalid { diagnostics, .. }) => {
             print_diagnostics(&shown, &diagnostics);

@@ -70,7 +70,8 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 pub fn exec(a: RenderArgs) -> CliResult {
-    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output)?;
+    let setup = super::setup(a.cache_dir.as_deref(), a.no_cache);
+    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output, &setup)?;
     if a.verbose {
         super::print_dropped(&plan);
     }

@@ -62,6 +62,7 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
         budget: super::budget(a.jobs),
         force: a.force,
         measure: a.report.is_some(),
+        facts_cache: super::facts_cache(None),
     };
     let entries = transcode::run(&jobs_list, &opts, display.as_ref(), &cancel);
     drop(display);

@@ -32,16 +32,14 @@ pub struct ValidateArgs {
 
 pub fn exec(a: ValidateArgs) -> CliResult {
     let shown = a.edl.display().to_string();
-    let probing = if a.no_probe {
-        Probing::PresenceOnly
-    } else {
-        Probing::Full
-    };
+    let mut setup = super::setup(None, false);
+    if a.no_probe {
+        setup.probing = Probing::PresenceOnly;
+    }
     let (diagnostics, summary, code) = match gather::check_file(
         &a.edl,
-        probing,
         &CheckOptions::default(),
-        super::cores(),
+        &setup,
     ) {
         Ok(checked) => {
             let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();

@@ -113,6 +113,8 @@ pub struct Options<'a> {
     pub force: bool,
     /// Measure each written file for the report (streams, frames, checksum).
     pub measure: bool,
+    /// Where facts measured before are kept (probe and colour verdict of unchanged inputs).
+    pub facts_cache: Option<crate::cache::Cache>,
 }
 
 fn is_media_name(p: &Path) -> bool {
@@ -366,13 +368,7 @@ pub fn run(
     let probed: Vec<Result<(MediaFacts, String), String>> = {
         use rayon::prelude::*;
         jobs.par_iter()
-            .map(|j| {
-                let facts = crate::media::probe::probe_file(&j.input, opts.budget.threads)
-                    .map_err(|e| e.to_string())?;
-                let identity = crate::cache::source_identity(&j.input)
-                    .map_err(|e| format!("{}: {e}", j.input.display()))?;
-                Ok((facts, identity))
-            })
+            .map(|j| crate::gather::probe(&j.input, opts.budget.threads, opts.facts_cache.as_ref()))
             .collect()
     };
     let frames_of = |f: &MediaFacts| -> i64 {
@@ -572,7 +568,7 @@ fn picture_and_sound(
         },
     );
     let check = crate::edl::CheckOptions::default();
-    let known = crate::gather::gather(&draft, &check, crate::gather::Probing::Full, 1, known);
+    let known = crate::gather::gather(&draft, &check, &crate::gather::Setup::full(1), known);
     let loaded = crate::edl::check(&draft, &known, &check)
         .into_loaded(&edl_path)
         .map_err(|e| match e {

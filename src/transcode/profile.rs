@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::edl::raw::RawOutput;
 use crate::edl::{AudioCodec, AudioSettings, CheckOptions, Container, Draft};
 use crate::facts::Facts;
-use crate::gather::{gather, Probing};
+use crate::gather::{gather, Probing, Setup};
 
 /// What kind of file a profile writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,12 @@ fn check(kind: ProfileKind, mut output: Value, origin: &str) -> Result<crate::ed
         let path = Path::new("profile.json");
         let draft = Draft::from_value(doc, path);
         let opts = CheckOptions::default();
-        let facts = gather(&draft, &opts, Probing::PresenceOnly, 1, Facts::new(false));
+        let setup = Setup {
+            probing: Probing::PresenceOnly,
+            threads: 1,
+            facts_cache: None,
+        };
+        let facts = gather(&draft, &opts, &setup, Facts::new(false));
         match crate::edl::check(&draft, &facts, &opts).into_loaded(path) {
             Ok(loaded) => Ok(loaded.edl.output),
             Err(crate::edl::LoadError::Invalid { diagnostics, .. }) => Err(diagnostics

@@ -130,7 +130,7 @@ fn detection_is_robust_both_ways() {
     assert!(grey_city.hue_spread > 0.3, "several hues: {grey_city:?}");
     let gray = class_of(&dir.join("builders_1932_gray.mp4"));
     assert_eq!(
-        (gray.class, gray.method),
+        (gray.class, gray.method.as_str()),
         (ColourVerdict::Bw, "pixel format")
     );
     let vivid = class_of(&dir.join("knam_hd.mp4"));
@@ -448,4 +448,60 @@ fn tint_looks_and_the_output_bw_finish() {
     );
     // Colour stays colour.
     assert!(pics[17].max_chroma_deviation(0, 0, 640, 360) > 20);
+}
+
+#[test]
+fn colour_verdicts_are_kept_in_the_facts_cache_until_the_file_changes() {
+    let dir = workdir("facts-cache");
+    let cache = dir.join("cache");
+    let src = dir.join("scan.mp4");
+    std::fs::copy(samples_dir().join("telecine_1948_cast.mp4"), &src).unwrap();
+    let edl = dir.join("cut.json");
+    std::fs::write(
+        &edl,
+        r#"{ "version": 1, "sources": { "scan": { "path": "scan.mp4" } },
+             "timeline": [ { "source": "scan", "in": 0, "duration": "1s" } ] }"#,
+    )
+    .unwrap();
+    let validate = || {
+        let out = roughcut()
+            .env("ROUGHCUT_CACHE_DIR", &cache)
+            .arg("validate")
+            .arg(&edl)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = validate();
+    assert!(first.contains("scan: black-and-white ("), "{first}");
+    // The probe left its facts in the cache: mark them, and the next validate reads the mark
+    // instead of decoding the file again.
+    let mut stored = Vec::new();
+    let mut stack = vec![cache.join("facts")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                stored.push(e.path());
+            }
+        }
+    }
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let mut facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stored[0]).unwrap()).unwrap();
+    facts["colour"]["reason"] = "as measured before".into();
+    std::fs::write(&stored[0], facts.to_string()).unwrap();
+    let second = validate();
+    assert!(second.contains("(as measured before)"), "{second}");
+    // A changed file (new modification time) is measured again.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let bytes = std::fs::read(&src).unwrap();
+    std::fs::write(&src, bytes).unwrap();
+    let third = validate();
+    assert!(
+        third.contains("scan: black-and-white (") && !third.contains("as measured before"),
+        "{third}"
+    );
 }

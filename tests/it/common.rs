@@ -58,13 +58,22 @@ pub fn probe(path: &Path) -> Result<roughcut::facts::MediaFacts, roughcut::media
 /// Read, gather and check an EDL file as `render` does.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     setup();
-    roughcut::gather::load(path, &Default::default(), cores())
+    roughcut::gather::load(
+        path,
+        &Default::default(),
+        &roughcut::gather::Setup::full(cores()),
+    )
 }
 
 /// [`load`] for EDL text, as if it were the file `path`.
 pub fn load_str(text: &str, path: &Path) -> Result<Loaded, LoadError> {
     setup();
-    roughcut::gather::load_str(text, path, &Default::default(), cores())
+    roughcut::gather::load_str(
+        text,
+        path,
+        &Default::default(),
+        &roughcut::gather::Setup::full(cores()),
+    )
 }
 
 /// A folder holding the generated sample set (written once per test process).

@@ -373,14 +373,13 @@ fn every_problem_is_reported_at_once() {
 fn no_probe_still_checks_files_exist() {
     let dir = samples_dir();
     let text = r#"{ "version": 1, "sources": { "a": { "path": "amur_2004_pal.mkv" }, "b": { "path": "nope.mkv" } }, "timeline": [ { "source": "a", "in": "10f", "out": "20f" } ] }"#;
-    let err = roughcut::gather::check_str(
-        text,
-        &dir.join("cut.json"),
-        roughcut::gather::Probing::PresenceOnly,
-        &Default::default(),
-        1,
-    )
-    .into_loaded(&dir.join("cut.json"));
+    let setup = roughcut::gather::Setup {
+        probing: roughcut::gather::Probing::PresenceOnly,
+        threads: 1,
+        facts_cache: None,
+    };
+    let err = roughcut::gather::check_str(text, &dir.join("cut.json"), &Default::default(), &setup)
+        .into_loaded(&dir.join("cut.json"));
     let Err(LoadError::Invalid { diagnostics, .. }) = err else {
         panic!("expected the missing file to be reported")
     };
