@@ -101,7 +101,7 @@ pub struct ColourAnalysis {
     /// The strong regions' chroma off the tone line (upper quartile over the frames): the
     /// number the verdict rests on.
     pub strong_chroma: f64,
-    /// Share of off-tone chroma on luma edges (fringing).
+    /// Share of the coloured regions whose chroma follows the signed luma gradient (fringing).
     pub fringe_share: f64,
     /// Share of coloured regions whose hue is over 40° from the main one.
     pub hue_spread: f64,
@@ -112,14 +112,16 @@ pub struct ColourAnalysis {
 }
 
 /// Strong off-tone chroma (code values) at or above which a picture is colour…
-pub const COLOUR_MIN: f64 = 6.0;
+pub const COLOUR_MIN: f64 = 5.0;
 /// …provided it is this many times what pixel noise leaves in a block mean.
-pub const OVER_NOISE: f64 = 4.0;
+pub const OVER_NOISE: f64 = 5.0;
 /// Strong off-tone chroma below which a picture is black-and-white.
 pub const BW_MAX: f64 = 1.25;
-/// Colour whose clearly coloured regions sit on luma edges (above the median edge) this often
-/// may be fringing: not judged colour.
-pub const FRINGE_MAX: f64 = 0.7;
+/// Colour whose clearly coloured regions follow the luma gradient this often may be fringing:
+/// not judged colour…
+pub const FRINGE_MAX: f64 = 0.6;
+/// …and from this share on it is fringing: black-and-white.
+pub const FRINGE_BW: f64 = 0.75;
 /// Fewer coloured regions than this share away from the main hue: one hue.
 pub const ONE_HUE: f64 = 0.05;
 /// A one-hue picture is a toning when its cast is at least this strong…
@@ -197,7 +199,16 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
             ColourVerdict::Bw,
             format!("a {t} toning (U {cast_u:+.1}, V {cast_v:+.1}): one hue, {strong:.1} off it"),
         )
-    } else if strong >= COLOUR_MIN && hues >= ONE_HUE && fringe <= FRINGE_MAX {
+    } else if fringe >= FRINGE_BW {
+        (
+            ColourVerdict::Bw,
+            format!("chromatic fringing: {:.0} % of its chroma ({strong:.1}) follows the luma edges, as misregistered colour planes of a scan do", fringe * 100.0),
+        )
+    } else if strong >= COLOUR_MIN
+        && strong > OVER_NOISE * noise
+        && hues >= ONE_HUE
+        && fringe <= FRINGE_MAX
+    {
         (
             ColourVerdict::Colour,
             format!(
@@ -211,9 +222,13 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
             ),
         )
     } else {
-        let why = if fringe > FRINGE_MAX {
+        let why = if strong <= OVER_NOISE * noise {
             format!(
-                "chroma {strong:.1} sits on luma edges ({:.0} % of it: fringing, or small lights?)",
+                "chroma {strong:.1} is within {OVER_NOISE}× the noise {noise:.2}, in several hues"
+            )
+        } else if fringe > FRINGE_MAX {
+            format!(
+                "chroma {strong:.1} follows the luma edges in {:.0} % of its regions (fringing?)",
                 fringe * 100.0
             )
         } else if hues < ONE_HUE {
@@ -375,7 +390,7 @@ pub struct ChromaFrame {
     pub strong: f64,
     /// What pixel chroma noise alone leaves in a block mean.
     pub noise: f64,
-    /// Share of the clearly off-tone blocks that sit on luma edges (fringing from a scan).
+    /// Share of the clearly coloured blocks whose chroma follows the luma gradient (fringing).
     pub fringe: f64,
     /// Share of the clearly coloured blocks whose hue is over 40° from the main hue.
     pub hue_spread: f64,
@@ -508,23 +523,34 @@ mod tests {
             verdict(frame(0.2, 0.0, 0.0, 0.0, (-33.0, 58.0))),
             ColourVerdict::Colour
         );
-        // Faint colour, fringes or lights on edges: uncertain, never black-and-white.
-        assert_eq!(
-            verdict(frame(5.0, 0.0, 0.1, 0.6, (0.0, 0.0))),
-            ColourVerdict::Uncertain
-        );
+        // Chromatic fringing: chroma that follows the luma gradient almost everywhere.
         assert_eq!(
             verdict(frame(27.0, 0.2, 0.96, 0.7, (0.0, 0.0))),
+            ColourVerdict::Bw
+        );
+        // Faint colour, partly following edges, or one hue over a faint cast: uncertain, never
+        // black-and-white.
+        assert_eq!(
+            verdict(frame(4.0, 0.0, 0.1, 0.6, (0.0, 0.0))),
             ColourVerdict::Uncertain
         );
         assert_eq!(
-            verdict(frame(2.9, 0.0, 0.6, 0.0, (-2.0, 4.0))),
+            verdict(frame(9.0, 0.0, 0.65, 0.6, (0.0, 0.0))),
+            ColourVerdict::Uncertain
+        );
+        assert_eq!(
+            verdict(frame(2.9, 0.0, 0.05, 0.0, (-2.0, 4.0))),
             ColourVerdict::Uncertain
         );
         // Noise-sized chroma in several hues is not called black-and-white either.
         assert_eq!(
-            verdict(frame(5.7, 1.0, 0.5, 0.8, (0.0, 0.2))),
+            verdict(frame(5.7, 1.26, 0.0, 0.8, (0.0, 0.2))),
             ColourVerdict::Uncertain
+        );
+        // The night street: faint but clear lights in several hues.
+        assert_eq!(
+            verdict(frame(5.7, 0.04, 0.2, 0.64, (0.1, 0.4))),
+            ColourVerdict::Colour
         );
     }
 

@@ -195,8 +195,6 @@ struct Block {
     /// Mean chroma − 128.
     u: f64,
     v: f64,
-    /// Mean absolute luma step inside the block (its edges).
-    edge: f64,
     /// Mean absolute chroma step between neighbouring samples (pixel noise and detail).
     step: f64,
     /// |mean deviation from the cast| / mean |deviation|: 1 for a patch of colour, near 0 for
@@ -301,7 +299,7 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
     // the opposite-hued fringes either side of an edge cancel towards 0.
     let blocks: Vec<Block> = sums
         .iter()
-        .map(|&(bx, by, u, v, edge, step, _)| {
+        .map(|&(bx, by, u, v, _edge, step, _)| {
             let mut r = 0.0;
             for y in by * BLOCK..(by + 1) * BLOCK {
                 for x in bx * BLOCK..(bx + 1) * BLOCK {
@@ -315,7 +313,6 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
             Block {
                 u,
                 v,
-                edge,
                 step,
                 coherence: if r > 0.0 { m / r } else { 0.0 },
                 spread: r,
@@ -327,7 +324,22 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
     // deviation σ averages 2σ/√π per channel; a mean over BLOCK² samples keeps σ/BLOCK per
     // channel, √2·σ/BLOCK as a U–V distance.
     let sigma = percentile(blocks.iter().map(|b| b.step).collect(), 0.5) / 1.128;
-    let noise = std::f64::consts::SQRT_2 * sigma / BLOCK as f64;
+    // Chroma upsampled from fewer samples across (DV's 4:1:1) repeats them: fewer independent
+    // samples per block, so more noise left in its mean. The across/down step ratio says how many.
+    let (mut across, mut down) = (0.0, 0.0);
+    for y in (0..ch.saturating_sub(1)).step_by(2) {
+        for x in 0..cw.saturating_sub(1) {
+            let u = at(p.u, p.su, x, y);
+            across += (at(p.u, p.su, x + 1, y) - u).abs();
+            down += (at(p.u, p.su, x, y + 1) - u).abs();
+        }
+    }
+    let independent = if down > 0.0 {
+        (across / down).clamp(0.25, 1.0)
+    } else {
+        1.0
+    };
+    let noise = std::f64::consts::SQRT_2 * sigma / (BLOCK as f64 * independent.sqrt());
     // Chroma off the tone line: toned and cast pictures have all their chroma along one hue
     // through neutral; real colour leaves it.
     let norm = (cast.0 * cast.0 + cast.1 * cast.1).sqrt();
@@ -377,11 +389,29 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
         .iter()
         .filter(|b| (b.u * b.u + b.v * b.v).sqrt() > floor)
         .collect();
-    let edge_limit = percentile(blocks.iter().map(|b| b.edge).collect(), 0.5);
-    let fringe = if vivid.is_empty() {
-        0.0
-    } else {
-        vivid.iter().filter(|b| b.edge > edge_limit).count() as f64 / vivid.len() as f64
+    // Fringing: a scan's misregistered colour planes leave chroma that follows the signed luma
+    // gradient (R and B are shifted copies of G), so it is explained by a linear fit on the
+    // gradient; a patch of colour or a coloured light is not.
+    let fringe = {
+        let (mut n, mut fringed) = (0usize, 0usize);
+        for (i, b) in blocks.iter().enumerate() {
+            let vivid = b.coherence >= COHERENT
+                && b.group >= GROUP_COHERENT
+                && (b.u * b.u + b.v * b.v).sqrt() > floor;
+            if !vivid {
+                continue;
+            }
+            n += 1;
+            let (bx, by) = (i % cols, i / cols);
+            if follows_gradient(p, bx, by, cast) >= FRINGE_FIT {
+                fringed += 1;
+            }
+        }
+        if n == 0 {
+            0.0
+        } else {
+            fringed as f64 / n as f64
+        }
     };
     let hue_spread = if vivid.len() < 4 {
         0.0
@@ -414,6 +444,52 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
         cast_v: cast.1,
     }
 }
+
+/// How much of a block's chroma (around the cast) a linear fit on the signed luma gradient
+/// explains: R² of `(U, V) ≈ A · (∂Y/∂x, ∂Y/∂y)` over its samples (0 when the block is flat).
+fn follows_gradient(p: &Planes, bx: usize, by: usize, cast: (f64, f64)) -> f64 {
+    let at = |plane: &[u8], stride: usize, x: usize, y: usize| plane[y * stride + x] as f64;
+    let (lw, lh) = (2 * p.cw, 2 * p.ch);
+    let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
+    let (mut ux, mut uy, mut vx, mut vy, mut total) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut samples = Vec::with_capacity(BLOCK * BLOCK);
+    for y in by * BLOCK..(by + 1) * BLOCK {
+        for x in bx * BLOCK..(bx + 1) * BLOCK {
+            let (lx, ly) = (2 * x, 2 * y);
+            if lx == 0 || ly == 0 || lx + 1 >= lw || ly + 1 >= lh {
+                continue;
+            }
+            let gx = at(p.y, p.sy, lx + 1, ly) - at(p.y, p.sy, lx - 1, ly);
+            let gy = at(p.y, p.sy, lx, ly + 1) - at(p.y, p.sy, lx, ly - 1);
+            let du = at(p.u, p.su, x, y) - 128.0 - cast.0;
+            let dv = at(p.v, p.sv, x, y) - 128.0 - cast.1;
+            gxx += gx * gx;
+            gxy += gx * gy;
+            gyy += gy * gy;
+            ux += gx * du;
+            uy += gy * du;
+            vx += gx * dv;
+            vy += gy * dv;
+            total += du * du + dv * dv;
+            samples.push((gx, gy, du, dv));
+        }
+    }
+    let det = gxx * gyy - gxy * gxy;
+    if det.abs() < 1e-6 || total <= 0.0 {
+        return 0.0;
+    }
+    // Least squares for U and for V on (gx, gy).
+    let (a1, a2) = ((ux * gyy - uy * gxy) / det, (uy * gxx - ux * gxy) / det);
+    let (b1, b2) = ((vx * gyy - vy * gxy) / det, (vy * gxx - vx * gxy) / det);
+    let residual: f64 = samples
+        .iter()
+        .map(|(gx, gy, du, dv)| (du - a1 * gx - a2 * gy).powi(2) + (dv - b1 * gx - b2 * gy).powi(2))
+        .sum();
+    (1.0 - residual / total).max(0.0)
+}
+
+/// A block whose chroma a gradient fit explains this well is a fringe.
+const FRINGE_FIT: f64 = 0.6;
 
 /// A cast at least this far from neutral defines a tone line (8-bit code values).
 const TONE_MIN: f64 = 1.0;

@@ -184,7 +184,7 @@ fn real_colour_is_never_taken_for_black_and_white() {
     let corpus = corpus_dir();
     // The night street: white lights, a few orange and blue ones, on black.
     let night = class_of(&corpus.join("media/sowt-with-video.mov"));
-    assert_ne!(night.class, ColourVerdict::Bw, "{night:?}");
+    assert_eq!(night.class, ColourVerdict::Colour, "{night:?}");
     assert!(
         night.hue_spread > 0.3,
         "its lights have several hues: {night:?}"
@@ -196,7 +196,7 @@ fn real_colour_is_never_taken_for_black_and_white() {
         "scale=640:360,split[a][b];[a]hue=s=0[g];[b]crop=iw/5:ih/5:iw/2:ih/3[c];[g][c]overlay=W/2:H/3",
         (640, 360),
     ));
-    assert_ne!(sky.class, ColourVerdict::Bw, "{sky:?}");
+    assert_eq!(sky.class, ColourVerdict::Colour, "{sky:?}");
     // The same footage toned sepia is black-and-white, and the tone is named.
     let sepia = class_of(&from_corpus(
         "sepia_chaplin.mp4",
@@ -214,6 +214,14 @@ fn real_colour_is_never_taken_for_black_and_white() {
         (640, 360),
     ));
     assert_eq!(noisy.class, ColourVerdict::Bw, "{noisy:?}");
+    // Chromatic fringing from misregistered colour planes of a scan is black-and-white.
+    let fringed = class_of(&from_corpus(
+        "fringed_chaplin.mp4",
+        "chaplin.mp4",
+        "hue=s=0,format=rgb24,rgbashift=rh=2:bh=-2,format=yuv420p",
+        (640, 360),
+    ));
+    assert_eq!(fringed.class, ColourVerdict::Bw, "{fringed:?}");
 }
 
 #[test]
