@@ -37,7 +37,7 @@ pub fn describe(f: &MediaFacts) -> String {
         if c.frames > 0 {
             let _ = writeln!(
                 out,
-                "             strong chroma {:.1}, noise {:.2}, on edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}",
+                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}",
                 c.strong_chroma,
                 c.noise_in_blocks,
                 c.fringe_share * 100.0,

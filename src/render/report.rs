@@ -61,7 +61,8 @@ pub struct ColourMeasures {
     pub frames: usize,
     pub strong_chroma: f64,
     pub noise: f64,
-    pub on_edges: f64,
+    /// Share of coloured regions whose chroma follows the luma gradient (fringing).
+    pub fringe: f64,
     pub hue_spread: f64,
     pub cast_u: f64,
     pub cast_v: f64,
@@ -102,7 +103,7 @@ pub fn source_report(
             frames: c.frames,
             strong_chroma: c.strong_chroma,
             noise: c.noise_in_blocks,
-            on_edges: c.fringe_share,
+            fringe: c.fringe_share,
             hue_spread: c.hue_spread,
             cast_u: c.cast_u,
             cast_v: c.cast_v,
