@@ -69,10 +69,13 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
     let count = |f: fn(&Outcome) -> bool| entries.iter().filter(|e| f(&e.outcome)).count();
     let converted = count(|o| matches!(o, Outcome::Converted { .. }));
     let skipped = count(|o| matches!(o, Outcome::Skipped { .. }));
+    let passed_over = count(|o| matches!(o, Outcome::PassedOver { .. }));
     let failed = count(|o| matches!(o, Outcome::Failed { .. }));
     for e in &entries {
-        if let Outcome::Failed { reason } = &e.outcome {
-            eprintln!("failed: {}: {reason}", e.input);
+        match &e.outcome {
+            Outcome::Failed { reason } => eprintln!("failed: {}: {reason}", e.input),
+            Outcome::PassedOver { reason } => eprintln!("passed over: {}: {reason}", e.input),
+            _ => {}
         }
     }
     // Say what `auto` decided wherever it took colour away or could not decide.
@@ -92,7 +95,7 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
     let seconds = started.elapsed().as_secs_f64();
     if a.progress != ProgressMode::None {
         eprintln!(
-            "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {failed} failed{}, in {seconds:.1} s",
+            "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {passed_over} passed over, {failed} failed{}, in {seconds:.1} s",
             profile.name,
             a.out_dir.display(),
             if interrupted { ", interrupted" } else { "" }
@@ -105,6 +108,7 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
             "output_dir": a.out_dir.display().to_string(),
             "converted": converted,
             "skipped": skipped,
+            "passed_over": passed_over,
             "failed": failed,
             "interrupted": interrupted,
             "seconds": seconds,

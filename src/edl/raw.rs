@@ -147,7 +147,16 @@ pub struct RawAudio {
     /// 5 ms; 0 disables).
     pub join_fade: Option<TimeValue>,
     /// Bring the whole program to a loudness target (measured, then applied).
-    pub loudness: Option<RawLoudness>,
+    pub loudness: Option<RawLoudnessValue>,
+}
+
+/// A loudness target: the integrated loudness alone (`-23`), or with its true-peak ceiling.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawLoudnessValue {
+    /// Integrated loudness in LUFS (the true-peak ceiling stays −1 dBTP).
+    Target(f64),
+    Full(RawLoudness),
 }
 
 /// A loudness target for the whole program.

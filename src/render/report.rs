@@ -196,7 +196,7 @@ pub struct AudioFacts {
 pub struct SubtitleFacts {
     pub codec: String,
     pub language: Option<String>,
-    /// Counted packets (cues).
+    /// Cues, decoded (the empty samples between cues are not counted).
     pub cues: u64,
 }
 
@@ -262,14 +262,23 @@ pub fn output_facts(path: &Path) -> Result<OutputFacts, MediaError> {
             duration_seconds: secs(s.duration),
         })
     });
+    // Cues as a player shows them: decoded, without the empty samples that fill the gaps
+    // between cues in MP4's mov_text.
+    let decoded = crate::media::measure::subtitle_streams(path)?;
     let subtitles = facts
         .streams
         .iter()
         .filter(|s| s.kind == "subtitle")
-        .map(|s| SubtitleFacts {
+        .zip(
+            decoded
+                .iter()
+                .map(|d| d.cues.len() as u64)
+                .chain(std::iter::repeat(0)),
+        )
+        .map(|(s, cues)| SubtitleFacts {
             codec: s.codec.clone(),
             language: s.language.clone(),
-            cues: count(s.index),
+            cues,
         })
         .collect();
     let difference = match (

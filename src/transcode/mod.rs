@@ -54,6 +54,8 @@ pub enum Outcome {
     },
     /// Up to date already (same source identity and profile).
     Skipped { output: String },
+    /// Not for this profile, and why (a sound-only file for a picture profile): not a failure.
+    PassedOver { reason: String },
     /// Not transcoded, and why.
     Failed { reason: String },
 }
@@ -437,6 +439,7 @@ pub fn run(
                 outcome: match &outcome {
                     Outcome::Converted { .. } => "converted".into(),
                     Outcome::Skipped { .. } => "skipped".into(),
+                    Outcome::PassedOver { reason } => format!("passed over: {reason}"),
                     Outcome::Failed { reason } => format!("failed: {reason}"),
                 },
                 frames,
@@ -494,6 +497,14 @@ fn one(
 ) -> Outcome {
     let started = Instant::now();
     let fail = |reason: String| Outcome::Failed { reason };
+    if facts.video().is_none() && matches!(opts.profile.kind, ProfileKind::Video(_)) {
+        return Outcome::PassedOver {
+            reason: format!(
+                "sound only: the `{}` profile makes pictures (transcode sound with --profile audio)",
+                opts.profile.name
+            ),
+        };
+    }
     if let Some(parent) = job.output.parent() {
         if let Err(e) = std::fs::create_dir_all(parent) {
             return fail(format!("cannot create {}: {e}", parent.display()));

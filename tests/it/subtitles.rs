@@ -103,15 +103,28 @@ fn two_soft_tracks_tagged_with_their_cues() {
     assert!(near(en.cues[1].0, Rational::new(2, 1)) && near(en.cues[1].1, Rational::new(13, 5)));
     assert!(en.cues[1].2.contains("Two"));
 
-    // The sidecars say the same, as UTF-8 SubRip.
+    // The sidecars say the same, as UTF-8 SubRip; the report counts cues, not the empty
+    // samples between them.
     let side = dir.join("side");
+    let report = dir.join("report.json");
     let out = roughcut()
         .args(["render", "--progress", "none", "--subtitles-out"])
         .arg(&side)
+        .arg("--report")
+        .arg(&report)
         .arg(&edl)
         .output()
         .unwrap();
     assert!(out.status.success());
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let counted: Vec<u64> = r["output"]["subtitles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["cues"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counted, [3, 2], "{}", r["output"]["subtitles"]);
     let ru_srt = std::fs::read_to_string(side.join("soft.rus.srt")).unwrap();
     assert!(
         ru_srt.starts_with("1\n00:00:00,000 --> 00:00:00,500\nДо начала\n"),

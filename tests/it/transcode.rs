@@ -309,6 +309,10 @@ fn corpus_media_transcode_or_are_reported() {
                 assert!(out > 0, "{e}");
             }
             "failed" => assert!(!e["reason"].as_str().unwrap().is_empty(), "{e}"),
+            "passed_over" => assert!(
+                e["reason"].as_str().unwrap().starts_with("sound only"),
+                "{e}"
+            ),
             other => panic!("{other}: {e}"),
         }
         eprintln!(
@@ -328,6 +332,11 @@ fn corpus_media_transcode_or_are_reported() {
     }
     let failed = entries.iter().filter(|e| e["outcome"] == "failed").count();
     assert_eq!(code, Some(if failed > 0 { 1 } else { 0 }));
+    // Sound-only files are passed over with the reason, not failures.
+    for name in ["sample_audio_only.mp4", "opus-5.1.mka"] {
+        assert_eq!(outcome(&r, name)["outcome"], "passed_over", "{r}");
+    }
+    assert!(stderr.contains("passed over: "), "{stderr}");
     // The night street keeps its colour (it once came out grey): its lights stay coloured.
     let night = outcome(&r, "sowt-with-video.mov");
     assert_ne!(night["colour"]["rendered"], "bw", "{night}");

@@ -87,6 +87,45 @@ fn syntax_error_has_line_and_column() {
 }
 
 #[test]
+fn loudness_may_be_a_bare_target() {
+    let dir = samples_dir();
+    let text = |l: &str| {
+        format!(
+            r#"{{ "version": 1, "output": {{ "audio": {{ "loudness": {l} }} }}, "sources": {{}}, "timeline": [ {{ "gap": 1 }} ] }}"#
+        )
+    };
+    let loaded = crate::common::load_str(&text("-23"), &dir.join("cut.json")).expect("valid");
+    let l = loaded.edl.output.audio.loudness.expect("a target");
+    assert_eq!((l.target, l.true_peak), (-23.0, -1.0));
+    let full = crate::common::load_str(
+        &text(r#"{ "target": -16, "true_peak": -2 }"#),
+        &dir.join("cut.json"),
+    )
+    .expect("valid");
+    let l = full.edl.output.audio.loudness.expect("a target");
+    assert_eq!((l.target, l.true_peak), (-16.0, -2.0));
+    let d = check(&text("-100"));
+    assert_eq!(errors_at(&d), ["/output/audio/loudness"], "{d:?}");
+}
+
+#[test]
+fn comments_are_named_as_comments() {
+    for text in [
+        "{\n  \"version\": 1,\n  // the first cut\n  \"sources\": {}, \"timeline\": []\n}",
+        "{ \"version\": 1, /* v1 */ \"sources\": {}, \"timeline\": [] }",
+    ] {
+        let d = check(text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.starts_with("comments are not allowed in JSON"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0].line.is_some() && d[0].column.is_some());
+    }
+}
+
+#[test]
 fn wrong_type() {
     let d = check(&format!(
         r#"{{ "version": 1, "output": {{ "width": "wide" }}, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": "1s" }} ] }}"#

@@ -106,10 +106,12 @@ pub fn parse(text: &str, path: &Path) -> Draft {
     let doc: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut d = Diagnostic::error(
-                "",
-                format!("JSON syntax error: {}", strip_position(&e.to_string())),
-            );
+            let message = if comment_at(text, e.line(), e.column()) {
+                "comments are not allowed in JSON; remove the `//` or `/* */` comment (keep notes in a \"name\" field or a separate file)".to_string()
+            } else {
+                format!("JSON syntax error: {}", strip_position(&e.to_string()))
+            };
+            let mut d = Diagnostic::error("", message);
             d.line = Some(e.line());
             d.column = Some(e.column());
             return Draft {
@@ -276,6 +278,20 @@ impl Candidate {
             identity: self.identity.clone()?,
         })
     }
+}
+
+/// Whether a `//` or `/*` comment starts where the JSON parser stopped (line and column are
+/// 1-based; the column may point at either of its two characters).
+fn comment_at(text: &str, line: usize, column: usize) -> bool {
+    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
+        return false;
+    };
+    let chars: Vec<char> = l.chars().collect();
+    let at = |i: usize| chars.get(i).copied();
+    let c = column.saturating_sub(1);
+    [c, c.saturating_sub(1)]
+        .iter()
+        .any(|&i| at(i) == Some('/') && matches!(at(i + 1), Some('/' | '*')))
 }
 
 /// Order pointers section by section; array indices compare as numbers, so `/timeline/2`

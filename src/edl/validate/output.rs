@@ -170,10 +170,20 @@ impl Validator<'_> {
         }
         let loudness = match &ra.loudness {
             None => None,
-            Some(l) => {
-                let true_peak = l.true_peak.unwrap_or(-1.0);
+            Some(value) => {
+                let (target, true_peak, at) = match value {
+                    raw::RawLoudnessValue::Target(t) => (*t, None, "/output/audio/loudness"),
+                    raw::RawLoudnessValue::Full(l) => {
+                        (l.target, l.true_peak, "/output/audio/loudness/target")
+                    }
+                };
+                let l = crate::edl::Loudness {
+                    target,
+                    true_peak: true_peak.unwrap_or(-1.0),
+                };
+                let true_peak = l.true_peak;
                 if !(-70.0..=-5.0).contains(&l.target) {
-                    self.error("/output/audio/loudness/target", format!("a loudness target of {} LUFS is out of range; use −70 to −5 (−23 is EBU R128 broadcast, −16 is usual for the web)", l.target));
+                    self.error(at, format!("a loudness target of {} LUFS is out of range; use −70 to −5 (−23 is EBU R128 broadcast, −16 is usual for the web)", l.target));
                     fine = false;
                 }
                 if !(-9.0..=0.0).contains(&true_peak) {
