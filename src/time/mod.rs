@@ -364,14 +364,24 @@ pub fn round_half_up(r: Rational) -> i64 {
     i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// Formats seconds exactly for people: `12.5s` when the value is a decimal
-/// with at most 6 fractional digits, otherwise a fraction such as `1001/30s`.
+/// Formats seconds for people: exactly (`12.5s`) when the value is a decimal with at most 6
+/// fractional digits, otherwise rounded and marked so (`≈33.3667s` for 1001/30): people read
+/// decimals, not `607607/30000s`.
 #[must_use]
 pub fn format_seconds(r: Rational) -> String {
     let (num, den) = widened(r);
     match exact_decimal(num, den, 6) {
         Some(decimal) => format!("{decimal}s"),
-        None => format!("{num}/{den}s"),
+        // A degenerate fraction (never made by parsing) is shown as it is.
+        None if den == 0 => format!("{num}/{den}s"),
+        None => {
+            let x = num as f64 / den as f64;
+            if x.abs() >= 0.001 {
+                format!("≈{x:.4}s")
+            } else {
+                format!("≈{x:.1e}s")
+            }
+        }
     }
 }
 

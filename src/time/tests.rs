@@ -741,7 +741,7 @@ fn round_half_up_on_halves() {
 }
 
 #[test]
-fn format_seconds_exactly() {
+fn format_seconds_for_people() {
     assert_eq!(format_seconds(r(25, 2)), "12.5s");
     assert_eq!(format_seconds(r(10, 1)), "10s");
     assert_eq!(format_seconds(r(0, 1)), "0s");
@@ -749,9 +749,10 @@ fn format_seconds_exactly() {
     assert_eq!(format_seconds(r(-1, 4)), "-0.25s");
     assert_eq!(format_seconds(r(1001, 1000)), "1.001s");
     assert_eq!(format_seconds(r(1, 1_000_000)), "0.000001s");
-    assert_eq!(format_seconds(r(1, 10_000_000)), "1/10000000s");
-    assert_eq!(format_seconds(r(1001, 30)), "1001/30s");
-    assert_eq!(format_seconds(r(1, 3)), "1/3s");
+    assert_eq!(format_seconds(r(1, 10_000_000)), "≈1.0e-7s");
+    assert_eq!(format_seconds(r(1001, 30)), "≈33.3667s");
+    assert_eq!(format_seconds(r(607_607, 30_000)), "≈20.2536s");
+    assert_eq!(format_seconds(r(1, 3)), "≈0.3333s");
     assert_eq!(format_seconds(r(i64::MAX, 1)), format!("{}s", i64::MAX));
     assert_eq!(
         format_seconds(r(i64::MIN, 64)),
