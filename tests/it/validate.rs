@@ -109,6 +109,21 @@ fn loudness_may_be_a_bare_target() {
 }
 
 #[test]
+fn a_misspelt_source_is_one_error() {
+    // `Amur` for `amur`, with frame-counted times: the unknown source is the one root cause.
+    let d = check(
+        r#"{ "version": 1, "sources": { "amur": { "path": "amur_2004_pal.mkv" } },
+             "timeline": [ { "source": "Amur", "in": "10f", "out": "20f" } ] }"#,
+    );
+    assert_eq!(errors_at(&d), ["/timeline/0/source"], "{d:?}");
+    assert!(
+        d[0].message.contains("did you mean `amur`"),
+        "{}",
+        d[0].message
+    );
+}
+
+#[test]
 fn comments_are_named_as_comments() {
     for text in [
         "{\n  \"version\": 1,\n  // the first cut\n  \"sources\": {}, \"timeline\": []\n}",

@@ -192,7 +192,7 @@ impl Validator<'_> {
         let src_rate = source.rate();
         let source_in = match &t.in_ {
             None => Some(Rational::from_integer(0)),
-            Some(v) => self.source_time(format!("{ptr}/in"), &v.0, src_rate),
+            Some(v) => self.source_time(format!("{ptr}/in"), &v.0, src_rate, true),
         };
         let length = match (&t.out, &t.duration) {
             (Some(_), Some(_)) => {
@@ -200,7 +200,7 @@ impl Validator<'_> {
                 return None;
             }
             (Some(o), None) => {
-                let out = self.source_time(format!("{ptr}/out"), &o.0, src_rate);
+                let out = self.source_time(format!("{ptr}/out"), &o.0, src_rate, true);
                 match (out, source_in) {
                     (Some(o), Some(i)) if o <= i => {
                         self.error(

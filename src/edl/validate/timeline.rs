@@ -9,6 +9,7 @@ impl Validator<'_> {
         p: String,
         v: &Value,
         src_rate: Option<Rate>,
+        source_ok: bool,
     ) -> Option<Rational> {
         let spec = match TimeSpec::from_json(v) {
             Ok(s) => s,
@@ -20,6 +21,9 @@ impl Validator<'_> {
         let rate = if spec.needs_rate() {
             match src_rate {
                 Some(r) => r,
+                // The source is unknown or has a problem of its own, reported there: one root
+                // cause, one error.
+                None if !source_ok => return None,
                 None => {
                     if !self.probing {
                         self.diags.push(Diagnostic::warning(
@@ -306,11 +310,12 @@ impl Validator<'_> {
         }
         let fps_out = fps;
         let src_rate = source.and_then(Candidate::rate);
-        let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate);
+        let known = source.is_some();
+        let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate, known);
         let out = c
             .out
             .as_ref()
-            .and_then(|o| self.source_time(format!("{ptr}/out"), &o.0, src_rate));
+            .and_then(|o| self.source_time(format!("{ptr}/out"), &o.0, src_rate, known));
         let duration_frames = match (&c.duration, fps_out) {
             (Some(d), Some(fps)) => self.program_frames(&format!("{ptr}/duration"), &d.0, fps),
             _ => None,
