@@ -78,10 +78,12 @@ pub struct RenderSummary {
 pub enum RenderError {
     #[error("interrupted; nothing was written to {}", output.display())]
     Cancelled { output: PathBuf },
-    #[error("event {event} ({name}), segment {segment}: {source}")]
+    #[error("event {event} ({name}) at record {record}, segment {segment}: {source}")]
     Segment {
         event: usize,
         name: String,
+        /// Record timecode of the segment's first frame.
+        record: String,
         segment: usize,
         source: Box<SegmentError>,
     },
@@ -405,6 +407,11 @@ impl Worker<'_> {
                     e => RenderError::Segment {
                         event: seg.event,
                         name: describe_event(&name, &seg.picture),
+                        record: crate::time::frames_to_timecode(
+                            seg.record_start,
+                            plan.output.fps,
+                            false,
+                        ),
                         segment: seg.id,
                         source: Box::new(e),
                     },

@@ -621,6 +621,16 @@ fn picture_and_sound(
         crate::render::RenderError::Cancelled { .. } if cancel.interrupted() => {
             "interrupted".to_string()
         }
+        // In the user's terms: the file is the input itself (one event of the whole file).
+        crate::render::RenderError::Segment { source, .. } => match *source {
+            crate::media::segment::SegmentError::Source {
+                stage,
+                time,
+                message,
+                ..
+            } => format!("{stage} failed at {time} (FFmpeg: {message})"),
+            other => other.to_string(),
+        },
         other => other.to_string(),
     })
 }

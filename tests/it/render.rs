@@ -402,6 +402,11 @@ fn truncated_source_fails_cleanly_naming_source_event_and_time() {
         "names the source: {stderr}"
     );
     assert!(stderr.contains("source time"), "names the time: {stderr}");
+    // The event is at record 1 s (25 frames in): its record timecode is named.
+    assert!(
+        stderr.contains("at record 00:00:01:00"),
+        "names the record timecode: {stderr}"
+    );
     assert!(!dir.join("t.mp4").exists(), "no output after a failure");
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }

@@ -332,6 +332,15 @@ fn corpus_media_transcode_or_are_reported() {
     }
     let failed = entries.iter().filter(|e| e["outcome"] == "failed").count();
     assert_eq!(code, Some(if failed > 0 { 1 } else { 0 }));
+    // A damaged file's failure is said in the user's terms: what failed where, FFmpeg's words.
+    let broken = outcome(&r, "invalid-bitstream.webm");
+    let reason = broken["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("decode video failed at ")
+            && reason.contains("(FFmpeg: ")
+            && !reason.contains("event 0"),
+        "{reason}"
+    );
     // Sound-only files are passed over with the reason, not failures.
     for name in ["sample_audio_only.mp4", "opus-5.1.mka"] {
         assert_eq!(outcome(&r, name)["outcome"], "passed_over", "{r}");
