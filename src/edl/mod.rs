@@ -514,6 +514,8 @@ pub struct Subtitle {
     pub path: PathBuf,
     pub language: Option<String>,
     pub burn_in: bool,
+    /// Carried as a soft track.
+    pub track: bool,
     /// The source whose times the cues are, or `None` for program times.
     pub timing_source: Option<String>,
     pub default: bool,

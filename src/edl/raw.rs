@@ -449,8 +449,12 @@ pub struct RawSubtitle {
     pub path: String,
     /// ISO 639-2 language code (`rus`, `eng`).
     pub language: Option<String>,
-    /// Also render this track into the picture (at most one entry).
+    /// Render this entry into the picture (at most one entry). A burned-in entry is not also
+    /// carried as a soft track unless `track` says so.
     pub burn_in: Option<bool>,
+    /// Carry the entry as a soft subtitle track (default: true, except for the burned-in entry,
+    /// which would otherwise show twice to a viewer who picks its language).
+    pub track: Option<bool>,
     /// `record` (default: the cues are program times) or `{"source": ID}` (the cues are times
     /// in that source: every clip of it carries the cues inside its in/out, retimed).
     pub timing: Option<RawTiming>,

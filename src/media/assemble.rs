@@ -209,7 +209,8 @@ pub fn assemble(
         st.index()
     };
 
-    let mut subs = super::subtitle::add_streams(&mut octx, out.container, tracks)
+    let soft: Vec<Track> = tracks.iter().filter(|t| t.track).cloned().collect();
+    let mut subs = super::subtitle::add_streams(&mut octx, out.container, &soft)
         .map_err(fail("add subtitle tracks"))?;
 
     if let Some(lang) = &out.audio_language {

@@ -22,6 +22,8 @@ pub struct Track {
     pub default: bool,
     pub forced: bool,
     pub burn_in: bool,
+    /// Muxed as a soft subtitle stream.
+    pub track: bool,
     pub cues: Vec<PlannedCue>,
     /// Cues left out, and why (shown with `--verbose`).
     pub dropped: Vec<DroppedCue>,
@@ -83,6 +85,7 @@ pub fn retime(edl: &Edl, starts: &[i64], total: i64) -> Vec<Track> {
                 default: sub.default,
                 forced: sub.forced,
                 burn_in: sub.burn_in,
+                track: sub.track,
                 cues,
                 dropped,
             }

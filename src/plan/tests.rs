@@ -487,6 +487,7 @@ fn subtitle(
         path: PathBuf::from("x.srt"),
         language: Some("rus".into()),
         burn_in,
+        track: !burn_in,
         timing_source: timing_source.map(String::from),
         default: true,
         forced: false,

@@ -209,9 +209,20 @@ fn burn_in_shows_exactly_while_a_cue_is_active() {
             assert!(lit < 5, "frame {k}: no cue, yet {lit} text pixels");
         }
     }
-    // The soft track carries the same cues.
-    let s = &subtitle_streams(&dir.join("b.mp4")).unwrap()[0];
-    assert_eq!(s.cues.len(), 2);
+    // A burned-in entry is not also a soft track: a viewer picking English would see it twice.
+    assert!(subtitle_streams(&dir.join("b.mp4")).unwrap().is_empty());
+    // Unless the entry asks for one.
+    let edl = cut(
+        &dir,
+        "bt",
+        "mp4",
+        r#"{ "source": "d", "in": 0, "out": 2 }"#,
+        r#"{ "path": "b.srt", "language": "eng", "burn_in": true, "track": true }"#,
+    );
+    render(&edl, &[]);
+    let s = &subtitle_streams(&dir.join("bt.mp4")).unwrap()[0];
+    assert_eq!((s.cues.len(), s.language.as_deref()), (1, Some("eng")));
+    assert!(s.default, "the only track is the default one");
 }
 
 #[test]

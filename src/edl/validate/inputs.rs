@@ -110,6 +110,11 @@ impl Validator<'_> {
     pub(super) fn subtitles(&mut self, raw: &[Option<raw::RawSubtitle>]) -> Vec<Subtitle> {
         let mut out = Vec::new();
         let mut burn_ins = Vec::new();
+        // The first entry carried as a soft track is the default one unless an entry says.
+        let first_track = raw.iter().position(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.track.unwrap_or(!s.burn_in.unwrap_or(false)))
+        });
         for (i, s) in raw.iter().enumerate() {
             let Some(s) = s else { continue };
             let ptr = format!("/subtitles/{i}");
@@ -233,7 +238,8 @@ impl Validator<'_> {
                 language: s.language.clone(),
                 burn_in,
                 timing_source,
-                default: s.default.unwrap_or(i == 0),
+                track: s.track.unwrap_or(!burn_in),
+                default: s.default.unwrap_or(Some(i) == first_track),
                 forced: s.forced.unwrap_or(false),
                 title: s.title.clone(),
                 style,
