@@ -325,3 +325,22 @@ fn file_names_with_commas_are_local_files() {
     let facts = probe_json(&[&name]);
     assert_eq!(first_video(&facts[0])["width"], 720);
 }
+
+#[test]
+fn the_docs_list_exactly_the_progress_events_a_render_emits() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md"),
+    )
+    .unwrap();
+    // The rows of the `--progress json` table: lines starting with "| `name` | ".
+    let start = doc
+        .find("| `type` | when | other fields |")
+        .expect("the events table");
+    let listed: Vec<String> = doc[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .filter_map(|l| l.split('`').nth(1).map(String::from))
+        .collect();
+    assert_eq!(listed, roughcut::render::ProgressEvent::TYPES);
+}
