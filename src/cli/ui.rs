@@ -75,7 +75,11 @@ impl Progress for Plain {
                 ..
             } => {
                 s.total = *frames;
-                eprintln!("rendering {frames} frames in {segments} segments on {workers} workers");
+                eprintln!(
+                    "rendering {frames} frames in {segments} segment{} on {workers} worker{}",
+                    plural(*segments),
+                    plural(*workers)
+                );
             }
             ProgressEvent::SegmentProgress { segment, done, .. } => {
                 s.in_flight.insert(*segment, *done);
@@ -104,7 +108,11 @@ impl Progress for Plain {
                 s.done_before += frames;
             }
             ProgressEvent::SegmentCached { frames, .. } => s.done_before += frames,
-            ProgressEvent::Assembling { .. } => eprintln!("  joining segments"),
+            ProgressEvent::Assembling { .. } => {
+                eprintln!(
+                    "  joining segments (and measuring the sound when it has a loudness target)"
+                )
+            }
             _ => {}
         }
     }
@@ -119,14 +127,32 @@ struct Board {
     width: usize,
 }
 
+/// "s" unless there is one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 impl Board {
     fn new(width: usize) -> Board {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let total = multi.add(ProgressBar::new(0));
+        // Empty until the work's size is known (a bar of 0/0 would show full).
+        let total = multi.add(ProgressBar::new(1));
         total.set_style(
             ProgressStyle::with_template(&format!(
-                "{{prefix:>{width}}} [{{bar:40}}] {{pos}}/{{len}} frames  {{per_sec}}  ETA {{eta}}"
+                "{{prefix:>{width}}} [{{bar:40}}] {{pos}}/{{len}} frames  {{rate}}  ETA {{eta}}  {{msg}}"
             ))
+            .map(|st| {
+                st.with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1} fps", s.per_sec());
+                    },
+                )
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
@@ -145,14 +171,13 @@ impl Board {
         };
         for i in 0..n {
             let bar = self.multi.add(ProgressBar::new(1));
+            // Counts live in the message, so an idle line shows none.
             bar.set_style(
-                ProgressStyle::with_template(&format!(
-                    "{{prefix:>{}}} {{wide_msg}} {{pos}}/{{len}}",
-                    self.width
-                ))
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(&format!("{{prefix:>{}}} {{wide_msg}}", self.width))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_prefix(format!("worker {i}"));
+            bar.set_message("idle");
             w.push(bar);
         }
     }
@@ -177,6 +202,8 @@ impl Board {
 pub struct Bars {
     board: Board,
     done: Mutex<(i64, std::collections::HashMap<usize, i64>)>,
+    /// What each worker is on: segment, event name, frames.
+    on: Mutex<std::collections::HashMap<usize, (usize, String, i64)>>,
 }
 
 impl Bars {
@@ -186,6 +213,7 @@ impl Bars {
         Bars {
             board,
             done: Mutex::new((0, Default::default())),
+            on: Mutex::new(Default::default()),
         }
     }
 }
@@ -207,9 +235,10 @@ impl Progress for Bars {
                 ..
             } => {
                 if let Some(b) = self.board.worker(*worker) {
-                    b.set_length(*frames as u64);
-                    b.set_position(0);
-                    b.set_message(format!("segment {segment}: {name}"));
+                    b.set_message(format!("segment {segment}: {name}  0/{frames}"));
+                }
+                if let Ok(mut on) = self.on.lock() {
+                    on.insert(*worker, (*segment, name.clone(), *frames));
                 }
             }
             ProgressEvent::SegmentProgress {
@@ -218,8 +247,9 @@ impl Progress for Bars {
                 done,
                 ..
             } => {
-                if let Some(b) = self.board.worker(*worker) {
-                    b.set_position(*done as u64);
+                let on = self.on.lock().ok().and_then(|on| on.get(worker).cloned());
+                if let (Some(b), Some((seg, name, frames))) = (self.board.worker(*worker), on) {
+                    b.set_message(format!("segment {seg}: {name}  {done}/{frames}"));
                 }
                 if let Ok(mut d) = self.done.lock() {
                     d.1.insert(*segment, *done);
@@ -249,7 +279,14 @@ impl Progress for Bars {
                 }
             }
             ProgressEvent::Assembling { .. } => {
-                self.board.total.set_message("joining");
+                if let Ok(w) = self.board.workers.lock() {
+                    for b in w.iter() {
+                        b.finish_and_clear();
+                    }
+                }
+                self.board
+                    .total
+                    .set_message("joining segments, measuring and encoding the sound…");
             }
             ProgressEvent::Finished { .. } => self.board.finish(),
         }

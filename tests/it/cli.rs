@@ -344,3 +344,27 @@ fn the_docs_list_exactly_the_progress_events_a_render_emits() {
         .collect();
     assert_eq!(listed, roughcut::render::ProgressEvent::TYPES);
 }
+
+#[test]
+fn plain_progress_speaks_plainly() {
+    let dir = crate::common::workdir("plain-progress");
+    let edl = dir.join("g.json");
+    std::fs::write(
+        &edl,
+        r#"{ "version": 1, "output": { "path": "g.mp4", "width": 160, "height": 120 },
+             "sources": {}, "timeline": [ { "gap": 1 } ] }"#,
+    )
+    .unwrap();
+    let out = roughcut()
+        .args(["render", "--no-cache", "--progress", "plain", "--jobs", "1"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("rendering 25 frames in 1 segment on 1 worker\n"),
+        "{text}"
+    );
+    assert!(text.contains("joining segments"), "{text}");
+}
