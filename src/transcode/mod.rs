@@ -269,6 +269,18 @@ fn display_size(f: &MediaFacts) -> Option<(u32, u32)> {
     Some((even(w), even(h)))
 }
 
+/// The size whose short side is `side` (never more than the picture's own), keeping the
+/// display shape `w`×`h`; even sizes.
+fn keep_shape(w: u32, h: u32, side: u32) -> (u32, u32) {
+    let short = w.min(h).max(1);
+    let side = side.min(short);
+    let scale = |x: u32| {
+        let v = round_half_up(Rational::new(x as i64 * side as i64, short as i64));
+        ((v + 1) / 2 * 2).clamp(2, 8192) as u32
+    };
+    (scale(w), scale(h))
+}
+
 /// The key that says an output is up to date: the source's identity, the profile, roughcut's
 /// build.
 fn freshness_key(identity: &str, profile: &Profile) -> String {
@@ -277,7 +289,7 @@ fn freshness_key(identity: &str, profile: &Profile) -> String {
         env!("CARGO_PKG_VERSION"),
         env!("ROUGHCUT_SOURCE_HASH"),
         identity,
-        serde_json::to_string(&profile.output).unwrap_or_default()
+        serde_json::to_string(&(&profile.output, profile.short_side)).unwrap_or_default()
     );
     blake3::hash(text.as_bytes()).to_hex()[..32].to_string()
 }
@@ -555,8 +567,19 @@ fn picture_and_sound(
         None => source_rate(facts).ok_or("the source's frame rate is unknown")?,
     };
     let (w, h) = display_size(facts).ok_or("the picture's size is unknown")?;
+    let (w, h) = match (profile.short_side, output.width, output.height) {
+        (Some(side), None, None) => keep_shape(w, h, side),
+        _ => (w, h),
+    };
     output.width = output.width.or(Some(w));
     output.height = output.height.or(Some(h));
+    // The source's channel count, where the output can carry it (what relinking checks).
+    if let Some(a) = facts.audio_stream(0).map(|(_, a)| a.channels) {
+        let audio = output.audio.get_or_insert_with(Default::default);
+        if audio.channels.is_none() && [1, 2, 6].contains(&a) {
+            audio.channels = Some(a);
+        }
+    }
     output.fps = Some(RateValue(format!("{}/{}", fps.num(), fps.den()).into()));
     output.path = Some(job.output.display().to_string());
     let frames = round_half_up(duration * fps.as_ratio());
@@ -694,5 +717,32 @@ fn sound_only(
                 other => other.to_string(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_shape;
+
+    #[test]
+    fn proxies_keep_the_source_shape() {
+        assert_eq!(keep_shape(1920, 1080, 360), (640, 360));
+        assert_eq!(
+            keep_shape(1080, 1920, 360),
+            (360, 640),
+            "portrait stays portrait"
+        );
+        assert_eq!(
+            keep_shape(768, 576, 360),
+            (480, 360),
+            "4:3 PAL, square pixels"
+        );
+        assert_eq!(
+            keep_shape(1024, 576, 360),
+            (640, 360),
+            "anamorphic 16:9 PAL"
+        );
+        assert_eq!(keep_shape(320, 240, 360), (320, 240), "never upscaled");
+        assert_eq!(keep_shape(1000, 999, 360), (360, 360), "even sizes");
     }
 }

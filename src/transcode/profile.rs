@@ -30,17 +30,21 @@ pub struct Profile {
     pub output: RawOutput,
     /// The output settings as the EDL validator checked and completed them (defaults filled).
     pub checked: crate::edl::Output,
+    /// Scale each picture so its short side has this many pixels (not more than the source's),
+    /// keeping its shape: square pixels, even sizes, no bars, portrait stays portrait — what
+    /// editing systems need to relink proxies. Used when the profile gives no width and height.
+    pub short_side: Option<u32>,
 }
 
 /// The built-in profiles, with what each is for.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "proxy",
-        "640x360 H.264 (veryfast, crf 28) + AAC 128k in MP4: light proxies for cutting",
+        "short side 360, the source's shape (what editing systems relink), H.264 (veryfast, crf 28) + AAC 128k in MP4: light proxies for cutting",
     ),
     (
         "preview",
-        "1280x720 H.264 (veryfast, crf 23) + AAC 160k in MP4: review copies",
+        "short side 720, the source's shape, H.264 (veryfast, crf 23) + AAC 160k in MP4: review copies",
     ),
     (
         "edit",
@@ -54,13 +58,13 @@ pub fn builtin(name: &str) -> Option<Profile> {
     let (kind, output) = match name {
         "proxy" => (
             ProfileKind::Video(Container::Mp4),
-            json!({ "width": 640, "height": 360, "fit": "pad",
+            json!({ "fit": "pad",
                     "video": { "codec": "h264", "crf": 28, "preset": "veryfast" },
                     "audio": { "codec": "aac", "bitrate": "128k" } }),
         ),
         "preview" => (
             ProfileKind::Video(Container::Mp4),
-            json!({ "width": 1280, "height": 720, "fit": "pad",
+            json!({ "fit": "pad",
                     "video": { "codec": "h264", "crf": 23, "preset": "veryfast" },
                     "audio": { "codec": "aac", "bitrate": "160k" } }),
         ),
@@ -75,7 +79,14 @@ pub fn builtin(name: &str) -> Option<Profile> {
         ),
         _ => return None,
     };
-    Profile::new(name, kind, output, &format!("built-in profile {name}")).ok()
+    let short_side = match name {
+        "proxy" => Some(360),
+        "preview" => Some(720),
+        _ => None,
+    };
+    let mut p = Profile::new(name, kind, output, &format!("built-in profile {name}")).ok()?;
+    p.short_side = short_side;
+    Some(p)
 }
 
 impl Profile {
@@ -125,6 +136,7 @@ impl Profile {
             kind,
             output,
             checked,
+            short_side: None,
         })
     }
 }
@@ -210,8 +222,21 @@ pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
                 continue;
             }
         };
+        let short_side = match fields.as_object_mut().and_then(|o| o.remove("short_side")) {
+            None => None,
+            Some(v) => match v.as_u64().filter(|n| (16..=4320).contains(n)) {
+                Some(n) => Some(n as u32),
+                None => {
+                    problems.push(format!(
+                        "{origin}/short_side: `{v}` is not a size; give the short side in pixels, 16 to 4320"
+                    ));
+                    continue;
+                }
+            },
+        };
         match Profile::new(name, kind, fields, &origin) {
-            Ok(p) => {
+            Ok(mut p) => {
+                p.short_side = short_side;
                 out.insert(name.clone(), p);
             }
             Err(e) => problems.push(e),

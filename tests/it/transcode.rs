@@ -125,28 +125,45 @@ fn a_mixed_folder_becomes_uniform_proxies() {
     assert_eq!(builders["colour"]["rendered"], "bw", "{builders}");
     assert_eq!(outcome(&r, "colour.mp4")["colour"]["rendered"], "colour");
 
-    // Each output: the proxy size, its source's rate, H.264 + AAC, the source's full length.
+    // Each output: the source's shape with its short side at 360 (never upscaled; PAL's 16:15
+    // pixels made square; the phone clip upright), its source's rate, H.264 + AAC, the source's
+    // full length.
     let expect = [
-        ("colour.mp4", "colour.mp4", 25, Rational::from_integer(2)),
+        (
+            "colour.mp4",
+            "colour.mp4",
+            25,
+            Rational::from_integer(2),
+            (320, 240),
+        ),
         (
             "tape1/amur.mp4",
             "tape1/amur.mkv",
             25,
             Rational::from_integer(8),
+            (480, 360),
         ),
         (
             "builders.mp4",
             "builders.mp4",
             18,
             Rational::from_integer(6),
+            (480, 360),
         ),
-        ("phone.mp4", "phone.mp4", 30, Rational::from_integer(1)),
+        (
+            "phone.mp4",
+            "phone.mp4",
+            30,
+            Rational::from_integer(1),
+            (640, 360),
+        ),
     ];
-    for (rel, input, fps, seconds) in expect {
+    for (rel, input, fps, seconds, size) in expect {
         let path = out.join("mixed").join(rel);
         let facts = crate::common::probe(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
         let v = facts.video().unwrap();
-        assert_eq!((v.width, v.height), (640, 360), "{rel}");
+        assert_eq!((v.width, v.height), size, "{rel}");
+        assert_eq!(v.sar.0, Rational::from_integer(1), "{rel}: square pixels");
         assert_eq!(
             v.frame_rate.map(|r| r.0),
             Some(Rational::from_integer(fps)),
