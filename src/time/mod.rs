@@ -385,6 +385,27 @@ pub fn format_seconds(r: Rational) -> String {
     }
 }
 
+/// Formats a time in a source for people: its timecode on the source's clock counted from the
+/// file's first frame (`00:00:20:07`, non-drop so `:` never misleads) and the seconds
+/// (`00:00:20:07 (≈20.2536s)`); seconds alone when the source's frame rate is unknown. The
+/// timecode names the frame the time falls in.
+#[must_use]
+pub fn format_source_time(t: Rational, rate: Option<Rate>) -> String {
+    let seconds = format_seconds(t);
+    match rate {
+        Some(rate) => {
+            // Widened: floor(t · rate) cannot overflow on the way.
+            let (num, den) = widened(t);
+            let frames =
+                (num * i128::from(rate.num())).div_euclid((den * i128::from(rate.den())).max(1));
+            let frame =
+                i64::try_from(frames).unwrap_or(if frames < 0 { i64::MIN } else { i64::MAX });
+            format!("{} ({seconds})", frames_to_timecode(frame, rate, false))
+        }
+        None => seconds,
+    }
+}
+
 mod rate;
 mod spec;
 #[cfg(test)]

@@ -741,6 +741,29 @@ fn round_half_up_on_halves() {
 }
 
 #[test]
+fn source_times_read_as_timecode_and_seconds() {
+    let ntsc = Rate::new(30_000, 1001).unwrap();
+    assert_eq!(
+        format_source_time(r(607_607, 30_000), Some(ntsc)),
+        "00:00:20:07 (≈20.2536s)"
+    );
+    let pal = Rate::new(25, 1).unwrap();
+    assert_eq!(format_source_time(r(9, 1), Some(pal)), "00:00:09:00 (9s)");
+    // Inside a frame: the frame it falls in.
+    assert_eq!(
+        format_source_time(r(399, 100), Some(pal)),
+        "00:00:03:24 (3.99s)"
+    );
+    assert_eq!(
+        format_source_time(r(-1, 25), Some(pal)),
+        "-00:00:00:01 (-0.04s)"
+    );
+    assert_eq!(format_source_time(r(9, 1), None), "9s");
+    // Far beyond any film: no overflow.
+    assert!(format_source_time(r(i64::MAX, 1), Some(ntsc)).ends_with(&format!("({}s)", i64::MAX)));
+}
+
+#[test]
 fn format_seconds_for_people() {
     assert_eq!(format_seconds(r(25, 2)), "12.5s");
     assert_eq!(format_seconds(r(10, 1)), "10s");

@@ -7,6 +7,7 @@ mod cli;
 mod colour;
 mod common;
 mod corpus;
+mod docs;
 mod memory;
 mod render;
 mod scale_out;

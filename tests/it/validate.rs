@@ -226,8 +226,10 @@ fn beyond_the_source() {
 #[test]
 fn missing_file() {
     let d = check(
-        r#"{ "version": 1, "sources": { "lost": { "path": "media/lost.mov" } }, "timeline": [ { "source": "lost", "in": 0, "out": 1 } ] }"#,
+        r#"{ "version": 1, "sources": { "lost": { "path": "media/lost.mov" } }, "timeline": [ { "source": "lost", "in": 0, "out": 1 }, { "source": "lost", "in": "00:00:01:00", "out": "00:00:02:00" } ] }"#,
     );
+    // One root cause, one error: the timecodes of the second clip are not also reported as
+    // counting frames of an unknown rate.
     assert_eq!(errors_at(&d), ["/sources/lost/path"]);
     assert!(report(&d).contains("file not found"));
     insta::assert_snapshot!(report(&d));

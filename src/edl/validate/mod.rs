@@ -26,7 +26,7 @@ use super::{
     SubStyle, Subtitle, Title, Tone, Transition, TransitionKind, VideoCodec, VideoSettings,
 };
 use crate::facts::{Facts, FileFacts, MediaFacts, Need};
-use crate::time::{format_seconds, round_half_up, Rate, Rational, TimeSpec};
+use crate::time::{format_seconds, format_source_time, round_half_up, Rate, Rational, TimeSpec};
 
 pub const PRESETS: &[&str] = &[
     "ultrafast",

@@ -310,7 +310,8 @@ impl Validator<'_> {
         }
         let fps_out = fps;
         let src_rate = source.and_then(Candidate::rate);
-        let known = source.is_some();
+        // A source whose file could not be probed has its error at the source: no cascade here.
+        let known = source.is_some_and(|s| s.facts.is_some() || !self.probing);
         let source_in = self.source_time(format!("{ptr}/in"), &c.in_.0, src_rate, known);
         let out = c
             .out
@@ -328,7 +329,7 @@ impl Validator<'_> {
             if o <= i {
                 self.error(
                     format!("{ptr}/out"),
-                    format!("out ({}) must be after in ({}); `out` is exclusive, so a one-frame clip has out = in + one frame", format_seconds(o), format_seconds(i)),
+                    format!("out {} must be after in {}; `out` is exclusive, so a one-frame clip has out = in + one frame", format_source_time(o, src_rate), format_source_time(i, src_rate)),
                 );
                 return None;
             }
@@ -363,7 +364,7 @@ impl Validator<'_> {
             if source_in >= len {
                 self.error(
                     format!("{ptr}/in"),
-                    format!("in ({}) is at or past the end of source `{}` ({} long); choose an in-point inside the source", format_seconds(source_in), source.id, format_seconds(len)),
+                    format!("in {} is at or past the end of source `{}` ({} long); choose an in-point inside the source", format_source_time(source_in, src_rate), source.id, format_seconds(len)),
                 );
                 return None;
             }
@@ -371,7 +372,7 @@ impl Validator<'_> {
                 let field = if c.out.is_some() { "out" } else { "duration" };
                 self.error(
                     format!("{ptr}/{field}"),
-                    format!("the clip ends at {} but source `{}` is only {} long; end it at or before {}", format_seconds(source_out), source.id, format_seconds(len), format_seconds(len)),
+                    format!("the clip ends at {} but source `{}` is only {} long; end it at or before {}", format_source_time(source_out, src_rate), source.id, format_seconds(len), format_source_time(len, src_rate)),
                 );
                 return None;
             }

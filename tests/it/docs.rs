@@ -1,0 +1,197 @@
+//! The `console` blocks of README.md and docs/cli.md are run against the samples and their output
+//! compared, so the docs cannot drift from the tool. A block line `…` stands for any lines; file
+//! sizes (`size N bytes`) are masked (the encoders' bytes vary by build). Commands that write
+//! renders or take timings are listed in [`NOT_RUN`], each with its reason, and the test checks
+//! that every other `roughcut` command in the docs was run.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{roughcut_process, samples_dir};
+
+/// Commands shown in the docs but not run here, with why.
+const NOT_RUN: &[(&str, &str)] = &[
+    ("roughcut render ", "a full render: its lines carry timings and cache sizes (render output is checked by the render tests)"),
+    ("roughcut samples ", "writes the samples themselves (checked by every test that uses them)"),
+    ("roughcut validate syntax.json", "an illustration of a file the docs do not ship"),
+];
+
+/// One command of a console block and the output the docs show for it.
+struct Shown {
+    doc: &'static str,
+    command: String,
+    output: Vec<String>,
+}
+
+fn blocks(doc: &'static str, text: &str) -> Vec<Shown> {
+    let mut shown = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        if line.starts_with("```console") {
+            in_block = true;
+        } else if in_block && line.starts_with("```") {
+            in_block = false;
+        } else if in_block {
+            if let Some(cmd) = line.strip_prefix("$ ") {
+                shown.push(Shown {
+                    doc,
+                    command: cmd.to_string(),
+                    output: Vec::new(),
+                });
+            } else if let Some(s) = shown.last_mut() {
+                s.output.push(line.to_string());
+            }
+        }
+    }
+    shown
+}
+
+fn masked(line: &str) -> String {
+    let mut out = line.to_string();
+    for (before, after) in [("size ", " bytes"), ("\"size_bytes\": ", ",")] {
+        let mut done = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(before) {
+            done.push_str(&rest[..i + before.len()]);
+            rest = &rest[i + before.len()..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 && rest[digits..].starts_with(after) {
+                done.push('N');
+                rest = &rest[digits..];
+            }
+        }
+        done.push_str(rest);
+        out = done;
+    }
+    out
+}
+
+/// Whether `actual` matches `shown`, where a shown `…` line stands for any run of lines.
+fn matches(shown: &[String], actual: &[String]) -> bool {
+    match shown.split_first() {
+        None => actual.is_empty(),
+        Some((first, rest)) if first.trim() == "…" => {
+            (0..=actual.len()).any(|skip| matches(rest, &actual[skip..]))
+        }
+        Some((first, rest)) => actual
+            .split_first()
+            .is_some_and(|(a, more)| masked(a) == masked(first) && matches(rest, more)),
+    }
+}
+
+/// A folder laid out as the docs assume: `edl/` with the shipped EDLs and the samples in
+/// `edl/media`.
+fn tour_dir() -> PathBuf {
+    let dir = samples_dir().join("docs-tour");
+    let _ = std::fs::remove_dir_all(&dir);
+    let edl = dir.join("edl");
+    std::fs::create_dir_all(&edl).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for e in std::fs::read_dir(repo.join("edl")).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            std::fs::copy(e.path(), edl.join(e.file_name())).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(samples_dir(), edl.join("media")).unwrap();
+    dir
+}
+
+#[test]
+fn console_blocks_show_what_the_tool_prints() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut shown = Vec::new();
+    for doc in ["README.md", "docs/cli.md"] {
+        let text = std::fs::read_to_string(repo.join(doc)).unwrap();
+        shown.extend(blocks(doc, &text));
+    }
+    let dir = tour_dir();
+    let mut run = 0;
+    let mut last_code: Option<Option<i32>> = None;
+    let mut drift = Vec::new();
+    for s in &shown {
+        if s.command == "echo $?" {
+            // After a command that is not run there is nothing to compare.
+            let Some(code) = last_code.take() else {
+                continue;
+            };
+            let code = code.map_or_else(|| "a signal".to_string(), |c| c.to_string());
+            if s.output != [code.clone()] {
+                drift.push(format!(
+                    "{}: `echo $?` shows {:?}, the tool exited {code}",
+                    s.doc, s.output
+                ));
+            }
+            continue;
+        }
+        last_code = None;
+        let Some(args) = s.command.strip_prefix("roughcut ") else {
+            continue;
+        };
+        if NOT_RUN
+            .iter()
+            .any(|(p, _)| s.command.starts_with(p) || s.command == p.trim_end())
+        {
+            continue;
+        }
+        // `2>/dev/null` keeps stdout only; a pipe (jq, head) is not run.
+        if args.contains('|') {
+            continue;
+        }
+        let (args, stdout_only) = match args.strip_suffix(" 2>/dev/null") {
+            Some(a) => (a, true),
+            None => (args, false),
+        };
+        // One file for both streams, as a terminal shows them: in the order written.
+        let log = dir.join("console.log");
+        let file = std::fs::File::create(&log).unwrap();
+        let stderr = if stdout_only {
+            std::process::Stdio::null()
+        } else {
+            file.try_clone().unwrap().into()
+        };
+        let status = roughcut_process()
+            .args(args.split_whitespace())
+            .current_dir(&dir)
+            .stdout(file)
+            .stderr(stderr)
+            .status()
+            .unwrap();
+        run += 1;
+        last_code = Some(status.code());
+        let text = std::fs::read_to_string(&log).unwrap();
+        let actual: Vec<String> = text.lines().map(str::to_string).collect();
+        if !matches(&s.output, &actual) {
+            drift.push(format!(
+                "{}: `{}` shows\n{}\nbut the tool prints\n{}",
+                s.doc,
+                s.command,
+                s.output.join("\n"),
+                actual.join("\n")
+            ));
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "the docs drifted:\n\n{}",
+        drift.join("\n\n")
+    );
+    // README's validate ×2, probe; cli.md's frob, validate ×3, probe ×2, dry runs, subtitles.
+    assert!(run >= 10, "only {run} console commands were run");
+}
+
+#[test]
+fn elisions_and_masks_are_not_blind() {
+    let shown = vec![
+        "a".to_string(),
+        "…".to_string(),
+        "size 12 bytes".to_string(),
+    ];
+    let ok: Vec<String> = ["a", "x", "y", "size 99 bytes"].map(String::from).into();
+    assert!(matches(&shown, &ok));
+    assert_eq!(
+        masked(r#"  "size_bytes": 2840864,"#),
+        r#"  "size_bytes": N,"#
+    );
+    let wrong: Vec<String> = ["a", "size 99 kB"].map(String::from).into();
+    assert!(!matches(&shown, &wrong));
+    assert!(!matches(&shown[..1], &ok));
+}
