@@ -422,6 +422,8 @@ fn every_problem_is_reported_at_once() {
     ] {
         assert!(at.contains(&p), "{p} missing from {at:?}");
     }
+    // The checks the bad frame rate hides are named, not left to appear after the fix.
+    assert!(report(&d).contains("until it is fixed, lengths and transitions on the timeline"));
     insta::assert_snapshot!(report(&d));
 }
 
@@ -518,4 +520,27 @@ fn a_valid_bed_passes() {
           "fade_in": 0.5, "fade_out": 0.5, "duck": {{ "db": 9, "ramp": "0.2s" }} }} ] }}"#
     ));
     assert!(errors_at(&d).is_empty(), "{}", report(&d));
+}
+
+#[test]
+fn a_bad_source_rate_hides_nothing_else() {
+    // The case a user met: a bad source `fps` and, behind it, a transition on the first event
+    // and a dissolve longer than its clip. All three in one pass.
+    let d = check(
+        r#"{ "version": 1,
+           "sources": { "amur": { "path": "amur_2004_pal.mkv", "fps": "abc" }, "knam": { "path": "knam_hd.mp4" } },
+           "timeline": [
+             { "source": "knam", "in": 0, "out": 2, "transition": { "type": "dissolve", "duration": "5f" } },
+             { "source": "amur", "in": "00:00:01:00", "out": "00:00:02:00" },
+             { "source": "knam", "in": 0, "duration": "4f", "transition": { "type": "dissolve", "duration": "25f" } }
+           ] }"#,
+    );
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/sources/amur/fps",
+            "/timeline/0/transition",
+            "/timeline/2/transition/duration"
+        ]
+    );
 }

@@ -11,7 +11,9 @@ impl Validator<'_> {
             Some(v) => match Rate::from_json(&v.0) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    self.error("/output/fps", e.to_string());
+                    // Program times count at this rate: say what waits for it rather than let
+                    // those errors appear only after this one is fixed.
+                    self.error("/output/fps", format!("{e}; until it is fixed, lengths and transitions on the timeline (which count at this rate) are not checked"));
                     None
                 }
             },
