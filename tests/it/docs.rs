@@ -1,9 +1,8 @@
 //! The `console` blocks of README.md and docs/cli.md are run against the samples and their output
 //! compared, so the docs cannot drift from the tool. A block line `…` stands for any lines; file
-//! sizes (`size N bytes`) and segment cache keys (hashes of the build) are masked, and a `…`
-//! inside a line stands for any text (the encoders' bytes vary by build). Commands that write
-//! renders or take timings are listed in [`NOT_RUN`], each with its reason, and the test checks
-//! that every other `roughcut` command in the docs was run.
+//! sizes (`size N bytes`), segment cache keys (hashes of the build) and a render's wall-clock
+//! figures are masked, and a `…` inside a line stands for any text. Commands not run are listed
+//! in [`NOT_RUN`] with their reasons, or piped into other tools; the test counts the rest.
 
 use std::path::{Path, PathBuf};
 
@@ -12,10 +11,14 @@ use crate::common::{roughcut_process, samples_dir};
 /// Commands shown in the docs but not run here, with why: the command itself, and the same
 /// command with more arguments only where the entry ends in a space.
 const NOT_RUN: &[(&str, &str)] = &[
-    ("roughcut render edl/komsomolsk-rough-cut.json", "a full render: its lines carry timings and cache sizes (render output is checked by the render tests)"),
-    ("roughcut render cut.json ", "an illustration of a file the docs do not ship"),
-    ("roughcut samples ", "writes the samples themselves (checked by every test that uses them)"),
-    ("roughcut validate syntax.json ", "an illustration of a file the docs do not ship"),
+    (
+        "roughcut samples ",
+        "writes the samples themselves (checked by every test that uses them)",
+    ),
+    (
+        "roughcut validate syntax.json ",
+        "an illustration of a file the docs do not ship",
+    ),
 ];
 
 /// One command of a console block and the output the docs show for it.
@@ -53,7 +56,35 @@ fn masked(line: &str) -> String {
     for (before, after) in [("size ", " bytes"), ("\"size_bytes\": ", ",")] {
         out = mask_number(&out, before, after);
     }
+    // Wall-clock figures of a render: `in 6.6 s, 2.74× realtime`.
+    for after in [" s, ", "× realtime"] {
+        out = mask_decimal_before(&out, after);
+    }
     mask_key(&out)
+}
+
+/// A decimal number just before `after` replaced by `T`.
+fn mask_decimal_before(line: &str, after: &str) -> String {
+    let mut done = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find(after) {
+        let head = &rest[..i];
+        let digits = head
+            .bytes()
+            .rev()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if digits > 0 {
+            done.push_str(&head[..head.len() - digits]);
+            done.push('T');
+        } else {
+            done.push_str(head);
+        }
+        done.push_str(after);
+        rest = &rest[i + after.len()..];
+    }
+    done.push_str(rest);
+    done
 }
 
 /// `before` + digits + `after` with the digits replaced by `N`.
@@ -139,6 +170,17 @@ fn tour_dir() -> PathBuf {
         }
     }
     std::os::unix::fs::symlink(samples_dir(), edl.join("media")).unwrap();
+    // docs/cli.md's failed render: `cut.json` over a copy of the PAL sample cut short (it claims
+    // 8 s; its pictures end at 2.64 s), with a second event starting at 5 s.
+    let whole = std::fs::read(samples_dir().join("amur_2004_pal.mkv")).unwrap();
+    std::fs::write(dir.join("amur_cut.mkv"), &whole[..whole.len() * 2 / 5]).unwrap();
+    std::fs::write(
+        dir.join("cut.json"),
+        r#"{ "version": 1, "output": { "path": "t.mp4", "width": 320, "height": 240 },
+            "sources": { "amur": { "path": "amur_cut.mkv" } },
+            "timeline": [ { "source": "amur", "in": 0, "out": 1 }, { "source": "amur", "in": 5, "out": 7, "name": "late part" } ] }"#,
+    )
+    .unwrap();
     dir
 }
 
@@ -194,7 +236,9 @@ fn console_blocks_show_what_the_tool_prints() {
         } else {
             file.try_clone().unwrap().into()
         };
+        // A cache of the tour's own: the README's first render finds nothing cached.
         let status = roughcut_process()
+            .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
             .args(args.split_whitespace())
             .current_dir(&dir)
             .stdout(file)
@@ -220,9 +264,10 @@ fn console_blocks_show_what_the_tool_prints() {
         "the docs drifted:\n\n{}",
         drift.join("\n\n")
     );
-    // README: validate ×2, probe, dry run; docs/cli.md: an unknown command, validate ×3,
-    // probe ×2, dry run, subtitles. A new console block raises this count on purpose.
-    assert_eq!(run, 12, "console commands run");
+    // README: validate ×2, probe, dry run, render twice (the second from the cache); docs/cli.md:
+    // an unknown command, validate ×3, probe ×2, a failed render, dry run, subtitles. A new
+    // console block raises this count on purpose.
+    assert_eq!(run, 15, "console commands run");
 }
 
 #[test]
