@@ -47,8 +47,10 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
     let profile = transcode::find_profile(&a.profile, &custom).map_err(CliError::usage)?;
     std::fs::create_dir_all(&a.out_dir)
         .map_err(|e| CliError::failed(format!("cannot create {}: {e}", a.out_dir.display())))?;
-    let jobs_list =
-        transcode::collect(&a.inputs, &a.out_dir, &profile).map_err(CliError::invalid)?;
+    let transcode::Collected {
+        jobs: jobs_list,
+        not_media,
+    } = transcode::collect(&a.inputs, &a.out_dir, &profile).map_err(CliError::invalid)?;
     if jobs_list.is_empty() {
         return Err(CliError::invalid(
             "no media found in the inputs; give video or sound files, or folders holding them",
@@ -95,10 +97,15 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
     let seconds = started.elapsed().as_secs_f64();
     if a.progress != ProgressMode::None {
         eprintln!(
-            "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {passed_over} passed over, {failed} failed{}, in {seconds:.1} s",
+            "transcoded {converted} file(s) to `{}` in {}, {skipped} up to date, {passed_over} passed over, {failed} failed{}{}, in {seconds:.1} s",
             profile.name,
             a.out_dir.display(),
-            if interrupted { ", interrupted" } else { "" }
+            if interrupted { ", interrupted" } else { "" },
+            match not_media {
+                0 => String::new(),
+                1 => "; 1 other file is not media".to_string(),
+                n => format!("; {n} other files are not media"),
+            }
         );
     }
     if let Some(file) = &a.report {
@@ -110,6 +117,7 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
             "skipped": skipped,
             "passed_over": passed_over,
             "failed": failed,
+            "not_media": not_media,
             "interrupted": interrupted,
             "seconds": seconds,
             "inputs": entries,

@@ -130,8 +130,9 @@ fn is_media_name(p: &Path) -> bool {
 /// directly lands at the top. Files inside folders that do not probe as media and do not look
 /// like media are passed over; the rest are kept (failing ones are reported when transcoded).
 /// Two inputs that would write the same output are an error before any work starts.
-pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<Vec<Job>, String> {
+pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<Collected, String> {
     let mut jobs = Vec::new();
+    let mut not_media = 0;
     for input in inputs {
         let meta =
             std::fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), e.kind()))?;
@@ -151,6 +152,7 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
                 let looks_media =
                     is_media_name(&f) || crate::media::probe::probe_file(&f, 1).is_ok();
                 if !looks_media {
+                    not_media += 1;
                     continue;
                 }
                 let out_rel = Path::new(&name)
@@ -189,7 +191,17 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
             clashes.join("; ")
         ));
     }
-    Ok(jobs)
+    Ok(Collected { jobs, not_media })
+}
+
+/// The inputs found by [`collect`].
+#[derive(Debug)]
+pub struct Collected {
+    /// One job per media file, in name order.
+    pub jobs: Vec<Job>,
+    /// Files inside the folders that are not media (notes, sidecars, `.DS_Store`): passed over
+    /// quietly, only counted.
+    pub not_media: usize,
 }
 
 fn job(input: &Path, out_dir: &Path, out_rel: &Path) -> Job {

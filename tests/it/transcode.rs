@@ -375,3 +375,38 @@ fn corpus_media_transcode_or_are_reported() {
     // Chaplin stays black-and-white, exactly neutral.
     assert_eq!(outcome(&r, "chaplin.mp4")["colour"]["rendered"], "bw");
 }
+
+#[test]
+fn a_rushes_folder_with_sound_files_is_not_a_failure() {
+    // A picture clip, a sound-only file (the music bed) and non-media sidecars: the sound file
+    // is passed over with its reason, the sidecars skipped quietly, and the run succeeds.
+    let dir = workdir("transcode-rushes");
+    let root = dir.join("rushes");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(samples_dir().join("knam_hd.mp4"), root.join("A001.mp4")).unwrap();
+    std::fs::copy(
+        samples_dir().join("music_bed.m4a"),
+        root.join("A001_sound.m4a"),
+    )
+    .unwrap();
+    std::fs::write(root.join(".DS_Store"), b"\x00\x00\x00\x01Bud1").unwrap();
+    std::fs::write(root.join("A001.xml"), "<sidecar/>").unwrap();
+    let (code, r, stderr) = run(&[], &[&root], &dir.join("out"), &dir.join("r.json"));
+    assert_eq!(code, Some(0), "nothing failed: {stderr}");
+    assert_eq!(r["failed"].as_u64(), Some(0), "{r}");
+    assert_eq!(outcome(&r, "A001.mp4")["outcome"], "converted", "{r}");
+    let sound = outcome(&r, "A001_sound.m4a");
+    assert_eq!(sound["outcome"], "passed_over", "{r}");
+    assert!(
+        sound["reason"].as_str().unwrap().starts_with("sound only"),
+        "{sound}"
+    );
+    assert!(stderr.contains("passed over: "), "{stderr}");
+    assert!(
+        !stderr.contains(".DS_Store") && !stderr.contains("A001.xml"),
+        "sidecars are skipped quietly: {stderr}"
+    );
+    // … and counted: the XML sidecar (hidden files such as `.DS_Store` are not even looked at).
+    assert_eq!(r["not_media"].as_u64(), Some(1), "{r}");
+    assert!(stderr.contains("; 1 other file is not media"), "{stderr}");
+}
