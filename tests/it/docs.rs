@@ -1,8 +1,9 @@
 //! The `console` blocks of README.md and docs/cli.md are run against the samples and their output
 //! compared, so the docs cannot drift from the tool. A block line `…` stands for any lines; file
 //! sizes (`size N bytes`), segment cache keys (hashes of the build) and a render's wall-clock
-//! figures are masked, and a `…` inside a line stands for any text. Commands not run are listed
-//! in [`NOT_RUN`] with their reasons, or piped into other tools; the test counts the rest.
+//! figures are masked, and a `…` inside a line stands for any text. Pipes into `head` and `jq`
+//! are applied in Rust; commands not run are listed in [`NOT_RUN`] with their reasons, and the
+//! test counts the rest.
 
 use std::path::{Path, PathBuf};
 
@@ -156,6 +157,130 @@ fn matches(shown: &[String], actual: &[String]) -> bool {
     }
 }
 
+/// Runs `roughcut ARGS` in `dir` with both streams into one file (stderr discarded when
+/// `stdout_only`), as a terminal shows them: in the order written. A cache of the tour's own, so
+/// the README's first render finds nothing cached.
+fn console(dir: &Path, args: &str, stdout_only: bool) -> (Option<i32>, String) {
+    let log = dir.join("console.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let stderr = if stdout_only {
+        std::process::Stdio::null()
+    } else {
+        file.try_clone().unwrap().into()
+    };
+    let status = roughcut_process()
+        .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
+        .args(args.split_whitespace())
+        .current_dir(dir)
+        .stdout(file)
+        .stderr(stderr)
+        .status()
+        .unwrap();
+    (status.code(), std::fs::read_to_string(&log).unwrap())
+}
+
+/// The exit code, stdout and (unless discarded) stderr of `roughcut ARGS`, the streams apart.
+fn split_streams(dir: &Path, args: &str, stdout_only: bool) -> (Option<i32>, String, String) {
+    let out = roughcut_process()
+        .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
+        .args(args.split_whitespace())
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = if stdout_only {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
+}
+
+/// A command line split at its pipes (`|` outside single quotes), trimmed.
+fn shell_pipe(line: &str) -> Vec<&str> {
+    let mut stages = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '|' if !quoted => {
+                stages.push(line[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    stages.push(line[start..].trim());
+    stages
+}
+
+/// One stage of a shell pipe the docs use: `head -N`, or `jq` with the filters the docs use
+/// (`del(.a, .b)`, `.a[N]`, `.a[N] | {k, …}`). Any other stage fails the test: teach it here.
+fn pipe(stage: &str, input: &str) -> String {
+    if let Some(n) = stage.strip_prefix("head -") {
+        let n: usize = n.parse().unwrap();
+        return input.lines().take(n).map(|l| format!("{l}\n")).collect();
+    }
+    let filter = stage
+        .strip_prefix("jq '")
+        .and_then(|f| f.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("the docs pipe into `{stage}`, which this test cannot run"));
+    let mut v: serde_json::Value = serde_json::from_str(input).unwrap();
+    for step in filter.split(" | ") {
+        v = jq_step(step, v);
+    }
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&as_jq_prints(v)).unwrap()
+    )
+}
+
+/// jq prints a whole-valued number without a fraction (`-23`, not `-23.0`).
+fn as_jq_prints(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(as_jq_prints).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, as_jq_prints(v))).collect())
+        }
+        other => other,
+    }
+}
+
+fn jq_step(step: &str, v: serde_json::Value) -> serde_json::Value {
+    if let Some(keys) = step.strip_prefix("del(").and_then(|k| k.strip_suffix(')')) {
+        let mut v = v;
+        for k in keys.split(", ") {
+            v.as_object_mut()
+                .unwrap()
+                .shift_remove(k.trim_start_matches('.'));
+        }
+        return v;
+    }
+    if let Some(keys) = step.strip_prefix('{').and_then(|k| k.strip_suffix('}')) {
+        let picked: serde_json::Map<String, serde_json::Value> = keys
+            .split(", ")
+            .map(|k| (k.to_string(), v.get(k).cloned().unwrap_or_default()))
+            .collect();
+        return serde_json::Value::Object(picked);
+    }
+    if let Some((key, index)) = step
+        .strip_prefix('.')
+        .and_then(|s| s.strip_suffix(']'))
+        .and_then(|s| s.split_once('['))
+    {
+        return v[key][index.parse::<usize>().unwrap()].clone();
+    }
+    panic!("the docs use the jq filter `{step}`, which this test cannot run")
+}
+
 /// A folder laid out as the docs assume: `edl/` with the shipped EDLs and the samples in
 /// `edl/media`.
 fn tour_dir() -> PathBuf {
@@ -220,34 +345,28 @@ fn console_blocks_show_what_the_tool_prints() {
         }) {
             continue;
         }
-        // `2>/dev/null` keeps stdout only; a pipe (jq, head) is not run.
-        if args.contains('|') {
-            continue;
-        }
+        // A pipe into `head -N` or `jq 'FILTER'` is applied here to the command's stdout.
+        let mut stages = shell_pipe(args);
+        let args = stages.remove(0);
         let (args, stdout_only) = match args.strip_suffix(" 2>/dev/null") {
             Some(a) => (a, true),
             None => (args, false),
         };
-        // One file for both streams, as a terminal shows them: in the order written.
-        let log = dir.join("console.log");
-        let file = std::fs::File::create(&log).unwrap();
-        let stderr = if stdout_only {
-            std::process::Stdio::null()
+        let (code, text) = if stages.is_empty() {
+            console(&dir, args, stdout_only)
         } else {
-            file.try_clone().unwrap().into()
+            // Piped: stdout goes through the stages, stderr straight to the terminal (first,
+            // as the tool writes its warnings before its output).
+            let (code, out, mut text) = split_streams(&dir, args, stdout_only);
+            let mut piped = out;
+            for stage in &stages {
+                piped = pipe(stage, &piped);
+            }
+            text.push_str(&piped);
+            (code, text)
         };
-        // A cache of the tour's own: the README's first render finds nothing cached.
-        let status = roughcut_process()
-            .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
-            .args(args.split_whitespace())
-            .current_dir(&dir)
-            .stdout(file)
-            .stderr(stderr)
-            .status()
-            .unwrap();
         run += 1;
-        last_code = Some(status.code());
-        let text = std::fs::read_to_string(&log).unwrap();
+        last_code = Some(code);
         let actual: Vec<String> = text.lines().map(str::to_string).collect();
         if !matches(&s.output, &actual) {
             drift.push(format!(
@@ -265,9 +384,9 @@ fn console_blocks_show_what_the_tool_prints() {
         drift.join("\n\n")
     );
     // README: validate ×2, probe, dry run, render twice (the second from the cache); docs/cli.md:
-    // an unknown command, validate ×3, probe ×2, a failed render, dry run, subtitles. A new
-    // console block raises this count on purpose.
-    assert_eq!(run, 15, "console commands run");
+    // an unknown command, validate ×4 (one through `head`), probe ×2, a failed render, dry run
+    // ×4 (three through `jq`), subtitles. A new console block raises this count on purpose.
+    assert_eq!(run, 19, "console commands run");
 }
 
 #[test]
