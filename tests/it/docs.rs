@@ -157,45 +157,44 @@ fn matches(shown: &[String], actual: &[String]) -> bool {
     }
 }
 
-/// Runs `roughcut ARGS` in `dir` with both streams into one file (stderr discarded when
-/// `stdout_only`), as a terminal shows them: in the order written. A cache of the tour's own, so
-/// the README's first render finds nothing cached.
-fn console(dir: &Path, args: &str, stdout_only: bool) -> (Option<i32>, String) {
-    let log = dir.join("console.log");
-    let file = std::fs::File::create(&log).unwrap();
-    let stderr = if stdout_only {
-        std::process::Stdio::null()
-    } else {
-        file.try_clone().unwrap().into()
+/// Where a command's stderr goes: into stdout's file, as a terminal shows both in the order
+/// written; apart (a piped stdout); or nowhere (`2>/dev/null`).
+#[derive(Clone, Copy, PartialEq)]
+enum Stderr {
+    Merged,
+    Apart,
+    Discarded,
+}
+
+/// Runs `roughcut ARGS` in `dir`, with a cache of the tour's own (so the README's first render
+/// finds nothing cached): its exit code, its stdout (with stderr when merged) and its stderr
+/// when kept apart.
+fn run_tool(dir: &Path, args: &str, stderr: Stderr) -> (Option<i32>, String, String) {
+    let out_log = dir.join("stdout.log");
+    let err_log = dir.join("stderr.log");
+    let out = std::fs::File::create(&out_log).unwrap();
+    let err: std::process::Stdio = match stderr {
+        Stderr::Merged => out.try_clone().unwrap().into(),
+        Stderr::Apart => std::fs::File::create(&err_log).unwrap().into(),
+        Stderr::Discarded => std::process::Stdio::null(),
     };
     let status = roughcut_process()
         .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
         .args(args.split_whitespace())
         .current_dir(dir)
-        .stdout(file)
-        .stderr(stderr)
+        .stdout(out)
+        .stderr(err)
         .status()
         .unwrap();
-    (status.code(), std::fs::read_to_string(&log).unwrap())
-}
-
-/// The exit code, stdout and (unless discarded) stderr of `roughcut ARGS`, the streams apart.
-fn split_streams(dir: &Path, args: &str, stdout_only: bool) -> (Option<i32>, String, String) {
-    let out = roughcut_process()
-        .env("ROUGHCUT_CACHE_DIR", dir.join("cache"))
-        .args(args.split_whitespace())
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let err = if stdout_only {
-        String::new()
+    let apart = if stderr == Stderr::Apart {
+        std::fs::read_to_string(&err_log).unwrap()
     } else {
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        String::new()
     };
     (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
+        status.code(),
+        std::fs::read_to_string(&out_log).unwrap(),
+        apart,
     )
 }
 
@@ -352,19 +351,18 @@ fn console_blocks_show_what_the_tool_prints() {
             Some(a) => (a, true),
             None => (args, false),
         };
-        let (code, text) = if stages.is_empty() {
-            console(&dir, args, stdout_only)
-        } else {
-            // Piped: stdout goes through the stages, stderr straight to the terminal (first,
-            // as the tool writes its warnings before its output).
-            let (code, out, mut text) = split_streams(&dir, args, stdout_only);
-            let mut piped = out;
-            for stage in &stages {
-                piped = pipe(stage, &piped);
-            }
-            text.push_str(&piped);
-            (code, text)
+        let stderr = match (stdout_only, stages.is_empty()) {
+            (true, _) => Stderr::Discarded,
+            (false, true) => Stderr::Merged,
+            (false, false) => Stderr::Apart,
         };
+        // Piped, stdout goes through the stages and stderr straight to the terminal (first, as
+        // the tool writes its warnings before its output).
+        let (code, mut out, mut text) = run_tool(&dir, args, stderr);
+        for stage in &stages {
+            out = pipe(stage, &out);
+        }
+        text.push_str(&out);
         run += 1;
         last_code = Some(code);
         let actual: Vec<String> = text.lines().map(str::to_string).collect();
