@@ -137,8 +137,9 @@ fn plural(n: usize) -> &'static str {
 }
 
 impl Board {
-    fn new(width: usize) -> Board {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+    /// A board drawn on `target` (the terminal, or a test's screen).
+    fn on(width: usize, target: ProgressDrawTarget) -> Board {
+        let multi = MultiProgress::with_draw_target(target);
         // Empty until the work's size is known (a bar of 0/0 would show full).
         let total = multi.add(ProgressBar::new(1));
         total.set_style(
@@ -208,7 +209,11 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Bars {
-        let board = Board::new(9);
+        Bars::on(ProgressDrawTarget::stderr_with_hz(8))
+    }
+
+    fn on(target: ProgressDrawTarget) -> Bars {
+        let board = Board::on(9, target);
         board.total.set_prefix("program");
         Bars {
             board,
@@ -266,6 +271,8 @@ impl Progress for Bars {
                 if let Ok(mut d) = self.done.lock() {
                     d.1.remove(segment);
                     d.0 += frames;
+                    let all = d.0 + d.1.values().sum::<i64>();
+                    self.board.total.set_position(all as u64);
                 }
                 if let Some(b) = self.board.worker(*worker) {
                     b.set_message("idle");
@@ -362,7 +369,11 @@ impl BatchProgress for BatchPlain {
             } => {
                 t.files = *files;
                 t.frames = *frames;
-                eprintln!("transcoding {files} file(s), {frames} frames, on {workers} workers");
+                eprintln!(
+                    "transcoding {files} file{}, {frames} frames, on {workers} worker{}",
+                    plural(*files),
+                    plural(*workers)
+                );
             }
             BatchEvent::FileProgress { file, done, .. } => {
                 t.in_flight.insert(*file, *done);
@@ -408,8 +419,12 @@ pub struct BatchBars {
 
 impl BatchBars {
     pub fn new() -> BatchBars {
+        BatchBars::on(ProgressDrawTarget::stderr_with_hz(8))
+    }
+
+    fn on(target: ProgressDrawTarget) -> BatchBars {
         BatchBars {
-            board: Board::new(12),
+            board: Board::on(12, target),
             totals: Mutex::new(BatchTotals::default()),
         }
     }
@@ -521,5 +536,217 @@ pub fn resolve(mode: ProgressMode) -> ProgressMode {
         ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bars,
         ProgressMode::Auto => ProgressMode::None,
         m => m,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::InMemoryTerm;
+
+    /// A display drawn on an in-memory screen of 12 rows and 120 columns.
+    fn screen() -> (InMemoryTerm, ProgressDrawTarget) {
+        let term = InMemoryTerm::new(12, 120);
+        let target = ProgressDrawTarget::term_like(Box::new(term.clone()));
+        (term, target)
+    }
+
+    impl Board {
+        /// Draw every line now (a terminal is redrawn on a timer; a test looks at once).
+        fn redraw(&self) {
+            if let Ok(w) = self.workers.lock() {
+                for b in w.iter() {
+                    b.force_draw();
+                }
+            }
+            self.total.force_draw();
+        }
+    }
+
+    /// The screen's lines with trailing blanks trimmed, blank lines dropped.
+    fn lines(term: &InMemoryTerm) -> Vec<String> {
+        term.contents()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    fn line_of<'a>(lines: &'a [String], start: &str) -> &'a str {
+        lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(start))
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no line starting {start:?} in {lines:#?}"))
+    }
+
+    /// A rate is shown rounded to one decimal ("121.0 fps"), never with four.
+    fn rate_is_rounded(line: &str) -> bool {
+        let Some(at) = line.find(" fps") else {
+            return false;
+        };
+        let num = line[..at].rsplit(' ').next().unwrap_or("");
+        let parts: Vec<&str> = num.split('.').collect();
+        parts.len() == 2
+            && parts[1].len() == 1
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    #[test]
+    fn render_bars_show_what_is_happening_and_nothing_stale() {
+        let (term, target) = screen();
+        let bars = Bars::on(target);
+        bars.board.redraw();
+        let before = lines(&term);
+        assert!(
+            before
+                .iter()
+                .all(|l| !l.contains("0/0") && !l.contains("=====")),
+            "no full 0/0 bar before the work is known: {before:#?}"
+        );
+
+        bars.event(&ProgressEvent::Started {
+            frames: 100,
+            segments: 3,
+            workers: 2,
+            threads_per_worker: 1,
+        });
+        bars.board.redraw();
+        let l = lines(&term);
+        assert!(line_of(&l, "program").contains("0/100 frames"), "{l:#?}");
+        assert_eq!(line_of(&l, "worker 0"), "worker 0 idle");
+        assert_eq!(line_of(&l, "worker 1"), "worker 1 idle");
+
+        bars.event(&ProgressEvent::SegmentStarted {
+            segment: 0,
+            worker: 0,
+            event: 0,
+            name: "amur".into(),
+            frames: 40,
+        });
+        bars.event(&ProgressEvent::SegmentCached {
+            segment: 2,
+            frames: 25,
+        });
+        bars.event(&ProgressEvent::SegmentProgress {
+            segment: 0,
+            worker: 0,
+            done: 10,
+            frames: 40,
+        });
+        bars.board.redraw();
+        let l = lines(&term);
+        let program = line_of(&l, "program");
+        assert!(program.contains("35/100 frames"), "{l:#?}");
+        assert!(rate_is_rounded(program), "rate not rounded: {program:?}");
+        assert_eq!(line_of(&l, "worker 0"), "worker 0 segment 0: amur  10/40");
+        assert_eq!(line_of(&l, "worker 1"), "worker 1 idle");
+
+        bars.event(&ProgressEvent::SegmentFinished {
+            segment: 0,
+            worker: 0,
+            frames: 40,
+            seconds: 0.5,
+        });
+        bars.board.redraw();
+        let l = lines(&term);
+        assert!(line_of(&l, "program").contains("65/100 frames"), "{l:#?}");
+        assert_eq!(
+            line_of(&l, "worker 0"),
+            "worker 0 idle",
+            "a finished worker keeps no old count"
+        );
+
+        bars.event(&ProgressEvent::Assembling { frames: 100 });
+        bars.board.redraw();
+        let l = lines(&term);
+        assert!(
+            l.iter().all(|l| !l.contains("worker")),
+            "worker lines cleared while joining: {l:#?}"
+        );
+        assert!(
+            line_of(&l, "program").contains("joining segments"),
+            "the phase after rendering is said: {l:#?}"
+        );
+
+        bars.event(&ProgressEvent::Finished {
+            output: "cut.mp4".into(),
+            frames: 100,
+            program_seconds: 4.0,
+            wall_seconds: 1.0,
+            speed: 4.0,
+        });
+        assert_eq!(
+            lines(&term),
+            Vec::<String>::new(),
+            "the bars leave the screen"
+        );
+    }
+
+    #[test]
+    fn batch_bars_count_files_and_clear_idle_lines() {
+        let (term, target) = screen();
+        let bars = BatchBars::on(target);
+        bars.event(&BatchEvent::Started {
+            files: 2,
+            frames: 50,
+            workers: 1,
+        });
+        bars.event(&BatchEvent::FileStarted {
+            file: 0,
+            worker: 0,
+            input: "a.mov".into(),
+            frames: 20,
+        });
+        bars.event(&BatchEvent::FileProgress {
+            file: 0,
+            worker: 0,
+            done: 5,
+            frames: 20,
+        });
+        bars.board.redraw();
+        let l = lines(&term);
+        let total = line_of(&l, "0/2 files");
+        assert!(total.contains("5/50 frames"), "{l:#?}");
+        assert!(rate_is_rounded(total), "rate not rounded: {total:?}");
+        assert_eq!(line_of(&l, "worker 0"), "worker 0 a.mov");
+
+        bars.event(&BatchEvent::FileFinished {
+            file: 0,
+            worker: 0,
+            input: "a.mov".into(),
+            outcome: "converted".into(),
+            frames: 20,
+        });
+        bars.board.redraw();
+        let l = lines(&term);
+        assert!(line_of(&l, "1/2 files").contains("20/50 frames"), "{l:#?}");
+        assert_eq!(line_of(&l, "worker 0"), "worker 0 idle");
+
+        bars.event(&BatchEvent::FileStarted {
+            file: 1,
+            worker: 0,
+            input: "b.wav".into(),
+            frames: 30,
+        });
+        bars.event(&BatchEvent::FileFinished {
+            file: 1,
+            worker: 0,
+            input: "b.wav".into(),
+            outcome: "failed: decode audio failed".into(),
+            frames: 30,
+        });
+        let l = lines(&term);
+        assert!(
+            l.iter().any(|l| l == "b.wav: failed: decode audio failed"),
+            "a failure stays on the screen above the bars: {l:#?}"
+        );
+        assert!(
+            l.iter()
+                .all(|l| !l.contains("files") && !l.contains("worker")),
+            "the bars leave the screen when the last file is done: {l:#?}"
+        );
     }
 }
