@@ -134,8 +134,8 @@ impl Cache {
     }
 
     /// Where the facts of the file `path` with `identity` are kept: keyed by roughcut's version
-    /// and build, the path and the identity (size, modification time, head and tail hash), so
-    /// a changed file or a changed roughcut never reads old facts.
+    /// and build, the path and the identity (size and content hash), so a changed file or a
+    /// changed roughcut never reads old facts.
     fn facts_file(&self, path: &Path, identity: &str) -> PathBuf {
         let mut h = blake3::Hasher::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -377,13 +377,14 @@ impl Cache {
     }
 }
 
-/// A source file's identity for cache keys: its size, modification time and a BLAKE3 hash of
-/// its first and last MiB (fast on large files; a changed file changes at least one of them in
-/// practice — an edit that keeps size, time and both ends is not detected).
-pub fn source_identity(path: &Path) -> std::io::Result<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    const PART: u64 = 1 << 20;
-    let mut file = std::fs::File::open(path)?;
+/// A source file's identity for cache keys: its size and a BLAKE3 hash of its whole content.
+/// A copy, a fresh checkout, a restored backup or a `touch` keep it; any change to the bytes
+/// changes it. Hashing reads the whole file, so with a cache the hash is kept under the file's
+/// path, size and modification time and read back while those three are unchanged (a file
+/// whose time or size moved is hashed again — and keeps its identity if its bytes did not
+/// change).
+pub fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     let len = meta.len();
     let mtime = meta
@@ -391,17 +392,44 @@ pub fn source_identity(path: &Path) -> std::io::Result<String> {
         .ok()
         .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&len.to_le_bytes());
-    hasher.update(&mtime.to_le_bytes());
-    let mut buf = Vec::new();
-    (&mut file).take(PART).read_to_end(&mut buf)?;
-    if len > PART {
-        file.seek(SeekFrom::Start(len.saturating_sub(PART).max(PART)))?;
-        file.take(PART).read_to_end(&mut buf)?;
+    let stamp = cache.map(|c| {
+        let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut h = blake3::Hasher::new();
+        h.update(full.as_os_str().as_encoded_bytes());
+        h.update(&len.to_le_bytes());
+        h.update(&mtime.to_le_bytes());
+        let key = h.finalize().to_hex()[..32].to_string();
+        c.root.join("hashes").join(&key[..2]).join(key)
+    });
+    let valid = |s: &str| {
+        s.split_once('-').is_some_and(|(n, h)| {
+            n.parse::<u64>() == Ok(len) && h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+    if let Some(known) = stamp
+        .as_ref()
+        .and_then(|s| std::fs::read_to_string(s).ok())
+        .filter(|s| valid(s))
+    {
+        return Ok(known);
     }
-    hasher.update(&buf);
-    Ok(hasher.finalize().to_hex()[..32].to_string())
+    drop(file);
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_mmap_rayon(path)?;
+    let identity = format!("{len}-{}", &hasher.finalize().to_hex()[..32]);
+    if let Some(stamp) = stamp {
+        // Kept for the next look; a failure only means hashing again next time.
+        if let Some(dir) = stamp.parent() {
+            if std::fs::create_dir_all(dir).is_ok() {
+                let tmp = stamp.with_extension(format!("{}.partial", std::process::id()));
+                if std::fs::write(&tmp, &identity).is_ok() && std::fs::rename(&tmp, &stamp).is_err()
+                {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+            }
+        }
+    }
+    Ok(identity)
 }
 
 /// A size such as `500M`, `2G`, `1.5G` or a number of bytes.

@@ -98,7 +98,7 @@ fn media(path: &Path, setup: &Setup) -> FileFacts {
 }
 
 /// A media file's facts and identity: from the facts cache when an earlier probe of the same
-/// file (same path, size, time and ends) left them, else probed — decoding for the colour
+/// file (same path and content) left them, else probed — decoding for the colour
 /// judgement — and stored there.
 pub fn probe(
     path: &Path,
@@ -106,7 +106,7 @@ pub fn probe(
     cache: Option<&crate::cache::Cache>,
 ) -> Result<(MediaFacts, String), String> {
     // Open it first: a missing or unreadable file is said so, whatever the cache holds.
-    let identity = crate::cache::source_identity(path)
+    let identity = crate::cache::source_identity(path, cache)
         .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
     let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if let Some(facts) = cache.and_then(|c| c.facts(&key, &identity)) {

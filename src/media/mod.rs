@@ -346,7 +346,48 @@ pub fn library_versions() -> String {
             ff::ffi::swresample_version(),
         )
     };
-    format!(
+    let mut text = format!(
         "avcodec {codec} avformat {format} avfilter {filter} swscale {scale} swresample {resample}"
-    )
+    );
+    for lib in encoder_libraries() {
+        text.push(' ');
+        text.push_str(&lib);
+    }
+    text
+}
+
+/// Encoder libraries FFmpeg links against, as loaded in this process: the shared object's name
+/// (its soname carries the API build, e.g. `libx264.so.164`) and size (a rebuild of the same
+/// build changes it). An upgraded encoder can change its output for the same input, so these
+/// enter every segment key with FFmpeg's own versions. Empty where the loaded libraries cannot
+/// be listed (no `/proc/self/maps`).
+fn encoder_libraries() -> Vec<String> {
+    const ENCODERS: [&str; 9] = [
+        "libx264.",
+        "libx265.",
+        "libvpx.",
+        "libaom.",
+        "libSvtAv1Enc.",
+        "libopus.",
+        "libmp3lame.",
+        "libvorbisenc.",
+        "libfdk-aac.",
+    ];
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let mut libs: Vec<String> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            ENCODERS.iter().any(|e| name.starts_with(e))
+        })
+        .map(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            let size = std::fs::metadata(p).map_or(0, |m| m.len());
+            format!("{name}:{size}")
+        })
+        .collect();
+    libs.sort();
+    libs.dedup();
+    libs
 }

@@ -128,9 +128,25 @@ fn files() -> Vec<File> {
 #[derive(Default)]
 struct Paths {
     found: Vec<Vec<String>>,
+    /// How deep inside inline `mod x { … }` blocks of the file the visitor is.
+    depth: usize,
 }
 
 impl Paths {
+    /// Keep a path; a leading `super` that only climbs out of the file's inline modules (a
+    /// `mod tests { use super::*; }`) names the file's own module.
+    fn push(&mut self, mut v: Vec<String>) {
+        let climbs = v.iter().take_while(|s| *s == "super").count();
+        let inside = climbs.min(self.depth);
+        if inside > 0 {
+            v.drain(..inside);
+            if climbs == inside {
+                v.insert(0, "self".into());
+            }
+        }
+        self.found.push(v);
+    }
+
     fn add_tokens(&mut self, tokens: proc_macro2::TokenStream) {
         // Paths inside macro calls are tokens, not syntax: find `a :: b :: c` runs.
         let text = tokens.to_string();
@@ -144,7 +160,7 @@ impl Paths {
                 j += 2;
             }
             if run.len() > 1 {
-                self.found.push(run);
+                self.push(run);
             }
             i = j + 1;
         }
@@ -160,17 +176,17 @@ impl Paths {
             syn::UseTree::Name(n) => {
                 let mut v = prefix.clone();
                 v.push(n.ident.to_string());
-                self.found.push(v);
+                self.push(v);
             }
             syn::UseTree::Rename(r) => {
                 let mut v = prefix.clone();
                 v.push(r.ident.to_string());
-                self.found.push(v);
+                self.push(v);
             }
             syn::UseTree::Glob(_) => {
                 let mut v = prefix.clone();
                 v.push("*".into());
-                self.found.push(v);
+                self.push(v);
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
@@ -183,9 +199,14 @@ impl Paths {
 
 impl<'ast> Visit<'ast> for Paths {
     fn visit_path(&mut self, p: &'ast syn::Path) {
-        self.found
-            .push(p.segments.iter().map(|s| s.ident.to_string()).collect());
+        self.push(p.segments.iter().map(|s| s.ident.to_string()).collect());
         syn::visit::visit_path(self, p);
+    }
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let inline = m.content.is_some();
+        self.depth += usize::from(inline);
+        syn::visit::visit_item_mod(self, m);
+        self.depth -= usize::from(inline);
     }
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         self.add_use(&mut Vec::new(), &u.tree);
@@ -347,4 +368,26 @@ fn the_check_sees_inline_and_macro_paths() {
     for want in ["plan", "media::segment", "render", "transcode"] {
         assert!(targets.contains(want), "{want} not seen in {targets:?}");
     }
+    // Inside an inline `mod tests`, `super` is the file's own module; one more climbs out.
+    let src = r#"
+        mod tests { use super::*; fn g() { let z = super::super::render::queue::run; } }
+    "#;
+    let file = File {
+        path: PathBuf::from("src/plan/x.rs"),
+        module: vec!["plan".into(), "x".into()],
+        binary: false,
+    };
+    let mut paths = Paths::default();
+    paths.visit_file(&syn::parse_file(src).expect("parse"));
+    let targets: Vec<String> = paths
+        .found
+        .iter()
+        .filter_map(|p| resolve(&file, p))
+        .map(|t| t.join("::"))
+        .collect();
+    assert!(targets.contains(&"plan::x::*".to_string()), "{targets:?}");
+    assert!(
+        targets.contains(&"plan::render::queue::run".to_string()),
+        "{targets:?}"
+    );
 }

@@ -164,6 +164,67 @@ fn changing_a_source_file_invalidates_its_segments() {
 }
 
 #[test]
+fn touched_sources_keep_their_segments() {
+    let dir = workdir("cache-touch");
+    let cache = dir.join("cache");
+    let a = dir.join("a.mp4");
+    let b = dir.join("b.mp4");
+    std::fs::copy(long_clip(), &a).unwrap();
+    std::fs::copy(long_clip(), &b).unwrap();
+    let edl = cut_edl(&dir, "touch", &[&a, &b], &[0, 1, 2, 3]);
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&cold, "rendered").len(), 4);
+    let first = checksum(&dir.join("touch.mp4"));
+    // A fresh checkout, a restored cache or `cp` without `-p`: every source gets a new
+    // modification time and the same bytes.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    for p in [&a, &b] {
+        let f = std::fs::File::options().write(true).open(p).unwrap();
+        f.set_modified(later).unwrap();
+    }
+    let (touched, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&touched, "cached").len(), 4, "{touched}");
+    assert_eq!(checksum(&dir.join("touch.mp4")), first);
+    // The same bytes under a new time are hashed once, then known by their time again.
+    let hashes = walk(&cache.join("hashes"));
+    assert_eq!(
+        hashes.len(),
+        4,
+        "two times for each of two files: {hashes:?}"
+    );
+}
+
+#[test]
+fn segment_keys_name_the_encoder_library_build() {
+    // The video encoder's own build (not only FFmpeg's libraries) is part of every key, so an
+    // upgraded libx264 never mixes its segments with an older one's.
+    let salt = roughcut::media::library_versions();
+    let x264 = salt
+        .split(' ')
+        .find(|w| w.starts_with("libx264.so."))
+        .unwrap_or_else(|| panic!("no libx264 build in {salt:?}"));
+    let (name, size) = x264.split_once(':').unwrap();
+    assert!(name["libx264.so.".len()..].parse::<u32>().is_ok(), "{x264}");
+    assert!(size.parse::<u64>().unwrap() > 100_000, "{x264}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
 fn concurrent_renders_into_one_cache_agree() {
     let dir = workdir("cache-concurrent");
     let cache = dir.join("cache");

@@ -459,7 +459,7 @@ fn tint_looks_and_the_output_bw_finish() {
 }
 
 #[test]
-fn colour_verdicts_are_kept_in_the_facts_cache_until_the_file_changes() {
+fn colour_verdicts_are_kept_in_the_facts_cache_until_the_file_content_changes() {
     let dir = workdir("facts-cache");
     let cache = dir.join("cache");
     let src = dir.join("scan.mp4");
@@ -503,13 +503,21 @@ fn colour_verdicts_are_kept_in_the_facts_cache_until_the_file_changes() {
     std::fs::write(&stored[0], facts.to_string()).unwrap();
     let second = validate();
     assert!(second.contains("(as measured before)"), "{second}");
-    // A changed file (new modification time) is measured again.
+    // The same bytes written again (a copy, a checkout: a new modification time) keep their
+    // facts: the file is hashed again and found to be the same.
     std::thread::sleep(std::time::Duration::from_millis(20));
     let bytes = std::fs::read(&src).unwrap();
-    std::fs::write(&src, bytes).unwrap();
+    std::fs::write(&src, &bytes).unwrap();
     let third = validate();
+    assert!(third.contains("(as measured before)"), "{third}");
+    // Changed bytes (one byte of the last packet) are measured again.
+    let mut changed = bytes;
+    let at = changed.len() - 100;
+    changed[at] ^= 0x55;
+    std::fs::write(&src, changed).unwrap();
+    let fourth = validate();
     assert!(
-        third.contains("scan: black-and-white (") && !third.contains("as measured before"),
-        "{third}"
+        fourth.contains("scan: black-and-white (") && !fourth.contains("as measured before"),
+        "{fourth}"
     );
 }
