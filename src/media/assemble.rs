@@ -11,10 +11,10 @@ use super::ff;
 use super::graph::{Graph, Medium};
 use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
-use super::segment::SegmentFiles;
+use super::segment::{mix_beds, SegmentError, SegmentFiles};
 use crate::edl::{Container, Loudness};
 use crate::plan::subtitles::Track;
-use crate::plan::OutputSpec;
+use crate::plan::{BedPiece, OutputSpec};
 
 /// Why assembly failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,10 +37,11 @@ fn fail<E: std::fmt::Display>(stage: &'static str) -> impl Fn(E) -> AssembleErro
     }
 }
 
-/// One segment to join: its first program frame and its files.
+/// One segment to join: its first program frame, its files and the bed pieces under it.
 pub struct Piece<'a> {
     pub record_start: i64,
     pub files: &'a SegmentFiles,
+    pub beds: &'a [BedPiece],
 }
 
 /// How the program's loudness was brought to its target.
@@ -85,7 +86,7 @@ fn read_pcm(path: &Path) -> Result<Vec<f32>, AssembleError> {
 /// (empty, or ending with a comma).
 fn measure(
     out: &OutputSpec,
-    pieces: &[Piece],
+    sound: &[std::path::PathBuf],
     cancel: &Cancel,
     chain: &str,
 ) -> Result<LoudnessStats, AssembleError> {
@@ -97,12 +98,12 @@ fn measure(
         chain,
     )
     .map_err(fail("measure loudness"))?;
-    for p in pieces {
+    for p in sound {
         if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
         }
         meter
-            .push(&read_pcm(&p.files.pcm)?)
+            .push(&read_pcm(p)?)
             .map_err(fail("measure loudness"))?;
     }
     meter.finish().map_err(fail("measure loudness"))
@@ -125,7 +126,7 @@ fn loudness_chain(gain_db: f64, limit: Option<f64>, margin: f64) -> String {
 /// corrected from a measurement of the limited sound (a few passes over the PCM, no encoding).
 fn normalise(
     out: &OutputSpec,
-    pieces: &[Piece],
+    sound: &[std::path::PathBuf],
     cancel: &Cancel,
     m: &LoudnessStats,
     target: &Loudness,
@@ -140,7 +141,7 @@ fn normalise(
     if limited {
         for _ in 0..4 {
             let chain = loudness_chain(gain, Some(target.true_peak), margin);
-            let got = measure(out, pieces, cancel, &chain)?;
+            let got = measure(out, sound, cancel, &chain)?;
             let miss = target.target - got.integrated;
             if miss.abs() < 0.2 {
                 break;
@@ -149,6 +150,40 @@ fn normalise(
         }
     }
     Ok((gain, limited))
+}
+
+/// The sound of each piece: its segment's PCM, or — under a bed — that PCM with the bed pieces
+/// mixed in, written once beside `output` (the passes that follow read it, not the beds).
+fn with_beds(
+    out: &OutputSpec,
+    pieces: &[Piece],
+    output: &Path,
+    cancel: &Cancel,
+) -> Result<Vec<std::path::PathBuf>, AssembleError> {
+    let dir = output.parent().unwrap_or(Path::new("."));
+    let mut paths = Vec::with_capacity(pieces.len());
+    for (i, p) in pieces.iter().enumerate() {
+        if p.beds.is_empty() {
+            paths.push(p.files.pcm.clone());
+            continue;
+        }
+        if cancel.is_cancelled() {
+            return Err(AssembleError::Cancelled);
+        }
+        let mut pcm = read_pcm(&p.files.pcm)?;
+        mix_beds(out, cancel, p.beds, &mut pcm).map_err(|e| match e {
+            SegmentError::Cancelled => AssembleError::Cancelled,
+            e => AssembleError::Failed {
+                stage: "mix the sound beds",
+                message: e.to_string(),
+            },
+        })?;
+        let mixed = dir.join(format!("mixed-{i:05}.pcm"));
+        let bytes: Vec<u8> = pcm.iter().flat_map(|x| x.to_le_bytes()).collect();
+        std::fs::write(&mixed, bytes).map_err(fail("write mixed sound"))?;
+        paths.push(mixed);
+    }
+    Ok(paths)
 }
 
 /// Write the program to `path` (a temporary name; the caller renames it when this succeeds).
@@ -255,9 +290,10 @@ pub fn assemble(
     let args = super::abuffer_args((1, sr), sr as u32, "flt", layout_name);
     let mut spec = String::new();
     let mut done = Assembled::default();
+    let sound = with_beds(out, pieces, path, cancel)?;
     if let Some(target) = &out.audio.loudness {
-        let measured = measure(out, pieces, cancel, "")?;
-        let (gain_db, limited) = normalise(out, pieces, cancel, &measured, target)?;
+        let measured = measure(out, &sound, cancel, "")?;
+        let (gain_db, limited) = normalise(out, &sound, cancel, &measured, target)?;
         spec.push_str(&loudness_chain(
             gain_db,
             limited.then_some(target.true_peak),
@@ -286,7 +322,7 @@ pub fn assemble(
         tb_out: atb_out,
     };
 
-    for p in pieces {
+    for (p, pcm) in pieces.iter().zip(&sound) {
         if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
         }
@@ -314,7 +350,7 @@ pub fn assemble(
                 .map_err(fail("write video"))?;
         }
         // This segment's sound.
-        let pcm = read_pcm(&p.files.pcm)?;
+        let pcm = read_pcm(pcm)?;
         let bytes: Vec<u8> = pcm.iter().flat_map(|x| x.to_ne_bytes()).collect();
         let n = pcm.len() / channels as usize;
         if n > 0 {

@@ -33,7 +33,8 @@ pub(super) fn sound_files<'a>(s: &'a Sound, out: &mut Vec<&'a std::path::Path>) 
 
 /// A stable hash of everything that determines a segment's bytes (except its position in the
 /// program): roughcut's version, the output settings, the picture and sound descriptions, and
-/// the identity (size, time, content hash) of every media file it reads.
+/// the identity (size, content hash) of every media file it reads. Program-wide sound — beds,
+/// their fades and ducking, loudness — is laid on at assembly and is not part of it.
 pub(super) fn segment_key(
     plan: &Plan,
     seg: &Segment,
@@ -53,7 +54,6 @@ pub(super) fn segment_key(
         sample_phase: i64,
         picture: &'a Picture,
         sound: &'a Sound,
-        beds: &'a [BedPiece],
         burn_in: &'a Option<subtitles::BurnIn>,
         /// Fades as they fall in this segment (relative to its first frame).
         fades: Vec<(FadeKind, i64, i64)>,
@@ -64,7 +64,6 @@ pub(super) fn segment_key(
     let mut files = Vec::new();
     picture_files(&seg.picture, &mut files);
     sound_files(&seg.sound, &mut files);
-    files.extend(seg.beds.iter().map(|b| b.path.as_path()));
     files.sort();
     files.dedup();
     let o = &plan.output;
@@ -82,7 +81,6 @@ pub(super) fn segment_key(
         sample_phase: seg.sample_start - sample_at(seg.record_start, o.audio.sample_rate, o.fps),
         picture: &seg.picture,
         sound: &seg.sound,
-        beds: &seg.beds,
         burn_in: &seg.burn_in,
         fades: seg
             .fades

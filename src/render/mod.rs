@@ -446,6 +446,7 @@ fn assemble_output(
         .map(|(s, f)| Piece {
             record_start: s.record_start,
             files: f,
+            beds: &s.beds,
         })
         .collect();
     progress.event(&ProgressEvent::Assembling {

@@ -133,6 +133,56 @@ fn editing_one_event_of_twenty_rerenders_only_its_segment() {
 }
 
 #[test]
+fn trimming_under_a_bed_with_loudness_and_fades_rerenders_only_the_trimmed_event() {
+    // A bed under the whole program (ducked under the clips' sound), a loudness target and
+    // program fades are all program-wide: a trim moves the bed under every later segment and
+    // may move the gain, yet only the trimmed event's segment is rendered again.
+    let dir = workdir("cache-bed-trim");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    let write = |seventh: &str| {
+        let events: Vec<String> = (0..20)
+            .map(|k| {
+                let d = if k == 7 { seventh } else { "1s" };
+                format!(r#"{{ "source": "clip", "in": {k}, "duration": "{d}" }}"#)
+            })
+            .collect();
+        let path = dir.join("bed.json");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{ "version": 1,
+                  "output": {{ "path": "bed.mp4", "width": 160, "height": 120,
+                               "fade_in": "0.5s", "fade_out": "1s",
+                               "audio": {{ "loudness": -23 }} }},
+                  "sources": {{ "clip": {{ "path": "{}" }} }},
+                  "audio_tracks": [ {{ "source": "clip", "in": 3, "gain_db": -6,
+                                       "duck": {{ "db": 10, "ramp": "0.2s" }} }} ],
+                  "timeline": [ {} ] }}"#,
+                src.display(),
+                events.join(", ")
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let edl = write("1s");
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&cold, "rendered").len(), 20);
+    assert!(cold["loudness"].is_object(), "{}", cold["loudness"]);
+    // 5 frames off the middle event.
+    let edl = write("0.8s");
+    let (trimmed, stderr) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&trimmed, "rendered"), [7], "{stderr}");
+    assert_eq!(with_status(&trimmed, "cached").len(), 19);
+    assert_eq!(trimmed["plan"]["frames"], 495);
+    // What the cache assembled is what a render from scratch gives.
+    let fresh = dir.join("fresh.mp4");
+    render_fresh(&edl, &fresh);
+    assert_eq!(checksum(&fresh), checksum(&dir.join("bed.mp4")));
+}
+
+#[test]
 fn changing_a_source_file_invalidates_its_segments() {
     let dir = workdir("cache-source");
     let cache = dir.join("cache");

@@ -4,7 +4,9 @@
 //! PCM samples.
 //!
 //! Output: a packet file (see [`super::packets`]) holding the encoded video, and a raw PCM file
-//! (interleaved little-endian `f32`) holding exactly `segment.samples` samples per channel.
+//! (interleaved little-endian `f32`) holding exactly `segment.samples` samples per channel. The
+//! program's sound beds are not in it: assembly lays them under ([`mix_beds`]), so a segment's
+//! bytes depend only on what is inside it.
 //!
 //! This file dispatches on the segment's kind; each kind has its own part, and none calls back
 //! into another: [`source`] (pictures and sound decoded from a source), [`generated`] (black),
@@ -29,6 +31,7 @@ use crate::plan::{Picture, Sound};
 use job::{io_err, out_err, FrameSink};
 pub use job::{SegmentError, SegmentFiles, SegmentJob};
 use sink::EncodeSink;
+pub use sound::mix_beds;
 pub use title::title_graph;
 
 /// Render `job.segment` into files in `job.dir`.
@@ -49,7 +52,6 @@ pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     sink.finish()?;
     writer.finish().map_err(io_err("write segment packets"))?;
     sound::apply_sound_fades(&mut pcm, channels, seg, out);
-    sound::mix_beds(job, &mut pcm)?;
 
     let mut file = std::io::BufWriter::new(
         std::fs::File::create(&pcm_path).map_err(io_err("write segment sound"))?,

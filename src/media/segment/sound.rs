@@ -2,7 +2,8 @@
 //! gain) into exactly the segment's samples, with the plan's envelopes, the program's fades,
 //! and the sound beds mixed under it.
 
-use super::job::{out_err, SegmentError, SegmentJob};
+use super::job::{out_err, SegmentError};
+use crate::cancel::Cancel;
 use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
@@ -136,7 +137,7 @@ impl AudioState<'_> {
 /// first sample is at source time `start` (relative to `origin`, the file's time zero).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn open_audio<'p>(
-    job: &SegmentJob,
+    out: &OutputSpec,
     reader: &Reader,
     shown: &str,
     astream: usize,
@@ -176,9 +177,9 @@ pub(super) fn open_audio<'p>(
     let g = Graph::chain(Medium::Audio, &args, afilter, 1).map_err(src_err("conform sound"))?;
     let sink_tb = Some(g.sink_time_base())
         .filter(|r| *r.numer() > 0)
-        .unwrap_or(Rational::new(1, job.output.audio.sample_rate as i64));
-    let sr = job.output.audio.sample_rate as i64;
-    let channels = (job.output.audio.channels as usize).max(1);
+        .unwrap_or(Rational::new(1, out.audio.sample_rate as i64));
+    let sr = out.audio.sample_rate as i64;
+    let channels = (out.audio.channels as usize).max(1);
     Ok(AudioState {
         decoder: adec,
         graph: g,
@@ -195,8 +196,9 @@ pub(super) fn open_audio<'p>(
 }
 
 /// Decode `bed.samples` samples of a bed into `pcm` (sound only: no picture is decoded).
-pub(super) fn decode_bed(
-    job: &SegmentJob,
+fn decode_bed(
+    out: &OutputSpec,
+    cancel: &Cancel,
     bed: &BedPiece,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
@@ -212,7 +214,7 @@ pub(super) fn decode_bed(
         })?
         .origin;
     let mut audio = open_audio(
-        job,
+        out,
         &reader,
         &shown,
         bed.stream,
@@ -242,7 +244,7 @@ pub(super) fn decode_bed(
     };
     let mut aframe = ff::frame::Audio::empty();
     while !audio.done() {
-        if job.cancel.is_cancelled() {
+        if cancel.is_cancelled() {
             return Err(SegmentError::Cancelled);
         }
         let Some(packet) = reader.read_packet().map_err(err("read"))? else {
@@ -269,12 +271,19 @@ pub(super) fn apply_envelope(pcm: &mut [f32], channels: usize, envelope: &Envelo
     }
 }
 
-/// Lay the segment's beds under its sound.
-pub(super) fn mix_beds(job: &SegmentJob, pcm: &mut [f32]) -> Result<(), SegmentError> {
-    let channels = (job.output.audio.channels as usize).max(1);
-    for bed in &job.segment.beds {
+/// Lay a segment's bed pieces under its sound (`pcm`, interleaved, the segment's samples).
+/// Assembly does this, not the segment's render: a bed is program-wide, so a segment's cached
+/// bytes never depend on where the program's bed happens to fall under it.
+pub fn mix_beds(
+    out: &OutputSpec,
+    cancel: &Cancel,
+    beds: &[BedPiece],
+    pcm: &mut [f32],
+) -> Result<(), SegmentError> {
+    let channels = (out.audio.channels as usize).max(1);
+    for bed in beds {
         let mut buf = vec![0f32; bed.samples.max(0) as usize * channels];
-        decode_bed(job, bed, &mut buf)?;
+        decode_bed(out, cancel, bed, &mut buf)?;
         let start = (bed.offset.max(0) as usize * channels).min(pcm.len());
         for (i, (o, b)) in pcm[start..]
             .chunks_mut(channels)

@@ -112,7 +112,7 @@ pub(super) fn decode_source(
     let mut audio = match sound {
         None => None,
         Some((astream, start, afilter)) => Some(open_audio(
-            job, &reader, &shown, astream, origin, start, afilter, pcm,
+            job.output, &reader, &shown, astream, origin, start, afilter, pcm,
         )?),
     };
 
