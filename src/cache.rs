@@ -62,6 +62,32 @@ pub struct Entry {
     pub samples: i64,
 }
 
+/// A finished output file kept in the cache, and what its render reported.
+#[derive(Debug, Clone)]
+pub struct StoredOutput {
+    pub file: PathBuf,
+    pub details: serde_json::Value,
+}
+
+/// What an output entry's `meta.json` records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OutputMeta {
+    key: String,
+    bytes: u64,
+    blake3: String,
+    /// Modification time of the stored file (ns since the epoch): while it is unchanged the
+    /// file is trusted without hashing it again.
+    mtime: u128,
+    details: serde_json::Value,
+}
+
+fn mtime_nanos(m: &std::fs::Metadata) -> u128 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
 /// The result of looking a key up.
 #[derive(Debug)]
 pub enum Lookup {
@@ -168,6 +194,87 @@ impl Cache {
         let tmp = file.with_extension(format!("json.{}.partial", std::process::id()));
         if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &file).is_err() {
             let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    fn output_dir(&self, key: &str) -> PathBuf {
+        let shard = key.get(..2).unwrap_or("00");
+        self.root.join("outputs").join(shard).join(key)
+    }
+
+    /// The finished output file stored under the program key `key`, verified: its size, and
+    /// its BLAKE3 hash unless its modification time is still the one recorded when it was
+    /// stored. A damaged entry is removed and reads as a miss.
+    pub fn output(&self, key: &str) -> Option<StoredOutput> {
+        let dir = self.output_dir(key);
+        let meta: OutputMeta =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
+        let file = dir.join("output");
+        let stat = std::fs::metadata(&file).ok();
+        let same_time = stat
+            .as_ref()
+            .is_some_and(|m| m.len() == meta.bytes && mtime_nanos(m) == meta.mtime);
+        let good = meta.key == key
+            && (same_time
+                || hash_file(&file).is_ok_and(|(b, h)| b == meta.bytes && h == meta.blake3));
+        if !good {
+            let aside = self.root.join("tmp").join(unique("corrupt"));
+            if std::fs::rename(&dir, &aside).is_ok() {
+                let _ = std::fs::remove_dir_all(&aside);
+            }
+            return None;
+        }
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(dir.join("meta.json"))
+            .and_then(|f| f.set_modified(SystemTime::now()));
+        Some(StoredOutput {
+            file,
+            details: meta.details,
+        })
+    }
+
+    /// Keep a finished output file under the program key `key` (a hard link when the cache is
+    /// on the same file system, else a copy), with `details` to give back on a hit.
+    pub fn store_output(
+        &self,
+        key: &str,
+        file: &Path,
+        details: serde_json::Value,
+    ) -> std::io::Result<()> {
+        let dir = self.output_dir(key);
+        if dir.exists() {
+            return Ok(());
+        }
+        let staging = self.staging()?;
+        let kept = staging.join("output");
+        if std::fs::hard_link(file, &kept).is_err() {
+            std::fs::copy(file, &kept)?;
+        }
+        let (bytes, blake3) = hash_file(&kept)?;
+        let meta = OutputMeta {
+            key: key.to_string(),
+            bytes,
+            blake3,
+            mtime: mtime_nanos(&std::fs::metadata(&kept)?),
+            details,
+        };
+        std::fs::write(
+            staging.join("meta.json"),
+            serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?,
+        )?;
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let moved = std::fs::rename(&staging, &dir);
+        if moved.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        match moved {
+            Ok(()) => Ok(()),
+            // Another process stored it first.
+            Err(_) if dir.exists() => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -297,9 +404,10 @@ impl Cache {
     /// Every entry with its size and last use.
     fn entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
         let mut out = Vec::new();
-        let Ok(shards) = std::fs::read_dir(self.root.join("segments")) else {
-            return out;
-        };
+        let shards = ["segments", "outputs"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(self.root.join(d)).ok())
+            .flatten();
         for shard in shards.flatten() {
             let Ok(keys) = std::fs::read_dir(shard.path()) else {
                 continue;
@@ -341,6 +449,22 @@ impl Cache {
     /// holds at most `max_size` bytes; also leftovers of interrupted renders in `tmp/` older
     /// than an hour. Returns (entries removed, bytes freed).
     pub fn clean(&self, older_than: Option<Duration>, max_size: Option<u64>) -> (u64, u64) {
+        self.evict(older_than, max_size, None)
+    }
+
+    /// After a render: remove the least recently used entries until the cache holds at most
+    /// `max_size` bytes, never one used at or after `keep_since` (the render's own).
+    /// Returns (entries removed, bytes freed).
+    pub fn trim(&self, max_size: u64, keep_since: SystemTime) -> (u64, u64) {
+        self.evict(None, Some(max_size), Some(keep_since))
+    }
+
+    fn evict(
+        &self,
+        older_than: Option<Duration>,
+        max_size: Option<u64>,
+        keep_since: Option<SystemTime>,
+    ) -> (u64, u64) {
         let mut entries = self.entries();
         entries.sort_by_key(|e| e.2);
         let now = SystemTime::now();
@@ -350,7 +474,8 @@ impl Cache {
             let stale = older_than
                 .is_some_and(|limit| now.duration_since(used).is_ok_and(|age| age > limit));
             let over = max_size.is_some_and(|m| total > m);
-            if !(stale || over) {
+            let kept = keep_since.is_some_and(|t| used >= t);
+            if kept || !(stale || over) {
                 continue;
             }
             let aside = self.root.join("tmp").join(unique("clean"));

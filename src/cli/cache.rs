@@ -66,7 +66,7 @@ pub fn exec(a: CacheArgs) -> CliResult {
                 })
             };
             eprintln!(
-                "{}: {} segment(s), {:.1} MB; least recently used {}, most recently {}",
+                "{}: {} entr(ies) (segments and finished outputs), {:.1} MB; least recently used {}, most recently {}",
                 st.dir.display(),
                 st.entries,
                 mb(st.bytes),
@@ -85,7 +85,7 @@ pub fn exec(a: CacheArgs) -> CliResult {
             }
             let (n, bytes) = cache.clean(older_than, max_size);
             eprintln!(
-                "{}: removed {n} segment(s), {:.1} MB",
+                "{}: removed {n} entr(ies), {:.1} MB",
                 root.display(),
                 mb(bytes)
             );

@@ -46,6 +46,11 @@ pub struct RenderArgs {
     /// Render every segment afresh and store nothing.
     #[arg(long)]
     no_cache: bool,
+    /// Keep the cache at most this big: after the render, the least recently used entries
+    /// beyond it are removed (never this render's own). `20G`, `500M`, bytes, or `none`.
+    #[arg(long, value_name = "SIZE", env = "ROUGHCUT_CACHE_LIMIT", default_value = "20G", value_parser = parse_limit, conflicts_with = "no_cache")]
+    cache_limit: Limit,
+
     /// Render only shard K of N (1-based) into the cache and exit; run `--assemble-only`
     /// after all shards are done. See docs/scale-out.md.
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_cache", "assemble_only", "dry_run"])]
@@ -54,6 +59,21 @@ pub struct RenderArgs {
     /// segments that are missing.
     #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
     assemble_only: bool,
+}
+
+/// A cache size limit, or none.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit(Option<u64>);
+
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(Limit(None));
+    }
+    roughcut::cache::parse_size(s)
+        .map(|b| Limit(Some(b)))
+        .ok_or_else(|| {
+            format!("`{s}` is not a size; write e.g. 20G, 500M, a number of bytes, or none")
+        })
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -98,6 +118,8 @@ pub fn exec(a: RenderArgs) -> CliResult {
         warnings.push(w);
     }
     let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
+    let kept = cache.clone();
+    let started = std::time::SystemTime::now();
     let cancel = super::interruptible();
     let mode = a.progress;
     let progress = super::ui::render_display(resolve(mode));
@@ -106,6 +128,7 @@ pub fn exec(a: RenderArgs) -> CliResult {
         cache,
         shard: a.shard,
         assemble_only: a.assemble_only,
+        keep_output: true,
     };
     let s = render::render(&plan, opts, progress.as_ref(), &cancel).map_err(|e| match e {
         RenderError::Cancelled { output } => CliError::new(
@@ -115,6 +138,17 @@ pub fn exec(a: RenderArgs) -> CliResult {
         err => CliError::failed(format!("render failed: {err}")),
     })?;
     let quiet = mode == ProgressMode::None;
+    if let (Some(cache), Limit(Some(limit))) = (&kept, a.cache_limit) {
+        let (removed, freed) = cache.trim(limit, started);
+        if removed > 0 && !quiet {
+            eprintln!(
+                "cache: removed {removed} least recently used entr{} ({:.1} MB) to stay under {:.1} GB",
+                if removed == 1 { "y" } else { "ies" },
+                freed as f64 / (1u64 << 20) as f64,
+                limit as f64 / (1u64 << 30) as f64
+            );
+        }
+    }
     for w in &s.warnings {
         eprintln!("roughcut: warning: {w}");
     }

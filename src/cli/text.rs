@@ -203,18 +203,25 @@ pub fn print_summary(plan: &Plan, s: &RenderSummary, out: &std::path::Path) {
     let (rendered, cached) = counts(s);
     let program = roughcut::time::frames_to_timecode(s.frames, plan.output.fps, false);
     let secs = s.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
-    eprintln!(
-        "rendered {}: {program} ({} frames, {} samples) in {:.1} s, {:.2}× realtime; {rendered} segment(s) rendered, {cached} from the cache",
+    let head = format!(
+        "rendered {}: {program} ({} frames, {} samples) in {:.1} s",
         out.display(),
         s.frames,
         s.samples,
         s.wall_seconds,
-        if s.wall_seconds > 0.0 {
-            secs / s.wall_seconds
-        } else {
-            0.0
-        }
     );
+    if s.output_cached {
+        eprintln!("{head}; nothing changed: the output came from the cache");
+    } else {
+        eprintln!(
+            "{head}, {:.2}× realtime; {rendered} segment(s) rendered, {cached} from the cache",
+            if s.wall_seconds > 0.0 {
+                secs / s.wall_seconds
+            } else {
+                0.0
+            }
+        );
+    }
 }
 
 /// The loudness line: measured, corrected, and the written file measured again.

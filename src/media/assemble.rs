@@ -45,7 +45,7 @@ pub struct Piece<'a> {
 }
 
 /// How the program's loudness was brought to its target.
-#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct LoudnessApplied {
     /// The program as the segments made it.
     pub measured: LoudnessStats,

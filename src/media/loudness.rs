@@ -10,7 +10,7 @@ use super::reader::Reader;
 use super::{ff, MediaError};
 
 /// A program's loudness.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct LoudnessStats {
     /// Integrated loudness, LUFS (−70 for silence: the absolute gate).
     pub integrated: f64,

@@ -96,3 +96,58 @@ pub(super) fn segment_key(
     let bytes = serde_json::to_vec(&input).unwrap_or_default();
     blake3::hash(&bytes).to_hex()[..32].to_string()
 }
+
+/// A stable hash of everything that determines the output file's bytes: the version, the output
+/// settings (not the path), each segment's key and place, the bed pieces under it and the
+/// identity of the beds' files, and the subtitle tracks with their cues.
+pub(super) fn program_key(
+    plan: &Plan,
+    identities: &std::collections::BTreeMap<&std::path::Path, &str>,
+) -> String {
+    #[derive(Serialize)]
+    struct KeyInput<'a> {
+        version: &'a str,
+        output: serde_json::Value,
+        frames: i64,
+        samples: i64,
+        segments: Vec<(&'a str, i64, i64, &'a [BedPiece])>,
+        bed_files: Vec<(&'a std::path::Path, Option<&'a str>)>,
+        subtitles: &'a [subtitles::Track],
+    }
+    let mut output = serde_json::to_value(&plan.output).unwrap_or_default();
+    if let Some(o) = output.as_object_mut() {
+        o.remove("path");
+    }
+    let mut bed_files: Vec<&std::path::Path> = plan
+        .segments
+        .iter()
+        .flat_map(|s| s.beds.iter().map(|b| b.path.as_path()))
+        .collect();
+    bed_files.sort();
+    bed_files.dedup();
+    let input = KeyInput {
+        version: &plan.version,
+        output,
+        frames: plan.frames,
+        samples: plan.samples,
+        segments: plan
+            .segments
+            .iter()
+            .map(|s| {
+                (
+                    s.key.as_str(),
+                    s.record_start,
+                    s.sample_start,
+                    s.beds.as_slice(),
+                )
+            })
+            .collect(),
+        bed_files: bed_files
+            .into_iter()
+            .map(|f| (f, identities.get(f).copied()))
+            .collect(),
+        subtitles: &plan.subtitles,
+    };
+    let bytes = serde_json::to_vec(&input).unwrap_or_default();
+    blake3::hash(&bytes).to_hex()[..32].to_string()
+}

@@ -27,7 +27,7 @@ use fades::program_fades;
 pub use fades::{Fade, FadeKind};
 pub use filters::{audio_filter, output_layout, video_filter};
 pub use fit::{fit_picture, FitBox};
-use keys::segment_key;
+use keys::{program_key, segment_key};
 
 use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
@@ -52,6 +52,10 @@ pub struct Plan {
     /// Every subtitle entry with its cues at program times (carried as tracks; the burned-in
     /// one is also drawn by the segments).
     pub subtitles: Vec<subtitles::Track>,
+    /// The whole program's key: every segment's key and place, and what assembly adds (beds
+    /// and the identity of their files, loudness, subtitle tracks, tags). Equal keys make
+    /// equal output files, wherever they are written.
+    pub key: String,
 }
 
 /// What is written.
@@ -519,6 +523,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         events,
         segments,
         subtitles: tracks,
+        key: String::new(),
     };
     let identities: std::collections::BTreeMap<&std::path::Path, &str> = edl
         .sources
@@ -528,6 +533,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     for i in 0..plan.segments.len() {
         plan.segments[i].key = segment_key(&plan, &plan.segments[i], &identities);
     }
+    plan.key = program_key(&plan, &identities);
     Ok(plan)
 }
 

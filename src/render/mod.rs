@@ -32,6 +32,9 @@ pub struct RenderOptions {
     pub shard: Option<(usize, usize)>,
     /// Render nothing: join the cached segments, failing if any is missing.
     pub assemble_only: bool,
+    /// Keep the finished output in the cache under the program's key, and take it from there
+    /// when the same program is rendered again (a no-op re-render only verifies and copies).
+    pub keep_output: bool,
 }
 
 /// What happened to one segment.
@@ -71,6 +74,8 @@ pub struct RenderSummary {
     /// With a loudness target: how the program was measured and corrected, and the written
     /// file's loudness measured again.
     pub loudness: Option<(LoudnessApplied, LoudnessStats)>,
+    /// The program was unchanged: its output came whole from the cache (nothing assembled).
+    pub output_cached: bool,
 }
 
 /// Why a render failed.
@@ -143,6 +148,9 @@ pub fn render(
         .tempdir_in(&work_base)
         .map_err(io(&work_base))?;
 
+    if let Some(done) = from_cache(plan, &opts, work.path(), progress, started)? {
+        return Ok(done);
+    }
     let mut stock = take_stock(plan, &opts)?;
     let (workers, threads) = opts.budget.for_tasks(stock.todo.len());
     progress.event(&ProgressEvent::Started {
@@ -214,12 +222,21 @@ pub fn render(
             segments: stock.outcomes,
             warnings: stock.warnings,
             loudness: None,
+            output_cached: false,
         });
     }
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
     let loudness = assemble_output(plan, &files, work.path(), progress, cancel)?;
     let assemble_seconds = assembling.elapsed().as_secs_f64();
+    if let (true, Some(cache)) = (opts.keep_output, &opts.cache) {
+        let details = serde_json::json!({ "loudness": loudness });
+        if let Err(e) = cache.store_output(&plan.key, &output, details) {
+            stock
+                .warnings
+                .push(format!("the output could not be kept in the cache: {e}"));
+        }
+    }
     let wall = started.elapsed().as_secs_f64();
     let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
     progress.event(&ProgressEvent::Finished {
@@ -238,7 +255,72 @@ pub fn render(
         segments: stock.outcomes,
         warnings: stock.warnings,
         loudness,
+        output_cached: false,
     })
+}
+
+/// The output of an unchanged program, from the cache: linked (or copied) beside the output
+/// and renamed onto it. `None` when the cache does not hold it (or is not to be used for it).
+fn from_cache(
+    plan: &Plan,
+    opts: &RenderOptions,
+    work: &Path,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<Option<RenderSummary>, RenderError> {
+    let (true, None, Some(cache)) = (opts.keep_output, opts.shard, &opts.cache) else {
+        return Ok(None);
+    };
+    let Some(stored) = cache.output(&plan.key) else {
+        return Ok(None);
+    };
+    let output = plan.output.path.clone();
+    let partial = work.join("output");
+    if std::fs::hard_link(&stored.file, &partial).is_err() {
+        std::fs::copy(&stored.file, &partial).map_err(io(&output))?;
+    }
+    std::fs::rename(&partial, &output).map_err(io(&output))?;
+    let loudness = serde_json::from_value(stored.details["loudness"].clone()).unwrap_or(None);
+    progress.event(&ProgressEvent::Started {
+        frames: plan.frames,
+        segments: plan.segments.len(),
+        workers: 0,
+        threads_per_worker: 0,
+    });
+    for s in &plan.segments {
+        progress.event(&ProgressEvent::SegmentCached {
+            segment: s.id,
+            frames: s.frames,
+        });
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
+    progress.event(&ProgressEvent::Finished {
+        output: output.display().to_string(),
+        frames: plan.frames,
+        program_seconds: program,
+        wall_seconds: wall,
+        speed: if wall > 0.0 { program / wall } else { 0.0 },
+    });
+    Ok(Some(RenderSummary {
+        output: Some(output),
+        frames: plan.frames,
+        samples: plan.samples,
+        wall_seconds: wall,
+        assemble_seconds: 0.0,
+        segments: plan
+            .segments
+            .iter()
+            .map(|s| SegmentOutcome {
+                id: s.id,
+                status: SegmentStatus::Cached,
+                seconds: 0.0,
+            })
+            .collect(),
+        warnings: Vec::new(),
+        loudness,
+        output_cached: true,
+    }))
 }
 
 /// What a render starts from: the segments the cache already holds, those another shard owns,

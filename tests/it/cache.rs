@@ -183,6 +183,98 @@ fn trimming_under_a_bed_with_loudness_and_fades_rerenders_only_the_trimmed_event
 }
 
 #[test]
+fn an_unchanged_program_comes_whole_from_the_cache() {
+    let dir = workdir("cache-output");
+    let cache = dir.join("cache");
+    let edl = cut_edl(&dir, "whole", &[&long_clip()], &[2, 4, 6, 8]);
+    let (_, cold) = render_report(&edl, &cache, &[]);
+    assert!(cold.contains("4 segment(s) rendered"), "{cold}");
+    let first = checksum(&dir.join("whole.mp4"));
+    // Nothing changed: the file comes from the cache whole — even with every segment gone,
+    // so nothing was decoded, rendered or assembled.
+    std::fs::remove_dir_all(cache.join("segments")).unwrap();
+    let (warm, stderr) = render_report(&edl, &cache, &[]);
+    assert!(
+        stderr.contains("nothing changed: the output came from the cache"),
+        "{stderr}"
+    );
+    assert_eq!(with_status(&warm, "cached").len(), 4);
+    assert_eq!(checksum(&dir.join("whole.mp4")), first);
+    assert_eq!(warm["output"]["blake3"], first);
+    // A stored output whose bytes changed (its time moved, so it is hashed) is not used: the
+    // program is rendered again, and the same bytes come out.
+    let stored: Vec<PathBuf> = walk(&cache.join("outputs"))
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "output"))
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    std::fs::remove_file(dir.join("whole.mp4")).unwrap();
+    let mut bytes = std::fs::read(&stored[0]).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(&stored[0], bytes).unwrap();
+    let (again, stderr) = render_report(&edl, &cache, &[]);
+    assert!(stderr.contains("4 segment(s) rendered"), "{stderr}");
+    assert_eq!(with_status(&again, "rendered").len(), 4);
+    assert_eq!(checksum(&dir.join("whole.mp4")), first);
+    // A different output path of the same program is the same program.
+    let other = dir.join("elsewhere.mp4");
+    let out = roughcut()
+        .arg("render")
+        .arg(&edl)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .arg("-o")
+        .arg(&other)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing changed"), "{stderr}");
+    assert_eq!(checksum(&other), first);
+}
+
+#[test]
+fn the_cache_keeps_itself_under_its_limit() {
+    let dir = workdir("cache-limit");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    let a = cut_edl(&dir, "a", &[&src], &[1, 2, 3]);
+    let b = cut_edl(&dir, "b", &[&src], &[11, 12]);
+    let (_, first) = render_report(&a, &cache, &["--cache-limit", "1"]);
+    // A render never removes its own entries, however small the limit.
+    assert!(!first.contains("cache: removed"), "{first}");
+    assert_eq!(
+        walk(&cache.join("segments")).len(),
+        3 * 3,
+        "3 entries of 3 files"
+    );
+    let (_, second) = render_report(&b, &cache, &["--cache-limit", "1"]);
+    // a's three segments and its output are the least recently used: removed, b's kept.
+    assert!(
+        second.contains("cache: removed 4 least recently used entries ("),
+        "{second}"
+    );
+    assert!(second.contains("to stay under 0.0 GB"), "{second}");
+    assert_eq!(walk(&cache.join("segments")).len(), 2 * 3);
+    let (again, _) = render_report(&a, &cache, &["--cache-limit", "none"]);
+    assert_eq!(with_status(&again, "rendered").len(), 3);
+    // Under the default limit (20G) nothing is removed and nothing is said.
+    let (_, quiet) = render_report(&b, &cache, &[]);
+    assert!(!quiet.contains("cache:"), "{quiet}");
+    // A limit that is not a size is a usage error naming the forms.
+    let out = roughcut()
+        .args(["render", "x.json", "--cache-limit", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`lots` is not a size; write e.g. 20G"),
+        "{err}"
+    );
+}
+
+#[test]
 fn changing_a_source_file_invalidates_its_segments() {
     let dir = workdir("cache-source");
     let cache = dir.join("cache");
@@ -325,6 +417,8 @@ fn a_damaged_cache_entry_is_detected_and_rendered_again() {
         &std::fs::read(&video).unwrap()[..(len / 2) as usize],
     )
     .unwrap();
+    // Without the finished output kept whole, the render looks its segments up.
+    std::fs::remove_dir_all(cache.join("outputs")).unwrap();
     let (again, stderr) = render_report(&edl, &cache, &["--progress", "none"]);
     assert!(
         stderr.contains("damaged") && stderr.contains(&key),
@@ -459,7 +553,8 @@ fn cache_stats_and_clean() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let before = stats(&[]);
-    assert_eq!(before["entries"], 3);
+    // Three segments and the finished output.
+    assert_eq!(before["entries"], 4);
     assert!(before["bytes"].as_u64().unwrap() > 1000);
     let out = roughcut()
         .args(["cache", "clean", "--max-size", "1", "--cache-dir"])

@@ -57,8 +57,8 @@ fn masked(line: &str) -> String {
     for (before, after) in [("size ", " bytes"), ("\"size_bytes\": ", ",")] {
         out = mask_number(&out, before, after);
     }
-    // Wall-clock figures of a render: `in 6.6 s, 2.74× realtime`.
-    for after in [" s, ", "× realtime"] {
+    // Wall-clock figures of a render: `in 6.6 s, 2.74× realtime`, `in 0.0 s; nothing changed`.
+    for after in [" s, ", " s; ", "× realtime"] {
         out = mask_decimal_before(&out, after);
     }
     mask_key(&out)
