@@ -237,15 +237,7 @@ pub fn render(
                 .push(format!("the output could not be kept in the cache: {e}"));
         }
     }
-    let wall = started.elapsed().as_secs_f64();
-    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
-    progress.event(&ProgressEvent::Finished {
-        output: output.display().to_string(),
-        frames: plan.frames,
-        program_seconds: program,
-        wall_seconds: wall,
-        speed: if wall > 0.0 { program / wall } else { 0.0 },
-    });
+    let wall = finished(plan, &output, started, progress);
     Ok(RenderSummary {
         output: Some(output),
         frames: plan.frames,
@@ -257,6 +249,20 @@ pub fn render(
         loudness,
         output_cached: false,
     })
+}
+
+/// Say the render finished; its wall-clock seconds.
+fn finished(plan: &Plan, output: &Path, started: Instant, progress: &dyn Progress) -> f64 {
+    let wall = started.elapsed().as_secs_f64();
+    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
+    progress.event(&ProgressEvent::Finished {
+        output: output.display().to_string(),
+        frames: plan.frames,
+        program_seconds: program,
+        wall_seconds: wall,
+        speed: if wall > 0.0 { program / wall } else { 0.0 },
+    });
+    wall
 }
 
 /// The output of an unchanged program, from the cache: linked (or copied) beside the output
@@ -293,15 +299,7 @@ fn from_cache(
             frames: s.frames,
         });
     }
-    let wall = started.elapsed().as_secs_f64();
-    let program = plan.frames as f64 * plan.output.fps.den() as f64 / plan.output.fps.num() as f64;
-    progress.event(&ProgressEvent::Finished {
-        output: output.display().to_string(),
-        frames: plan.frames,
-        program_seconds: program,
-        wall_seconds: wall,
-        speed: if wall > 0.0 { program / wall } else { 0.0 },
-    });
+    let wall = finished(plan, &output, started, progress);
     Ok(Some(RenderSummary {
         output: Some(output),
         frames: plan.frames,
