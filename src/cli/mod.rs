@@ -136,6 +136,7 @@ pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic])
 pub fn load_plan(
     path: &Path,
     output: Option<PathBuf>,
+    draft: bool,
     setup: &roughcut::gather::Setup,
 ) -> Result<
     (
@@ -169,6 +170,7 @@ pub fn load_plan(
     }
     let opts = PlanOptions {
         salt: roughcut::media::library_versions(),
+        draft,
         ..PlanOptions::default()
     };
     let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;

@@ -9,7 +9,7 @@ use super::{exit, print_json, resolve, write_json, CliError, CliResult, Progress
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n  roughcut render cut.json --report report.json   # for CI: cached/rendered segments, checksum\n  roughcut render cut.json --shard 2/4 --cache-dir /shared/cache   # see docs/scale-out.md\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
+    after_help = "Examples:\n  roughcut render cut.json\n  roughcut render cut.json -o /tmp/preview.mp4 --jobs 2\n  roughcut render cut.json --dry-run              # print the plan, render nothing\n  roughcut render cut.json --draft -o draft.mp4    # a quick small preview\n  roughcut render cut.json --dry-run --json | jq '.segments | length'\n  roughcut render cut.json --progress json > events.ndjson\n  roughcut render cut.json --report report.json   # for CI: cached/rendered segments, checksum\n  roughcut render cut.json --shard 2/4 --cache-dir /shared/cache   # see docs/scale-out.md\n\nThe output is written under a temporary name beside it and renamed when complete: an error or\nCtrl-C never leaves a partial file at the output path. Exit codes: 0 rendered, 1 the render\nfailed, 3 invalid EDL or media, 130 interrupted."
 )]
 pub struct RenderArgs {
     /// The EDL file (JSON).
@@ -26,6 +26,11 @@ pub struct RenderArgs {
     /// Print the plan (segments, frame and sample ranges, filters) and render nothing.
     #[arg(long)]
     dry_run: bool,
+    /// A draft preview: at most 640x360, sources decoded at reduced resolution where the codec
+    /// can, fast scaling and x264 ultrafast; frames, sound, sync, black-and-white and subtitles
+    /// as exact as a full render (as `output.draft: true`; cached apart from full renders).
+    #[arg(long)]
+    draft: bool,
     /// With --dry-run: print the plan as JSON on stdout.
     #[arg(long, requires = "dry_run")]
     json: bool,
@@ -91,7 +96,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 pub fn exec(a: RenderArgs) -> CliResult {
     let setup = super::setup(a.cache_dir.as_deref(), a.no_cache);
-    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output, &setup)?;
+    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output, a.draft, &setup)?;
     if a.verbose {
         super::print_dropped(&plan);
     }

@@ -118,11 +118,12 @@ pub fn describe(f: &MediaFacts) -> String {
 pub fn print_plan(p: &Plan) {
     let fps = p.output.fps;
     eprintln!(
-        "{} → {}x{} {} fps, {} frames ({}), {} samples at {} Hz, {} segments",
+        "{} → {}x{} {} fps{}, {} frames ({}), {} samples at {} Hz, {} segments",
         p.output.path.display(),
         p.output.width,
         p.output.height,
         fps,
+        if p.output.draft { " (draft)" } else { "" },
         p.frames,
         roughcut::time::frames_to_timecode(p.frames, fps, false),
         p.samples,

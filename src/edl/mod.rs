@@ -340,6 +340,8 @@ pub struct Output {
     pub fade_in: i64,
     /// Program fade to black at the end, in output frames (0 = none).
     pub fade_out: i64,
+    /// A draft preview (see `plan::draft`): smaller, faster, cached apart.
+    pub draft: bool,
 }
 
 /// Video encoder settings.

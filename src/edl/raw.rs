@@ -104,6 +104,10 @@ pub struct RawOutput {
     pub fade_in: Option<TimeValue>,
     /// Fade the program out to black over this long at its end (program time).
     pub fade_out: Option<TimeValue>,
+    /// A draft preview: at most 640x360, sources decoded at reduced resolution where the codec
+    /// can, cheaper scaling and x264 `ultrafast`; frames, sync, sound, black-and-white and
+    /// subtitles exact as in a full render (default false; `render --draft` sets it).
+    pub draft: Option<bool>,
 }
 
 /// How a picture of another aspect ratio fits the output frame.

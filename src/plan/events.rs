@@ -39,7 +39,31 @@ impl Ctx<'_> {
                     stream: vindex,
                     first,
                     step,
-                    filter: video_filter(video, out.width, out.height, out.fit, tone),
+                    filter: video_filter(video, out.width, out.height, out.fit, tone, out.draft),
+                    decode: if out.draft {
+                        let codec = facts
+                            .streams
+                            .iter()
+                            .find(|s| s.index == vindex)
+                            .map_or("", |s| s.codec.as_str());
+                        let b = fit_picture(
+                            video.width as i64,
+                            video.height as i64,
+                            video.sar.0,
+                            out.width as i64,
+                            out.height as i64,
+                            out.fit,
+                        );
+                        super::draft::hints(
+                            codec,
+                            video.width,
+                            video.height,
+                            b.scaled_w as u32,
+                            b.scaled_h as u32,
+                        )
+                    } else {
+                        DecodeHints::default()
+                    },
                 });
                 let sound = match facts.audio_stream(c.audio.stream) {
                     Some((aindex, a)) if !c.audio.mute => {

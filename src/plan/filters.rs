@@ -35,6 +35,7 @@ pub fn video_filter(
     height: u32,
     fit: Fit,
     tone: Option<Tone>,
+    draft: bool,
 ) -> String {
     let mut chain: Vec<String> = Vec::new();
     if v.interlaced() {
@@ -63,9 +64,14 @@ pub fn video_filter(
     }
     let b = fit_picture(w, h, sar, width as i64, height as i64, fit);
     chain.push(format!(
-        "scale=w={}:h={}:flags=bicubic+accurate_rnd:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
+        "scale=w={}:h={}:flags={}:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
         b.scaled_w,
         b.scaled_h,
+        if draft {
+            "fast_bilinear"
+        } else {
+            "bicubic+accurate_rnd"
+        },
         source_range(v),
         source_matrix(v)
     ));

@@ -28,6 +28,7 @@ pub use fades::{Fade, FadeKind};
 pub use filters::{audio_filter, output_layout, video_filter};
 pub use fit::{fit_picture, FitBox};
 use keys::{program_key, segment_key};
+pub mod draft;
 
 use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
@@ -75,6 +76,9 @@ pub struct OutputSpec {
     /// Language tag of the sound (ISO 639-2), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_language: Option<String>,
+    /// A draft preview (smaller, faster; see [`draft`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
 }
 
 /// An event placed in the program.
@@ -241,6 +245,23 @@ pub struct SourcePicture {
     pub step: Rational,
     /// FFmpeg filter chain that conforms the decoded frames to the output picture.
     pub filter: String,
+    /// How to decode (a draft's reduced resolution; full by default, and then not shown).
+    #[serde(skip_serializing_if = "DecodeHints::is_full")]
+    pub decode: DecodeHints,
+}
+
+/// How a source is decoded: full, or for a draft at reduced resolution (`lowres`: ½ or ¼ size,
+/// for DCT codecs) or without the loop filter (H.264, HEVC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DecodeHints {
+    pub lowres: u8,
+    pub skip_loop_filter: bool,
+}
+
+impl DecodeHints {
+    pub fn is_full(&self) -> bool {
+        *self == DecodeHints::default()
+    }
 }
 
 /// Where a segment's sound comes from.
@@ -313,6 +334,8 @@ pub struct PlanOptions {
     /// Mixed into every segment key: what else decides the bytes (the media libraries'
     /// versions, given by the caller; the plan itself touches no library).
     pub salt: String,
+    /// Plan a draft preview (as `output.draft` does): see [`draft`].
+    pub draft: bool,
 }
 
 impl Default for PlanOptions {
@@ -320,6 +343,7 @@ impl Default for PlanOptions {
         PlanOptions {
             segment_seconds: 10,
             salt: String::new(),
+            draft: false,
         }
     }
 }
@@ -352,6 +376,13 @@ pub fn split_lengths(frames: i64, target: i64) -> Vec<i64> {
 
 /// Build the plan for a checked, probed EDL.
 pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
+    let drafted;
+    let edl = if opts.draft || edl.output.draft {
+        drafted = draft::apply(edl);
+        &drafted
+    } else {
+        edl
+    };
     let out = &edl.output;
     let fps = out.fps;
     let sr = out.audio.sample_rate;
@@ -366,6 +397,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         title: edl.title.clone(),
         metadata: Vec::new(),
         audio_language: None,
+        draft: out.draft,
     };
 
     // Visible frames: a dissolve into event i+1 overlaps the tail of event i. Until transitions

@@ -121,6 +121,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
         base_dir: PathBuf::from("."),
         title: None,
         output: Output {
+            draft: false,
             path: PathBuf::from("out.mp4"),
             container: Container::Mp4,
             width: 1280,
@@ -308,7 +309,7 @@ fn filters_deinterlace_rotate_and_neutralise() {
     let v = f.streams[0].video.as_mut().unwrap();
     v.rotation = 90; // counter-clockwise, as FFmpeg reports a portrait phone clip
     v.field_order = "bb".into();
-    let chain = video_filter(v, 1280, 720, Fit::Pad, Some(Tone::NEUTRAL));
+    let chain = video_filter(v, 1280, 720, Fit::Pad, Some(Tone::NEUTRAL), false);
     assert!(
         chain.starts_with("bwdif=mode=send_frame:parity=bff"),
         "{chain}"

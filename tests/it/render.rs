@@ -774,3 +774,111 @@ fn renders_are_byte_identical_across_runs_and_jobs() {
         "two renders with --jobs 2 differ"
     );
 }
+
+#[test]
+fn a_draft_is_small_and_fast_but_every_frame_sample_and_grey_is_exact() {
+    let dir = workdir("draft");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("edl/komsomolsk-rough-cut.json"),
+    )
+    .expect("example EDL")
+    .replace("media/", "../")
+    .replace("out/komsomolsk-rough-cut.mp4", "full.mp4");
+    let edl_path = dir.join("cut.json");
+    std::fs::write(&edl_path, text).expect("write EDL");
+    let cache = dir.join("cache");
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let report = dir.join("report.json");
+        let mut args: Vec<&str> = vec!["--cache-dir", cache.to_str().unwrap()];
+        args.extend(["--report", report.to_str().unwrap()]);
+        args.extend(extra);
+        render(&edl_path, &args);
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+    };
+    let full = run(&[]);
+    let draft_path = dir.join("draft.mp4");
+    let draft = run(&["--draft", "-o", draft_path.to_str().unwrap()]);
+    // Cached apart: the full render's segments serve no draft.
+    let statuses: Vec<&str> = draft["plan"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == "rendered"), "{statuses:?}");
+
+    // The plan decodes the interlaced PAL MPEG-2 at half size and the H.264 sources without
+    // their loop filter.
+    let out = roughcut()
+        .args(["render", "--draft", "--dry-run", "--json"])
+        .arg(&edl_path)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["output"]["width"], 640);
+    assert_eq!(plan["output"]["height"], 360);
+    assert_eq!(plan["output"]["video"]["preset"], "ultrafast");
+    for s in plan["segments"].as_array().unwrap() {
+        let p = &s["picture"];
+        if p["type"] == "source" {
+            let lowres = p["decode"]["lowres"].as_u64().unwrap();
+            let skip = p["decode"]["skip_loop_filter"].as_bool().unwrap();
+            match p["source"].as_str().unwrap() {
+                "amur" => assert_eq!((lowres, skip), (1, false)),
+                _ => assert_eq!((lowres, skip), (0, true), "{p}"),
+            }
+            assert!(p["filter"]
+                .as_str()
+                .unwrap()
+                .contains("flags=fast_bilinear"));
+        }
+    }
+
+    // Every frame where the plan says, at 640x360; the sound sample for sample as long.
+    let frames = full["plan"]["frames"].as_i64().unwrap();
+    let pics = pictures(&draft_path);
+    assert_eq!(pics.len() as i64, frames);
+    for (k, p) in pics.iter().enumerate() {
+        assert_eq!((p.width, p.height), (640, 360), "frame {k}");
+        assert_eq!(p.time, Rational::new(k as i64, 25), "frame {k}");
+    }
+    let full_sound = decode_sound(&dir.join("full.mp4")).unwrap().unwrap();
+    let draft_sound = decode_sound(&draft_path).unwrap().unwrap();
+    assert_eq!(draft_sound.len(), full_sound.len());
+    assert_eq!(draft_sound.start, full_sound.start);
+    // Black-and-white stays exactly neutral; colour stays colour.
+    let segments = draft["plan"]["segments"].as_array().unwrap();
+    let frames_of = |source: &str| -> Vec<usize> {
+        plan["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(segments)
+            .filter(|(s, _)| s["picture"]["source"] == source)
+            .flat_map(|(_, r)| {
+                let a = r["record_start"].as_u64().unwrap() as usize;
+                a..a + r["frames"].as_u64().unwrap() as usize
+            })
+            .collect()
+    };
+    let bw = frames_of("builders");
+    assert!(bw.len() > 20);
+    for k in bw {
+        assert!(
+            pics[k].max_chroma_deviation(0, 0, 640, 360) <= 1,
+            "frame {k} of the black-and-white source is not neutral"
+        );
+    }
+    // (`knam` is rendered monochrome by its look: neutral too.)
+    for k in frames_of("knam") {
+        assert!(
+            pics[k].max_chroma_deviation(0, 0, 640, 360) <= 1,
+            "frame {k}"
+        );
+    }
+    let colour = frames_of("amur");
+    assert!(!colour.is_empty());
+    assert!(colour
+        .iter()
+        .any(|&k| pics[k].max_chroma_deviation(0, 0, 640, 360) > 20));
+}

@@ -231,6 +231,7 @@ impl Validator<'_> {
             bw: bw?,
             fade_in: fade_in?,
             fade_out: fade_out?,
+            draft: o.draft.unwrap_or(false),
         })
     }
 

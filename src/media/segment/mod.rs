@@ -138,9 +138,7 @@ pub(crate) fn produce_side(
                 } => (Some((*stream, *start, filter.as_str())), Some(envelope)),
                 Sound::Silence | Sound::Crossfade { .. } => (None, None),
             };
-            source::decode_source(
-                job, &p.path, p.stream, p.first, p.step, &p.filter, sound, sink, pcm,
-            )?;
+            source::decode_source(job, p, sound, sink, pcm)?;
             if let Some(e) = envelope {
                 sound::apply_envelope(pcm, job.output.audio.channels as usize, e);
             }

@@ -2,7 +2,7 @@
 //! for each output frame the latest source frame at or before its exact source time, conform it
 //! through the plan's filter chain, and hand it to the sink.
 
-use std::path::Path;
+use crate::plan::{DecodeHints, SourcePicture};
 
 use super::generated::pull_video;
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
@@ -63,18 +63,21 @@ impl Sampler {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Decode the picture `p` asks for (and its sound, when given) into `sink` and `pcm`.
 pub(super) fn decode_source(
     job: &SegmentJob,
-    path: &Path,
-    vstream: usize,
-    first: Rational,
-    step: Rational,
-    filter: &str,
+    p: &SourcePicture,
     sound: Option<(usize, Rational, &str)>,
     sink: &mut dyn FrameSink,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
+    let (path, vstream, first, step, filter) = (
+        p.path.as_path(),
+        p.stream,
+        p.first,
+        p.step,
+        p.filter.as_str(),
+    );
     let shown = path.display().to_string();
     let src_err = |stage: &'static str, t: Rational| {
         let shown = shown.clone();
@@ -95,7 +98,10 @@ pub(super) fn decode_source(
     let origin = video.origin;
     let mut vdec = reader
         .decoder(vstream, job.threads)
-        .and_then(|d| d.video())
+        .and_then(|mut d| {
+            reduced(&mut d, p.decode);
+            d.video()
+        })
         .map_err(src_err("open video decoder", first))?;
 
     // The conform graph: its buffer takes the decoder's frames; pts are output frame numbers.
@@ -228,4 +234,19 @@ pub(super) fn decode_source(
         pull_video(g, sink)?;
     }
     Ok(())
+}
+
+/// A draft's cheaper decoding, set before the decoder opens: `lowres` (FFmpeg clamps it to what
+/// the codec supports) and no loop filter.
+fn reduced(d: &mut ff::codec::decoder::Decoder, hints: DecodeHints) {
+    if hints.lowres > 0 {
+        // SAFETY: the context is valid and not yet opened; `lowres` is a plain int field that
+        // avcodec_open2 reads (and clamps to the codec's maximum).
+        unsafe {
+            (*d.as_mut_ptr()).lowres = i32::from(hints.lowres);
+        }
+    }
+    if hints.skip_loop_filter {
+        d.skip_loop_filter(ff::codec::discard::Discard::All);
+    }
 }
