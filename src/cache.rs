@@ -538,9 +538,26 @@ pub fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<St
     {
         return Ok(known);
     }
-    drop(file);
+    // Read in blocks, each hashed on every core: memory stays at one block, whatever the size
+    // (mapping the whole file would count a 2 GB source as 2 GB of resident memory).
     let mut hasher = blake3::Hasher::new();
-    hasher.update_mmap_rayon(path)?;
+    let mut block = vec![0u8; 8 << 20];
+    let mut file = file;
+    loop {
+        let mut filled = 0;
+        while filled < block.len() {
+            match std::io::Read::read(&mut file, &mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        hasher.update_rayon(&block[..filled]);
+    }
     let identity = format!("{len}-{}", &hasher.finalize().to_hex()[..32]);
     if let Some(stamp) = stamp {
         // Kept for the next look; a failure only means hashing again next time.

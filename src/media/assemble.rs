@@ -59,6 +59,22 @@ pub struct LoudnessApplied {
 #[derive(Debug, Clone, Default)]
 pub struct Assembled {
     pub loudness: Option<LoudnessApplied>,
+    pub stages: AssemblyStages,
+}
+
+/// Where assembly's time went, in seconds.
+#[derive(
+    Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct AssemblyStages {
+    /// Decoding the beds and mixing them under the segments' sound.
+    pub mix_beds: f64,
+    /// Measuring the program's loudness (and the limited sound again when peaks were limited).
+    pub measure_loudness: f64,
+    /// Copying the video packets and encoding the program's sound into the file.
+    pub join_and_encode: f64,
+    /// Measuring the written file's loudness again (set by the caller).
+    pub verify_loudness: f64,
 }
 
 /// How far under the ceiling the sample-peak limiter aims, so that true peaks between samples
@@ -290,7 +306,10 @@ pub fn assemble(
     let args = super::abuffer_args((1, sr), sr as u32, "flt", layout_name);
     let mut spec = String::new();
     let mut done = Assembled::default();
+    let clock = std::time::Instant::now();
     let sound = with_beds(out, pieces, path, cancel)?;
+    done.stages.mix_beds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     if let Some(target) = &out.audio.loudness {
         let measured = measure(out, &sound, cancel, "")?;
         let (gain_db, limited) = normalise(out, &sound, cancel, &measured, target)?;
@@ -305,6 +324,8 @@ pub fn assemble(
             limited,
         });
     }
+    done.stages.measure_loudness = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     spec.push_str(&format!("aformat=sample_fmts={}", aenc.format().name()));
     let mut agraph = Graph::chain(Medium::Audio, &args, &spec, 1).map_err(fail("prepare sound"))?;
     let variable = acodec
@@ -368,6 +389,7 @@ pub fn assemble(
     }
     audio.push(None, &mut octx)?;
     octx.write_trailer().map_err(fail("write trailer"))?;
+    done.stages.join_and_encode = clock.elapsed().as_secs_f64();
     Ok(done)
 }
 

@@ -14,7 +14,7 @@ pub use queue::Budget;
 
 use crate::cache::{Cache, Lookup};
 use crate::cancel::Cancel;
-use crate::media::assemble::{assemble, AssembleError, LoudnessApplied, Piece};
+use crate::media::assemble::{assemble, AssembleError, AssemblyStages, LoudnessApplied, Piece};
 use crate::media::loudness::{measure_file, LoudnessStats};
 use crate::media::segment::{render_segment, SegmentError, SegmentFiles, SegmentJob};
 use crate::plan::{Picture, Plan};
@@ -76,6 +76,8 @@ pub struct RenderSummary {
     pub loudness: Option<(LoudnessApplied, LoudnessStats)>,
     /// The program was unchanged: its output came whole from the cache (nothing assembled).
     pub output_cached: bool,
+    /// Where assembly's time went (`None` when nothing was assembled).
+    pub assembly: Option<AssemblyStages>,
 }
 
 /// Why a render failed.
@@ -223,11 +225,12 @@ pub fn render(
             warnings: stock.warnings,
             loudness: None,
             output_cached: false,
+            assembly: None,
         });
     }
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
-    let loudness = assemble_output(plan, &files, work.path(), progress, cancel)?;
+    let (loudness, stages) = assemble_output(plan, &files, work.path(), progress, cancel)?;
     let assemble_seconds = assembling.elapsed().as_secs_f64();
     if let (true, Some(cache)) = (opts.keep_output, &opts.cache) {
         let details = serde_json::json!({ "loudness": loudness });
@@ -248,6 +251,7 @@ pub fn render(
         warnings: stock.warnings,
         loudness,
         output_cached: false,
+        assembly: Some(stages),
     })
 }
 
@@ -318,6 +322,7 @@ fn from_cache(
         warnings: Vec::new(),
         loudness,
         output_cached: true,
+        assembly: None,
     }))
 }
 
@@ -517,7 +522,7 @@ fn assemble_output(
     work: &Path,
     progress: &dyn Progress,
     cancel: &Cancel,
-) -> Result<Option<(LoudnessApplied, LoudnessStats)>, RenderError> {
+) -> Result<(Option<(LoudnessApplied, LoudnessStats)>, AssemblyStages), RenderError> {
     let output = plan.output.path.clone();
     let pieces: Vec<Piece> = plan
         .segments
@@ -552,6 +557,8 @@ fn assemble_output(
         return Err(RenderError::Cancelled { output });
     }
     // Check the written file against the loudness target (before it replaces anything).
+    let mut stages = assembled.stages;
+    let clock = Instant::now();
     let loudness = match assembled.loudness {
         Some(applied) => {
             let written = measure_file(&partial, 0).map_err(|e| RenderError::Assemble {
@@ -565,8 +572,9 @@ fn assemble_output(
         }
         None => None,
     };
+    stages.verify_loudness = clock.elapsed().as_secs_f64();
     std::fs::rename(&partial, &output).map_err(io(&output))?;
-    Ok(loudness)
+    Ok((loudness, stages))
 }
 
 /// The shard (0-based) of each segment when the plan is split `count` ways: a stable

@@ -215,6 +215,10 @@ pub struct Timings {
     /// From start to finish of the render (segments and assembly).
     pub render_seconds: f64,
     pub assemble_seconds: f64,
+    /// Assembly's stages (absent when nothing was assembled: a shard, or an unchanged program
+    /// whose output came from the cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assembly: Option<crate::media::assemble::AssemblyStages>,
 }
 
 fn secs(r: Option<crate::facts::Ratio>) -> Option<f64> {
@@ -378,6 +382,7 @@ pub fn build(plan: &Plan, summary: &RenderSummary, extras: Extras) -> Report {
         timings: Timings {
             render_seconds: summary.wall_seconds,
             assemble_seconds: summary.assemble_seconds,
+            assembly: summary.assembly,
         },
     }
 }
