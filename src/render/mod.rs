@@ -230,7 +230,15 @@ pub fn render(
     }
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
-    let (loudness, stages) = assemble_output(plan, &files, work.path(), progress, cancel)?;
+    // The sound's chunks are encoded side by side on every worker of the budget.
+    let (loudness, stages) = assemble_output(
+        plan,
+        &files,
+        work.path(),
+        opts.budget.workers,
+        progress,
+        cancel,
+    )?;
     let assemble_seconds = assembling.elapsed().as_secs_f64();
     if let (true, Some(cache)) = (opts.keep_output, &opts.cache) {
         let details = serde_json::json!({ "loudness": loudness });
@@ -520,6 +528,7 @@ fn assemble_output(
     plan: &Plan,
     files: &[SegmentFiles],
     work: &Path,
+    workers: usize,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<(Option<(LoudnessApplied, LoudnessStats)>, AssemblyStages), RenderError> {
@@ -542,17 +551,23 @@ fn assemble_output(
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
     let partial = work.join(format!("output.{ext}"));
-    let assembled = assemble(&plan.output, &pieces, &plan.subtitles, &partial, cancel).map_err(
-        |e| match e {
-            AssembleError::Cancelled => RenderError::Cancelled {
-                output: output.clone(),
-            },
-            source => RenderError::Assemble {
-                output: output.clone(),
-                source,
-            },
+    let assembled = assemble(
+        &plan.output,
+        &pieces,
+        &plan.subtitles,
+        &partial,
+        workers,
+        cancel,
+    )
+    .map_err(|e| match e {
+        AssembleError::Cancelled => RenderError::Cancelled {
+            output: output.clone(),
         },
-    )?;
+        source => RenderError::Assemble {
+            output: output.clone(),
+            source,
+        },
+    })?;
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled { output });
     }
