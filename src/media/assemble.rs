@@ -169,19 +169,20 @@ fn normalise(
 }
 
 /// The sound of each piece: its segment's PCM, or — under a bed — that PCM with the bed pieces
-/// mixed in, written once beside `output` (the passes that follow read it, not the beds).
+/// mixed in, written once beside `output` (the passes that follow read it, not the beds). The
+/// pieces are mixed side by side on `workers` threads.
 fn with_beds(
     out: &OutputSpec,
     pieces: &[Piece],
     output: &Path,
+    workers: usize,
     cancel: &Cancel,
 ) -> Result<Vec<std::path::PathBuf>, AssembleError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let dir = output.parent().unwrap_or(Path::new("."));
-    let mut paths = Vec::with_capacity(pieces.len());
-    for (i, p) in pieces.iter().enumerate() {
+    let mix = |i: usize, p: &Piece| -> Result<std::path::PathBuf, AssembleError> {
         if p.beds.is_empty() {
-            paths.push(p.files.pcm.clone());
-            continue;
+            return Ok(p.files.pcm.clone());
         }
         if cancel.is_cancelled() {
             return Err(AssembleError::Cancelled);
@@ -197,9 +198,46 @@ fn with_beds(
         let mixed = dir.join(format!("mixed-{i:05}.pcm"));
         let bytes: Vec<u8> = pcm.iter().flat_map(|x| x.to_le_bytes()).collect();
         std::fs::write(&mixed, bytes).map_err(fail("write mixed sound"))?;
-        paths.push(mixed);
+        Ok(mixed)
+    };
+    let next = AtomicUsize::new(0);
+    let done: Vec<(usize, Result<std::path::PathBuf, AssembleError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.clamp(1, pieces.len().max(1)))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(p) = pieces.get(i) else { break };
+                        let r = mix(i, p);
+                        let failed = r.is_err();
+                        mine.push((i, r));
+                        if failed {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut paths: Vec<Option<std::path::PathBuf>> = vec![None; pieces.len()];
+    for (i, r) in done {
+        paths[i] = Some(r?);
     }
-    Ok(paths)
+    paths
+        .into_iter()
+        .map(|p| {
+            p.ok_or(AssembleError::Failed {
+                stage: "mix the sound beds",
+                message: "a mixing thread stopped".into(),
+            })
+        })
+        .collect()
 }
 
 /// Write the program to `path` (a temporary name; the caller renames it when this succeeds).
@@ -308,7 +346,7 @@ pub fn assemble(
     let mut spec = String::new();
     let mut done = Assembled::default();
     let clock = std::time::Instant::now();
-    let sound = with_beds(out, pieces, path, cancel)?;
+    let sound = with_beds(out, pieces, path, workers, cancel)?;
     done.stages.mix_beds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
     if let Some(target) = &out.audio.loudness {
