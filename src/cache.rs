@@ -404,7 +404,7 @@ impl Cache {
     /// Every entry with its size and last use.
     fn entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
         let mut out = Vec::new();
-        let shards = ["segments", "outputs"]
+        let shards = ["segments", "outputs", "sound"]
             .iter()
             .filter_map(|d| std::fs::read_dir(self.root.join(d)).ok())
             .flatten();

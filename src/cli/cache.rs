@@ -66,7 +66,7 @@ pub fn exec(a: CacheArgs) -> CliResult {
                 })
             };
             eprintln!(
-                "{}: {} entr(ies) (segments and finished outputs), {:.1} MB; least recently used {}, most recently {}",
+                "{}: {} entr(ies) (segments, sound chunks and finished outputs), {:.1} MB; least recently used {}, most recently {}",
                 st.dir.display(),
                 st.entries,
                 mb(st.bytes),

@@ -75,6 +75,10 @@ pub struct AssemblyStages {
     pub join_and_encode: f64,
     /// Measuring the written file's loudness again (set by the caller).
     pub verify_loudness: f64,
+    /// Chunks of the program's sound, and how many of them were taken from the cache instead
+    /// of being encoded.
+    pub sound_chunks: usize,
+    pub sound_chunks_reused: usize,
 }
 
 /// How far under the ceiling the sample-peak limiter aims, so that true peaks between samples
@@ -151,7 +155,11 @@ fn normalise(
         // Silence: there is nothing to bring up.
         return Ok((0.0, false));
     }
-    let mut gain = target.target - m.integrated;
+    // In steps of 0.1 dB (the written loudness within 0.05 LU of the target, far inside the
+    // ±1 LU tolerance): a trim that barely moves the program's loudness leaves the gain — and
+    // so every encoded sound chunk it does not touch — as it was.
+    let step = |g: f64| (g * 10.0).round() / 10.0;
+    let mut gain = step(target.target - m.integrated);
     let margin = true_peak_margin(out);
     let limited = m.true_peak + gain > target.true_peak - margin;
     if limited {
@@ -162,7 +170,7 @@ fn normalise(
             if miss.abs() < 0.2 {
                 break;
             }
-            gain += miss;
+            gain = step(gain + miss);
         }
     }
     Ok((gain, limited))
@@ -247,6 +255,7 @@ pub fn assemble(
     tracks: &[Track],
     path: &Path,
     workers: usize,
+    chunk_cache: Option<&Path>,
     cancel: &Cancel,
 ) -> Result<Assembled, AssembleError> {
     super::init();
@@ -376,6 +385,8 @@ pub fn assemble(
     };
     let program = ProgramSound::new(&sound, channels as usize)?;
     let grid = Grid::for_codec(frame_size, program.total);
+    done.stages.sound_chunks = grid.chunks();
+    let reused = std::sync::atomic::AtomicUsize::new(0);
     let encoding = Encoding {
         out,
         program: &program,
@@ -383,6 +394,10 @@ pub fn assemble(
         args: &args,
         spec: &spec,
         frame_size,
+        store: chunk_cache.map(|dir| ChunkStore {
+            dir: dir.to_path_buf(),
+        }),
+        reused: &reused,
         cancel,
     };
 
@@ -454,6 +469,7 @@ pub fn assemble(
     }
     octx.write_trailer().map_err(fail("write trailer"))?;
     done.stages.join_and_encode = clock.elapsed().as_secs_f64();
+    done.stages.sound_chunks_reused = reused.into_inner();
     Ok(done)
 }
 
@@ -581,10 +597,41 @@ struct Encoding<'a> {
     args: &'a str,
     spec: &'a str,
     frame_size: Option<i64>,
+    /// Where encoded chunks are kept for the next assembly (`None`: not kept).
+    store: Option<ChunkStore>,
+    /// Chunks taken from the store so far.
+    reused: &'a std::sync::atomic::AtomicUsize,
     cancel: &'a Cancel,
 }
 
 impl Encoding<'_> {
+    /// What decides a chunk's packets: the encoder and its settings, the chain before it, the
+    /// chunk's place on the grid, and every input sample it is fed.
+    fn key(&self, c: usize, from: i64, to: i64, input: &[f32]) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(super::library_versions().as_bytes());
+        h.update(
+            serde_json::to_string(&self.out.audio)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.update(self.spec.as_bytes());
+        for n in [
+            c as i64,
+            from,
+            to,
+            self.grid.size,
+            i64::from(c + 1 >= self.grid.chunks()),
+            self.frame_size.unwrap_or(0),
+        ] {
+            h.update(&n.to_le_bytes());
+        }
+        for x in input {
+            h.update(&x.to_le_bytes());
+        }
+        h.finalize().to_hex()[..32].to_string()
+    }
+
     /// Encode chunks `range` side by side (one thread each); their packets in order.
     fn chunks(&self, range: std::ops::Range<usize>) -> Result<Vec<ff::Packet>, AssembleError> {
         let results: Vec<Result<Vec<ff::Packet>, AssembleError>> = std::thread::scope(|s| {
@@ -621,6 +668,25 @@ impl Encoding<'_> {
         } else {
             (end + g.post).min(g.total)
         };
+        // A chunk's input is read once, for its key and its encoder — unless the program is one
+        // chunk too long to hold (an encoder that cannot be chunked): then it is read in blocks
+        // and not kept.
+        let input = if to - from <= CHUNK + PRE_ROLL + POST_ROLL {
+            Some(self.program.read(from, to)?)
+        } else {
+            None
+        };
+        let key = match (&self.store, &input) {
+            (Some(_), Some(input)) => Some(self.key(c, from, to, input)),
+            _ => None,
+        };
+        if let (Some(store), Some(key)) = (&self.store, &key) {
+            if let Some(packets) = store.load(key) {
+                self.reused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(packets);
+            }
+        }
         let mut encoder = audio_encoder(self.out, true).map_err(fail("open the audio encoder"))?;
         let mut graph =
             Graph::chain(Medium::Audio, self.args, self.spec, 1).map_err(fail("prepare sound"))?;
@@ -648,7 +714,15 @@ impl Encoding<'_> {
                 return Err(AssembleError::Cancelled);
             }
             let n = BLOCK.min(to - at);
-            let pcm = self.program.read(at, at + n)?;
+            let ch = channels;
+            let read;
+            let pcm = match &input {
+                Some(input) => &input[(at - from) as usize * ch..(at - from + n) as usize * ch],
+                None => {
+                    read = self.program.read(at, at + n)?;
+                    &read[..]
+                }
+            };
             let bytes: Vec<u8> = pcm.iter().flat_map(|x| x.to_ne_bytes()).collect();
             let mut frame = ff::frame::Audio::new(
                 ff::format::Sample::F32(ff::format::sample::Type::Packed),
@@ -674,6 +748,93 @@ impl Encoding<'_> {
         }
         encoder.send_eof().map_err(fail("encode sound"))?;
         keep(&mut encoder);
+        if let (Some(store), Some(key)) = (&self.store, &key) {
+            // A failure to keep it only means encoding it again next time.
+            let _ = store.save(key, &kept);
+        }
         Ok(kept)
+    }
+}
+
+/// Encoded sound chunks kept between assemblies: `<dir>/<key[..2]>/<key>/` holds `packets.bin`
+/// (each packet's pts, dts, duration, key flag and bytes) and `meta.json` (its size; its time
+/// marks the last use).
+struct ChunkStore {
+    dir: std::path::PathBuf,
+}
+
+impl ChunkStore {
+    fn entry(&self, key: &str) -> std::path::PathBuf {
+        self.dir.join(key.get(..2).unwrap_or("00")).join(key)
+    }
+
+    /// The packets stored under `key`, when they are there whole.
+    fn load(&self, key: &str) -> Option<Vec<ff::Packet>> {
+        let dir = self.entry(key);
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
+        let bytes = std::fs::read(dir.join("packets.bin")).ok()?;
+        if meta["key"] != key || meta["bytes"].as_u64() != Some(bytes.len() as u64) {
+            return None;
+        }
+        let mut packets = Vec::new();
+        let mut at = 0usize;
+        let take = |at: &mut usize, n: usize| -> Option<&[u8]> {
+            let s = bytes.get(*at..*at + n)?;
+            *at += n;
+            Some(s)
+        };
+        let int = |b: &[u8]| i64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        while at < bytes.len() {
+            let pts = int(take(&mut at, 8)?);
+            let dts = int(take(&mut at, 8)?);
+            let duration = int(take(&mut at, 8)?);
+            let flags = take(&mut at, 1)?[0];
+            let len = u32::from_le_bytes(take(&mut at, 4)?.try_into().ok()?) as usize;
+            let mut p = ff::Packet::copy(take(&mut at, len)?);
+            p.set_pts(Some(pts));
+            p.set_dts(Some(dts));
+            p.set_duration(duration);
+            if flags & 1 == 1 {
+                p.set_flags(ff::codec::packet::Flags::KEY);
+            }
+            packets.push(p);
+        }
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(dir.join("meta.json"))
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        Some(packets)
+    }
+
+    /// Keep `packets` under `key` (written aside and renamed into place).
+    fn save(&self, key: &str, packets: &[ff::Packet]) -> std::io::Result<()> {
+        let dir = self.entry(key);
+        if dir.exists() {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        for p in packets {
+            let data = p.data().unwrap_or(&[]);
+            bytes.extend(p.pts().unwrap_or(0).to_le_bytes());
+            bytes.extend(p.dts().unwrap_or(0).to_le_bytes());
+            bytes.extend(p.duration().to_le_bytes());
+            bytes.push(u8::from(p.is_key()));
+            bytes.extend((data.len() as u32).to_le_bytes());
+            bytes.extend(data);
+        }
+        let parent = dir.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{key}.{}.partial", std::process::id()));
+        std::fs::create_dir_all(&tmp)?;
+        std::fs::write(tmp.join("packets.bin"), &bytes)?;
+        std::fs::write(
+            tmp.join("meta.json"),
+            serde_json::json!({ "key": key, "bytes": bytes.len() }).to_string(),
+        )?;
+        if std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Ok(())
     }
 }

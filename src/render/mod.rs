@@ -231,11 +231,13 @@ pub fn render(
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
     // The sound's chunks are encoded side by side on every worker of the budget.
+    let sound_cache = opts.cache.as_ref().map(|c| c.root().join("sound"));
     let (loudness, stages) = assemble_output(
         plan,
         &files,
         work.path(),
         opts.budget.workers,
+        sound_cache.as_deref(),
         progress,
         cancel,
     )?;
@@ -529,6 +531,7 @@ fn assemble_output(
     files: &[SegmentFiles],
     work: &Path,
     workers: usize,
+    chunk_cache: Option<&Path>,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<(Option<(LoudnessApplied, LoudnessStats)>, AssemblyStages), RenderError> {
@@ -557,6 +560,7 @@ fn assemble_output(
         &plan.subtitles,
         &partial,
         workers,
+        chunk_cache,
         cancel,
     )
     .map_err(|e| match e {

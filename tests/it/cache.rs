@@ -249,9 +249,10 @@ fn the_cache_keeps_itself_under_its_limit() {
         "3 entries of 3 files"
     );
     let (_, second) = render_report(&b, &cache, &["--cache-limit", "1"]);
-    // a's three segments and its output are the least recently used: removed, b's kept.
+    // a's three segments, its output and its chunk of encoded sound are the least recently
+    // used: removed, b's kept.
     assert!(
-        second.contains("cache: removed 4 least recently used entries ("),
+        second.contains("cache: removed 5 least recently used entries ("),
         "{second}"
     );
     assert!(second.contains("to stay under 0.0 GB"), "{second}");
@@ -272,6 +273,59 @@ fn the_cache_keeps_itself_under_its_limit() {
         err.contains("`lots` is not a size; write e.g. 20G"),
         "{err}"
     );
+}
+
+#[test]
+fn a_trim_late_in_a_long_program_reencodes_only_the_sound_after_it() {
+    // 100 s with a loudness target: three chunks of sound (43.7 s each). Trimming the last
+    // event leaves the loudness gain (in 0.1 dB steps) and the first two chunks as they were:
+    // they come from the cache, and the file is byte for byte what a fresh render makes.
+    let dir = workdir("cache-sound-chunks");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    let write = |last: &str| {
+        let events: Vec<String> = (0..10)
+            .map(|k| {
+                let d = if k == 9 { last } else { "10s" };
+                format!(
+                    r#"{{ "source": "clip", "in": {}, "duration": "{d}" }}"#,
+                    k % 3 * 5
+                )
+            })
+            .collect();
+        let path = dir.join("long.json");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{ "version": 1,
+                  "output": {{ "path": "long.mp4", "width": 160, "height": 120,
+                               "audio": {{ "loudness": -23 }} }},
+                  "sources": {{ "clip": {{ "path": "{}" }} }},
+                  "timeline": [ {} ] }}"#,
+                src.display(),
+                events.join(", ")
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let edl = write("10s");
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    let stages = &cold["timings"]["assembly"];
+    assert_eq!(stages["sound_chunks"], 3, "{stages}");
+    assert_eq!(stages["sound_chunks_reused"], 0);
+    let edl = write("9.8s");
+    let (trimmed, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&trimmed, "rendered"), [9]);
+    assert_eq!(
+        trimmed["loudness"]["applied"]["gain_db"],
+        cold["loudness"]["applied"]["gain_db"]
+    );
+    let stages = &trimmed["timings"]["assembly"];
+    assert_eq!(stages["sound_chunks_reused"], 2, "{stages}");
+    let fresh = dir.join("fresh.mp4");
+    render_fresh(&edl, &fresh);
+    assert_eq!(checksum(&fresh), checksum(&dir.join("long.mp4")));
 }
 
 #[test]
@@ -553,8 +607,8 @@ fn cache_stats_and_clean() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let before = stats(&[]);
-    // Three segments and the finished output.
-    assert_eq!(before["entries"], 4);
+    // Three segments, the finished output and its one chunk of encoded sound.
+    assert_eq!(before["entries"], 5);
     assert!(before["bytes"].as_u64().unwrap() > 1000);
     let out = roughcut()
         .args(["cache", "clean", "--max-size", "1", "--cache-dir"])
