@@ -557,26 +557,22 @@ struct Grid {
 }
 
 impl Grid {
-    /// Chunks for encoders with a fixed frame size that divides the grid (AAC); variable-size
-    /// encoders (PCM) need no pre-roll; others (FLAC's 4608) take the program in one piece.
+    /// Chunks for encoders whose frames divide the grid: AAC's 1024, and variable-size encoders
+    /// (PCM), which are fed 1024-sample frames too — both with the pre-roll (the loudness
+    /// limiter before the encoder has a state to settle whatever the codec). Others (FLAC's
+    /// 4608) take the program in one piece.
     fn for_codec(frame_size: Option<i64>, total: i64) -> Grid {
         match frame_size {
-            Some(fs) if CHUNK % fs == 0 && PRE_ROLL % fs == 0 => Grid {
-                size: CHUNK,
-                pre: PRE_ROLL,
-                post: POST_ROLL,
-                total,
-            },
-            Some(_) => Grid {
+            Some(fs) if CHUNK % fs != 0 || PRE_ROLL % fs != 0 => Grid {
                 size: total.max(1),
                 pre: 0,
                 post: 0,
                 total,
             },
-            None => Grid {
+            _ => Grid {
                 size: CHUNK,
-                pre: 0,
-                post: 0,
+                pre: PRE_ROLL,
+                post: POST_ROLL,
                 total,
             },
         }
@@ -690,9 +686,9 @@ impl Encoding<'_> {
         let mut encoder = audio_encoder(self.out, true).map_err(fail("open the audio encoder"))?;
         let mut graph =
             Graph::chain(Medium::Audio, self.args, self.spec, 1).map_err(fail("prepare sound"))?;
-        if let Some(fs) = self.frame_size {
-            graph.set_frame_size(fs as u32);
-        }
+        // Fixed-size frames (1024 samples for variable-size encoders): packet boundaries fall
+        // on the chunk grid.
+        graph.set_frame_size(self.frame_size.unwrap_or(1024) as u32);
         let channels = self.program.channels;
         let layout = ff::util::channel_layout::ChannelLayout::default(channels as i32);
         let mut kept = Vec::new();
