@@ -566,3 +566,37 @@ fn chunked_sound_encoding_joins_are_inaudible() {
         differs.map(|i| &source[i..i + 4])
     );
 }
+
+#[test]
+fn a_matroska_source_stays_sample_exact_across_segment_joins() {
+    // Matroska stamps its packets in whole milliseconds: a segment starting inside a clip
+    // used to place its sound by that rounded stamp — 16 samples off at 9.2 s, a click at the
+    // join. Frames on their stream's grid are placed exactly now.
+    let dir = workdir("sound-mkv-exact");
+    let src = tone("tone_440_25s.mkv", 440, 25);
+    let (_, pcm) = render_sound(
+        &dir,
+        "mkv",
+        &format!(
+            r#"{}, "sources": {{ "s": {{ "path": "{}" }} }},
+            "timeline": [ {{ "source": "s", "in": 0, "duration": 18.4 }} ]"#,
+            pcm_output("mkv", ""),
+            src.display()
+        ),
+        "mkv",
+    );
+    let plan = plan_for(&dir.join("mkv.json"));
+    assert!(plan.segments.len() >= 2, "the clip is split into segments");
+    let out = pcm.channel(0);
+    let source = decode_sound(&src).unwrap().unwrap().channel(0);
+    let differs = (480..out.len() - 480).find(|&i| out[i] != source[i]);
+    assert_eq!(
+        differs,
+        None,
+        "the render leaves the source at that sample (segments start at {:?})",
+        plan.segments
+            .iter()
+            .map(|s| s.sample_start)
+            .collect::<Vec<_>>()
+    );
+}

@@ -48,6 +48,12 @@ pub(super) struct AudioState<'a> {
     /// Matroska round timestamps to milliseconds: placing every frame by its own timestamp
     /// would tear the sound by a few samples at each frame).
     next: Option<i64>,
+    /// The audio stream's time base and start (seconds).
+    stream_tb: Rational,
+    stream_start: Rational,
+    /// Output samples to move the first placed frame by: its timestamp's rounding undone
+    /// (see [`grid_correction`]); set by the first decoded frame.
+    correction: Option<i64>,
     total: i64,
     sample_rate: i64,
 }
@@ -106,7 +112,7 @@ impl AudioState<'_> {
             let stamped = crate::time::round_half_up(abs - self.first_sample);
             let offset = match self.next {
                 Some(next) if (stamped - next).abs() <= self.sample_rate / 500 => next,
-                _ => stamped,
+                _ => stamped + self.correction.unwrap_or(0),
             };
             self.next = Some(offset + n);
             let data = frame.data(0);
@@ -154,15 +160,13 @@ pub(super) fn open_audio<'p>(
             message: e.to_string(),
         }
     };
-    let atb = reader
-        .stream(astream)
-        .ok_or_else(|| SegmentError::Source {
-            path: shown.to_string(),
-            stage: "open audio stream",
-            time: format_seconds(start),
-            message: format!("stream #{astream} is missing"),
-        })?
-        .time_base;
+    let astream_info = reader.stream(astream).ok_or_else(|| SegmentError::Source {
+        path: shown.to_string(),
+        stage: "open audio stream",
+        time: format_seconds(start),
+        message: format!("stream #{astream} is missing"),
+    })?;
+    let atb = astream_info.time_base;
     let adec = reader
         .decoder(astream, 1)
         .and_then(|d| d.audio())
@@ -189,6 +193,9 @@ pub(super) fn open_audio<'p>(
         channels,
         filled: 0,
         next: None,
+        stream_tb: Rational::new(atb.numerator() as i64, atb.denominator().max(1) as i64),
+        stream_start: astream_info.origin,
+        correction: None,
         total: (pcm.len() / channels) as i64,
         sample_rate: sr,
         pcm,
@@ -301,6 +308,45 @@ pub fn mix_beds(
 
 fn push_audio(a: &mut AudioState, frame: &mut ff::frame::Audio) -> Result<(), ff::Error> {
     let ts = frame.timestamp();
+    if a.correction.is_none() {
+        let c = ts.map_or(Rational::from_integer(0), |t| {
+            grid_correction(
+                Rational::from_integer(t) * a.stream_tb - a.stream_start,
+                a.stream_tb,
+                frame.samples() as i64,
+                frame.rate() as i64,
+            )
+        });
+        a.correction = Some(crate::time::round_half_up(
+            c * Rational::new(a.sample_rate, frame.rate().max(1) as i64),
+        ));
+    }
     frame.set_pts(ts);
     a.graph.push(frame)
+}
+
+/// How far (in input samples) a frame stamped `at` seconds into its stream really starts, when
+/// the container's clock is coarser than a sample (Matroska's milliseconds put a frame up to
+/// half a millisecond off — a click where a segment starting inside a clip meets the one
+/// before). Streams of equal frames of `n` samples from their start (PCM, AAC) have every frame
+/// on a grid of `n`: the nearest grid point is the true start when it lies within the
+/// timestamp's rounding; otherwise (frames of varying size) nothing is moved.
+pub(super) fn grid_correction(at: Rational, tb: Rational, n: i64, rate: i64) -> Rational {
+    let unit = tb * rate; // samples per clock tick
+    if unit <= Rational::from_integer(1) || n <= 0 || rate <= 0 {
+        return Rational::from_integer(0);
+    }
+    let p = at * rate;
+    let snapped = Rational::from_integer(crate::time::round_half_up(p / n) * n);
+    let err = snapped - p;
+    let magnitude = if err < Rational::from_integer(0) {
+        -err
+    } else {
+        err
+    };
+    if magnitude * 2 <= unit {
+        err
+    } else {
+        Rational::from_integer(0)
+    }
 }
