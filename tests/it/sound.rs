@@ -551,10 +551,7 @@ fn chunked_sound_encoding_joins_are_inaudible() {
     );
 
     // The PCM render, chunked the same way (1024-sample frames, the same grid and pre-roll),
-    // is the source sample for sample — nothing doubled, dropped or moved at the joins. (The
-    // source is MOV: its timestamps are exact. From Matroska, whose timestamps are whole
-    // milliseconds, a segment that starts inside a clip is placed up to half a millisecond
-    // off — 16 samples at 9.2 s here — a known fault, not the chunks'.)
+    // is the source sample for sample — nothing doubled, dropped or moved at the joins.
     // (Past the program's own 5 ms fade-in at the start and fade-out at the end.)
     let source = decode_sound(&src).unwrap().unwrap().channel(0);
     let differs = (480..p.len() - 480).find(|&i| p[i] != source[i]);
