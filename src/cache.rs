@@ -107,6 +107,10 @@ pub struct Stats {
     pub oldest_seconds: Option<u64>,
     /// Age of the most recently used entry, seconds.
     pub newest_seconds: Option<u64>,
+    /// Files of media facts and content hashes (a few KB per source; `clean --older-than`
+    /// removes those not used for that long).
+    pub facts_files: u64,
+    pub facts_bytes: u64,
 }
 
 fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
@@ -177,8 +181,38 @@ impl Cache {
 
     /// The facts of a media file stored by an earlier probe (`None`: none, or unreadable).
     pub fn facts(&self, path: &Path, identity: &str) -> Option<crate::facts::MediaFacts> {
-        let text = std::fs::read_to_string(self.facts_file(path, identity)).ok()?;
-        serde_json::from_str(&text).ok()
+        let file = self.facts_file(path, identity);
+        let text = std::fs::read_to_string(&file).ok()?;
+        let facts = serde_json::from_str(&text).ok()?;
+        // Mark it used, for `cache clean --older-than`.
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(SystemTime::now()));
+        Some(facts)
+    }
+
+    /// Every file of media facts and content hashes, with its size and last use.
+    fn notes(&self) -> Vec<(PathBuf, u64, SystemTime)> {
+        let mut out = Vec::new();
+        for top in ["facts", "hashes"] {
+            let Ok(shards) = std::fs::read_dir(self.root.join(top)) else {
+                continue;
+            };
+            for shard in shards.flatten() {
+                for f in std::fs::read_dir(shard.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    if let Some(m) = f.metadata().ok().filter(|m| m.is_file()) {
+                        let used = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                        out.push((f.path(), m.len(), used));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Keep a media file's facts for the next probe (written under a temporary name and
@@ -436,12 +470,15 @@ impl Cache {
         let entries = self.entries();
         let now = SystemTime::now();
         let age = |t: SystemTime| now.duration_since(t).map_or(0, |d| d.as_secs());
+        let notes = self.notes();
         Stats {
             dir: self.root.clone(),
             entries: entries.len() as u64,
             bytes: entries.iter().map(|e| e.1).sum(),
             oldest_seconds: entries.iter().map(|e| e.2).min().map(age),
             newest_seconds: entries.iter().map(|e| e.2).max().map(age),
+            facts_files: notes.len() as u64,
+            facts_bytes: notes.iter().map(|n| n.1).sum(),
         }
     }
 
@@ -483,6 +520,14 @@ impl Cache {
                 removed += 1;
                 freed += bytes;
                 total = total.saturating_sub(bytes);
+            }
+        }
+        // Facts and hashes not read for `older_than` (a source gone, or changed long ago).
+        if let Some(limit) = older_than {
+            for (file, _, used) in self.notes() {
+                if now.duration_since(used).is_ok_and(|age| age > limit) {
+                    let _ = std::fs::remove_file(file);
+                }
             }
         }
         if let Ok(tmp) = std::fs::read_dir(self.root.join("tmp")) {
@@ -536,6 +581,13 @@ pub fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<St
         .and_then(|s| std::fs::read_to_string(s).ok())
         .filter(|s| valid(s))
     {
+        if let Some(s) = &stamp {
+            // Mark it used, for `cache clean --older-than`.
+            let _ = std::fs::File::options()
+                .append(true)
+                .open(s)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+        }
         return Ok(known);
     }
     // Read in blocks, each hashed on every core: memory stays at one block, whatever the size

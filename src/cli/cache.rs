@@ -66,12 +66,14 @@ pub fn exec(a: CacheArgs) -> CliResult {
                 })
             };
             eprintln!(
-                "{}: {} entr(ies) (segments, sound chunks and finished outputs), {:.1} MB; least recently used {}, most recently {}",
+                "{}: {} entr(ies) (segments, sound chunks and finished outputs), {:.1} MB; least recently used {}, most recently {}; facts of {} file(s), {:.1} MB",
                 st.dir.display(),
                 st.entries,
                 mb(st.bytes),
                 age(st.oldest_seconds),
-                age(st.newest_seconds)
+                age(st.newest_seconds),
+                st.facts_files,
+                mb(st.facts_bytes)
             );
         }
         CacheAction::Clean {

@@ -609,6 +609,9 @@ fn cache_stats_and_clean() {
     let before = stats(&[]);
     // Three segments, the finished output and its one chunk of encoded sound.
     assert_eq!(before["entries"], 5);
+    // And the source's facts and content hash, counted apart.
+    assert_eq!(before["facts_files"], 2, "{before}");
+    assert!(before["facts_bytes"].as_u64().unwrap() > 100);
     assert!(before["bytes"].as_u64().unwrap() > 1000);
     let out = roughcut()
         .args(["cache", "clean", "--max-size", "1", "--cache-dir"])
@@ -617,6 +620,16 @@ fn cache_stats_and_clean() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(stats(&[])["entries"], 0);
+    // A size limit leaves the facts (a few KB); an age removes those not used since.
+    assert_eq!(stats(&[])["facts_files"], 2);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = roughcut()
+        .args(["cache", "clean", "--older-than", "0s", "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stats(&[])["facts_files"], 0);
     let out = roughcut().args(["cache", "clean"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "clean needs a criterion");
 }
