@@ -8,6 +8,11 @@
 //! the same key both succeed (the second finds the first's entry and drops its own). An entry is
 //! verified before every use; one that fails is removed and reported, and the segment is rendered
 //! again.
+//!
+//! Beside the segments: `outputs/` (finished output files under their program key), `sound/`
+//! (blobs: encoded sound chunks, [`Cache::blob`]), `facts/` (probe facts by file identity) and
+//! `hashes/` (a file's content hash by path, size and time). All entries but facts and hashes
+//! count toward `stats`, `clean` and the size limit.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -310,6 +315,50 @@ impl Cache {
             Err(_) if dir.exists() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    fn blob_dir(&self, area: &str, key: &str) -> PathBuf {
+        let shard = key.get(..2).unwrap_or("00");
+        self.root.join(area).join(shard).join(key)
+    }
+
+    /// The bytes kept under `key` in `area` (e.g. `sound`: encoded sound chunks), when they are
+    /// there whole (`meta.json` names the key and the size). A read marks the entry used.
+    pub fn blob(&self, area: &str, key: &str) -> Option<Vec<u8>> {
+        let dir = self.blob_dir(area, key);
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
+        let bytes = std::fs::read(dir.join("data")).ok()?;
+        if meta["key"] != key || meta["bytes"].as_u64() != Some(bytes.len() as u64) {
+            return None;
+        }
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(dir.join("meta.json"))
+            .and_then(|f| f.set_modified(SystemTime::now()));
+        Some(bytes)
+    }
+
+    /// Keep `bytes` under `key` in `area` (written in `tmp/` and renamed into place; an entry
+    /// another process stored first is kept).
+    pub fn store_blob(&self, area: &str, key: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let dir = self.blob_dir(area, key);
+        if dir.exists() {
+            return Ok(());
+        }
+        let staging = self.staging()?;
+        std::fs::write(staging.join("data"), bytes)?;
+        std::fs::write(
+            staging.join("meta.json"),
+            serde_json::json!({ "key": key, "bytes": bytes.len() }).to_string(),
+        )?;
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        if std::fs::rename(&staging, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        Ok(())
     }
 
     fn entry_dir(&self, key: &str) -> PathBuf {

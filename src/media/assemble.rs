@@ -255,7 +255,7 @@ pub fn assemble(
     tracks: &[Track],
     path: &Path,
     workers: usize,
-    chunk_cache: Option<&Path>,
+    chunk_cache: Option<&crate::cache::Cache>,
     cancel: &Cancel,
 ) -> Result<Assembled, AssembleError> {
     super::init();
@@ -394,9 +394,7 @@ pub fn assemble(
         args: &args,
         spec: &spec,
         frame_size,
-        store: chunk_cache.map(|dir| ChunkStore {
-            dir: dir.to_path_buf(),
-        }),
+        store: chunk_cache.map(|cache| ChunkStore { cache }),
         reused: &reused,
         cancel,
     };
@@ -594,7 +592,7 @@ struct Encoding<'a> {
     spec: &'a str,
     frame_size: Option<i64>,
     /// Where encoded chunks are kept for the next assembly (`None`: not kept).
-    store: Option<ChunkStore>,
+    store: Option<ChunkStore<'a>>,
     /// Chunks taken from the store so far.
     reused: &'a std::sync::atomic::AtomicUsize,
     cancel: &'a Cancel,
@@ -622,8 +620,10 @@ impl Encoding<'_> {
         ] {
             h.update(&n.to_le_bytes());
         }
-        for x in input {
-            h.update(&x.to_le_bytes());
+        // In blocks: one hasher call per sample would cost more than the hashing.
+        for block in input.chunks(1 << 16) {
+            let bytes: Vec<u8> = block.iter().flat_map(|x| x.to_le_bytes()).collect();
+            h.update(&bytes);
         }
         h.finalize().to_hex()[..32].to_string()
     }
@@ -752,27 +752,18 @@ impl Encoding<'_> {
     }
 }
 
-/// Encoded sound chunks kept between assemblies: `<dir>/<key[..2]>/<key>/` holds `packets.bin`
-/// (each packet's pts, dts, duration, key flag and bytes) and `meta.json` (its size; its time
-/// marks the last use).
-struct ChunkStore {
-    dir: std::path::PathBuf,
+/// Where encoded sound chunks are kept between assemblies (the cache's `sound` area), as
+/// each packet's pts, dts, duration, key flag and bytes.
+struct ChunkStore<'a> {
+    cache: &'a crate::cache::Cache,
 }
 
-impl ChunkStore {
-    fn entry(&self, key: &str) -> std::path::PathBuf {
-        self.dir.join(key.get(..2).unwrap_or("00")).join(key)
-    }
+impl ChunkStore<'_> {
+    const AREA: &'static str = "sound";
 
     /// The packets stored under `key`, when they are there whole.
     fn load(&self, key: &str) -> Option<Vec<ff::Packet>> {
-        let dir = self.entry(key);
-        let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
-        let bytes = std::fs::read(dir.join("packets.bin")).ok()?;
-        if meta["key"] != key || meta["bytes"].as_u64() != Some(bytes.len() as u64) {
-            return None;
-        }
+        let bytes = self.cache.blob(Self::AREA, key)?;
         let mut packets = Vec::new();
         let mut at = 0usize;
         let take = |at: &mut usize, n: usize| -> Option<&[u8]> {
@@ -796,19 +787,11 @@ impl ChunkStore {
             }
             packets.push(p);
         }
-        let _ = std::fs::File::options()
-            .append(true)
-            .open(dir.join("meta.json"))
-            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         Some(packets)
     }
 
-    /// Keep `packets` under `key` (written aside and renamed into place).
+    /// Keep `packets` under `key`.
     fn save(&self, key: &str, packets: &[ff::Packet]) -> std::io::Result<()> {
-        let dir = self.entry(key);
-        if dir.exists() {
-            return Ok(());
-        }
         let mut bytes = Vec::new();
         for p in packets {
             let data = p.data().unwrap_or(&[]);
@@ -819,18 +802,6 @@ impl ChunkStore {
             bytes.extend((data.len() as u32).to_le_bytes());
             bytes.extend(data);
         }
-        let parent = dir.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent)?;
-        let tmp = parent.join(format!(".{key}.{}.partial", std::process::id()));
-        std::fs::create_dir_all(&tmp)?;
-        std::fs::write(tmp.join("packets.bin"), &bytes)?;
-        std::fs::write(
-            tmp.join("meta.json"),
-            serde_json::json!({ "key": key, "bytes": bytes.len() }).to_string(),
-        )?;
-        if std::fs::rename(&tmp, &dir).is_err() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        Ok(())
+        self.cache.store_blob(Self::AREA, key, &bytes)
     }
 }

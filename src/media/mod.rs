@@ -333,9 +333,15 @@ pub(crate) fn stream_origin(st: &ff::Stream) -> crate::time::Rational {
     Rational::new(tb.numerator() as i64, tb.denominator() as i64) * st.start_time()
 }
 
-/// The versions of the FFmpeg libraries in use (and x264's build), e.g. for cache keys: a
-/// segment encoded by another library build may differ.
+/// The versions of the FFmpeg libraries in use and the encoder libraries' builds, e.g. for
+/// cache keys: a segment encoded by another library build may differ. Read once per process
+/// (they cannot change while it runs).
 pub fn library_versions() -> String {
+    static VERSIONS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSIONS.get_or_init(read_library_versions).clone()
+}
+
+fn read_library_versions() -> String {
     // SAFETY: the *_version functions return plain integers and have no preconditions.
     let (codec, format, filter, scale, resample) = unsafe {
         (

@@ -231,13 +231,12 @@ pub fn render(
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
     // The sound's chunks are encoded side by side on every worker of the budget.
-    let sound_cache = opts.cache.as_ref().map(|c| c.root().join("sound"));
     let (loudness, stages) = assemble_output(
         plan,
         &files,
         work.path(),
         opts.budget.workers,
-        sound_cache.as_deref(),
+        opts.cache.as_ref(),
         progress,
         cancel,
     )?;
@@ -247,7 +246,7 @@ pub fn render(
         if let Err(e) = cache.store_output(&plan.key, &output, details) {
             stock
                 .warnings
-                .push(format!("the output could not be kept in the cache: {e}"));
+                .push(format!("the output could not be kept in the cache ({e}); it is complete, but the next render of this unchanged cut will join the segments again — check that the cache folder is writable and has space"));
         }
     }
     let wall = finished(plan, &output, started, progress);
@@ -531,7 +530,7 @@ fn assemble_output(
     files: &[SegmentFiles],
     work: &Path,
     workers: usize,
-    chunk_cache: Option<&Path>,
+    chunk_cache: Option<&Cache>,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<(Option<(LoudnessApplied, LoudnessStats)>, AssemblyStages), RenderError> {

@@ -402,6 +402,17 @@ fn segment_keys_name_the_encoder_library_build() {
     let (name, size) = x264.split_once(':').unwrap();
     assert!(name["libx264.so.".len()..].parse::<u32>().is_ok(), "{x264}");
     assert!(size.parse::<u64>().unwrap() > 100_000, "{x264}");
+    // The command's plan carries it into the version every segment key hashes.
+    let dir = workdir("cache-salt");
+    let edl = cut_edl(&dir, "salt", &[&long_clip()], &[0]);
+    let out = roughcut()
+        .args(["render", "--dry-run", "--json"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = plan["version"].as_str().unwrap();
+    assert!(version.contains(x264), "{version}");
 }
 
 /// Every file under `dir`.
