@@ -17,7 +17,7 @@ pub enum Format {
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut validate cut.json\n  roughcut validate cut.json --format json | jq '.[] | .pointer'\n  roughcut validate cut.json --no-probe      # text only: do not open the media\n\nExit code 0 when the EDL is valid (warnings allowed), 3 when it has errors."
+    after_help = "Examples:\n  roughcut validate cut.json\n  roughcut validate cut.json --format json | jq '.[] | select(.severity != \"info\") | .pointer'\n  roughcut validate cut.json --format json | jq '.[] | select(.severity == \"info\") | .colour.class'\n  roughcut validate cut.json --no-probe      # text only: do not open the media\n\nExit code 0 when the EDL is valid (warnings allowed), 3 when it has errors."
 )]
 pub struct ValidateArgs {
     /// The EDL file (JSON).
@@ -30,12 +30,44 @@ pub struct ValidateArgs {
     no_probe: bool,
 }
 
+/// A colour judgement in `validate --format json`: an entry of severity `info` beside the
+/// problems, so the output stays one array.
+#[derive(serde::Serialize)]
+struct VerdictEntry<'a> {
+    severity: &'static str,
+    pointer: String,
+    message: String,
+    source: &'a str,
+    declared: roughcut::edl::ColourClass,
+    colour: &'a roughcut::facts::ColourAnalysis,
+}
+
+impl<'a> VerdictEntry<'a> {
+    fn new(v: &'a roughcut::edl::SourceVerdict) -> Self {
+        let a = &v.analysis;
+        let verdict = match a.class {
+            roughcut::facts::ColourVerdict::Bw => "black-and-white",
+            roughcut::facts::ColourVerdict::Colour => "colour",
+            roughcut::facts::ColourVerdict::Uncertain => "colour uncertain",
+        };
+        VerdictEntry {
+            severity: "info",
+            pointer: format!("{}/colour", roughcut::edl::diag::join("/sources", &v.id)),
+            message: format!("{}: {verdict} ({})", v.id, a.reason),
+            source: &v.id,
+            declared: v.declared,
+            colour: a,
+        }
+    }
+}
+
 pub fn exec(a: ValidateArgs) -> CliResult {
     let shown = a.edl.display().to_string();
     let mut setup = super::setup(None, false);
     if a.no_probe {
         setup.probing = Probing::PresenceOnly;
     }
+    let mut verdicts = Vec::new();
     let (diagnostics, summary, code) = match gather::check_file(
         &a.edl,
         &CheckOptions::default(),
@@ -65,6 +97,7 @@ pub fn exec(a: ValidateArgs) -> CliResult {
                     };
                 (summary, exit::SUCCESS)
             };
+            verdicts = checked.verdicts;
             (checked.diagnostics, summary, code)
         }
         Err(e) => (
@@ -74,7 +107,21 @@ pub fn exec(a: ValidateArgs) -> CliResult {
         ),
     };
     match a.format {
-        Format::Json => print_json(&diagnostics)?,
+        Format::Json => {
+            // The problems, then one `info` entry per probed picture source with its colour
+            // judgement (every verdict, with the measurements).
+            let mut out = Vec::with_capacity(diagnostics.len() + verdicts.len());
+            for d in &diagnostics {
+                out.push(serde_json::to_value(d).map_err(|e| CliError::failed(e.to_string()))?);
+            }
+            for v in &verdicts {
+                out.push(
+                    serde_json::to_value(VerdictEntry::new(v))
+                        .map_err(|e| CliError::failed(e.to_string()))?,
+                );
+            }
+            print_json(&out)?
+        }
         Format::Text => super::print_diagnostics(&shown, &diagnostics),
     }
     eprintln!("{summary}");

@@ -37,6 +37,20 @@ pub struct Checked {
     /// Counts for a summary, when the timeline could be resolved (also without probing).
     pub outline: Option<Outline>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The colour judgement of every probed source with a picture, in source order (also when
+    /// the EDL has errors): what `validate --format json` reports for each.
+    pub verdicts: Vec<SourceVerdict>,
+}
+
+/// One source's colour judgement, as `validate` reports it.
+#[derive(Debug, Clone)]
+pub struct SourceVerdict {
+    /// The source id.
+    pub id: String,
+    /// What the EDL declares (`auto`, `colour`, `bw`).
+    pub declared: ColourClass,
+    /// The measured verdict and the numbers behind it.
+    pub analysis: crate::facts::ColourAnalysis,
 }
 
 /// The shape of a valid program, for a summary line.

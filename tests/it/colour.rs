@@ -377,10 +377,35 @@ fn validate_warns_when_a_declaration_contradicts_the_measurement() {
         "warnings do not fail validation"
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let warnings: Vec<(&str, &str)> = v
-        .as_array()
-        .expect("array")
+    let entries = v.as_array().expect("array");
+    // Every probed source's judgement follows the problems, whatever its verdict.
+    let infos: Vec<&serde_json::Value> =
+        entries.iter().filter(|d| d["severity"] == "info").collect();
+    assert_eq!(infos.len(), 2, "{entries:?}");
+    assert_eq!(infos[0]["pointer"], "/sources/cast/colour");
+    assert_eq!(infos[0]["source"], "cast");
+    assert_eq!(infos[0]["declared"], "colour");
+    assert_eq!(infos[0]["colour"]["class"], "bw");
+    assert!(
+        infos[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cast: black-and-white (")),
+        "{:?}",
+        infos[0]
+    );
+    assert_eq!(infos[1]["source"], "hd");
+    assert_eq!(infos[1]["declared"], "bw");
+    assert_eq!(infos[1]["colour"]["class"], "colour");
+    assert!(
+        infos[1]["colour"]["strong_chroma"]
+            .as_f64()
+            .is_some_and(|s| s >= 5.0),
+        "the measurements come with the verdict: {:?}",
+        infos[1]
+    );
+    let warnings: Vec<(&str, &str)> = entries
         .iter()
+        .filter(|d| d["severity"] != "info")
         .map(|d| {
             (
                 d["pointer"].as_str().unwrap_or(""),

@@ -60,6 +60,11 @@ impl Validator<'_> {
                     if let Some(c) = src.facts.as_ref().and_then(|f| f.colour.as_ref()) {
                         use crate::facts::ColourVerdict;
                         let at = format!("{}/colour", join("/sources", &id));
+                        self.verdicts.push(super::super::SourceVerdict {
+                            id: id.clone(),
+                            declared: src.colour,
+                            analysis: c.clone(),
+                        });
                         match (src.colour, c.class) {
                             (ColourClass::Bw, ColourVerdict::Colour)
                             | (ColourClass::Colour, ColourVerdict::Bw) => {

@@ -199,6 +199,7 @@ fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Ve
                 edl: None,
                 outline: None,
                 diagnostics: draft.diagnostics.clone(),
+                verdicts: Vec::new(),
             },
             Vec::new(),
         );
@@ -229,6 +230,7 @@ fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Ve
         out_height: 720,
         sample_rate: 48000,
         outline: None,
+        verdicts: Vec::new(),
     };
     let edl = v.run(parts, path);
     diags.append(&mut v.diags);
@@ -243,6 +245,7 @@ fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Ve
             edl,
             outline: v.outline,
             diagnostics: diags,
+            verdicts: v.verdicts,
         },
         v.needs.into_iter().collect(),
     )
@@ -317,6 +320,8 @@ fn strip_position(msg: &str) -> String {
 
 struct Validator<'f> {
     diags: Vec<Diagnostic>,
+    /// Every probed picture source's colour judgement.
+    verdicts: Vec<super::SourceVerdict>,
     /// What the caller found out about the EDL's files.
     facts: &'f Facts,
     /// Files asked about that the facts do not cover yet.
