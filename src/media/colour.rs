@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::graph::{Graph, Medium};
 use super::reader::{Reader, StreamInfo};
 use super::{ff, MediaError};
@@ -13,6 +15,9 @@ use crate::time::Rational;
 
 /// Side of the square blocks, in chroma samples.
 const BLOCK: usize = 4;
+
+/// Most groups of keyframe targets measured side by side.
+const KEYFRAME_GROUPS: usize = 4;
 
 /// Most frames decoded by the sequential fallback (files with too few keyframes to sample).
 const FALLBACK_FRAMES: usize = 1500;
@@ -32,20 +37,45 @@ pub fn measure_chroma(
     let targets: Vec<Rational> = (0..count)
         .map(|i| duration * Rational::new(2 * i as i64 + 1, 2 * count as i64))
         .collect();
-    let mut pass = Pass::open(path, stream, true, threads)?;
+    // The keyframe pass runs in up to `threads` groups of consecutive targets side by side, each
+    // with its own reader and single-threaded decoder (one keyframe per seek leaves a decoder's
+    // own threads idle).
+    let per_group = count.div_ceil(threads.clamp(1, KEYFRAME_GROUPS));
+    let groups: Vec<Result<Vec<ChromaFrame>, MediaError>> = targets
+        .par_chunks(per_group)
+        .map(|group| {
+            let mut pass = Pass::open(path, stream, true, 1)?;
+            let mut found = Vec::new();
+            let mut landed = None;
+            for &target in group {
+                if !pass.seek(target) {
+                    continue;
+                }
+                // A seek that lands on the keyframe the last one did (a long GOP) gives the
+                // same picture: it is not decoded again.
+                let here = pass.land()?;
+                if here.is_some() && here == landed {
+                    continue;
+                }
+                landed = here;
+                // The keyframe at or before the target (where the seek landed).
+                if let Some(t) = pass.next_frame(None)? {
+                    found.push(stats(path, t, &pass.frame)?);
+                }
+            }
+            Ok(found)
+        })
+        .collect();
     let mut out: Vec<ChromaFrame> = Vec::new();
-    for &target in &targets {
-        if !pass.seek(target) {
-            continue;
-        }
-        // The keyframe at or before the target (where the seek landed).
-        if let Some(t) = pass.next_frame(None)? {
+    for group in groups {
+        for f in group? {
             // Short GOP-less files give the same picture for several targets.
-            if out.iter().all(|f| f.time != t) {
-                out.push(stats(path, t, &pass.frame)?);
+            if out.iter().all(|o| o.time != f.time) {
+                out.push(f);
             }
         }
     }
+    out.sort_by(|a, b| a.time.cmp(&b.time));
     if out.len() * 2 >= count {
         return Ok(out);
     }
@@ -123,6 +153,29 @@ impl<'p> Pass<'p> {
         ok
     }
 
+    /// After a seek: read up to the stream's first packet, hand it to the decoder and give its
+    /// stamp (where the seek landed); `None` at the end of the file or without a stamp.
+    fn land(&mut self) -> Result<Option<i64>, MediaError> {
+        loop {
+            match self.reader.read_packet() {
+                Ok(Some(packet)) => {
+                    if packet.stream() == self.info.index {
+                        let at = packet.pts().or(packet.dts());
+                        // A damaged packet is skipped: this is a measurement, not a render.
+                        let _ = self.dec.send_packet(packet);
+                        return Ok(at);
+                    }
+                }
+                Ok(None) => {
+                    self.eof = true;
+                    let _ = self.dec.send_eof();
+                    return Ok(None);
+                }
+                Err(e) => return Err(MediaError::ffmpeg(self.path, "read", e)),
+            }
+        }
+    }
+
     /// Decode to the next frame (at or after `at`, when given) into `self.frame`; its time.
     fn next_frame(&mut self, at: Option<Rational>) -> Result<Option<Rational>, MediaError> {
         loop {
@@ -158,12 +211,22 @@ impl<'p> Pass<'p> {
 }
 
 fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<ChromaFrame, MediaError> {
-    let args = super::buffer_args(frame, (1, 25), (1, 1));
-    let mut g = Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
-        .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
-    let mut out = frame.clone();
-    g.through(&mut out)
-        .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
+    use ff::format::Pixel;
+    // 8-bit limited-range 4:2:0 pictures (most sources) are measured as decoded; others are
+    // converted (full-range `yuvj420p` too: its chroma is scaled to limited range).
+    let converted;
+    let out = if frame.format() == Pixel::YUV420P {
+        frame
+    } else {
+        let args = super::buffer_args(frame, (1, 25), (1, 1));
+        let mut g = Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
+            .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
+        let mut out = frame.clone();
+        g.through(&mut out)
+            .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
+        converted = out;
+        &converted
+    };
     let planes = Planes {
         y: out.data(0),
         u: out.data(1),
