@@ -75,7 +75,7 @@ pub fn measure_chroma(
             }
         }
     }
-    out.sort_by(|a, b| a.time.cmp(&b.time));
+    out.sort_by_key(|a| a.time);
     if out.len() * 2 >= count {
         return Ok(out);
     }
