@@ -179,6 +179,26 @@ pub fn print_plan(p: &Plan) {
             }
         }
     }
+    for m in &p.markers {
+        let range = if m.marker.frames > 0 {
+            format!(" +{} frames", m.marker.frames)
+        } else {
+            String::new()
+        };
+        let note = m
+            .marker
+            .note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        eprintln!(
+            "  marker {}{range} {} (event {}): {}{note}",
+            m.timecode,
+            m.marker.colour.name(),
+            m.event,
+            m.marker.name
+        );
+    }
 }
 
 /// Segments rendered and taken from the cache.

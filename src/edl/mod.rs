@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use crate::time::{Rate, Rational};
 pub use diag::{Diagnostic, Severity};
-pub use raw::{ColourClass, Fit, TransitionKind};
+pub use raw::{ColourClass, Fit, MarkerColour, TransitionKind};
 pub use validate::{check, parse, Draft};
 
 use crate::facts::MediaFacts;
@@ -123,6 +123,23 @@ pub struct Edl {
     pub beds: Vec<Bed>,
     pub subtitles: Vec<Subtitle>,
     pub overlays: Overlays,
+    /// Markers on the program, in time order (EDL order among equal times).
+    pub markers: Vec<Marker>,
+}
+
+/// A checked marker: a point or range on the program, in output frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Marker {
+    /// Index in the EDL's `markers`.
+    pub index: usize,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub colour: MarkerColour,
+    /// Program frame it marks.
+    pub frame: i64,
+    /// Frames the marked range lasts (0: a point).
+    pub frames: i64,
 }
 
 impl Edl {

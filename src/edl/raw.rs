@@ -76,6 +76,64 @@ pub struct RawEdl {
     /// Burn-in overlays for review copies.
     #[serde(default)]
     pub overlays: Option<RawOverlays>,
+    /// Named points (or ranges) on the program for review: carried into the plan, `--dry-run`
+    /// and the render report. They change nothing in the picture or the sound.
+    #[serde(default)]
+    pub markers: Vec<RawMarker>,
+}
+
+/// A marker on the program.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarker {
+    /// Program time of the marker, from the program's start (`"12.5"`, `"310f"`,
+    /// `"00:00:12:13"`).
+    pub at: TimeValue,
+    /// A short name (shown in the plan and reports).
+    pub name: String,
+    /// A longer note.
+    pub note: Option<String>,
+    /// Its colour, as editing systems mark them (default `red`).
+    pub colour: Option<MarkerColour>,
+    /// How long the marked range lasts (program time; default: a point).
+    pub duration: Option<TimeValue>,
+}
+
+/// A marker's colour (the colours editing systems and OpenTimelineIO give markers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkerColour {
+    #[default]
+    Red,
+    Pink,
+    Orange,
+    Yellow,
+    Green,
+    Cyan,
+    Blue,
+    Purple,
+    Magenta,
+    Black,
+    White,
+}
+
+impl MarkerColour {
+    /// The colour's name as the EDL writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkerColour::Red => "red",
+            MarkerColour::Pink => "pink",
+            MarkerColour::Orange => "orange",
+            MarkerColour::Yellow => "yellow",
+            MarkerColour::Green => "green",
+            MarkerColour::Cyan => "cyan",
+            MarkerColour::Blue => "blue",
+            MarkerColour::Purple => "purple",
+            MarkerColour::Magenta => "magenta",
+            MarkerColour::Black => "black",
+            MarkerColour::White => "white",
+        }
+    }
 }
 
 /// Output settings.
@@ -586,6 +644,7 @@ impl RawEdl {
             audio_tracks: Vec::new(),
             subtitles: Vec::new(),
             overlays: None,
+            markers: Vec::new(),
         }
     }
 }

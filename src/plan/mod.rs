@@ -53,6 +53,9 @@ pub struct Plan {
     /// Every subtitle entry with its cues at program times (carried as tracks; the burned-in
     /// one is also drawn by the segments).
     pub subtitles: Vec<subtitles::Track>,
+    /// The EDL's markers in time order, each with the event it falls in. Review only: they are
+    /// in no key (nothing rendered depends on them).
+    pub markers: Vec<PlanMarker>,
     /// The whole program's key: every segment's key and place, and what assembly adds (beds
     /// and the identity of their files, loudness, subtitle tracks, tags). Equal keys make
     /// equal output files, wherever they are written.
@@ -94,6 +97,18 @@ pub struct PlannedEvent {
     /// The transition leading into this event, as planned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transition: Option<PlannedTransition>,
+}
+
+/// A marker on the program, placed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanMarker {
+    #[serde(flatten)]
+    pub marker: crate::edl::Marker,
+    /// Record timecode of its frame (from 00:00:00:00).
+    pub timecode: String,
+    /// Index in the EDL's timeline of the event showing that frame (the incoming one inside
+    /// a dissolve).
+    pub event: usize,
 }
 
 /// A transition as the plan renders it.
@@ -555,8 +570,23 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         events,
         segments,
         subtitles: tracks,
+        markers: Vec::new(),
         key: String::new(),
     };
+    plan.markers = edl
+        .markers
+        .iter()
+        .map(|m| PlanMarker {
+            marker: m.clone(),
+            timecode: crate::time::frames_to_timecode(m.frame, plan.output.fps, false),
+            event: plan
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.record_start <= m.frame)
+                .map_or(0, |e| e.index),
+        })
+        .collect();
     let identities: std::collections::BTreeMap<&std::path::Path, &str> = edl
         .sources
         .values()

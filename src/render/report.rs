@@ -129,6 +129,27 @@ pub struct PlanReport {
     pub fps: String,
     pub sample_rate: u32,
     pub segments: Vec<SegmentReport>,
+    /// The EDL's markers in time order (as in `render --dry-run --json`).
+    pub markers: Vec<MarkerReport>,
+}
+
+/// A marker on the program.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MarkerReport {
+    /// Index in the EDL's `markers`.
+    pub index: usize,
+    pub name: String,
+    pub note: Option<String>,
+    /// `red`, `pink`, `orange`, `yellow`, `green`, `cyan`, `blue`, `purple`, `magenta`,
+    /// `black` or `white`.
+    pub colour: String,
+    /// Program frame and record timecode it marks.
+    pub frame: i64,
+    pub timecode: String,
+    /// Frames the marked range lasts (0: a point).
+    pub frames: i64,
+    /// Index in the EDL's timeline of the event showing that frame.
+    pub event: usize,
 }
 
 /// One segment of the plan.
@@ -373,6 +394,20 @@ pub fn build(plan: &Plan, summary: &RenderSummary, extras: Extras) -> Report {
             fps: format!("{}/{}", plan.output.fps.num(), plan.output.fps.den()),
             sample_rate: plan.output.audio.sample_rate,
             segments,
+            markers: plan
+                .markers
+                .iter()
+                .map(|m| MarkerReport {
+                    index: m.marker.index,
+                    name: m.marker.name.clone(),
+                    note: m.marker.note.clone(),
+                    colour: m.marker.colour.name().to_string(),
+                    frame: m.marker.frame,
+                    timecode: m.timecode.clone(),
+                    frames: m.marker.frames,
+                    event: m.event,
+                })
+                .collect(),
         },
         cache,
         output,

@@ -644,3 +644,64 @@ fn cache_stats_and_clean() {
     let out = roughcut().args(["cache", "clean"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "clean needs a criterion");
 }
+
+#[test]
+fn markers_are_placed_reported_and_change_nothing_rendered() {
+    let dir = workdir("markers");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    // Three one-second events: a 75-frame program; event 1 covers frames 25..50.
+    let edl = cut_edl(&dir, "m", &[&src], &[0, 5, 10]);
+    let (plain, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(plain["plan"]["markers"], serde_json::json!([]));
+    let text = std::fs::read_to_string(&edl).unwrap();
+    let marked = text.trim_end().trim_end_matches('}').to_string()
+        + r#", "markers": [
+            { "at": "00:00:02:10", "name": "Late", "colour": "blue", "duration": "10f" },
+            { "at": 1.02, "name": "Check the sync", "note": "the second take" } ] }"#;
+    std::fs::write(&edl, marked).unwrap();
+    // Markers are in no key: the unchanged program comes whole from the cache.
+    let (v, stderr) = render_report(&edl, &cache, &[]);
+    assert!(
+        stderr.contains("nothing changed: the output came from the cache"),
+        "{stderr}"
+    );
+    let markers = v["plan"]["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), 2, "{markers:?}");
+    // Time order; 1.02 s is frame 25.5, rounded half up to 26.
+    assert_eq!(markers[0]["index"], 1);
+    assert_eq!(markers[0]["name"], "Check the sync");
+    assert_eq!(markers[0]["note"], "the second take");
+    assert_eq!(markers[0]["colour"], "red");
+    assert_eq!(markers[0]["frame"], 26);
+    assert_eq!(markers[0]["timecode"], "00:00:01:01");
+    assert_eq!(markers[0]["frames"], 0);
+    assert_eq!(markers[0]["event"], 1);
+    assert_eq!(markers[1]["index"], 0);
+    assert_eq!(markers[1]["frame"], 60);
+    assert_eq!(markers[1]["frames"], 10);
+    assert_eq!(markers[1]["colour"], "blue");
+    assert_eq!(markers[1]["event"], 2);
+    // The dry run lists them too, in text and JSON.
+    let out = roughcut()
+        .args(["render", "--dry-run"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("  marker 00:00:01:01 red (event 1): Check the sync — the second take"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  marker 00:00:02:10 +10 frames blue (event 2): Late"),
+        "{text}"
+    );
+    let out = roughcut()
+        .args(["render", "--dry-run", "--json"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["markers"][1]["timecode"], "00:00:02:10");
+}

@@ -544,3 +544,48 @@ fn a_bad_source_rate_hides_nothing_else() {
         ]
     );
 }
+
+#[test]
+fn markers_must_lie_inside_the_program_and_be_named() {
+    // Two clips of 2 s at 25 fps: a 100-frame program.
+    let clips = r#"{ "source": "amur", "in": 0, "duration": "2s" }, { "source": "knam", "in": 0, "duration": "2s" }"#;
+    let with = |markers: &str| {
+        format!(
+            r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [ {clips} ], "markers": [ {markers} ] }}"#
+        )
+    };
+    let d = check(&with(
+        r#"{ "at": "4s", "name": "late" },
+           { "at": 1, "name": "  " },
+           { "at": "90f", "name": "long", "duration": "20f" },
+           { "at": 0, "name": "x", "colour": "rde" },
+           { "at": 0, "name": "y", "duration": 0 }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/markers/0/at",
+            "/markers/1/name",
+            "/markers/2/duration",
+            "/markers/3/colour",
+            "/markers/4/duration"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    assert!(
+        text.contains("outside the program (00:00:00:00 to 00:00:04:00, 100 frames)"),
+        "{text}"
+    );
+    assert!(text.contains("ends at 00:00:04:10 (frame 110)"), "{text}");
+    assert!(
+        text.contains("`rde` is not allowed here; use one of: red, pink,"),
+        "{text}"
+    );
+    // The last frame is inside; the program's end is not.
+    let ok = check(&with(r#"{ "at": "99f", "name": "last" }"#));
+    assert!(errors_at(&ok).is_empty(), "{}", report(&ok));
+    let end = check(&with(r#"{ "at": "100f", "name": "end" }"#));
+    assert_eq!(errors_at(&end), ["/markers/0/at"]);
+}

@@ -52,6 +52,7 @@ struct Parts {
     audio_tracks: Vec<Option<raw::RawAudioTrack>>,
     subtitles: Vec<Option<raw::RawSubtitle>>,
     overlays: Option<raw::RawOverlays>,
+    markers: Vec<Option<raw::RawMarker>>,
 }
 
 fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
@@ -87,6 +88,7 @@ fn split(doc: &Value) -> Parts {
             .collect(),
         subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
         overlays: part(get("overlays")),
+        markers: each("markers").iter().map(|v| part(v.as_ref())).collect(),
     }
 }
 
@@ -426,10 +428,16 @@ impl Validator<'_> {
             && parts.timeline.iter().all(Option::is_some)
             && parts.subtitles.iter().all(Option::is_some)
             && parts.audio_tracks.iter().all(Option::is_some)
+            && parts.markers.iter().all(Option::is_some)
             && parts.version.is_some();
+        let markers = match (&timeline, fps) {
+            (Some(events), Some(fps)) => self.markers(&parts.markers, program_frames(events), fps),
+            _ => None,
+        };
         let timeline = timeline?;
         let beds = beds?;
         let output = output?;
+        let markers = markers?;
         if !complete {
             return None;
         }
@@ -455,7 +463,92 @@ impl Validator<'_> {
             beds,
             subtitles,
             overlays,
+            markers,
         })
+    }
+
+    /// The markers, checked against the program's length, in time order.
+    fn markers(
+        &mut self,
+        raw: &[Option<raw::RawMarker>],
+        program: i64,
+        fps: Rate,
+    ) -> Option<Vec<super::Marker>> {
+        let mut out = Vec::new();
+        let mut fine = true;
+        for (i, m) in raw.iter().enumerate() {
+            let Some(m) = m else { continue };
+            let ptr = format!("/markers/{i}");
+            if m.name.trim().is_empty() {
+                self.error(
+                    format!("{ptr}/name"),
+                    "the marker's name is empty; give it a short name",
+                );
+                fine = false;
+            }
+            self.text_field(&format!("{ptr}/name"), &m.name);
+            if let Some(n) = &m.note {
+                self.text_field(&format!("{ptr}/note"), n);
+            }
+            let Some(frame) = self.program_frames(&format!("{ptr}/at"), &m.at.0, fps) else {
+                fine = false;
+                continue;
+            };
+            let shown = |f: i64| crate::time::frames_to_timecode(f, fps, false);
+            if !(0..program).contains(&frame) {
+                self.error(
+                    format!("{ptr}/at"),
+                    format!(
+                        "the marker is at {} (frame {frame}), outside the program (00:00:00:00 to {}, {program} frames); give a time inside it",
+                        shown(frame),
+                        shown(program)
+                    ),
+                );
+                fine = false;
+                continue;
+            }
+            let frames = match &m.duration {
+                None => 0,
+                Some(d) => match self.program_frames(&format!("{ptr}/duration"), &d.0, fps) {
+                    Some(n) if n <= 0 => {
+                        self.error(
+                            format!("{ptr}/duration"),
+                            "the marked range is shorter than one frame; leave `duration` out for a point",
+                        );
+                        fine = false;
+                        continue;
+                    }
+                    Some(n) if frame + n > program => {
+                        self.error(
+                            format!("{ptr}/duration"),
+                            format!(
+                                "the marked range ends at {} (frame {}), after the program ends at {} ({program} frames)",
+                                shown(frame + n),
+                                frame + n,
+                                shown(program)
+                            ),
+                        );
+                        fine = false;
+                        continue;
+                    }
+                    Some(n) => n,
+                    None => {
+                        fine = false;
+                        continue;
+                    }
+                },
+            };
+            out.push(super::Marker {
+                index: i,
+                name: m.name.clone(),
+                note: m.note.clone(),
+                colour: m.colour.unwrap_or_default(),
+                frame,
+                frames,
+            });
+        }
+        out.sort_by_key(|m| (m.frame, m.index));
+        fine.then_some(out)
     }
 
     fn text_field(&mut self, ptr: &str, t: &str) {
