@@ -589,3 +589,35 @@ fn markers_must_lie_inside_the_program_and_be_named() {
     let end = check(&with(r#"{ "at": "100f", "name": "end" }"#));
     assert_eq!(errors_at(&end), ["/markers/0/at"]);
 }
+
+/// Every EDL written before tracks, split edits and cutaways keeps its meaning: the plan of the
+/// example cut as it was then (`tests/fixtures/`) is pinned, keys and version aside (they name
+/// roughcut's own build). Equal plans render equal bytes.
+#[test]
+fn a_version_1_edl_from_before_tracks_plans_as_it_did() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/v1-example-before-tracks.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("fixture")
+        .replace("media/", "");
+    let edl_path = samples_dir().join("v1-fixture.json");
+    std::fs::write(&edl_path, text).expect("write EDL");
+    let plan = crate::common::plan_for(&edl_path);
+    let mut v = serde_json::to_value(&plan).expect("plan as JSON");
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("key");
+                m.remove("version");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    let shown = serde_json::to_string_pretty(&v)
+        .expect("JSON")
+        .replace(&samples_dir().display().to_string(), "<samples>");
+    insta::assert_snapshot!(shown);
+}
