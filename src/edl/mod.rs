@@ -149,21 +149,34 @@ impl Edl {
     }
 }
 
+/// The program frame where each event's frame 0 plays: a dissolve into an event starts it that
+/// many frames before the previous one ends.
+pub fn record_starts(events: &[Event]) -> Vec<i64> {
+    let mut starts = Vec::with_capacity(events.len());
+    let mut at = 0i64;
+    for (k, e) in events.iter().enumerate() {
+        if k > 0 {
+            at += events[k - 1].frames - dissolve_frames(e);
+        }
+        starts.push(at);
+    }
+    starts
+}
+
+/// Frames of the dissolve into `e` (0 without one).
+fn dissolve_frames(e: &Event) -> i64 {
+    match e.transition {
+        Some(Transition {
+            kind: TransitionKind::Dissolve,
+            frames,
+        }) => frames,
+        _ => 0,
+    }
+}
+
 /// The length in output frames of a program of `events`.
 fn program_frames(events: &[Event]) -> i64 {
-    events
-        .iter()
-        .map(|e| {
-            let overlap = match e.transition {
-                Some(Transition {
-                    kind: TransitionKind::Dissolve,
-                    frames,
-                }) => frames,
-                _ => 0,
-            };
-            e.frames - overlap
-        })
-        .sum()
+    events.iter().map(|e| e.frames - dissolve_frames(e)).sum()
 }
 
 /// Output container, chosen by the output file's extension.
@@ -470,6 +483,12 @@ pub struct ClipAudio {
     pub fade_out: i64,
     /// Which audio stream of the source (0 = the first).
     pub stream: usize,
+    /// A J-cut: output samples the sound starts before the picture (0 = none).
+    pub lead: i64,
+    /// An L-cut: output samples the sound runs on after the picture (0 = none).
+    pub tail: i64,
+    /// Under a lead or tail the neighbours' sound plays on, mixed (else it is cut).
+    pub mix: bool,
 }
 
 /// A sound bed under the picture.

@@ -375,6 +375,26 @@ pub struct RawEventAudio {
     /// Which of the source's audio streams to play: 0 (default) is the first, 1 the second …
     /// (as FFmpeg's `0:a:N`).
     pub stream: Option<u32>,
+    /// A J-cut: the clip's sound starts this long before its picture (program time), over the
+    /// end of what comes before.
+    pub lead: Option<TimeValue>,
+    /// An L-cut: the clip's sound runs on this long after its picture ends (program time),
+    /// under the start of what comes after.
+    pub tail: Option<TimeValue>,
+    /// What the neighbours' own sound does under a `lead` or `tail`: `cut` (default: it stops
+    /// at the sound edit, with the join fade) or `mix` (both play).
+    pub overlap: Option<Overlap>,
+}
+
+/// What the neighbours' sound does under a split edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Overlap {
+    /// The neighbour's sound stops (or starts) at the sound edit, with the join fade.
+    #[default]
+    Cut,
+    /// Both sounds play, mixed.
+    Mix,
 }
 
 /// A sound bed laid under the picture: music or narration.

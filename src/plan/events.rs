@@ -137,6 +137,9 @@ pub(super) struct Ctx<'a> {
     curves: Vec<Vec<Curve>>,
     /// Program samples where the picture has sound (for ducking), in order, not overlapping.
     dialogue: Vec<(i64, i64)>,
+    /// The parts of clips' sound heard outside their own picture (split edits: a J-cut's lead,
+    /// an L-cut's tail), mixed at assembly like beds.
+    splits: Vec<PlacedBed>,
 }
 
 impl<'a> Ctx<'a> {
@@ -153,6 +156,13 @@ impl<'a> Ctx<'a> {
         };
         let mut curves = vec![Vec::new(); edl.timeline.len()];
         let mut dialogue: Vec<(i64, i64)> = Vec::new();
+        // Each clip's sound as program samples [start, end), and the split edits to cut the
+        // neighbours' sound at: (first, end) of the lead or tail, and the clip.
+        let mut ranges: Vec<Option<(i64, i64)>> = vec![None; edl.timeline.len()];
+        let mut leads: Vec<(i64, usize)> = Vec::new();
+        let mut tails: Vec<(i64, usize)> = Vec::new();
+        let mut pieces: Vec<(usize, i64, i64, i64, &str)> = Vec::new();
+        let mut splits = Vec::new();
         for (k, ev) in edl.timeline.iter().enumerate() {
             let EventKind::Clip(c) = &ev.kind else {
                 continue;
@@ -172,7 +182,9 @@ impl<'a> Ctx<'a> {
                 end_frame += edl.timeline[next].frames;
                 next += 1;
             }
-            let (s0, s1) = (sample_at(starts[k], sr, fps), sample_at(end_frame, sr, fps));
+            let (p0, p1) = (sample_at(starts[k], sr, fps), sample_at(end_frame, sr, fps));
+            // The sound runs from its lead before the picture to its tail after it.
+            let (s0, s1) = (p0 - c.audio.lead, p1 + c.audio.tail);
             let len = s1 - s0;
             let join = out.audio.join_fade.min(len / 2);
             let list = &mut curves[k];
@@ -188,21 +200,89 @@ impl<'a> Ctx<'a> {
             if c.audio.fade_out > 0 {
                 list.push(Curve::fade_out(s1, c.audio.fade_out.min(len)));
             }
-            match dialogue.last_mut() {
-                Some(last) if s0 <= last.1 => last.1 = last.1.max(s1),
-                _ => dialogue.push((s0, s1)),
+            dialogue.push((s0, s1));
+            ranges[k] = Some((s0, s1));
+            if c.audio.lead > 0 && !c.audio.mix {
+                leads.push((s0, k));
+            }
+            if c.audio.tail > 0 && !c.audio.mix {
+                tails.push((s1, k));
+            }
+            for (from, to, what) in [(s0, p0, "lead"), (p1, s1, "tail")] {
+                if to > from {
+                    pieces.push((k, from, to, p0, what));
+                }
+            }
+        }
+        // Under a split edit (unless it mixes) the neighbours' sound stops at the sound edit
+        // (a lead cuts what plays before the clip) or starts there (a tail, what plays after),
+        // each with the join fade.
+        let fade = out.audio.join_fade;
+        for &(at, k) in &leads {
+            for (j, range) in ranges.iter().enumerate().take(k) {
+                if let Some((a, _)) = range.filter(|&(a, b)| a < at && b > at) {
+                    curves[j].push(Curve::fade_out(at, fade.min((at - a) / 2)));
+                }
+            }
+        }
+        for &(at, k) in &tails {
+            for (j, range) in ranges.iter().enumerate().skip(k + 1) {
+                if let Some((_, b)) = range.filter(|&(a, b)| a < at && b > at) {
+                    curves[j].push(Curve::fade_in(at, fade.min((b - at) / 2)));
+                }
+            }
+        }
+        // The lead and the tail are played from the source beside the picture's segments,
+        // with the clip's curves (cuts included).
+        for (k, from, to, p0, what) in pieces {
+            let EventKind::Clip(c) = &edl.timeline[k].kind else {
+                continue;
+            };
+            let Some(src) = edl.sources.get(&c.source) else {
+                continue;
+            };
+            let (Some((aindex, a)), Some((vindex, _))) = (
+                src.facts.audio_stream(c.audio.stream),
+                first_video(&src.facts),
+            ) else {
+                continue;
+            };
+            let name = events
+                .get(k)
+                .map_or_else(|| c.source.clone(), |e| e.name.clone());
+            splits.push(PlacedBed {
+                name: format!("{name} ({what})"),
+                path: src.path.clone(),
+                stream: aindex,
+                origin_stream: vindex,
+                source_in: c.source_in + Rational::new(from - p0, i64::from(sr)),
+                start: from,
+                end: to,
+                sample_rate: sr,
+                filter: audio_filter(&out.audio, a.channels, c.audio.gain_db),
+                curves: curves[k].clone(),
+            });
+        }
+        dialogue.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::new();
+        for (a, b) in dialogue {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
             }
         }
         Ok(Ctx {
             edl,
             starts,
             curves,
-            dialogue,
+            dialogue: merged,
+            splits,
         })
     }
 }
 
 /// A bed as placed in the program.
+#[derive(Clone)]
 pub(super) struct PlacedBed {
     name: String,
     path: PathBuf,
@@ -238,10 +318,34 @@ impl PlacedBed {
 
 /// Place the beds: their program range (cut at the program's end with a fade), gain, fades,
 /// the program's fades, and ducking under the picture's sound.
-pub(super) fn plan_beds(edl: &Edl, ctx: &Ctx, total: i64, total_samples: i64) -> Vec<PlacedBed> {
+pub(super) fn plan_beds(
+    edl: &Edl,
+    ctx: &Ctx,
+    fades: &[Fade],
+    total: i64,
+    total_samples: i64,
+) -> Vec<PlacedBed> {
     let out = &edl.output;
     let (sr, fps) = (out.audio.sample_rate, out.fps);
     let mut placed = Vec::new();
+    // Split edits' sound outside its picture takes the fades of the program where it plays
+    // (the picture's segments fade their own sound).
+    for split in &ctx.splits {
+        let mut split = split.clone();
+        for f in fades {
+            let (a, b) = (
+                sample_at(f.start, sr, fps),
+                sample_at(f.start + f.frames, sr, fps),
+            );
+            if a < split.end && b > split.start {
+                split.curves.push(match f.kind {
+                    FadeKind::In => Curve::fade_in(a, b - a),
+                    FadeKind::Out => Curve::fade_out(b, b - a),
+                });
+            }
+        }
+        placed.push(split);
+    }
     for bed in &edl.beds {
         let Some(src) = edl.sources.get(&bed.source) else {
             continue;

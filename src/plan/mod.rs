@@ -363,12 +363,7 @@ impl Default for PlanOptions {
     }
 }
 
-/// First sample of program frame `frame`: `round(frame × sr / fps)`, halves up.
-pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
-    round_half_up(
-        Rational::from_integer(frame) * Rational::from_integer(sample_rate as i64) / fps.as_ratio(),
-    )
-}
+pub use crate::time::sample_at;
 
 /// Target segment length in frames: `seconds` of output, at least one frame. Long enough that
 /// the seek and GOP lead-in of each segment stay a small part of its work, short enough that
@@ -449,7 +444,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let fades = program_fades(edl, &events, total);
     let total_samples = sample_at(total, sr, fps);
     let ctx = Ctx::new(edl, &events)?;
-    let beds = plan_beds(edl, &ctx, total, total_samples);
+    let beds = plan_beds(edl, &ctx, &fades, total, total_samples);
     let tracks = subtitles::retime(edl, &ctx.starts, total);
     let burned = tracks.iter().find(|t| t.burn_in).and_then(|t| {
         edl.subtitles

@@ -350,6 +350,13 @@ fn widened(r: Rational) -> (i128, i128) {
 // Frame rates
 // ---------------------------------------------------------------------------
 
+/// First sample of program frame `frame`: `round(frame × sr / fps)`, halves up.
+pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
+    round_half_up(
+        Rational::from_integer(frame) * Rational::from_integer(sample_rate as i64) / fps.as_ratio(),
+    )
+}
+
 /// Rounds to the nearest integer, halves towards +infinity: 2.5 → 3,
 /// −2.5 → −2. Saturates at the `i64` bounds (only reachable for a rational
 /// built with a zero or negative denominator through `Ratio::new_raw`).

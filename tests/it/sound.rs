@@ -597,3 +597,172 @@ fn a_matroska_source_stays_sample_exact_across_segment_joins() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A 160x120 picture of flat `grey` with sound from `aevalsrc` expression `expr` (mono PCM,
+/// 48 kHz) in Matroska.
+fn picture_and_sound(name: &str, grey: &str, expr: &str) -> PathBuf {
+    synth(
+        name,
+        4,
+        Some(video(
+            format!("color=c={grey}:s=160x120:r=25"),
+            160,
+            120,
+            (25, 1),
+            (1, 1),
+        )),
+        Some(SynthAudio {
+            source: format!("aevalsrc=exprs='{expr}':sample_rate=48000:channel_layout=mono"),
+            encoder: "pcm_s16le".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 0,
+        }),
+    )
+}
+
+/// Beeps of 1 kHz starting at full level (a cosine) every 0.2 s, 50 ms long, on a dark
+/// picture; and a steady 400 Hz hum on a light one.
+fn beeps_and_hum() -> (PathBuf, PathBuf) {
+    (
+        picture_and_sound(
+            "beeps_dark.mkv",
+            "0x303030",
+            "0.5*cos(2*PI*1000*t)*lt(mod(t+0.00001,0.2),0.05)",
+        ),
+        picture_and_sound("hum_light.mkv", "0xc0c0c0", "0.5*sin(2*PI*400*t)"),
+    )
+}
+
+/// Mean luma of output frame `k`'s centre.
+fn frame_luma(out: &Path, k: usize) -> f64 {
+    let pics = crate::common::pictures(out);
+    pics[k].mean_y(40, 30, 80, 60)
+}
+
+#[test]
+fn an_l_cut_runs_the_sound_on_exactly_under_the_next_picture() {
+    let dir = workdir("sound-lcut");
+    let (beeps, hum) = beeps_and_hum();
+    // The beeps' clip ends its picture at frame 50 (sample 96000); its sound runs on 9 frames
+    // (17280 samples) under the hum's picture, whose own sound is cut until then.
+    let body = format!(
+        r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "h": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "b", "in": 0, "out": 2, "audio": {{ "tail": "9f" }} }},
+                      {{ "source": "h", "in": 0, "out": 2 }} ]"#,
+        pcm_output("lcut", ""),
+        beeps.display(),
+        hum.display()
+    );
+    let (_, sound) = render_sound(&dir, "lcut", &body, "mkv");
+    let x = sound.channel(0);
+    // The picture cuts on its frame.
+    let out = dir.join("lcut.mkv");
+    let (last_a, first_b) = (frame_luma(&out, 49), frame_luma(&out, 50));
+    assert!(
+        last_a < 80.0 && first_b > 150.0,
+        "frame 49 shows the dark clip ({last_a:.0}), frame 50 the light one ({first_b:.0})"
+    );
+    // Every beep of the tail starts on its sample: source time 2.0 s and 2.2 s play at program
+    // samples 96000 and 105600, each at full level after silence.
+    for onset in [86400usize, 96000, 105600] {
+        assert!(
+            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
+            "a beep starts at sample {onset}: {:.4} after {:.4}",
+            x[onset],
+            x[onset - 1]
+        );
+    }
+    // The tail ends at 113280 (a 5 ms join fade before it): the beep due at 115200 is not heard.
+    let late = amplitude_at(&x[115200..117600], 1000.0, 48000.0);
+    assert!(late < 0.002, "no beep after the tail: {late:.4}");
+    // The hum is cut under the tail and plays from its end on.
+    let under = amplitude_at(&x[96000..112800], 400.0, 48000.0);
+    let after = amplitude_at(&x[114000..144000], 400.0, 48000.0);
+    assert!(
+        under < 0.002,
+        "the next clip's sound under the tail: {under:.4}"
+    );
+    assert!(
+        (after - 0.5).abs() < 0.005,
+        "the next clip's sound after it: {after:.4}"
+    );
+    // Exactly where: the hum is silent up to sample 113280 and rising right after it.
+    assert!(
+        x[113270..113280].iter().all(|v| v.abs() < 0.002),
+        "silent before 113280"
+    );
+    let rising = x[113300..113520].iter().fold(0f32, |m, v| m.max(v.abs()));
+    assert!(
+        rising > 0.05,
+        "the hum fades in from 113280: peak {rising:.3}"
+    );
+}
+
+#[test]
+fn a_j_cut_starts_the_sound_early_and_cuts_the_sound_before_it() {
+    let dir = workdir("sound-jcut");
+    let (beeps, hum) = beeps_and_hum();
+    // The beeps' clip (from 1.0 s in its source) shows from frame 50 but is heard 9 frames
+    // (17280 samples) earlier: from program sample 78720, source time 0.64 s.
+    let body = format!(
+        r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "h": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "h", "in": 0, "out": 2 }},
+                      {{ "source": "b", "in": 1, "out": 3, "audio": {{ "lead": "9f" }} }} ]"#,
+        pcm_output("jcut", ""),
+        beeps.display(),
+        hum.display()
+    );
+    let (_, sound) = render_sound(&dir, "jcut", &body, "mkv");
+    let x = sound.channel(0);
+    let out = dir.join("jcut.mkv");
+    let (last_a, first_b) = (frame_luma(&out, 49), frame_luma(&out, 50));
+    assert!(
+        last_a > 150.0 && first_b < 80.0,
+        "frame 49 shows the light clip ({last_a:.0}), frame 50 the dark one ({first_b:.0})"
+    );
+    // Source 0.8 s and 1.0 s start at program samples 86400 and 96000.
+    for onset in [86400usize, 96000, 105600] {
+        assert!(
+            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
+            "a beep starts at sample {onset}: {:.4} after {:.4}",
+            x[onset],
+            x[onset - 1]
+        );
+    }
+    // The hum plays up to the sound edit at 78720 and is cut from there.
+    let before = amplitude_at(&x[48000..76800], 400.0, 48000.0);
+    let under = amplitude_at(&x[79200..96000], 400.0, 48000.0);
+    assert!(
+        (before - 0.5).abs() < 0.005,
+        "the hum before the lead: {before:.4}"
+    );
+    assert!(under < 0.002, "the hum under the lead: {under:.4}");
+    // Nothing of the beeps before the lead: source 0.6 s would be at 76800.
+    let early = amplitude_at(&x[76800..78000], 1000.0, 48000.0);
+    assert!(early < 0.002, "no beep before the lead: {early:.4}");
+}
+
+#[test]
+fn a_split_edit_that_mixes_keeps_the_neighbours_sound() {
+    let dir = workdir("sound-lcut-mix");
+    let (beeps, hum) = beeps_and_hum();
+    let body = format!(
+        r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "h": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "b", "in": 0, "out": 2, "audio": {{ "tail": "9f", "overlap": "mix" }} }},
+                      {{ "source": "h", "in": 0, "out": 2 }} ]"#,
+        pcm_output("lmix", ""),
+        beeps.display(),
+        hum.display()
+    );
+    let (_, sound) = render_sound(&dir, "lmix", &body, "mkv");
+    let x = sound.channel(0);
+    let hum_under = amplitude_at(&x[96480..112800], 400.0, 48000.0);
+    assert!(
+        (hum_under - 0.5).abs() < 0.005,
+        "the hum plays under the tail: {hum_under:.4}"
+    );
+    // The beep at source 2.2 s is there too, over the hum.
+    let beep = amplitude_at(&x[105600..108000], 1000.0, 48000.0);
+    assert!((beep - 0.5).abs() < 0.01, "the tail's beep: {beep:.4}");
+}

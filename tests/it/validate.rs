@@ -595,8 +595,8 @@ fn markers_must_lie_inside_the_program_and_be_named() {
 /// roughcut's own build). Equal plans render equal bytes.
 #[test]
 fn a_version_1_edl_from_before_tracks_plans_as_it_did() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/v1-example-before-tracks.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-example-before-tracks.json");
     let text = std::fs::read_to_string(&path)
         .expect("fixture")
         .replace("media/", "");
@@ -620,4 +620,57 @@ fn a_version_1_edl_from_before_tracks_plans_as_it_did() {
         .expect("JSON")
         .replace(&samples_dir().display().to_string(), "<samples>");
     insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn split_edits_stay_inside_the_program_the_source_and_away_from_dissolves() {
+    // amur is 8 s long; the clips 2 s at 25 fps (0.5 s is 12.5 frames, rounded to 13).
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0.2, "duration": "2s", "audio": { "lead": "10f" } },
+           { "source": "amur", "in": 1, "duration": "2s", "audio": { "tail": "1s", "mute": true } },
+           { "source": "amur", "in": 7, "duration": "0.5s", "audio": { "tail": "1s" } }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/timeline/0/audio/lead",
+            "/timeline/1/audio/tail",
+            "/timeline/2/audio/tail"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "at -0.2s in source `amur`, before the source begins; shorten the lead to at most 0.2s",
+        "a muted clip has no sound to run on; remove `tail` or `mute`",
+        "the sound would run on to 8.52s in source `amur`, but its sound is only 8s long; shorten the tail to at most 0.48s",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // Against the program: checked once every event is sound.
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "duration": "2s" },
+           { "source": "amur", "in": 5, "duration": "2s", "audio": { "lead": "3s" } },
+           { "source": "amur", "in": 1, "duration": "2s", "audio": { "lead": "0.5s" }, "transition": { "type": "dissolve", "duration": "5f" } },
+           { "source": "amur", "in": 1, "duration": "2s", "audio": { "tail": "3s" } }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/timeline/1/audio/lead",
+            "/timeline/2/audio/lead",
+            "/timeline/3/audio/tail"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "the sound would start 1s before the program does (the picture starts at 2s)",
+        "a J-cut into a dissolve is not supported",
+        "the sound would run on 3s past the program's end",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
 }

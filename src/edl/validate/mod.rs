@@ -430,6 +430,9 @@ impl Validator<'_> {
             && parts.audio_tracks.iter().all(Option::is_some)
             && parts.markers.iter().all(Option::is_some)
             && parts.version.is_some();
+        if let (Some(events), Some(fps)) = (&timeline, fps) {
+            self.split_edits(events, fps);
+        }
         let markers = match (&timeline, fps) {
             (Some(events), Some(fps)) => self.markers(&parts.markers, program_frames(events), fps),
             _ => None,
@@ -465,6 +468,54 @@ impl Validator<'_> {
             overlays,
             markers,
         })
+    }
+
+    /// Split edits stay inside the program and away from transitions.
+    fn split_edits(&mut self, events: &[Event], fps: Rate) {
+        let starts = super::record_starts(events);
+        let total = program_frames(events);
+        let sr = self.sample_rate;
+        let total_samples = crate::time::sample_at(total, sr, fps);
+        for (k, ev) in events.iter().enumerate() {
+            let EventKind::Clip(c) = &ev.kind else {
+                continue;
+            };
+            let ptr = format!("/timeline/{}/audio", ev.index);
+            let dissolve = |e: Option<&Event>| {
+                e.and_then(|e| e.transition)
+                    .is_some_and(|t| t.kind == TransitionKind::Dissolve)
+            };
+            if c.audio.lead > 0 {
+                let s0 = crate::time::sample_at(starts[k], sr, fps);
+                if dissolve(Some(ev)) {
+                    self.error(format!("{ptr}/lead"), "a J-cut into a dissolve is not supported: the dissolve already crossfades the sound; remove `lead` or the dissolve");
+                } else if c.audio.lead > s0 {
+                    self.error(format!("{ptr}/lead"), format!("the sound would start {} before the program does (the picture starts at {}); shorten the lead", format_seconds(Rational::new(c.audio.lead - s0, i64::from(sr))), format_seconds(Rational::new(s0, i64::from(sr)))));
+                }
+            }
+            if c.audio.tail > 0 {
+                let next = events.get(k + 1);
+                let s1 = crate::time::sample_at(starts[k] + ev.frames, sr, fps);
+                if dissolve(next) {
+                    self.error(format!("{ptr}/tail"), "an L-cut out of a dissolve is not supported: the dissolve already crossfades the sound; remove `tail` or the dissolve");
+                } else if next.is_some_and(
+                    |n| matches!(&n.kind, EventKind::Title(t) if t.background.is_none()),
+                ) {
+                    self.error(format!("{ptr}/tail"), "the clip's sound already runs on under the transparent title after it; remove `tail` (or give the title a background)");
+                } else if s1 + c.audio.tail > total_samples {
+                    self.error(
+                        format!("{ptr}/tail"),
+                        format!(
+                            "the sound would run on {} past the program's end; shorten the tail",
+                            format_seconds(Rational::new(
+                                s1 + c.audio.tail - total_samples,
+                                i64::from(sr)
+                            ))
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// The markers, checked against the program's length, in time order.

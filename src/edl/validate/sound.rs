@@ -65,6 +65,40 @@ impl Validator<'_> {
         };
         let fade_in = fade(self, "fade_in", &a.fade_in);
         let fade_out = fade(self, "fade_out", &a.fade_out);
+        let mut split = |this: &mut Self, field: &str, v: &Option<raw::TimeValue>| -> i64 {
+            let Some(v) = v else { return 0 };
+            let p = format!("{ptr}/audio/{field}");
+            match this.program_samples(&p, &v.0, fps, sr) {
+                Some(n) if n >= 0 => {
+                    if n > 0 && a.mute.unwrap_or(false) {
+                        this.error(
+                            p,
+                            format!(
+                                "a muted clip has no sound to {}; remove `{field}` or `mute`",
+                                if field == "lead" {
+                                    "lead with"
+                                } else {
+                                    "run on"
+                                }
+                            ),
+                        );
+                        fine = false;
+                    }
+                    n
+                }
+                Some(_) => {
+                    this.error(p, format!("`{field}` cannot be negative"));
+                    fine = false;
+                    0
+                }
+                None => {
+                    fine = false;
+                    0
+                }
+            }
+        };
+        let lead = split(self, "lead", &a.lead);
+        let tail = split(self, "tail", &a.tail);
         let stream = a.stream.unwrap_or(0) as usize;
         if !self.audio_stream_exists(&format!("{ptr}/audio/stream"), source, stream) {
             fine = false;
@@ -75,6 +109,9 @@ impl Validator<'_> {
             fade_in,
             fade_out,
             stream,
+            lead,
+            tail,
+            mix: a.overlap.unwrap_or_default() == raw::Overlap::Mix,
         })
     }
 

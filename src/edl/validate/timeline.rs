@@ -377,6 +377,28 @@ impl Validator<'_> {
                 return None;
             }
         }
+        // A split edit needs the source's sound before the in-point or after the out-point.
+        let sr = i64::from(self.sample_rate);
+        let lead = Rational::new(audio.lead, sr);
+        if audio.lead > 0 && source_in < lead {
+            self.error(
+                format!("{ptr}/audio/lead"),
+                format!("the sound would start {} before the clip's in-point, at {} in source `{}`, before the source begins; shorten the lead to at most {}", format_seconds(lead), format_seconds(source_in - lead), source.id, format_seconds(source_in)),
+            );
+            return None;
+        }
+        let tail = Rational::new(audio.tail, sr);
+        let sound_len = source
+            .facts
+            .as_ref()
+            .and_then(|f| f.audio_duration(audio.stream));
+        if let Some(len) = sound_len.filter(|l| audio.tail > 0 && source_out + tail > *l) {
+            self.error(
+                format!("{ptr}/audio/tail"),
+                format!("the sound would run on to {} in source `{}`, but its sound is only {} long; shorten the tail to at most {}", format_seconds(source_out + tail), source.id, format_seconds(len), format_seconds((len - source_out).max(Rational::from_integer(0)))),
+            );
+            return None;
+        }
         Some(Event {
             index: i,
             name: c.name.clone(),
