@@ -512,6 +512,10 @@ pub struct Bed {
     pub fade_in: i64,
     pub fade_out: i64,
     pub duck: Option<Duck>,
+    /// A sound clip of a track with `clips` that does not duck itself: it counts as the
+    /// picture's sound does, lowering the beds that duck.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dialogue: bool,
 }
 
 /// How a bed is lowered while the picture has sound.

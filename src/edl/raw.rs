@@ -397,14 +397,21 @@ pub enum Overlap {
     Mix,
 }
 
-/// A sound bed laid under the picture: music or narration.
+/// A sound track under the picture: either one sound clip given by its own fields (a bed:
+/// music or narration), or named `clips` (an interview's sound under B-roll, a wild track).
+/// The clips' fields are a bed's; `clips` and `mute` belong to the track only.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudioTrack {
-    /// Id of a source in `sources` (sound-only files are fine here).
-    pub source: String,
+    /// Id of a source in `sources` (sound-only files are fine here). Not with `clips`.
+    pub source: Option<String>,
     /// Name shown in the plan and messages.
     pub name: Option<String>,
+    /// The track's sound clips, each with the fields of a bed (`source`, `at`, `in`, `out` or
+    /// `duration`, `gain_db`, fades, `stream`, `duck`). Not with `source`.
+    pub clips: Option<Vec<RawAudioTrack>>,
+    /// Silence the whole track (default false).
+    pub mute: Option<bool>,
     /// Program time where the bed starts (default 0).
     pub at: Option<TimeValue>,
     /// Source time where the bed's sound starts (default 0).

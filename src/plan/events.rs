@@ -346,6 +346,29 @@ pub(super) fn plan_beds(
         }
         placed.push(split);
     }
+    // Where each bed plays: [start, wanted end) with the end cut at the program's.
+    let span = |bed: &crate::edl::Bed| -> Option<(i64, i64)> {
+        let facts = &edl.sources.get(&bed.source)?.facts;
+        facts.audio_stream(bed.stream)?;
+        // Unless told, the bed plays to the end of its sound.
+        let natural = facts
+            .audio_duration(bed.stream)
+            .map(|d| round_half_up((d - bed.source_in) * sr as i64).max(0));
+        let wanted_end = bed
+            .samples
+            .or(natural)
+            .map_or(total_samples, |n| bed.start + n);
+        (wanted_end.min(total_samples) > bed.start).then_some((bed.start, wanted_end))
+    };
+    // What the ducking beds go down under: the picture's sound, and the sound clips of tracks
+    // that do not duck themselves.
+    let mut dialogue = ctx.dialogue.clone();
+    for bed in edl.beds.iter().filter(|b| b.dialogue) {
+        if let Some((a, b)) = span(bed) {
+            dialogue.push((a, b.min(total_samples)));
+        }
+    }
+    dialogue.sort_unstable();
     for bed in &edl.beds {
         let Some(src) = edl.sources.get(&bed.source) else {
             continue;
@@ -355,18 +378,10 @@ pub(super) fn plan_beds(
             continue;
         };
         let origin_stream = first_video(facts).map_or(stream, |(i, _)| i);
-        // Unless told, the bed plays to the end of its sound.
-        let natural = facts
-            .audio_duration(bed.stream)
-            .map(|d| round_half_up((d - bed.source_in) * sr as i64).max(0));
-        let wanted_end = bed
-            .samples
-            .or(natural)
-            .map_or(total_samples, |n| bed.start + n);
-        let end = wanted_end.min(total_samples);
-        if end <= bed.start {
+        let Some((_, wanted_end)) = span(bed) else {
             continue;
-        }
+        };
+        let end = wanted_end.min(total_samples);
         let len = end - bed.start;
         let mut curves = Vec::new();
         if bed.fade_in > 0 {
@@ -396,9 +411,9 @@ pub(super) fn plan_beds(
             let r = duck.ramp.max(0);
             // Runs of sound closer than the two ramps stay ducked between them.
             let mut runs: Vec<(i64, i64)> = Vec::new();
-            for &(a, b) in &ctx.dialogue {
+            for &(a, b) in &dialogue {
                 match runs.last_mut() {
-                    Some(last) if a - last.1 <= 2 * r => last.1 = b,
+                    Some(last) if a - last.1 <= 2 * r => last.1 = last.1.max(b),
                     _ => runs.push((a, b)),
                 }
             }

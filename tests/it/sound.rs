@@ -766,3 +766,98 @@ fn a_split_edit_that_mixes_keeps_the_neighbours_sound() {
     let beep = amplitude_at(&x[105600..108000], 1000.0, 48000.0);
     assert!((beep - 0.5).abs() < 0.01, "the tail's beep: {beep:.4}");
 }
+
+/// A 6 s stereo 300 Hz music bed at 0.4, written once as WAV in `dir`.
+fn music_bed(dir: &Path) -> PathBuf {
+    let music = dir.join("music_300.wav");
+    if !music.exists() {
+        crate::common::write_clip(&roughcut::media::synth::SynthClip {
+            path: music.clone(),
+            duration: roughcut::time::Rational::from_integer(6),
+            video: None,
+            audio: vec![SynthAudio {
+                source:
+                    "aevalsrc=exprs='0.4*sin(2*PI*300*t)':sample_rate=48000:channel_layout=stereo"
+                        .into(),
+                encoder: "pcm_s16le".into(),
+                sample_rate: 48000,
+                layout: "stereo",
+                bit_rate: 0,
+            }],
+            metadata: vec![],
+        })
+        .unwrap();
+    }
+    music
+}
+
+#[test]
+fn a_sound_clip_on_a_track_lands_on_its_samples_and_ducks_the_bed() {
+    let dir = workdir("sound-track-clip");
+    let (beeps, _) = beeps_and_hum();
+    music_bed(&dir);
+    // 4 s of black; a music bed under it all that ducks 12 dB; on a second track one sound
+    // clip from 1.0 s of the beeps, at program 1.5 s for 1 s, the track 6 dB down.
+    let body = |mute: bool| {
+        format!(
+            r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "m": {{ "path": "music_300.wav" }} }},
+            "timeline": [ {{ "gap": 4 }} ],
+            "audio_tracks": [
+                {{ "source": "m", "duck": {{ "db": 12, "ramp": 0.1 }} }},
+                {{ "name": "interview", "gain_db": -6, "mute": {mute},
+                   "clips": [ {{ "source": "b", "in": 1, "at": 1.5, "duration": 1 }} ] }} ]"#,
+            pcm_output(if mute { "trackmute" } else { "track" }, ""),
+            beeps.display()
+        )
+    };
+    let (edl, sound) = render_sound(&dir, "track", &body(false), "mkv");
+    let x = sound.channel(0);
+    let g = 10f64.powf(-6.0 / 20.0);
+    // The clip's first beep (source 1.0 s) starts on program sample 72000, 6 dB down.
+    let beep = amplitude_at(&x[72000..74400], 1000.0, 48000.0);
+    let before = amplitude_at(&x[69600..72000], 1000.0, 48000.0);
+    assert!((beep - 0.5 * g).abs() < 0.003, "the first beep: {beep:.4}");
+    assert!(
+        before < 0.002,
+        "nothing of the clip before its place: {before:.4}"
+    );
+    // The bed beneath is 300 Hz, which is 0 on sample 72000 exactly: the sample is the beep's.
+    assert!(
+        (x[72000] as f64 - 0.5 * g).abs() < 0.004,
+        "sample 72000 starts the beep: {:.4}",
+        x[72000]
+    );
+    // Its last beep (source 1.8 s) at 2.3 s; nothing after the clip's end at 2.5 s.
+    let last = amplitude_at(&x[110400..112800], 1000.0, 48000.0);
+    let after = amplitude_at(&x[120000..122400], 1000.0, 48000.0);
+    assert!((last - 0.5 * g).abs() < 0.003, "the last beep: {last:.4}");
+    assert!(after < 0.002, "the clip ends at 2.5 s: {after:.4}");
+    // The bed ducks under the clip as it does under the picture's sound.
+    let alone = amplitude_at(window(&x, 48000, 0.2, 1.2), 300.0, 48000.0);
+    let under = amplitude_at(window(&x, 48000, 1.6, 2.4), 300.0, 48000.0);
+    let later = amplitude_at(window(&x, 48000, 2.6, 2.9), 300.0, 48000.0);
+    let ducked = db(under / alone);
+    assert!((alone - 0.4).abs() < 0.005, "bed alone: {alone:.4}");
+    assert!(
+        (later - 0.4).abs() < 0.005,
+        "bed after the clip: {later:.4}"
+    );
+    assert!(
+        (ducked + 12.0).abs() < 0.2,
+        "bed under the clip: {ducked:.2} dB"
+    );
+    let plan = plan_for(&edl);
+    let names: Vec<&str> = plan.segments[0]
+        .beds
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
+    assert_eq!(names, ["m", "interview: b"]);
+    // A muted track plays nothing and ducks nothing.
+    let (_, sound) = render_sound(&dir, "trackmute", &body(true), "mkv");
+    let x = sound.channel(0);
+    let beep = amplitude_at(&x[72000..74400], 1000.0, 48000.0);
+    let under = amplitude_at(window(&x, 48000, 1.6, 2.4), 300.0, 48000.0);
+    assert!(beep < 0.002, "a muted track is silent: {beep:.4}");
+    assert!((under - 0.4).abs() < 0.005, "and ducks nothing: {under:.4}");
+}

@@ -674,3 +674,41 @@ fn split_edits_stay_inside_the_program_the_source_and_away_from_dissolves() {
         assert!(text.contains(want), "{want}: {text}");
     }
 }
+
+#[test]
+fn a_track_of_clips_keeps_the_clip_fields_on_its_clips() {
+    let with = |tracks: &str| {
+        format!(
+            r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [ {{ "gap": 4 }} ], "audio_tracks": [ {tracks} ] }}"#
+        )
+    };
+    let d = check(&with(
+        r#"{ "name": "a", "at": 1, "clips": [ { "source": "amur", "at": 0, "duration": 1 } ] },
+           { "clips": [] },
+           { "gain_db": 20, "clips": [ { "source": "amur", "gain_db": 10, "duration": 1 }, { "at": 1 }, { "source": "amur", "mute": true } ] },
+           { "name": "nothing" }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/audio_tracks/0/at",
+            "/audio_tracks/1/clips",
+            "/audio_tracks/2/clips/0/gain_db",
+            "/audio_tracks/2/clips/1",
+            "/audio_tracks/2/clips/2/mute",
+            "/audio_tracks/3"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "a track with `clips` takes `at` on each clip, not on the track; move it into the clips",
+        "the track has no clips",
+        "the clip's gain with its track's is 30 dB, out of range",
+        "missing `source`: name the source to play (or give the track `clips`)",
+        "`mute` belongs to the track, not to one of its clips",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}

@@ -167,9 +167,84 @@ impl Validator<'_> {
                 continue;
             };
             let ptr = format!("/audio_tracks/{i}");
-            match self.bed(&ptr, i, t, sources, fps, sr) {
-                Some(b) => beds.push(b),
-                None => fine = false,
+            let muted = t.mute.unwrap_or(false);
+            let Some(clips) = &t.clips else {
+                // A track of one sound clip: a bed.
+                match self.bed(&ptr, i, t, sources, fps, sr) {
+                    Some(b) if !muted => beds.push(b),
+                    Some(_) => {}
+                    None => fine = false,
+                }
+                continue;
+            };
+            // A track of clips: the clips' own fields stay on the clips.
+            let misplaced = [
+                ("source", t.source.is_some()),
+                ("at", t.at.is_some()),
+                ("in", t.in_.is_some()),
+                ("out", t.out.is_some()),
+                ("duration", t.duration.is_some()),
+                ("fade_in", t.fade_in.is_some()),
+                ("fade_out", t.fade_out.is_some()),
+                ("stream", t.stream.is_some()),
+                ("duck", t.duck.is_some()),
+            ];
+            for (field, present) in misplaced {
+                if present {
+                    self.error(
+                        format!("{ptr}/{field}"),
+                        format!("a track with `clips` takes `{field}` on each clip, not on the track; move it into the clips"),
+                    );
+                    fine = false;
+                }
+            }
+            if clips.is_empty() {
+                self.error(
+                    format!("{ptr}/clips"),
+                    "the track has no clips; add sound clips or remove the track",
+                );
+                fine = false;
+            }
+            if let Some(n) = &t.name {
+                self.text_field(&format!("{ptr}/name"), n);
+            }
+            let Some(track_gain) = self.gain(&format!("{ptr}/gain_db"), t.gain_db) else {
+                fine = false;
+                continue;
+            };
+            let track_name = t.name.clone().unwrap_or_else(|| format!("track {i}"));
+            for (j, c) in clips.iter().enumerate() {
+                let cptr = format!("{ptr}/clips/{j}");
+                for (field, present) in [("clips", c.clips.is_some()), ("mute", c.mute.is_some())] {
+                    if present {
+                        self.error(
+                            format!("{cptr}/{field}"),
+                            format!("`{field}` belongs to the track, not to one of its clips"),
+                        );
+                        fine = false;
+                    }
+                }
+                let Some(mut b) = self.bed(&cptr, i, c, sources, fps, sr) else {
+                    fine = false;
+                    continue;
+                };
+                let gain = b.gain_db + track_gain;
+                if !(-60.0..=24.0).contains(&gain) {
+                    self.error(
+                        format!("{cptr}/gain_db"),
+                        format!("the clip's gain with its track's is {gain} dB, out of range; keep the sum within −60 to +24 dB"),
+                    );
+                    fine = false;
+                    continue;
+                }
+                b.gain_db = gain;
+                if c.name.is_none() {
+                    b.name = format!("{track_name}: {}", b.source);
+                }
+                b.dialogue = b.duck.is_none();
+                if !muted {
+                    beds.push(b);
+                }
             }
         }
         fine.then_some(beds)
@@ -187,13 +262,20 @@ impl Validator<'_> {
         if let Some(n) = &t.name {
             self.text_field(&format!("{ptr}/name"), n);
         }
-        let Some(source) = sources.get(&t.source) else {
-            if !self.declared.contains(&t.source) {
+        let Some(id) = &t.source else {
+            self.error(
+                ptr,
+                "missing `source`: name the source to play (or give the track `clips`)",
+            );
+            return None;
+        };
+        let Some(source) = sources.get(id) else {
+            if !self.declared.contains(id) {
                 let known = self.declared.clone();
-                let hint = suggestion(&t.source, known.iter().map(String::as_str));
+                let hint = suggestion(id, known.iter().map(String::as_str));
                 self.error(
                     format!("{ptr}/source"),
-                    format!("unknown source `{}`{hint}", t.source),
+                    format!("unknown source `{id}`{hint}"),
                 );
             }
             return None;
@@ -300,8 +382,8 @@ impl Validator<'_> {
         }
         Some(Bed {
             index,
-            name: t.name.clone().unwrap_or_else(|| t.source.clone()),
-            source: t.source.clone(),
+            name: t.name.clone().unwrap_or_else(|| id.clone()),
+            source: id.clone(),
             stream,
             source_in,
             start: start?,
@@ -310,6 +392,7 @@ impl Validator<'_> {
             fade_in: fade_in?,
             fade_out: fade_out?,
             duck: duck?,
+            dialogue: false,
         })
     }
 }
