@@ -435,6 +435,7 @@ fn beds_tile_their_range_and_duck_under_the_picture_sound() {
             db: 12.0,
             ramp: 4800,
         }),
+        dialogue: false,
     });
     let plan = build(&e, PlanOptions::default()).unwrap();
     // The pieces cover every program sample once, in order, with continuous source times.

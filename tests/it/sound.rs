@@ -256,25 +256,7 @@ fn joins_between_tones_do_not_click() {
 fn bed_is_ducked_while_the_picture_has_sound() {
     let dir = workdir("sound-bed");
     let dialogue = tone("dialogue_1000.mkv", 1000, 3);
-    let music = dir.join("music_300.wav");
-    if !music.exists() {
-        crate::common::write_clip(&roughcut::media::synth::SynthClip {
-            path: music.clone(),
-            duration: roughcut::time::Rational::from_integer(6),
-            video: None,
-            audio: vec![SynthAudio {
-                source:
-                    "aevalsrc=exprs='0.4*sin(2*PI*300*t)':sample_rate=48000:channel_layout=stereo"
-                        .into(),
-                encoder: "pcm_s16le".into(),
-                sample_rate: 48000,
-                layout: "stereo",
-                bit_rate: 0,
-            }],
-            metadata: vec![],
-        })
-        .unwrap();
-    }
+    music_bed(&dir);
     // 1 s without sound, 2 s of dialogue, 2 s without; the bed under all of it, ducked 12 dB.
     let body = format!(
         r#"{}, "sources": {{ "d": {{ "path": "{}" }}, "m": {{ "path": "music_300.wav" }} }},
