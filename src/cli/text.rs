@@ -151,6 +151,13 @@ pub fn print_plan(p: &Plan) {
                     src.filter
                 ),
                 Picture::Black => "black".to_string(),
+                Picture::Insert(i) => format!(
+                    "cutaway \"{}\": {} from {}: {}",
+                    i.name,
+                    i.picture.source,
+                    roughcut::time::format_seconds(i.picture.first),
+                    i.picture.filter
+                ),
                 Picture::Title(t) => format!("title, {} line(s) at {} px", t.lines.len(), t.size),
                 Picture::Dissolve(_) => format!("dissolve over {} frames", s.frames),
             };

@@ -125,6 +125,20 @@ pub struct Edl {
     pub overlays: Overlays,
     /// Markers on the program, in time order (EDL order among equal times).
     pub markers: Vec<Marker>,
+    /// Cutaways over the timeline, in program order, not overlapping.
+    pub cutaways: Vec<Cutaway>,
+}
+
+/// A checked cutaway: a clip's picture over program frames `[start, start + frames)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cutaway {
+    /// Index in the EDL's `cutaways`.
+    pub index: usize,
+    pub name: Option<String>,
+    /// The picture shown (its `audio` is unused).
+    pub clip: Clip,
+    pub start: i64,
+    pub frames: i64,
 }
 
 /// A checked marker: a point or range on the program, in output frames.

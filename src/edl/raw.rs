@@ -80,6 +80,47 @@ pub struct RawEdl {
     /// and the render report. They change nothing in the picture or the sound.
     #[serde(default)]
     pub markers: Vec<RawMarker>,
+    /// Pictures laid over the timeline at program times (a second picture layer), while the
+    /// sound underneath carries on.
+    #[serde(default)]
+    pub cutaways: Vec<RawCutaway>,
+}
+
+/// A cutaway: a source's picture (no sound) shown over the timeline from program time `at`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCutaway {
+    /// Program time where the cutaway starts (from the program's start).
+    pub at: TimeValue,
+    /// Id of a source in `sources`.
+    pub source: String,
+    /// First source time shown (inclusive).
+    #[serde(rename = "in")]
+    pub in_: TimeValue,
+    /// Source time where it ends (exclusive). Give `out` or `duration`, not both.
+    pub out: Option<TimeValue>,
+    /// Program length. Give `out` or `duration`, not both.
+    pub duration: Option<TimeValue>,
+    /// Name shown in the plan, progress and the clip-name overlay.
+    pub name: Option<String>,
+    /// `natural` (default), `monochrome`, `sepia`, or `{"tint": "#rrggbb"}`.
+    pub look: Option<RawLook>,
+}
+
+impl RawCutaway {
+    /// The cutaway as a clip of the timeline (its picture; it has no sound of its own).
+    pub fn as_clip(&self) -> RawClip {
+        RawClip {
+            source: self.source.clone(),
+            in_: self.in_.clone(),
+            out: self.out.clone(),
+            duration: self.duration.clone(),
+            name: self.name.clone(),
+            look: self.look.clone(),
+            audio: None,
+            transition: None,
+        }
+    }
 }
 
 /// A marker on the program.
@@ -672,6 +713,7 @@ impl RawEdl {
             subtitles: Vec::new(),
             overlays: None,
             markers: Vec::new(),
+            cutaways: Vec::new(),
         }
     }
 }

@@ -4,6 +4,63 @@
 use super::*;
 
 impl Ctx<'_> {
+    /// The picture of clip `c` from `offset` output frames into it.
+    pub(super) fn clip_picture(
+        &self,
+        c: &crate::edl::Clip,
+        offset: i64,
+    ) -> Result<SourcePicture, PlanError> {
+        let edl = self.edl;
+        let out = &edl.output;
+        let src = edl
+            .sources
+            .get(&c.source)
+            .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+        let facts = &src.facts;
+        let (vindex, video) =
+            first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+        let step = out.fps.frame_duration();
+        // Black-and-white material gets the output's finish unless a look tones it.
+        let tone = match c.look {
+            Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
+            Look::Natural => None,
+            Look::Monochrome => Some(out.bw),
+            Look::Toned(t) => Some(t),
+        };
+        Ok(SourcePicture {
+            source: c.source.clone(),
+            path: src.path.clone(),
+            stream: vindex,
+            first: c.source_in + step * offset,
+            step,
+            filter: video_filter(video, out.width, out.height, out.fit, tone, out.draft),
+            decode: if out.draft {
+                let codec = facts
+                    .streams
+                    .iter()
+                    .find(|s| s.index == vindex)
+                    .map_or("", |s| s.codec.as_str());
+                let b = fit_picture(
+                    video.width as i64,
+                    video.height as i64,
+                    video.sar.0,
+                    out.width as i64,
+                    out.height as i64,
+                    out.fit,
+                );
+                super::draft::hints(
+                    codec,
+                    video.width,
+                    video.height,
+                    b.scaled_w as u32,
+                    b.scaled_h as u32,
+                )
+            } else {
+                DecodeHints::default()
+            },
+        })
+    }
+
     /// What an event shows and sounds like from `offset` frames into it.
     pub(super) fn event_media(
         &self,
@@ -17,54 +74,14 @@ impl Ctx<'_> {
         let fps = out.fps;
         Ok(match &ev.kind {
             EventKind::Clip(c) => {
+                let picture = self.clip_picture(c, offset)?;
+                let (vindex, first) = (picture.stream, picture.first);
                 let src = edl
                     .sources
                     .get(&c.source)
                     .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
                 let facts = &src.facts;
-                let (vindex, video) =
-                    first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
-                let step = fps.frame_duration();
-                let first = c.source_in + step * offset;
-                // Black-and-white material gets the output's finish unless a look tones it.
-                let tone = match c.look {
-                    Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
-                    Look::Natural => None,
-                    Look::Monochrome => Some(out.bw),
-                    Look::Toned(t) => Some(t),
-                };
-                let picture = Picture::Source(SourcePicture {
-                    source: c.source.clone(),
-                    path: src.path.clone(),
-                    stream: vindex,
-                    first,
-                    step,
-                    filter: video_filter(video, out.width, out.height, out.fit, tone, out.draft),
-                    decode: if out.draft {
-                        let codec = facts
-                            .streams
-                            .iter()
-                            .find(|s| s.index == vindex)
-                            .map_or("", |s| s.codec.as_str());
-                        let b = fit_picture(
-                            video.width as i64,
-                            video.height as i64,
-                            video.sar.0,
-                            out.width as i64,
-                            out.height as i64,
-                            out.fit,
-                        );
-                        super::draft::hints(
-                            codec,
-                            video.width,
-                            video.height,
-                            b.scaled_w as u32,
-                            b.scaled_h as u32,
-                        )
-                    } else {
-                        DecodeHints::default()
-                    },
-                });
+                let picture = Picture::Source(picture);
                 let sound = match facts.audio_stream(c.audio.stream) {
                     Some((aindex, a)) if !c.audio.mute => {
                         let s0 = sample_at(self.starts[k] + offset, out.audio.sample_rate, fps);

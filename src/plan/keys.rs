@@ -7,6 +7,7 @@ use super::*;
 pub(super) fn picture_files<'a>(p: &'a Picture, out: &mut Vec<&'a std::path::Path>) {
     match p {
         Picture::Source(s) => out.push(&s.path),
+        Picture::Insert(i) => out.push(&i.picture.path),
         Picture::Dissolve(d) => {
             picture_files(&d.from, out);
             picture_files(&d.to, out);

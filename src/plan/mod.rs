@@ -165,6 +165,18 @@ pub enum Picture {
     Title(TitlePicture),
     /// A cross-dissolve: frame j shows `from` and `to` mixed, `to` weighing (j + 1) / (n + 1).
     Dissolve(DissolvePicture),
+    /// A cutaway laid over the timeline: frames of a source without its sound (the segment's
+    /// sound is what plays underneath).
+    Insert(InsertPicture),
+}
+
+/// A cutaway's picture.
+#[derive(Debug, Clone, Serialize)]
+pub struct InsertPicture {
+    /// The cutaway's name (its source id when it has none).
+    pub name: String,
+    #[serde(flatten)]
+    pub picture: SourcePicture,
 }
 
 /// Both sides of a dissolve, each sampled from its own start.
@@ -537,19 +549,48 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 },
             );
         }
-        let mut offset = head;
-        for (i, len) in pieces.into_iter().enumerate() {
+        // The pieces are cut again at the edges of cutaways (the rest of the grid stays, so a
+        // cutaway re-renders what it covers and the pieces it cuts); those it covers show its
+        // picture over the event's sound.
+        let first = placed.record_start + head;
+        let mut bounds = vec![first];
+        for len in pieces {
+            bounds.push(bounds.last().map_or(first, |b| b + len));
+        }
+        let end = first + rest;
+        for c in &edl.cutaways {
+            for edge in [c.start, c.start + c.frames] {
+                if first < edge && edge < end {
+                    bounds.push(edge);
+                }
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let parts = bounds.len() - 1 + usize::from(head > 0);
+        for (i, w) in bounds.windows(2).enumerate() {
+            let (offset, len) = (w[0] - placed.record_start, w[1] - w[0]);
             let (picture, sound) = ctx.event_media(k, offset, len)?;
+            let picture = match edl
+                .cutaways
+                .iter()
+                .find(|c| c.start <= w[0] && w[1] <= c.start + c.frames)
+            {
+                Some(c) => Picture::Insert(InsertPicture {
+                    name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
+                    picture: ctx.clip_picture(&c.clip, w[0] - c.start)?,
+                }),
+                None => picture,
+            };
             push(
                 ev.index,
                 i + usize::from(head > 0),
                 parts,
-                placed.record_start + offset,
+                w[0],
                 len,
                 picture,
                 sound,
             );
-            offset += len;
         }
     }
     let mut plan = Plan {
@@ -612,6 +653,7 @@ fn overlay_spec(
     let fps = edl.output.fps;
     let source_time = match picture {
         Picture::Source(p) => Some(p.first),
+        Picture::Insert(i) => Some(i.picture.first),
         Picture::Dissolve(d) => match d.to.as_ref() {
             Picture::Source(p) => Some(p.first),
             _ => None,
@@ -629,7 +671,11 @@ fn overlay_spec(
                 let ms = round_half_up(t * 1000);
                 format!("{}.{:03}", ms / 1000, ms % 1000)
             });
-            (ev.name.clone(), time)
+            let name = match picture {
+                Picture::Insert(i) => i.name.clone(),
+                _ => ev.name.clone(),
+            };
+            (name, time)
         }),
         watermark: o.watermark.clone(),
         size: if o.size > 0 {
@@ -650,6 +696,7 @@ fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
             .get(&p.source)
             .and_then(|s| s.facts.video())
             .map_or(0, |v| v.width as i64 * v.height as i64),
+        Picture::Insert(i) => picture_cost(edl, &Picture::Source(i.picture.clone())),
         Picture::Dissolve(d) => picture_cost(edl, &d.from) + picture_cost(edl, &d.to),
         Picture::Title(t) => t.underneath.as_ref().map_or(0, |u| picture_cost(edl, u)),
         Picture::Black => 0,

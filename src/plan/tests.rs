@@ -118,6 +118,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
         .collect();
     Edl {
         markers: Vec::new(),
+        cutaways: Vec::new(),
         file: PathBuf::from("cut.json"),
         base_dir: PathBuf::from("."),
         title: None,

@@ -615,6 +615,10 @@ pub fn shards(plan: &Plan, count: usize) -> Vec<usize> {
 fn describe_event(name: &str, picture: &Picture) -> String {
     match picture {
         Picture::Source(p) => format!("\"{name}\", source `{}`", p.source),
+        Picture::Insert(i) => format!(
+            "\"{name}\" under the cutaway \"{}\", source `{}`",
+            i.name, i.picture.source
+        ),
         Picture::Dissolve(d) => describe_event(name, &d.to),
         Picture::Black | Picture::Title(_) => format!("\"{name}\""),
     }

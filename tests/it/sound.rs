@@ -843,3 +843,100 @@ fn a_sound_clip_on_a_track_lands_on_its_samples_and_ducks_the_bed() {
     assert!(beep < 0.002, "a muted track is silent: {beep:.4}");
     assert!((under - 0.4).abs() < 0.005, "and ducks nothing: {under:.4}");
 }
+
+#[test]
+fn a_cutaway_shows_its_picture_over_its_range_while_the_sound_stays_on_schedule() {
+    let dir = workdir("cutaway");
+    let (beeps, hum) = beeps_and_hum();
+    let cache = dir.join("cache");
+    // Two events of the beeps' clip (dark picture), 2 s each; then the same with a cutaway to
+    // the hum's light picture over frames 25..40 of the first.
+    let body = |cutaway: bool| {
+        format!(
+            r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "h": {{ "path": "{}" }} }},
+            "timeline": [ {{ "source": "b", "in": 0, "out": 2 }}, {{ "source": "b", "in": 2, "out": 4 }} ]
+            {}"#,
+            pcm_output("cut", ""),
+            beeps.display(),
+            hum.display(),
+            if cutaway {
+                r#", "cutaways": [ { "source": "h", "in": 0.5, "at": "25f", "duration": "15f", "name": "city" } ]"#
+            } else {
+                ""
+            }
+        )
+    };
+    let edl = dir.join("cut.json");
+    let report = dir.join("report.json");
+    let mut statuses = Vec::new();
+    for cutaway in [false, true] {
+        std::fs::write(&edl, format!(r#"{{ "version": 1, {} }}"#, body(cutaway))).unwrap();
+        render(
+            &edl,
+            &[
+                "--cache-dir",
+                cache.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        statuses.push(
+            v["plan"]["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["record_start"].as_i64().unwrap(),
+                        s["frames"].as_i64().unwrap(),
+                        s["status"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    // The cutaway cuts the first event's segment in three; the second event's comes from the
+    // cache.
+    assert_eq!(
+        statuses[1],
+        [
+            (0, 25, "rendered".to_string()),
+            (25, 15, "rendered".to_string()),
+            (40, 10, "rendered".to_string()),
+            (50, 50, "cached".to_string())
+        ]
+    );
+    let out = dir.join("cut.mkv");
+    let pics = crate::common::pictures(&out);
+    assert_eq!(pics.len(), 100);
+    for (k, p) in pics.iter().enumerate() {
+        let y = p.mean_y(40, 30, 80, 60);
+        let light = (25..40).contains(&k);
+        assert!(
+            if light { y > 150.0 } else { y < 80.0 },
+            "frame {k}: luma {y:.0} ({})",
+            if light {
+                "the cutaway"
+            } else {
+                "the main clip"
+            }
+        );
+    }
+    // The beeps keep their schedule through the cutaway: one every 9600 samples, each starting
+    // on its sample (the one at 96000 is the cut between the events, under the join fade); the
+    // cutaway's own sound (the hum) is nowhere.
+    let sound = decode_sound(&out).unwrap().unwrap();
+    let x = sound.channel(0);
+    for onset in (9600..182400).step_by(9600).filter(|&s| s != 96000) {
+        assert!(
+            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
+            "a beep starts at sample {onset}: {:.4} after {:.4}",
+            x[onset],
+            x[onset - 1]
+        );
+    }
+    let hum = amplitude_at(&x[48000..76800], 400.0, 48000.0);
+    assert!(hum < 0.002, "no sound from the cutaway: {hum:.4}");
+}

@@ -712,3 +712,46 @@ fn a_track_of_clips_keeps_the_clip_fields_on_its_clips() {
         assert!(text.contains(want), "{want}: {text}");
     }
 }
+
+#[test]
+fn cutaways_lie_inside_the_program_apart_from_each_other_and_dissolves() {
+    // Three 2 s events, 140 frames with the 10-frame dissolve into the third (from frame 90).
+    let with = |cutaways: &str| {
+        format!(
+            r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [
+                {{ "source": "amur", "in": 0, "duration": "2s" }},
+                {{ "source": "amur", "in": 2, "duration": "2s" }},
+                {{ "source": "amur", "in": 4, "duration": "2s", "transition": {{ "type": "dissolve", "duration": "10f" }} }} ],
+              "cutaways": [ {cutaways} ] }}"#
+        )
+    };
+    let d = check(&with(
+        r#"{ "source": "knam", "in": 0, "at": "130f", "duration": "1s" },
+           { "source": "knam", "in": 0, "at": "10f", "duration": "20f" },
+           { "source": "knam", "in": 0, "at": "20f", "duration": "5f" },
+           { "source": "knam", "in": 0, "at": "85f", "duration": "10f" },
+           { "source": "knam", "in": 0, "at": "40f" },
+           { "source": "nope", "in": 0, "at": 0, "duration": 1 }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/cutaways/0/at",
+            "/cutaways/2/at",
+            "/cutaways/3/at",
+            "/cutaways/4",
+            "/cutaways/5/source"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "the cutaway covers frames 130 to 155 (00:00:05:05 to 00:00:06:05), outside the program (140 frames, to 00:00:05:15)",
+        "the cutaway starts at frame 20 while /cutaways/1 still shows (to frame 30); cutaways may not overlap",
+        "the cutaway overlaps the dissolve into /timeline/2 (frames 90 to 100)",
+        "missing `out` or `duration`",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}

@@ -53,6 +53,7 @@ struct Parts {
     subtitles: Vec<Option<raw::RawSubtitle>>,
     overlays: Option<raw::RawOverlays>,
     markers: Vec<Option<raw::RawMarker>>,
+    cutaways: Vec<Option<raw::RawCutaway>>,
 }
 
 fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
@@ -89,6 +90,7 @@ fn split(doc: &Value) -> Parts {
         subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
         overlays: part(get("overlays")),
         markers: each("markers").iter().map(|v| part(v.as_ref())).collect(),
+        cutaways: each("cutaways").iter().map(|v| part(v.as_ref())).collect(),
     }
 }
 
@@ -429,6 +431,7 @@ impl Validator<'_> {
             && parts.subtitles.iter().all(Option::is_some)
             && parts.audio_tracks.iter().all(Option::is_some)
             && parts.markers.iter().all(Option::is_some)
+            && parts.cutaways.iter().all(Option::is_some)
             && parts.version.is_some();
         if let (Some(events), Some(fps)) = (&timeline, fps) {
             self.split_edits(events, fps);
@@ -437,10 +440,12 @@ impl Validator<'_> {
             (Some(events), Some(fps)) => self.markers(&parts.markers, program_frames(events), fps),
             _ => None,
         };
+        let cutaways = self.cutaways(&parts.cutaways, &sources, fps, timeline.as_deref());
         let timeline = timeline?;
         let beds = beds?;
         let output = output?;
         let markers = markers?;
+        let cutaways = cutaways?;
         if !complete {
             return None;
         }
@@ -467,7 +472,90 @@ impl Validator<'_> {
             subtitles,
             overlays,
             markers,
+            cutaways,
         })
+    }
+
+    /// The cutaways: each a clip's picture inside the program, none overlapping another or a
+    /// dissolve, in program order.
+    fn cutaways(
+        &mut self,
+        raw: &[Option<raw::RawCutaway>],
+        sources: &BTreeMap<String, Candidate>,
+        fps: Option<Rate>,
+        events: Option<&[Event]>,
+    ) -> Option<Vec<super::Cutaway>> {
+        let mut out = Vec::new();
+        let mut fine = true;
+        for (i, c) in raw.iter().enumerate() {
+            let Some(c) = c else {
+                fine = false;
+                continue;
+            };
+            let ptr = format!("/cutaways/{i}");
+            let clip = self.clip_at(&ptr, i, &c.as_clip(), sources, fps);
+            let start = fps.and_then(|fps| self.program_frames(&format!("{ptr}/at"), &c.at.0, fps));
+            let (Some(ev), Some(start), Some(events), Some(fps)) = (clip, start, events, fps)
+            else {
+                fine = false;
+                continue;
+            };
+            let EventKind::Clip(clip) = ev.kind else {
+                fine = false;
+                continue;
+            };
+            let total = program_frames(events);
+            let shown = |f: i64| crate::time::frames_to_timecode(f, fps, false);
+            if start < 0 || start + ev.frames > total {
+                self.error(
+                    format!("{ptr}/at"),
+                    format!(
+                        "the cutaway covers frames {start} to {} ({} to {}), outside the program ({total} frames, to {}); move it or shorten it",
+                        start + ev.frames,
+                        shown(start.max(0)),
+                        shown(start + ev.frames),
+                        shown(total)
+                    ),
+                );
+                fine = false;
+                continue;
+            }
+            // A dissolve is one segment of two pictures blended: a cutaway may not cut into one.
+            let starts = super::record_starts(events);
+            let over_dissolve = events.iter().zip(&starts).find(|(e, &s)| {
+                e.transition.is_some_and(|t| {
+                    t.kind == TransitionKind::Dissolve
+                        && s < start + ev.frames
+                        && s + t.frames > start
+                })
+            });
+            if let Some((e, &s)) = over_dissolve {
+                self.error(
+                    format!("{ptr}/at"),
+                    format!("the cutaway overlaps the dissolve into /timeline/{} (frames {s} to {}); a cutaway over a dissolve is not supported: move it off the dissolve", e.index, s + e.transition.map_or(0, |t| t.frames)),
+                );
+                fine = false;
+                continue;
+            }
+            out.push(super::Cutaway {
+                index: i,
+                name: c.name.clone(),
+                clip,
+                start,
+                frames: ev.frames,
+            });
+        }
+        out.sort_by_key(|c| (c.start, c.index));
+        for w in out.windows(2) {
+            if w[1].start < w[0].start + w[0].frames {
+                self.error(
+                    format!("/cutaways/{}/at", w[1].index),
+                    format!("the cutaway starts at frame {} while /cutaways/{} still shows (to frame {}); cutaways may not overlap", w[1].start, w[0].index, w[0].start + w[0].frames),
+                );
+                fine = false;
+            }
+        }
+        fine.then_some(out)
     }
 
     /// Split edits stay inside the program and away from transitions.

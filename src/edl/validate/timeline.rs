@@ -270,7 +270,19 @@ impl Validator<'_> {
         sources: &BTreeMap<String, Candidate>,
         fps: Option<Rate>,
     ) -> Option<Event> {
-        let ptr = format!("/timeline/{i}");
+        self.clip_at(&format!("/timeline/{i}"), i, c, sources, fps)
+    }
+
+    /// A clip whose problems are reported under `ptr` (a timeline event or a cutaway).
+    pub(super) fn clip_at(
+        &mut self,
+        ptr: &str,
+        i: usize,
+        c: &raw::RawClip,
+        sources: &BTreeMap<String, Candidate>,
+        fps: Option<Rate>,
+    ) -> Option<Event> {
+        let ptr = ptr.to_string();
         if let Some(n) = &c.name {
             self.text_field(&format!("{ptr}/name"), n);
         }

@@ -108,6 +108,36 @@ fn produce(
     }
 }
 
+/// A segment's sound into `pcm` when its picture comes from elsewhere (a cutaway's).
+fn sound_only(job: &SegmentJob, sound: &Sound, pcm: &mut [f32]) -> Result<(), SegmentError> {
+    match sound {
+        Sound::Silence => Ok(()),
+        Sound::Source {
+            path,
+            stream,
+            video_stream,
+            start,
+            filter,
+            envelope,
+        } => {
+            let s = sound::SoundOnly {
+                path,
+                stream: *stream,
+                origin_stream: *video_stream,
+                start: *start,
+                filter,
+            };
+            sound::decode_sound_only(job.output, job.cancel, &s, pcm)?;
+            sound::apply_envelope(pcm, job.output.audio.channels as usize, envelope);
+            Ok(())
+        }
+        Sound::Crossfade { .. } => Err(SegmentError::Output {
+            stage: "cutaway",
+            message: "a cutaway cannot lie over a dissolve".into(),
+        }),
+    }
+}
+
 /// One picture (not a dissolve) into any sink, with its sound.
 pub(crate) fn produce_side(
     job: &SegmentJob,
@@ -143,6 +173,11 @@ pub(crate) fn produce_side(
                 sound::apply_envelope(pcm, job.output.audio.channels as usize, e);
             }
             Ok(())
+        }
+        // A cutaway: its picture, and the sound underneath decoded on its own.
+        Picture::Insert(i) => {
+            source::decode_source(job, &i.picture, None, sink, pcm)?;
+            sound_only(job, sound, pcm)
         }
         Picture::Dissolve(_) => Err(SegmentError::Output {
             stage: "dissolve",

@@ -202,41 +202,59 @@ pub(super) fn open_audio<'p>(
     })
 }
 
-/// Decode `bed.samples` samples of a bed into `pcm` (sound only: no picture is decoded).
-fn decode_bed(
+/// Where a sound comes from, to be decoded on its own (no picture is decoded).
+pub(super) struct SoundOnly<'a> {
+    pub path: &'a std::path::Path,
+    /// The audio stream, and the stream whose start is source time 0.
+    pub stream: usize,
+    pub origin_stream: usize,
+    /// Source time of the first sample.
+    pub start: Rational,
+    /// Conform chain (rate, layout, gain).
+    pub filter: &'a str,
+}
+
+impl<'a> SoundOnly<'a> {
+    fn of_bed(bed: &'a BedPiece) -> Self {
+        SoundOnly {
+            path: &bed.path,
+            stream: bed.stream,
+            origin_stream: bed.origin_stream,
+            start: bed.start,
+            filter: &bed.filter,
+        }
+    }
+}
+
+/// Decode as many samples as `pcm` holds of a sound from `s.start` on, conformed, into `pcm`
+/// (sound only: no picture is decoded).
+pub(super) fn decode_sound_only(
     out: &OutputSpec,
     cancel: &Cancel,
-    bed: &BedPiece,
+    s: &SoundOnly,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
-    let shown = bed.path.display().to_string();
-    let mut reader = Reader::open(&bed.path)?;
+    let shown = s.path.display().to_string();
+    let mut reader = Reader::open(s.path)?;
     let origin = reader
-        .stream(bed.origin_stream)
+        .stream(s.origin_stream)
         .ok_or_else(|| SegmentError::Source {
             path: shown.clone(),
             stage: "open stream",
-            time: format_seconds(bed.start),
-            message: format!("stream #{} is missing", bed.origin_stream),
+            time: format_seconds(s.start),
+            message: format!("stream #{} is missing", s.origin_stream),
         })?
         .origin;
     let mut audio = open_audio(
-        out,
-        &reader,
-        &shown,
-        bed.stream,
-        origin,
-        bed.start,
-        &bed.filter,
-        pcm,
+        out, &reader, &shown, s.stream, origin, s.start, s.filter, pcm,
     )?;
-    if bed.start > SEEK_LEAD {
+    if s.start > SEEK_LEAD {
         reader
-            .seek(origin + bed.start - SEEK_LEAD)
+            .seek(origin + s.start - SEEK_LEAD)
             .map_err(|e| SegmentError::Source {
                 path: shown.clone(),
                 stage: "seek",
-                time: format_seconds(bed.start),
+                time: format_seconds(s.start),
                 message: e.to_string(),
             })?;
     }
@@ -245,7 +263,7 @@ fn decode_bed(
         move |e: ff::Error| SegmentError::Source {
             path: shown.clone(),
             stage,
-            time: format_seconds(bed.start),
+            time: format_seconds(s.start),
             message: e.to_string(),
         }
     };
@@ -290,7 +308,7 @@ pub fn mix_beds(
     let channels = (out.audio.channels as usize).max(1);
     for bed in beds {
         let mut buf = vec![0f32; bed.samples.max(0) as usize * channels];
-        decode_bed(out, cancel, bed, &mut buf)?;
+        decode_sound_only(out, cancel, &SoundOnly::of_bed(bed), &mut buf)?;
         let start = (bed.offset.max(0) as usize * channels).min(pcm.len());
         for (i, (o, b)) in pcm[start..]
             .chunks_mut(channels)
