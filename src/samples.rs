@@ -76,6 +76,18 @@ pub const SAMPLES: &[Sample] = &[
         audio: Some((48000, 6)),
         seconds: 4,
     },
+    Sample {
+        file: "interview_2004.mp4",
+        description: "an interview (a talking-head stand-in): 960x540 25p colour, BT.709, mono 48 kHz speech-band sound in syllables",
+        width: 960,
+        height: 540,
+        rate: (25, 1),
+        sar: (1, 1),
+        top_field_first: None,
+        pix_fmt: "yuv420p",
+        audio: Some((48000, 1)),
+        seconds: 12,
+    },
 ];
 
 /// A sound-only music bed for the example EDL's `audio_tracks`: 20 s of a slow, soft stereo
@@ -222,6 +234,33 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
                     bit_rate: 64_000,
                 }],
                 metadata: vec![("title".into(), "Telecine, 1948 (sample)".into())],
+            }
+        }
+        "interview_2004.mp4" => {
+            let mut v = base(
+                format!("testsrc2=size={w}x{h}:rate=25,hue=h=200:s=0.5"),
+                "libx264",
+                x264("30", "veryfast"),
+                0,
+                25,
+            );
+            v.colour = Some("bt709");
+            // A voice-band tone gliding around 200 Hz, in syllables of a quarter second.
+            let voice = "0.3*sin(2*PI*(200*t+8*sin(2*PI*1.5*t)))*(0.55+0.45*sin(2*PI*4*t))";
+            SynthClip {
+                path,
+                duration,
+                video: Some(v),
+                audio: vec![SynthAudio {
+                    source: format!(
+                        "aevalsrc=exprs='{voice}':sample_rate=48000:channel_layout=mono"
+                    ),
+                    encoder: "aac".into(),
+                    sample_rate: 48000,
+                    layout: "mono",
+                    bit_rate: 96_000,
+                }],
+                metadata: vec![("title".into(), "Interview, 2004 (sample)".into())],
             }
         }
         _ => {

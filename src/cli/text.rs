@@ -172,7 +172,7 @@ pub fn print_plan(p: &Plan) {
             );
             for b in &s.beds {
                 eprintln!(
-                    "          + bed \"{}\" from {} over samples {}..{}{}",
+                    "          + mix \"{}\" from {} over samples {}..{}{}",
                     b.name,
                     roughcut::time::format_seconds(b.start),
                     s.sample_start + b.offset,

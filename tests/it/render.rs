@@ -85,7 +85,7 @@ fn example_cut_has_the_planned_frames_and_samples() {
         );
     }
     // Black-and-white events (declared bw; monochrome look) are neutral from their first frame.
-    for ev in plan.events.iter().filter(|e| e.index == 0 || e.index == 5) {
+    for ev in plan.events.iter().filter(|e| e.index == 0 || e.index == 6) {
         for k in ev.record_start..ev.record_start + ev.frames {
             let p = &pics[k as usize];
             let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
@@ -100,6 +100,21 @@ fn example_cut_has_the_planned_frames_and_samples() {
     let amur = &plan.events[1];
     let p = &pics[(amur.record_start + 30) as usize];
     assert!(p.max_chroma_deviation(160, 0, 960, 720) > 20);
+    // The cutaway over the interview: frames 360..400 show the Amur clip from 3 s, whose white
+    // flash (the first 40 ms of each second) lands on frame 360 exactly; the interview is
+    // around it.
+    let centre = |k: usize| pics[k].mean_y(400, 200, 480, 320);
+    assert!(
+        centre(360) > 200.0 && centre(359) < 180.0 && centre(361) < 180.0,
+        "the flash at source 3 s is frame 360: luma {:.0} / {:.0} / {:.0}",
+        centre(359),
+        centre(360),
+        centre(361)
+    );
+    assert!(
+        pics[360].key && pics[400].key,
+        "the cutaway's segments start on keyframes"
+    );
     // Nothing but the output is left in the folder.
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }
