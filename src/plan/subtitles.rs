@@ -152,15 +152,23 @@ fn source_cues(
         if clip.source != src {
             continue;
         }
+        // The clip's sound, and so its transcript, runs from its lead before the picture to its
+        // tail after it (split edits).
+        let sr = i64::from(edl.output.audio.sample_rate);
+        let (lead, tail) = (
+            Rational::new(clip.audio.lead, sr),
+            Rational::new(clip.audio.tail, sr),
+        );
         let rec0 = Rational::from_integer(starts[k]) / fps.as_ratio();
-        let rec_end = Rational::from_integer(starts[k] + ev.frames) / fps.as_ratio();
+        let rec_end = Rational::from_integer(starts[k] + ev.frames) / fps.as_ratio() + tail;
+        let (src_from, src_to) = (clip.source_in - lead, clip.source_out + tail);
         for (i, c) in sub.cues.iter().enumerate() {
             let (s, e) = (ms(c.start), ms(c.end));
-            if e <= clip.source_in || s >= clip.source_out {
+            if e <= src_from || s >= src_to {
                 continue;
             }
-            let start = rec0 + s.max(clip.source_in) - clip.source_in;
-            let end = (rec0 + e.min(clip.source_out) - clip.source_in).min(rec_end);
+            let start = rec0 + s.max(src_from) - clip.source_in;
+            let end = (rec0 + e.min(src_to) - clip.source_in).min(rec_end);
             if too_short(start, end) {
                 shown[i] = true;
                 dropped.push(DroppedCue {

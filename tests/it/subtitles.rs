@@ -380,3 +380,58 @@ fn corpus_subtitle_files_load_or_fail_clearly() {
     assert_eq!(typical.cues, bom.cues);
     assert_eq!(typical.cues[2].start, 2 * 3_600_000 + 4_567);
 }
+
+#[test]
+fn a_source_timed_transcript_follows_the_sound_of_a_split_edit() {
+    let dir = workdir("subs-split");
+    // The Amur sample's transcript: "Лёд на Амуре уже тронулся." is at 1.8–3.6 s of the source.
+    std::fs::copy(
+        crate::common::samples_dir().join("amur_ru.srt"),
+        dir.join("amur_ru.srt"),
+    )
+    .unwrap();
+    let edl = dir.join("split.json");
+    let write = |audio: &str| {
+        std::fs::write(
+            &edl,
+            format!(
+                r#"{{ "version": 1, "output": {{ "path": "s.mp4" }},
+                "sources": {{ "amur": {{ "path": "../amur_2004_pal.mkv" }}, "knam": {{ "path": "../knam_hd.mp4" }} }},
+                "timeline": [ {{ "source": "knam", "in": 0, "duration": 1 }},
+                              {{ "source": "amur", "in": 2, "duration": 1, "audio": {{ {audio} }} }},
+                              {{ "source": "knam", "in": 1, "duration": 2 }} ],
+                "subtitles": [ {{ "path": "amur_ru.srt", "language": "rus", "timing": {{ "source": "amur" }} }} ] }}"#
+            ),
+        )
+        .unwrap();
+        let out = roughcut()
+            .args(["subtitles", "--json"])
+            .arg(&edl)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v[0]["cues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["start"].as_f64().unwrap(),
+                    c["end"].as_f64().unwrap(),
+                    c["line"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Without a split edit the cue shows while the picture does: 1–2 s of the program.
+    assert_eq!(write(r#""gain_db": 0"#), [(1.0, 2.0, 6)]);
+    // With 0.5 s of lead and 1 s of tail the clip is heard from 0.5 s to 3 s of the program
+    // (source 1.5–4 s): the cue starts at 0.8 s and ends with its own end, source 3.6 s, at
+    // 2.6 s — no longer cut where the picture ends.
+    assert_eq!(write(r#""lead": 0.5, "tail": 1"#), [(0.8, 2.6, 6)]);
+}
