@@ -705,3 +705,27 @@ fn markers_are_placed_reported_and_change_nothing_rendered() {
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["markers"][1]["timecode"], "00:00:02:10");
 }
+
+#[test]
+fn a_split_edit_re_renders_only_the_clip_and_the_neighbour_it_cuts() {
+    let dir = workdir("split-keys");
+    let cache = dir.join("cache");
+    let src = long_clip();
+    // Four one-second events; then event 1 gets a 10-frame tail, which cuts event 2's sound.
+    let edl = cut_edl(&dir, "s", &[&src], &[0, 5, 10, 15]);
+    let (cold, _) = render_report(&edl, &cache, &[]);
+    assert_eq!(with_status(&cold, "rendered"), [0, 1, 2, 3]);
+    let text = std::fs::read_to_string(&edl).unwrap();
+    let split = text.replacen(
+        r#""in": 5, "duration": 1 }"#,
+        r#""in": 5, "duration": 1, "audio": { "tail": "10f" } }"#,
+        1,
+    );
+    assert_ne!(split, text);
+    std::fs::write(&edl, split).unwrap();
+    let (warm, _) = render_report(&edl, &cache, &[]);
+    // Event 1's sound no longer fades out at its picture's end, event 2's starts 10 frames in;
+    // events 0 and 3 are untouched.
+    assert_eq!(with_status(&warm, "rendered"), [1, 2]);
+    assert_eq!(with_status(&warm, "cached"), [0, 3]);
+}
