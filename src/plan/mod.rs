@@ -533,16 +533,29 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         };
         let parts = pieces.len() + usize::from(dissolve.is_some());
         if let Some((d, from_pic, from_sound, to_pic, to_sound)) = dissolve {
+            let (a, b) = (placed.record_start, placed.record_start + d);
+            let picture = match edl
+                .cutaways
+                .iter()
+                .find(|c| c.start <= a && b <= c.start + c.frames)
+            {
+                // A cutaway over the whole dissolve: its picture, over the crossfaded sound.
+                Some(c) => Picture::Insert(InsertPicture {
+                    name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
+                    picture: ctx.clip_picture(&c.clip, a - c.start)?,
+                }),
+                None => Picture::Dissolve(DissolvePicture {
+                    from: Box::new(from_pic),
+                    to: Box::new(to_pic),
+                }),
+            };
             push(
                 ev.index,
                 0,
                 parts,
                 placed.record_start,
                 d,
-                Picture::Dissolve(DissolvePicture {
-                    from: Box::new(from_pic),
-                    to: Box::new(to_pic),
-                }),
+                picture,
                 Sound::Crossfade {
                     from: Box::new(from_sound),
                     to: Box::new(to_sound),

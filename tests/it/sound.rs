@@ -940,3 +940,57 @@ fn a_cutaway_shows_its_picture_over_its_range_while_the_sound_stays_on_schedule(
     let hum = amplitude_at(&x[48000..76800], 400.0, 48000.0);
     assert!(hum < 0.002, "no sound from the cutaway: {hum:.4}");
 }
+
+#[test]
+fn a_cutaway_over_a_whole_dissolve_keeps_its_crossfaded_sound() {
+    let dir = workdir("cutaway-dissolve");
+    let (beeps, hum) = beeps_and_hum();
+    let grey = picture_and_sound("mid_grey_silent.mkv", "0x808080", "0");
+    // The hum's light clip dissolves over 10 frames (frames 40..50, samples 76800..96000) into
+    // the beeps' dark one; with and without a grey cutaway over frames 35..55.
+    let body = |cutaway: bool, name: &str| {
+        format!(
+            r#"{}, "sources": {{ "b": {{ "path": "{}" }}, "h": {{ "path": "{}" }}, "g": {{ "path": "{}" }} }},
+            "timeline": [ {{ "source": "h", "in": 0, "out": 2 }},
+                          {{ "source": "b", "in": 0, "out": 2, "transition": {{ "type": "dissolve", "duration": "10f" }} }} ]
+            {}"#,
+            pcm_output(name, ""),
+            beeps.display(),
+            hum.display(),
+            grey.display(),
+            if cutaway {
+                r#", "cutaways": [ { "source": "g", "in": 0, "at": "35f", "duration": "20f" } ]"#
+            } else {
+                ""
+            }
+        )
+    };
+    let (_, plain) = render_sound(&dir, "plain", &body(false, "plain"), "mkv");
+    let (_, over) = render_sound(&dir, "over", &body(true, "over"), "mkv");
+    let pics = crate::common::pictures(&dir.join("over.mkv"));
+    for (k, p) in pics.iter().enumerate().take(60).skip(30) {
+        let y = p.mean_y(40, 30, 80, 60);
+        let want = match k {
+            35..=54 => 110.0..150.0,
+            0..=34 => 150.0..255.0,
+            _ => 0.0..80.0,
+        };
+        assert!(want.contains(&y), "frame {k}: luma {y:.0}, wanted {want:?}");
+    }
+    // The sound under the cutaway is the dissolve's crossfade, sample for sample.
+    let (a, b) = (plain.channel(0), over.channel(0));
+    let worst = a[67200..105600]
+        .iter()
+        .zip(&b[67200..105600])
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        worst < 1e-4,
+        "largest difference under the cutaway: {worst}"
+    );
+    // And it is a crossfade: the hum falls from 0.44 to 0.06 over the dissolve's quarters.
+    let first = amplitude_at(&b[76800..81600], 400.0, 48000.0);
+    let last = amplitude_at(&b[91200..96000], 400.0, 48000.0);
+    assert!((first - 0.4375).abs() < 0.01, "first quarter: {first:.4}");
+    assert!((last - 0.0625).abs() < 0.01, "last quarter: {last:.4}");
+}

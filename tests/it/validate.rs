@@ -758,7 +758,7 @@ fn cutaways_lie_inside_the_program_apart_from_each_other_and_dissolves() {
     for want in [
         "the cutaway covers frames 130 to 155 (00:00:05:05 to 00:00:06:05), outside the program (140 frames, to 00:00:05:15)",
         "the cutaway starts at frame 20 while /cutaways/1 still shows (to frame 30); cutaways may not overlap",
-        "the cutaway overlaps the dissolve into /timeline/2 (frames 90 to 100)",
+        "the cutaway cuts into the dissolve into /timeline/2 (frames 90 to 100); a cutaway may cover a dissolve whole, not part of it",
         "missing `out` or `duration`",
     ] {
         assert!(text.contains(want), "{want}: {text}");

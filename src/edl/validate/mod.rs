@@ -520,19 +520,22 @@ impl Validator<'_> {
                 fine = false;
                 continue;
             }
-            // A dissolve is one segment of two pictures blended: a cutaway may not cut into one.
+            // A dissolve is one segment of two pictures blended: a cutaway covers one whole or
+            // stays off it.
             let starts = super::record_starts(events);
-            let over_dissolve = events.iter().zip(&starts).find(|(e, &s)| {
+            let end = start + ev.frames;
+            let cut_into = events.iter().zip(&starts).find(|(e, &s)| {
                 e.transition.is_some_and(|t| {
                     t.kind == TransitionKind::Dissolve
-                        && s < start + ev.frames
+                        && s < end
                         && s + t.frames > start
+                        && !(start <= s && s + t.frames <= end)
                 })
             });
-            if let Some((e, &s)) = over_dissolve {
+            if let Some((e, &s)) = cut_into {
                 self.error(
                     format!("{ptr}/at"),
-                    format!("the cutaway overlaps the dissolve into /timeline/{} (frames {s} to {}); a cutaway over a dissolve is not supported: move it off the dissolve", e.index, s + e.transition.map_or(0, |t| t.frames)),
+                    format!("the cutaway cuts into the dissolve into /timeline/{} (frames {s} to {}); a cutaway may cover a dissolve whole, not part of it: move its start or end off the dissolve", e.index, s + e.transition.map_or(0, |t| t.frames)),
                 );
                 fine = false;
                 continue;

@@ -89,19 +89,7 @@ fn produce(
             let mut blend = dissolve::BlendSink::new(kept, sink, job.segment.frames);
             let mut pcm_to = vec![0f32; pcm.len()];
             produce_side(job, &d.to, to_sound, &mut blend, &mut pcm_to)?;
-            let channels = job.output.audio.channels.max(1) as usize;
-            let n = (pcm.len() / channels).max(1) as f32;
-            for (i, ((o, a), b)) in pcm
-                .chunks_mut(channels)
-                .zip(pcm_from.chunks(channels))
-                .zip(pcm_to.chunks(channels))
-                .enumerate()
-            {
-                let w = (i as f32 + 0.5) / n;
-                for c in 0..channels.min(o.len()) {
-                    o[c] = a[c] * (1.0 - w) + b[c] * w;
-                }
-            }
+            crossfade(job, pcm, &pcm_from, &pcm_to);
             Ok(())
         }
         other => produce_side(job, other, sound, sink, pcm),
@@ -131,10 +119,33 @@ fn sound_only(job: &SegmentJob, sound: &Sound, pcm: &mut [f32]) -> Result<(), Se
             sound::apply_envelope(pcm, job.output.audio.channels as usize, envelope);
             Ok(())
         }
-        Sound::Crossfade { .. } => Err(SegmentError::Output {
-            stage: "cutaway",
-            message: "a cutaway cannot lie over a dissolve".into(),
-        }),
+        // A cutaway over a whole dissolve: both sides' sound, crossfaded as the dissolve does.
+        Sound::Crossfade { from, to } => {
+            let mut pcm_from = vec![0f32; pcm.len()];
+            sound_only(job, from, &mut pcm_from)?;
+            let mut pcm_to = vec![0f32; pcm.len()];
+            sound_only(job, to, &mut pcm_to)?;
+            crossfade(job, pcm, &pcm_from, &pcm_to);
+            Ok(())
+        }
+    }
+}
+
+/// Mix the two sides of a dissolve's sound into `pcm`: linearly, sample by sample, the
+/// incoming side weighing (i + ½) / n on sample i of n.
+fn crossfade(job: &SegmentJob, pcm: &mut [f32], from: &[f32], to: &[f32]) {
+    let channels = job.output.audio.channels.max(1) as usize;
+    let n = (pcm.len() / channels).max(1) as f32;
+    for (i, ((o, a), b)) in pcm
+        .chunks_mut(channels)
+        .zip(from.chunks(channels))
+        .zip(to.chunks(channels))
+        .enumerate()
+    {
+        let w = (i as f32 + 0.5) / n;
+        for c in 0..channels.min(o.len()) {
+            o[c] = a[c] * (1.0 - w) + b[c] * w;
+        }
     }
 }
 
