@@ -350,6 +350,150 @@ pub struct VideoFacts {
     pub rotation: i32,
     /// Whether the display matrix mirrors the picture.
     pub mirrored: bool,
+    /// How the display matrix turns the picture, as one of the eight upright orientations.
+    #[serde(default)]
+    pub orientation: Orientation,
+}
+
+/// One of the eight ways to turn a picture upright (quarter turns and mirrors): the 2×2 part of
+/// a display matrix reduced to signs. A source pixel at (p, q) — x to the right, y down — is
+/// shown at (a·p + c·q, b·p + d·q), moved back into the frame: FFmpeg's display matrix
+/// convention (`libavutil/display.h`), in which a clockwise quarter turn is a = 0, b = 1,
+/// c = −1, d = 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Orientation {
+    pub a: i8,
+    pub b: i8,
+    pub c: i8,
+    pub d: i8,
+}
+
+impl Default for Orientation {
+    fn default() -> Self {
+        Orientation::UPRIGHT
+    }
+}
+
+impl Orientation {
+    /// As decoded.
+    pub const UPRIGHT: Orientation = Orientation {
+        a: 1,
+        b: 0,
+        c: 0,
+        d: 1,
+    };
+    /// Mirrored left to right.
+    pub const FLIP_H: Orientation = Orientation {
+        a: -1,
+        b: 0,
+        c: 0,
+        d: 1,
+    };
+    /// Mirrored top to bottom.
+    pub const FLIP_V: Orientation = Orientation {
+        a: 1,
+        b: 0,
+        c: 0,
+        d: -1,
+    };
+
+    /// A turn clockwise by `degrees` (a multiple of 90; others count as the nearest).
+    pub fn clockwise(degrees: i32) -> Orientation {
+        match (degrees.rem_euclid(360) + 45) / 90 % 4 {
+            1 => Orientation {
+                a: 0,
+                b: 1,
+                c: -1,
+                d: 0,
+            },
+            2 => Orientation {
+                a: -1,
+                b: 0,
+                c: 0,
+                d: -1,
+            },
+            3 => Orientation {
+                a: 0,
+                b: -1,
+                c: 1,
+                d: 0,
+            },
+            _ => Orientation::UPRIGHT,
+        }
+    }
+
+    /// The orientation nearest a display matrix's 2×2 part (`m` as FFmpeg stores it: a, b, u,
+    /// c, d, v, x, y, w); upright when it is degenerate.
+    pub fn from_matrix(m: &[i32; 9]) -> Orientation {
+        let sign = |v: i32| v.signum() as i8;
+        let (a, b, c, d) = (m[0] as i64, m[1] as i64, m[3] as i64, m[4] as i64);
+        if a.abs() + d.abs() >= b.abs() + c.abs() {
+            if a == 0 || d == 0 {
+                return Orientation::UPRIGHT;
+            }
+            Orientation {
+                a: sign(m[0]),
+                b: 0,
+                c: 0,
+                d: sign(m[4]),
+            }
+        } else {
+            if b == 0 || c == 0 {
+                return Orientation::UPRIGHT;
+            }
+            Orientation {
+                a: 0,
+                b: sign(m[1]),
+                c: sign(m[3]),
+                d: 0,
+            }
+        }
+    }
+
+    /// This orientation, then `next`.
+    pub fn then(self, next: Orientation) -> Orientation {
+        let (a, b, c, d) = (self.a, self.b, self.c, self.d);
+        let (an, bn, cn, dn) = (next.a, next.b, next.c, next.d);
+        Orientation {
+            a: an * a + cn * b,
+            b: bn * a + dn * b,
+            c: an * c + cn * d,
+            d: bn * c + dn * d,
+        }
+    }
+
+    /// How the picture is shown, in words (`None`: upright).
+    pub fn describe(self) -> Option<&'static str> {
+        match (self.a, self.b, self.c, self.d) {
+            (-1, 0, 0, 1) => Some("mirrored left to right"),
+            (1, 0, 0, -1) => Some("mirrored top to bottom"),
+            (-1, 0, 0, -1) => Some("turned 180°"),
+            (0, 1, -1, 0) => Some("turned 90° clockwise"),
+            (0, -1, 1, 0) => Some("turned 90° counter-clockwise"),
+            (0, 1, 1, 0) => Some("transposed (turned 90° clockwise, then mirrored left to right)"),
+            (0, -1, -1, 0) => Some("turned 90° counter-clockwise, then mirrored left to right"),
+            _ => None,
+        }
+    }
+
+    /// Whether width and height trade places.
+    pub fn swaps_axes(self) -> bool {
+        self.a == 0
+    }
+
+    /// The FFmpeg filters that show a decoded picture this way (`None`: upright).
+    pub fn filter(self) -> Option<&'static str> {
+        match (self.a, self.b, self.c, self.d) {
+            (-1, 0, 0, 1) => Some("hflip"),
+            (1, 0, 0, -1) => Some("vflip"),
+            (-1, 0, 0, -1) => Some("hflip,vflip"),
+            (0, 1, -1, 0) => Some("transpose=clock"),
+            (0, -1, 1, 0) => Some("transpose=cclock"),
+            (0, 1, 1, 0) => Some("transpose=cclock_flip"),
+            (0, -1, -1, 0) => Some("transpose=clock_flip"),
+            _ => None,
+        }
+    }
 }
 
 impl VideoFacts {

@@ -157,7 +157,7 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
         options,
         bit_rate,
         gop,
-        display_rotation: None,
+        display_matrix: None,
     };
     match s.file {
         "amur_2004_pal.mkv" => {

@@ -87,9 +87,9 @@ pub fn describe(f: &MediaFacts) -> String {
                 v.color_matrix,
                 v.color_primaries,
                 v.color_transfer,
-                match (v.rotation, v.mirrored) {
-                    (0, false) => String::new(),
-                    (r, m) => format!("  rotation {r}°{}", if m { " mirrored" } else { "" }),
+                match v.orientation.describe() {
+                    None => String::new(),
+                    Some(d) => format!("  shown {d}"),
                 }
             );
         } else if let Some(a) = &s.audio {

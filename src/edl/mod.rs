@@ -438,6 +438,93 @@ pub struct Source {
     /// Size, time and content hash of the file, for cache keys.
     #[serde(skip)]
     pub identity: String,
+    /// How the EDL turns and crops the picture.
+    pub shape: Shape,
+}
+
+/// A source's corrections: a turn and mirror after (or instead of) the file's display matrix,
+/// and edges cropped from the upright picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Shape {
+    /// `rotate`, then `flip`.
+    pub turn: crate::facts::Orientation,
+    /// The file's display matrix is not applied.
+    pub ignore_display_matrix: bool,
+    /// Left, right, top, bottom.
+    pub crop: [CropEdge; 4],
+}
+
+/// One cropped edge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub enum CropEdge {
+    #[default]
+    None,
+    Pixels(u32),
+    /// A share of the width (left, right) or height (top, bottom).
+    Share(#[serde(serialize_with = "ser_rational")] Rational),
+}
+
+/// A source picture as it is shown before fitting: turned upright, then cropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// The file's display matrix (unless ignored), then the EDL's turn.
+    pub orientation: crate::facts::Orientation,
+    /// Size of the upright picture, and its sample aspect ratio.
+    pub width: i64,
+    pub height: i64,
+    pub sar: Rational,
+    /// Pixels cut from the upright picture's left, right, top and bottom (even numbers).
+    pub crop: [i64; 4],
+}
+
+impl Geometry {
+    /// Size after the crop.
+    pub fn cropped(&self) -> (i64, i64) {
+        (
+            self.width - self.crop[0] - self.crop[1],
+            self.height - self.crop[2] - self.crop[3],
+        )
+    }
+}
+
+impl Shape {
+    /// The geometry of picture `v` under this shape.
+    pub fn geometry(&self, v: &crate::facts::VideoFacts) -> Geometry {
+        let file = if self.ignore_display_matrix {
+            crate::facts::Orientation::UPRIGHT
+        } else {
+            v.orientation
+        };
+        let orientation = file.then(self.turn);
+        let (mut w, mut h, mut sar) = (v.width as i64, v.height as i64, v.sar.0);
+        if orientation.swaps_axes() {
+            std::mem::swap(&mut w, &mut h);
+            if *sar.numer() > 0 {
+                sar = sar.recip();
+            }
+        }
+        let edge = |e: CropEdge, of: i64| -> i64 {
+            let px = match e {
+                CropEdge::None => Rational::from_integer(0),
+                CropEdge::Pixels(p) => Rational::from_integer(i64::from(p)),
+                CropEdge::Share(s) => s * of,
+            };
+            // Even, so 4:2:0 chroma is cut on whole samples.
+            crate::time::round_half_up(px / 2) * 2
+        };
+        Geometry {
+            orientation,
+            width: w,
+            height: h,
+            sar,
+            crop: [
+                edge(self.crop[0], w),
+                edge(self.crop[1], w),
+                edge(self.crop[2], h),
+                edge(self.crop[3], h),
+            ],
+        }
+    }
 }
 
 impl Source {

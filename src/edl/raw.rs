@@ -314,6 +314,53 @@ pub struct RawSource {
     pub colour: Option<ColourClass>,
     /// Overrides the probed frame rate for this source's frame counts and timecodes.
     pub fps: Option<RateValue>,
+    /// Turn the picture clockwise by 0, 90, 180 or 270 degrees, after the file's own display
+    /// matrix (a phone clip that arrives sideways).
+    pub rotate: Option<i32>,
+    /// Mirror the picture after `rotate`: `horizontal` or `vertical`.
+    pub flip: Option<Flip>,
+    /// `apply` (default) the file's display matrix, or `ignore` it: `rotate` and `flip` alone
+    /// then turn the picture as decoded.
+    pub display_matrix: Option<DisplayMatrix>,
+    /// Cut the upright picture's edges away before it is fitted (a scan's black border): each
+    /// edge in pixels, or as a share of the picture's width or height (`"4%"`).
+    pub crop: Option<RawCrop>,
+}
+
+/// A mirror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Flip {
+    /// Left and right change places.
+    Horizontal,
+    /// Top and bottom change places.
+    Vertical,
+}
+
+/// Whether the file's display matrix turns the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DisplayMatrix {
+    Apply,
+    Ignore,
+}
+
+/// Edges to cut away from the upright picture.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCrop {
+    pub left: Option<CropValue>,
+    pub right: Option<CropValue>,
+    pub top: Option<CropValue>,
+    pub bottom: Option<CropValue>,
+}
+
+/// An edge to crop: pixels, or a share of the picture's width or height (`"4%"`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CropValue {
+    Pixels(u32),
+    Share(String),
 }
 
 /// One event of the timeline: a clip, a title card or a gap.
@@ -692,6 +739,10 @@ impl RawEdl {
                 path: source.to_string(),
                 colour: None,
                 fps: None,
+                rotate: None,
+                flip: None,
+                display_matrix: None,
+                crop: None,
             },
         );
         RawEdl {

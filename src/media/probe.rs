@@ -180,7 +180,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                         cstr(ff::ffi::av_color_transfer_name(p.color_trc)),
                     )
                 };
-                let (rotation, mirrored) = display_matrix(&st);
+                let (rotation, mirrored, orientation) = display_matrix(&st);
                 facts.video = Some(VideoFacts {
                     width: w,
                     height: h,
@@ -204,6 +204,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                     color_primaries: prim.unwrap_or_else(|| "unknown".into()),
                     color_transfer: trc.unwrap_or_else(|| "unknown".into()),
                     rotation,
+                    orientation,
                     mirrored,
                 });
             }
@@ -247,9 +248,9 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     })
 }
 
-/// Display rotation (degrees, as FFmpeg reports it, rounded) and mirroring from the stream's
-/// display matrix side data.
-fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool) {
+/// Display rotation (degrees, as FFmpeg reports it, rounded), mirroring and the orientation from
+/// the stream's display matrix side data.
+fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool, crate::facts::Orientation) {
     for sd in st.side_data() {
         if sd.kind() != ff::codec::packet::side_data::Type::DisplayMatrix {
             continue;
@@ -272,9 +273,9 @@ fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool) {
         } else {
             (deg.round() as i32).rem_euclid(360)
         };
-        return (rot, det < 0);
+        return (rot, det < 0, crate::facts::Orientation::from_matrix(&m));
     }
-    (0, false)
+    (0, false, crate::facts::Orientation::UPRIGHT)
 }
 
 /// Read the first packets of the video stream: are their timestamps evenly spaced, and do the

@@ -34,9 +34,10 @@ pub struct SynthVideo {
     pub bit_rate: usize,
     /// Keyframe interval in frames.
     pub gop: u32,
-    /// Display rotation for MP4/MOV files, degrees as FFmpeg reports it (`-90` is a phone held
-    /// upright: the stored picture is shown turned 90° clockwise). Written into the track header.
-    pub display_rotation: Option<i32>,
+    /// The display matrix of an MP4/MOV file, written into the track header: how the stored
+    /// picture is to be shown (`Orientation::clockwise(90)` is a phone held upright, which
+    /// FFmpeg reports as a rotation of −90°).
+    pub display_matrix: Option<crate::facts::Orientation>,
 }
 
 /// Sound of a synthetic clip.
@@ -364,25 +365,29 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
     octx.write_trailer()
         .map_err(io_err(path, "write trailer"))?;
     drop(octx);
-    if let Some(angle) = clip.video.as_ref().and_then(|v| v.display_rotation) {
-        set_track_matrix(path, angle).map_err(|e| MediaError::write(path, "display matrix", e))?;
+    if let Some(o) = clip.video.as_ref().and_then(|v| v.display_matrix) {
+        set_track_matrix(path, o).map_err(|e| MediaError::write(path, "display matrix", e))?;
     }
     Ok(())
 }
 
-/// Write a rotation into the (first) `tkhd` box of an MP4/MOV file: the display matrix FFmpeg
-/// reads back as the stream's rotation. Multiples of 90° only.
-fn set_track_matrix(path: &Path, angle: i32) -> std::io::Result<()> {
+/// Write an orientation into the (first) `tkhd` box of an MP4/MOV file: the display matrix
+/// FFmpeg reads back as the stream's (a, b, u, c, d, v, x, y, w; 16.16 and 2.30 fixed point).
+fn set_track_matrix(path: &Path, o: crate::facts::Orientation) -> std::io::Result<()> {
     let mut data = std::fs::read(path)?;
     let one = 1i32 << 16;
-    // FFmpeg's av_display_rotation_get() is −atan2(m[1], m[0]) in degrees.
-    let (c, s) = match angle.rem_euclid(360) {
-        90 => (0, -one),
-        180 => (-one, 0),
-        270 => (0, one),
-        _ => (one, 0),
-    };
-    let matrix: [i32; 9] = [c, s, 0, -s, c, 0, 0, 0, 1 << 30];
+    let at_one = |v: i8| i32::from(v) * one;
+    let matrix: [i32; 9] = [
+        at_one(o.a),
+        at_one(o.b),
+        0,
+        at_one(o.c),
+        at_one(o.d),
+        0,
+        0,
+        0,
+        1 << 30,
+    ];
     let at = data
         .windows(4)
         .position(|w| w == b"tkhd")

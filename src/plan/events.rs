@@ -33,28 +33,34 @@ impl Ctx<'_> {
             stream: vindex,
             first: c.source_in + step * offset,
             step,
-            filter: video_filter(video, out.width, out.height, out.fit, tone, out.draft),
+            filter: video_filter(
+                video,
+                &src.shape.geometry(video),
+                out.width,
+                out.height,
+                out.fit,
+                tone,
+                out.draft,
+            ),
             decode: if out.draft {
                 let codec = facts
                     .streams
                     .iter()
                     .find(|s| s.index == vindex)
                     .map_or("", |s| s.codec.as_str());
-                let b = fit_picture(
-                    video.width as i64,
-                    video.height as i64,
-                    video.sar.0,
-                    out.width as i64,
-                    out.height as i64,
-                    out.fit,
+                // The size the picture is scaled to, in decoded pixels (before the turn; the
+                // crop's share of the picture scaled back up).
+                let g = src.shape.geometry(video);
+                let (cw, ch) = g.cropped();
+                let b = fit_picture(cw, ch, g.sar, out.width as i64, out.height as i64, out.fit);
+                let (mut sw, mut sh) = (
+                    b.scaled_w * g.width / cw.max(1),
+                    b.scaled_h * g.height / ch.max(1),
                 );
-                super::draft::hints(
-                    codec,
-                    video.width,
-                    video.height,
-                    b.scaled_w as u32,
-                    b.scaled_h as u32,
-                )
+                if g.orientation.swaps_axes() {
+                    std::mem::swap(&mut sw, &mut sh);
+                }
+                super::draft::hints(codec, video.width, video.height, sw as u32, sh as u32)
             } else {
                 DecodeHints::default()
             },

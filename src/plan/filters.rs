@@ -27,10 +27,11 @@ pub(super) fn source_range(v: &VideoFacts) -> &'static str {
     }
 }
 
-/// The conform chain for a source's picture: deinterlace, upright, fit, output pixel format and
-/// matrix, and the look.
+/// The conform chain for a source's picture: deinterlace, upright (`g`: the display matrix and
+/// the EDL's turn), crop, fit, output pixel format and matrix, and the look.
 pub fn video_filter(
     v: &VideoFacts,
+    g: &crate::edl::Geometry,
     width: u32,
     height: u32,
     fit: Fit,
@@ -46,23 +47,14 @@ pub fn video_filter(
         };
         chain.push(format!("bwdif=mode=send_frame:parity={parity}:deint=all"));
     }
-    if v.mirrored {
-        chain.push("hflip".into());
+    if let Some(f) = g.orientation.filter() {
+        chain.push(f.into());
     }
-    // FFmpeg reports rotation counter-clockwise; turn the picture clockwise by that much.
-    let clockwise = (360 - v.rotation.rem_euclid(360)) % 360;
-    let (mut w, mut h, mut sar) = (v.width as i64, v.height as i64, v.sar.0);
-    match clockwise {
-        90 => chain.push("transpose=clock".into()),
-        180 => chain.push("hflip,vflip".into()),
-        270 => chain.push("transpose=cclock".into()),
-        _ => {}
+    let (w, h) = g.cropped();
+    if g.crop.iter().any(|&c| c > 0) {
+        chain.push(format!("crop=w={w}:h={h}:x={}:y={}", g.crop[0], g.crop[2]));
     }
-    if clockwise == 90 || clockwise == 270 {
-        std::mem::swap(&mut w, &mut h);
-        sar = sar.recip();
-    }
-    let b = fit_picture(w, h, sar, width as i64, height as i64, fit);
+    let b = fit_picture(w, h, g.sar, width as i64, height as i64, fit);
     chain.push(format!(
         "scale=w={}:h={}:flags={}:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
         b.scaled_w,

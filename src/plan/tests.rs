@@ -39,6 +39,7 @@ fn facts(w: u32, h: u32, sar: Rational, fps: Rational, audio: bool) -> MediaFact
             color_transfer: "unknown".into(),
             rotation: 0,
             mirrored: false,
+            orientation: Default::default(),
         }),
         audio: None,
     }];
@@ -82,6 +83,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
             colour: ColourClass::Auto,
             fps_override: None,
             identity: "src.mp4 test identity".into(),
+            shape: Default::default(),
             facts: facts(
                 1920,
                 1080,
@@ -309,9 +311,12 @@ fn filters_deinterlace_rotate_and_neutralise() {
         false,
     );
     let v = f.streams[0].video.as_mut().unwrap();
-    v.rotation = 90; // counter-clockwise, as FFmpeg reports a portrait phone clip
+    // A portrait phone clip: FFmpeg reports 90° counter-clockwise.
+    v.rotation = 90;
+    v.orientation = crate::facts::Orientation::clockwise(270);
     v.field_order = "bb".into();
-    let chain = video_filter(v, 1280, 720, Fit::Pad, Some(Tone::NEUTRAL), false);
+    let g = crate::edl::Shape::default().geometry(v);
+    let chain = video_filter(v, &g, 1280, 720, Fit::Pad, Some(Tone::NEUTRAL), false);
     assert!(
         chain.starts_with("bwdif=mode=send_frame:parity=bff"),
         "{chain}"
@@ -609,4 +614,80 @@ fn record_cues_are_cut_at_the_programs_end_and_burned_frame_exact() {
     let b = plan.segments[0].burn_in.as_ref().unwrap();
     let ranges: Vec<(i64, i64)> = b.cues.iter().map(|c| (c.first, c.end)).collect();
     assert_eq!(ranges, [(13, 26), (93, 100)]);
+}
+
+#[test]
+fn orientations_compose_and_name_their_filters() {
+    use crate::facts::Orientation as O;
+    let cw = O::clockwise;
+    assert_eq!(cw(90).then(cw(90)), cw(180));
+    assert_eq!(cw(90).then(cw(90)).then(cw(90)).then(cw(90)), O::UPRIGHT);
+    assert_eq!(cw(-90), cw(270));
+    assert_eq!(O::FLIP_H.then(O::FLIP_H), O::UPRIGHT);
+    assert_eq!(O::FLIP_H.then(O::FLIP_V), cw(180));
+    // A transpose is a quarter turn and a mirror: [0 1; 1 0].
+    let transpose = O {
+        a: 0,
+        b: 1,
+        c: 1,
+        d: 0,
+    };
+    assert_eq!(cw(90).then(O::FLIP_H), transpose);
+    assert_eq!(transpose.filter(), Some("transpose=cclock_flip"));
+    // FFmpeg's matrix for a clockwise quarter turn (av_display_rotation_set(90)), in 16.16.
+    let one = 1 << 16;
+    assert_eq!(
+        O::from_matrix(&[0, one, 0, -one, 0, 0, 0, 0, 1 << 30]),
+        cw(90)
+    );
+    assert_eq!(
+        O::from_matrix(&[0, one, 0, one, 0, 0, 0, 0, 1 << 30]),
+        transpose
+    );
+    assert_eq!(O::from_matrix(&[0; 9]), O::UPRIGHT);
+    // All eight are distinct, each has its filter (upright none), half swap the axes.
+    let all: Vec<O> = [0, 90, 180, 270]
+        .iter()
+        .flat_map(|&r| [cw(r), cw(r).then(O::FLIP_H)])
+        .collect();
+    for (i, o) in all.iter().enumerate() {
+        assert!(all[..i].iter().all(|p| p != o), "{o:?} twice");
+        assert_eq!(o.filter().is_none(), *o == O::UPRIGHT, "{o:?}");
+    }
+    assert_eq!(all.iter().filter(|o| o.swaps_axes()).count(), 4);
+}
+
+#[test]
+fn a_source_shape_turns_then_crops_in_even_pixels() {
+    let mut f = facts(
+        720,
+        576,
+        Rational::new(16, 15),
+        Rational::from_integer(25),
+        false,
+    );
+    let v = f.streams[0].video.as_mut().unwrap();
+    let shape = crate::edl::Shape {
+        turn: crate::facts::Orientation::clockwise(90),
+        ignore_display_matrix: false,
+        crop: [
+            crate::edl::CropEdge::Pixels(7),
+            crate::edl::CropEdge::None,
+            crate::edl::CropEdge::Share(Rational::new(1, 10)),
+            crate::edl::CropEdge::None,
+        ],
+    };
+    let g = shape.geometry(v);
+    // Turned: 576 wide, 720 high, the sample aspect inverted; 7 px → 8, 10 % of 720 = 72.
+    assert_eq!(
+        (g.width, g.height, g.sar),
+        (576, 720, Rational::new(15, 16))
+    );
+    assert_eq!(g.crop, [8, 0, 72, 0]);
+    assert_eq!(g.cropped(), (568, 648));
+    let chain = video_filter(v, &g, 1280, 720, Fit::Pad, None, false);
+    assert!(
+        chain.starts_with("transpose=clock,crop=w=568:h=648:x=8:y=72,scale="),
+        "{chain}"
+    );
 }

@@ -272,7 +272,7 @@ fn display_size(f: &MediaFacts) -> Option<(u32, u32)> {
     let v = f.video()?;
     let w = round_half_up(Rational::from_integer(v.width as i64) * v.sar.0).max(2);
     let h = v.height as i64;
-    let (w, h) = if v.rotation.rem_euclid(180) == 90 {
+    let (w, h) = if v.orientation.swaps_axes() {
         (h, w)
     } else {
         (w, h)

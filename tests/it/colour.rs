@@ -47,7 +47,7 @@ fn clip(
             options,
             bit_rate: 0,
             gop: 24,
-            display_rotation: None,
+            display_matrix: None,
         }),
         audio: vec![],
         metadata: vec![],

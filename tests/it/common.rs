@@ -228,7 +228,7 @@ pub fn video(source: String, w: u32, h: u32, rate: (i32, i32), sar: (i32, i32)) 
         ],
         bit_rate: 0,
         gop: 30,
-        display_rotation: None,
+        display_matrix: None,
     }
 }
 

@@ -129,3 +129,45 @@ fn corpus_facts_are_true() {
         "{stderr}"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn a_transposed_display_matrix_is_shown_as_a_transpose() {
+    // sample_rotate_and_reflect.mp4 carries the display matrix [0 1; 1 0]: a quarter turn and a
+    // mirror, shown by FFmpeg with transpose=cclock_flip (not hflip,transpose=clock: that is the
+    // same picture turned 180°).
+    let path = corpus_dir().join("media/sample_rotate_and_reflect.mp4");
+    let (code, facts, stderr) = probe(&path);
+    assert_eq!(code, Some(0), "{stderr}");
+    let v = &streams(&facts, "video")[0]["video"];
+    assert_eq!(
+        v["orientation"],
+        serde_json::json!({ "a": 0, "b": 1, "c": 1, "d": 0 }),
+        "{v}"
+    );
+    let dir = crate::common::workdir("corpus-transpose");
+    let edl = dir.join("t.json");
+    std::fs::write(
+        &edl,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "t.mp4" }}, "sources": {{ "s": {{ "path": "{}" }} }},
+                "timeline": [ {{ "source": "s", "in": 0, "duration": "2f" }} ] }}"#,
+            path.display()
+        ),
+    )
+    .unwrap();
+    let out = roughcut()
+        .args(["render", "--dry-run", "--json"])
+        .arg(&edl)
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan");
+    let filter = plan["segments"][0]["picture"]["filter"]
+        .as_str()
+        .unwrap_or("");
+    assert!(filter.contains("transpose=cclock_flip"), "{filter}");
+    assert!(!filter.contains("hflip"), "{filter}");
+}

@@ -327,7 +327,7 @@ fn rotated_source_comes_out_upright() {
         (25, 1),
         (1, 1),
     );
-    v.display_rotation = Some(-90);
+    v.display_matrix = Some(roughcut::facts::Orientation::clockwise(90));
     let src = synth("rotated.mp4", 1, Some(v), None);
     let facts = crate::common::probe(&src).expect("probe");
     assert_eq!(facts.video().map(|v| v.rotation), Some(270));
@@ -351,6 +351,140 @@ fn rotated_source_comes_out_upright() {
     assert!(
         left < 40.0 && right > 200.0,
         "left {left:.0}, right {right:.0}: not upright"
+    );
+}
+
+/// Where the display matrix `o` shows source point (`p`, `q`) of a `w`×`h` picture: the
+/// matrix's own mapping (p', q') = (a·p + c·q, b·p + d·q), moved back into the frame.
+fn displayed(o: roughcut::facts::Orientation, w: f64, h: f64, p: f64, q: f64) -> (f64, f64) {
+    let map = |p: f64, q: f64| {
+        (
+            f64::from(o.a) * p + f64::from(o.c) * q,
+            f64::from(o.b) * p + f64::from(o.d) * q,
+        )
+    };
+    let corners = [map(0.0, 0.0), map(w, 0.0), map(0.0, h), map(w, h)];
+    let min_x = corners.iter().map(|c| c.0).fold(f64::MAX, f64::min);
+    let min_y = corners.iter().map(|c| c.1).fold(f64::MAX, f64::min);
+    let (x, y) = map(p, q);
+    (x - min_x, y - min_y)
+}
+
+#[test]
+fn all_eight_display_orientations_come_out_as_their_matrix_maps_them() {
+    use roughcut::facts::Orientation as O;
+    // 160x120: a white mark in the top-left corner and a grey one in the top-right.
+    let source = "color=c=black:s=160x120:r=25,drawbox=x=0:y=0:w=32:h=24:color=white:t=fill,drawbox=x=128:y=0:w=32:h=24:color=0x808080:t=fill";
+    let dir = workdir("orientations");
+    let all: Vec<(String, O)> = [0, 90, 180, 270]
+        .iter()
+        .flat_map(|&r| {
+            [
+                (format!("turn{r}"), O::clockwise(r)),
+                (format!("turn{r}_mirror"), O::clockwise(r).then(O::FLIP_H)),
+            ]
+        })
+        .collect();
+    for (name, o) in &all {
+        let mut v = video(source.into(), 160, 120, (25, 1), (1, 1));
+        v.display_matrix = Some(*o);
+        let src = synth(&format!("orient_{name}.mp4"), 1, Some(v), None);
+        let facts = crate::common::probe(&src).expect("probe");
+        assert_eq!(
+            facts.video().map(|v| v.orientation),
+            Some(*o),
+            "{name}: probed"
+        );
+        let (w, h) = if o.swaps_axes() {
+            (120, 160)
+        } else {
+            (160, 120)
+        };
+        let edl_path = dir.join(format!("{name}.json"));
+        std::fs::write(
+            &edl_path,
+            format!(
+                r#"{{ "version": 1, "output": {{ "path": "{name}.mp4", "width": {w}, "height": {h} }},
+                    "sources": {{ "s": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "s", "in": 0, "duration": "2f" }} ] }}"#,
+                src.display()
+            ),
+        )
+        .expect("write EDL");
+        render(&edl_path, &[]);
+        let pics = pictures(&dir.join(format!("{name}.mp4")));
+        let pic = &pics[0];
+        assert_eq!((pic.width, pic.height), (w as usize, h as usize), "{name}");
+        // The marks' centres and the two bottom corners, where the matrix puts them.
+        let at = |p: f64, q: f64| {
+            let (x, y) = displayed(*o, 160.0, 120.0, p, q);
+            pic.mean_y(x as usize - 4, y as usize - 4, 8, 8)
+        };
+        let (white, grey) = (at(16.0, 12.0), at(144.0, 12.0));
+        let (bl, br) = (at(16.0, 108.0), at(144.0, 108.0));
+        assert!(
+            white > 200.0 && (100.0..160.0).contains(&grey) && bl < 40.0 && br < 40.0,
+            "{name} ({o:?}): white mark {white:.0}, grey mark {grey:.0}, bottom corners {bl:.0} {br:.0}"
+        );
+    }
+}
+
+#[test]
+fn a_source_is_turned_mirrored_and_cropped_as_the_edl_says() {
+    use roughcut::facts::Orientation as O;
+    // The marked 160x120 picture, stored with a display matrix that turns it 90° clockwise.
+    let source = "color=c=black:s=160x120:r=25,drawbox=x=0:y=0:w=32:h=24:color=white:t=fill,drawbox=x=128:y=0:w=32:h=24:color=0x808080:t=fill";
+    let mut v = video(source.into(), 160, 120, (25, 1), (1, 1));
+    v.display_matrix = Some(O::clockwise(90));
+    let src = synth("orient_turned_for_edl.mp4", 1, Some(v), None);
+    let dir = workdir("source-shape");
+    let render_one = |name: &str, shape: &str, w: u32, h: u32| {
+        let edl_path = dir.join(format!("{name}.json"));
+        std::fs::write(
+            &edl_path,
+            format!(
+                r#"{{ "version": 1, "output": {{ "path": "{name}.mp4", "width": {w}, "height": {h}, "fit": "stretch" }},
+                    "sources": {{ "s": {{ "path": "{}" {shape} }} }}, "timeline": [ {{ "source": "s", "in": 0, "duration": "2f" }} ] }}"#,
+                src.display()
+            ),
+        )
+        .expect("write EDL");
+        render(&edl_path, &[]);
+        pictures(&dir.join(format!("{name}.mp4"))).remove(0)
+    };
+    let corner = |p: &Picture, right: bool, bottom: bool| {
+        let x = if right { p.width - 12 } else { 4 };
+        let y = if bottom { p.height - 12 } else { 4 };
+        p.mean_y(x, y, 8, 8)
+    };
+    // The file's quarter turn and `rotate: 90` make half a turn: the white mark bottom right,
+    // the grey one bottom left.
+    let p = render_one("turned", r#", "rotate": 90"#, 160, 120);
+    assert!(
+        corner(&p, true, true) > 200.0 && (100.0..160.0).contains(&corner(&p, false, true)),
+        "half a turn: bottom right {:.0}, bottom left {:.0}",
+        corner(&p, true, true),
+        corner(&p, false, true)
+    );
+    // The file's matrix ignored and the picture mirrored: white top right, grey top left.
+    let p = render_one(
+        "mirrored",
+        r#", "display_matrix": "ignore", "flip": "horizontal""#,
+        160,
+        120,
+    );
+    assert!(
+        corner(&p, true, false) > 200.0 && (100.0..160.0).contains(&corner(&p, false, false)),
+        "mirrored as stored: top right {:.0}, top left {:.0}",
+        corner(&p, true, false),
+        corner(&p, false, false)
+    );
+    // Upright (120x160, turned by the file), 20 % of the height cut from the bottom: the marks,
+    // now down the right side, and the black between them, fill 120x128.
+    let p = render_one("cropped", r#", "crop": { "bottom": "20%" }"#, 120, 128);
+    let (top_right, bottom_right) = (corner(&p, true, false), corner(&p, true, true));
+    assert!(
+        top_right > 200.0 && bottom_right < 40.0,
+        "the grey mark (the last 32 rows upright) is cropped away: top right {top_right:.0}, bottom right {bottom_right:.0}"
     );
 }
 

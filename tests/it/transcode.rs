@@ -67,7 +67,7 @@ fn mixed_folder(dir: &Path) -> PathBuf {
         (30, 1),
         (1, 1),
     );
-    rot.display_rotation = Some(-90);
+    rot.display_matrix = Some(roughcut::facts::Orientation::clockwise(90));
     let rotated = synth("phone_rotated.mp4", 1, Some(rot), None);
     std::fs::copy(colour, root.join("colour.mp4")).unwrap();
     std::fs::copy(

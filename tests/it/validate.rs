@@ -764,3 +764,35 @@ fn cutaways_lie_inside_the_program_apart_from_each_other_and_dissolves() {
         assert!(text.contains(want), "{want}: {text}");
     }
 }
+
+#[test]
+fn source_turns_and_crops_are_checked() {
+    let d = check(
+        r#"{ "version": 1, "sources": {
+            "a": { "path": "amur_2004_pal.mkv", "rotate": 45 },
+            "b": { "path": "amur_2004_pal.mkv", "crop": { "left": "60%", "top": "x" } },
+            "c": { "path": "knam_hd.mp4", "crop": { "left": 1000, "right": 910 } },
+            "d": { "path": "knam_hd.mp4", "flip": "sideways" } },
+          "timeline": [ { "gap": 1 } ] }"#,
+    );
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/sources/a/rotate",
+            "/sources/b/crop/left",
+            "/sources/b/crop/top",
+            "/sources/c/crop",
+            "/sources/d/flip"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "rotate 45 is not a quarter turn; use 0, 90, 180 or 270 (degrees clockwise)",
+        "`60%` is not a crop; give pixels (a whole number) or a share of the picture under 50 %",
+        "the crop cuts 1910 of the upright picture's 1920 pixels across and 0 of its 1080 down, leaving 10x1080; leave at least 16x16",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}

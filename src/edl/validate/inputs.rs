@@ -29,6 +29,9 @@ impl Validator<'_> {
             else {
                 continue;
             };
+            let Some(shape) = self.shape(&ptr, s) else {
+                continue;
+            };
             checked.push((
                 id.clone(),
                 Candidate {
@@ -38,6 +41,7 @@ impl Validator<'_> {
                     fps_override,
                     facts: None,
                     identity: None,
+                    shape,
                 },
             ));
         }
@@ -93,6 +97,19 @@ impl Validator<'_> {
                                 ));
                             }
                             _ => {}
+                        }
+                    }
+                    if let Some(v) = src.facts.as_ref().and_then(|f| f.video()) {
+                        // The crop must leave a picture.
+                        let g = src.shape.geometry(v);
+                        let (w, h) = g.cropped();
+                        if src.shape.crop != <[crate::edl::CropEdge; 4]>::default()
+                            && (w < 16 || h < 16)
+                        {
+                            self.error(
+                                format!("{}/crop", join("/sources", &id)),
+                                format!("the crop cuts {} of the upright picture's {} pixels across and {} of its {} down, leaving {w}x{h}; leave at least 16x16", g.crop[0] + g.crop[1], g.width, g.crop[2] + g.crop[3], g.height),
+                            );
                         }
                     }
                     if let Some(f) = &src.facts {
@@ -342,4 +359,77 @@ impl Validator<'_> {
             top: o.position == Some(raw::OverlayPosition::Top),
         }
     }
+
+    /// A source's turn, mirror and crop.
+    fn shape(&mut self, ptr: &str, s: &raw::RawSource) -> Option<crate::edl::Shape> {
+        use crate::edl::CropEdge;
+        use crate::facts::Orientation;
+        let mut fine = true;
+        let rotate = match s.rotate {
+            None => 0,
+            Some(r @ (0 | 90 | 180 | 270)) => r,
+            Some(r) => {
+                self.error(
+                    format!("{ptr}/rotate"),
+                    format!("rotate {r} is not a quarter turn; use 0, 90, 180 or 270 (degrees clockwise)"),
+                );
+                fine = false;
+                0
+            }
+        };
+        let flip = match s.flip {
+            None => Orientation::UPRIGHT,
+            Some(raw::Flip::Horizontal) => Orientation::FLIP_H,
+            Some(raw::Flip::Vertical) => Orientation::FLIP_V,
+        };
+        let mut crop = [CropEdge::None; 4];
+        if let Some(c) = &s.crop {
+            for (k, (name, v)) in [
+                ("left", &c.left),
+                ("right", &c.right),
+                ("top", &c.top),
+                ("bottom", &c.bottom),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                crop[k] = match v {
+                    None => CropEdge::None,
+                    Some(raw::CropValue::Pixels(p)) => CropEdge::Pixels(*p),
+                    Some(raw::CropValue::Share(text)) => match share(text) {
+                        Some(r) => CropEdge::Share(r),
+                        None => {
+                            self.error(
+                                format!("{ptr}/crop/{name}"),
+                                format!("`{text}` is not a crop; give pixels (a whole number) or a share of the picture under 50 % such as \"4%\""),
+                            );
+                            fine = false;
+                            CropEdge::None
+                        }
+                    },
+                };
+            }
+        }
+        fine.then_some(crate::edl::Shape {
+            turn: Orientation::clockwise(rotate).then(flip),
+            ignore_display_matrix: s.display_matrix == Some(raw::DisplayMatrix::Ignore),
+            crop,
+        })
+    }
+}
+
+/// A share written as a percentage (`"4%"`, `"12.5%"`), under 50 %: exact.
+fn share(text: &str) -> Option<Rational> {
+    let n = text.trim().strip_suffix('%')?.trim();
+    let (whole, frac) = n.split_once('.').unwrap_or((n, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 6
+    {
+        return None;
+    }
+    let digits: i64 = format!("{whole}{frac}").parse().ok()?;
+    let r = Rational::new(digits, 100 * 10i64.pow(frac.len() as u32));
+    (r < Rational::new(1, 2)).then_some(r)
 }

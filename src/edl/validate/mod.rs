@@ -264,6 +264,7 @@ struct Candidate {
     fps_override: Option<Rate>,
     facts: Option<MediaFacts>,
     identity: Option<String>,
+    shape: super::Shape,
 }
 
 impl Candidate {
@@ -283,6 +284,7 @@ impl Candidate {
             fps_override: self.fps_override,
             facts: self.facts.clone()?,
             identity: self.identity.clone()?,
+            shape: self.shape,
         })
     }
 }
