@@ -571,6 +571,20 @@ pub struct Clip {
     pub source_out: Rational,
     pub look: Look,
     pub audio: ClipAudio,
+    /// Playback speed: 1 normal, 0 a freeze on the `in` frame.
+    #[serde(serialize_with = "ser_rational")]
+    pub speed: Rational,
+}
+
+impl Clip {
+    /// Whether the picture holds one frame.
+    pub fn frozen(&self) -> bool {
+        *self.speed.numer() == 0
+    }
+    /// Whether the clip plays faster or slower than normal (not frozen).
+    pub fn retimed(&self) -> bool {
+        !self.frozen() && self.speed != Rational::from_integer(1)
+    }
 }
 
 /// Sound settings of a clip.
@@ -590,6 +604,8 @@ pub struct ClipAudio {
     pub tail: i64,
     /// Under a lead or tail the neighbours' sound plays on, mixed (else it is cut).
     pub mix: bool,
+    /// Under a freeze the sound carries on at its own speed (else silence).
+    pub carry: bool,
 }
 
 /// A sound bed under the picture.

@@ -117,6 +117,7 @@ impl RawCutaway {
             duration: self.duration.clone(),
             name: self.name.clone(),
             look: self.look.clone(),
+            speed: None,
             audio: None,
             transition: None,
         }
@@ -392,6 +393,9 @@ pub struct RawClip {
     pub name: Option<String>,
     /// `natural` (default), `monochrome`, `sepia`, or `{"tint": "#rrggbb"}`.
     pub look: Option<RawLook>,
+    /// Playback speed (default 1): `0.5` slow motion, `2` twice as fast (0.1 to 10; a number or
+    /// `"n/d"`), `0` a freeze on the `in` frame for `duration`.
+    pub speed: Option<RateValue>,
     /// Sound settings of the event.
     pub audio: Option<Box<RawEventAudio>>,
     /// Transition leading into this event.
@@ -472,6 +476,9 @@ pub struct RawEventAudio {
     /// What the neighbours' own sound does under a `lead` or `tail`: `cut` (default: it stops
     /// at the sound edit, with the join fade) or `mix` (both play).
     pub overlap: Option<Overlap>,
+    /// Under a freeze (`speed: 0`): the clip's sound carries on from `in` at its own speed while
+    /// the picture holds (default false: silence).
+    pub carry: Option<bool>,
 }
 
 /// What the neighbours' sound does under a split edit.
@@ -757,6 +764,7 @@ impl RawEdl {
                 duration: Some(TimeValue(format!("{frames}f").into())),
                 name,
                 look: None,
+                speed: None,
                 audio: None,
                 transition: None,
             })],

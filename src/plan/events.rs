@@ -19,7 +19,7 @@ impl Ctx<'_> {
         let facts = &src.facts;
         let (vindex, video) =
             first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
-        let step = out.fps.frame_duration();
+        let step = out.fps.frame_duration() * c.speed;
         // Black-and-white material gets the output's finish unless a look tones it.
         let tone = match c.look {
             Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
@@ -88,17 +88,33 @@ impl Ctx<'_> {
                     .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
                 let facts = &src.facts;
                 let picture = Picture::Source(picture);
+                // A freeze is silent unless its sound carries on at its own speed; a changed
+                // speed stretches the sound, keeping its pitch.
+                let silent = c.audio.mute || (c.frozen() && !c.audio.carry);
                 let sound = match facts.audio_stream(c.audio.stream) {
-                    Some((aindex, a)) if !c.audio.mute => {
+                    Some((aindex, a)) if !silent => {
                         let s0 = sample_at(self.starts[k] + offset, out.audio.sample_rate, fps);
                         let s1 =
                             sample_at(self.starts[k] + offset + frames, out.audio.sample_rate, fps);
+                        let (start, speed) = if c.frozen() {
+                            (
+                                c.source_in + fps.frame_duration() * offset,
+                                Rational::from_integer(1),
+                            )
+                        } else {
+                            (first, c.speed)
+                        };
+                        let conform = audio_filter(&out.audio, a.channels, c.audio.gain_db);
                         Sound::Source {
                             path: src.path.clone(),
                             stream: aindex,
                             video_stream: vindex,
-                            start: first,
-                            filter: audio_filter(&out.audio, a.channels, c.audio.gain_db),
+                            start,
+                            speed,
+                            filter: match stretch(speed) {
+                                Some(s) => format!("{s},{conform}"),
+                                None => conform,
+                            },
                             envelope: Envelope::window(&self.curves[k], s0, s1 - s0),
                         }
                     }
@@ -195,7 +211,10 @@ impl<'a> Ctx<'a> {
                 .get(&c.source)
                 .map(|s| &s.facts)
                 .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
-            if c.audio.mute || facts.audio_stream(c.audio.stream).is_none() {
+            if c.audio.mute
+                || (c.frozen() && !c.audio.carry)
+                || facts.audio_stream(c.audio.stream).is_none()
+            {
                 continue;
             }
             // The sound runs on under transparent titles that follow.
@@ -460,4 +479,23 @@ pub(super) fn plan_beds(
         });
     }
     placed
+}
+
+/// FFmpeg's `atempo` chain that plays sound `speed` times as fast keeping its pitch (each
+/// stage takes 0.5 to 100); `None` at normal speed.
+pub(super) fn stretch(speed: Rational) -> Option<String> {
+    let one = Rational::from_integer(1);
+    if speed == one || *speed.numer() <= 0 {
+        return None;
+    }
+    let half = Rational::new(1, 2);
+    let mut left = speed;
+    let mut stages = Vec::new();
+    while left < half {
+        stages.push("atempo=0.5".to_string());
+        left /= half;
+    }
+    let exact = *left.numer() as f64 / *left.denom() as f64;
+    stages.push(format!("atempo={exact}"));
+    Some(stages.join(","))
 }

@@ -304,6 +304,9 @@ pub enum Sound {
         video_stream: usize,
         #[serde(serialize_with = "ser_rational")]
         start: Rational,
+        /// Playback speed: the chain stretches the sound by it, keeping its pitch (1: not).
+        #[serde(serialize_with = "ser_rational", skip_serializing_if = "is_one")]
+        speed: Rational,
         /// FFmpeg filter chain that conforms the decoded sound (rate, layout, gain).
         filter: String,
         /// Gain over the segment's samples (join fades, the event's fades).
@@ -314,6 +317,10 @@ pub enum Sound {
     Silence,
     /// Both sides of a dissolve, mixed with the picture's weights sample by sample.
     Crossfade { from: Box<Sound>, to: Box<Sound> },
+}
+
+fn is_one(r: &Rational) -> bool {
+    *r == Rational::from_integer(1)
 }
 
 fn ser_rational<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
@@ -526,7 +533,12 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         };
         let head = dissolve.as_ref().map_or(0, |d| d.0);
         let rest = (placed.frames - head).max(0);
-        let pieces = if rest > 0 {
+        // A clip whose speed is changed is one segment: its sound is stretched in one pass, so
+        // the stretch has no joins.
+        let retimed = matches!(&ev.kind, EventKind::Clip(c) if c.retimed());
+        let pieces = if rest > 0 && retimed {
+            vec![rest]
+        } else if rest > 0 {
             split_lengths(rest, target)
         } else {
             Vec::new()

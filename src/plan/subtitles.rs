@@ -161,14 +161,29 @@ fn source_cues(
         );
         let rec0 = Rational::from_integer(starts[k]) / fps.as_ratio();
         let rec_end = Rational::from_integer(starts[k] + ev.frames) / fps.as_ratio() + tail;
-        let (src_from, src_to) = (clip.source_in - lead, clip.source_out + tail);
+        // The transcript follows the sound: at the clip's speed, or at its own under a freeze
+        // that carries its sound (a silent freeze has none).
+        let speed = if clip.frozen() {
+            if !clip.audio.carry {
+                continue;
+            }
+            Rational::from_integer(1)
+        } else {
+            clip.speed
+        };
+        let src_to = if clip.frozen() {
+            clip.source_in + (rec_end - rec0)
+        } else {
+            clip.source_out + tail
+        };
+        let src_from = clip.source_in - lead;
         for (i, c) in sub.cues.iter().enumerate() {
             let (s, e) = (ms(c.start), ms(c.end));
             if e <= src_from || s >= src_to {
                 continue;
             }
-            let start = rec0 + s.max(src_from) - clip.source_in;
-            let end = (rec0 + e.min(src_to) - clip.source_in).min(rec_end);
+            let start = rec0 + (s.max(src_from) - clip.source_in) / speed;
+            let end = (rec0 + (e.min(src_to) - clip.source_in) / speed).min(rec_end);
             if too_short(start, end) {
                 shown[i] = true;
                 dropped.push(DroppedCue {

@@ -109,6 +109,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                     source_out: source_in + Rational::from_integer(frames) / fps.as_ratio(),
                     look: Look::Natural,
                     audio: Default::default(),
+                    speed: Rational::from_integer(1),
                 })
             },
             transition: (dissolve > 0 && i > 0).then_some(Transition {
@@ -689,5 +690,26 @@ fn a_source_shape_turns_then_crops_in_even_pixels() {
     assert!(
         chain.starts_with("transpose=clock,crop=w=568:h=648:x=8:y=72,scale="),
         "{chain}"
+    );
+}
+
+#[test]
+fn a_stretch_chains_atempo_stages_within_their_range() {
+    use super::events::stretch;
+    assert_eq!(stretch(Rational::from_integer(1)), None);
+    assert_eq!(stretch(Rational::from_integer(0)), None);
+    assert_eq!(
+        stretch(Rational::from_integer(2)).as_deref(),
+        Some("atempo=2")
+    );
+    assert_eq!(stretch(Rational::new(1, 2)).as_deref(), Some("atempo=0.5"));
+    // 0.1 = 0.5 × 0.5 × 0.5 × 0.8 (no stage under 0.5).
+    assert_eq!(
+        stretch(Rational::new(1, 10)).as_deref(),
+        Some("atempo=0.5,atempo=0.5,atempo=0.5,atempo=0.8")
+    );
+    assert_eq!(
+        stretch(Rational::from_integer(10)).as_deref(),
+        Some("atempo=10")
     );
 }

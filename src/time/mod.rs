@@ -242,6 +242,11 @@ fn parse_exponent(s: &str) -> Result<i64, NumberError> {
     Ok(if negative { -value } else { value })
 }
 
+/// An unsigned exact decimal (`12`, `0.5`, `1.25e-1`, as JSON writes numbers), or `None`.
+pub fn decimal(s: &str) -> Option<Rational> {
+    parse_decimal(s, true).ok()
+}
+
 /// Reads an unsigned exact decimal: `12`, `12.5`, and, when `allow_exponent`,
 /// `1e2` or `1.25E-3`. A `.` needs digits on both sides. Trailing zeros do not
 /// count as precision, so `1.50000000000` is fine but `0.0000000001` is

@@ -583,16 +583,16 @@ fn a_matroska_source_stays_sample_exact_across_segment_joins() {
 /// A 160x120 picture of flat `grey` with sound from `aevalsrc` expression `expr` (mono PCM,
 /// 48 kHz) in Matroska.
 fn picture_and_sound(name: &str, grey: &str, expr: &str) -> PathBuf {
+    picture_and_sound_from(name, &format!("color=c={grey}:s=160x120:r=25"), expr)
+}
+
+/// A 4 s 160x120 25 fps picture from the lavfi graph `picture` with sound from `aevalsrc`
+/// expression `expr` (mono PCM, 48 kHz) in Matroska.
+fn picture_and_sound_from(name: &str, picture: &str, expr: &str) -> PathBuf {
     synth(
         name,
         4,
-        Some(video(
-            format!("color=c={grey}:s=160x120:r=25"),
-            160,
-            120,
-            (25, 1),
-            (1, 1),
-        )),
+        Some(video(picture.to_string(), 160, 120, (25, 1), (1, 1))),
         Some(SynthAudio {
             source: format!("aevalsrc=exprs='{expr}':sample_rate=48000:channel_layout=mono"),
             encoder: "pcm_s16le".into(),
@@ -993,4 +993,124 @@ fn a_cutaway_over_a_whole_dissolve_keeps_its_crossfaded_sound() {
     let last = amplitude_at(&b[91200..96000], 400.0, 48000.0);
     assert!((first - 0.4375).abs() < 0.01, "first quarter: {first:.4}");
     assert!((last - 0.0625).abs() < 0.01, "last quarter: {last:.4}");
+}
+
+/// A 4 s 160x120 25 fps clip whose frame N has luma 16 + 2N (its number, readable after
+/// coding), with a steady 1 kHz tone at 0.5.
+fn counted_frames_with_tone() -> PathBuf {
+    picture_and_sound_from(
+        "counted_tone.mkv",
+        "color=c=black:s=160x120:r=25,geq=lum='16+2*N':cb=128:cr=128",
+        "0.5*sin(2*PI*1000*t)",
+    )
+}
+
+/// The number drawn into a frame of [`counted_frames_with_tone`].
+fn frame_number(p: &roughcut::media::measure::Picture) -> i64 {
+    ((p.mean_y(20, 20, 120, 80) - 16.0) / 2.0).round() as i64
+}
+
+#[test]
+fn speed_and_freeze_pick_the_briefs_frames_and_keep_the_pitch() {
+    let dir = workdir("speed");
+    let src = counted_frames_with_tone();
+    // Twice as fast (2 s of source in 25 frames), half speed (0.4 s in 20 frames), a freeze on
+    // source frame 75 for 10 frames.
+    let body = format!(
+        r#"{}, "sources": {{ "c": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "c", "in": 0, "out": 2, "speed": 2 }},
+                      {{ "source": "c", "in": 1, "out": 1.4, "speed": 0.5 }},
+                      {{ "source": "c", "in": 3, "duration": "10f", "speed": 0 }} ]"#,
+        pcm_output("speed", ""),
+        src.display()
+    );
+    let (edl, sound) = render_sound(&dir, "speed", &body, "mkv");
+    let plan = plan_for(&edl);
+    assert_eq!(plan.frames, 55);
+    let pics = crate::common::pictures(&dir.join("speed.mkv"));
+    let shown: Vec<i64> = pics.iter().map(frame_number).collect();
+    // Output frame k shows the latest source frame at or before in + k × speed / 25.
+    let mut want: Vec<i64> = (0..25).map(|k| 2 * k).collect();
+    want.extend((0..20).map(|k| 25 + k / 2));
+    want.extend(std::iter::repeat_n(75, 10));
+    assert_eq!(shown, want);
+    // The freeze is one picture: its frames do not differ.
+    for k in 46..55 {
+        let d = (pics[k].mean_y(0, 0, 160, 120) - pics[45].mean_y(0, 0, 160, 120)).abs();
+        assert!(d < 0.5, "frozen frame {k} differs by {d:.2}");
+    }
+    // The sound has exactly the program's samples (checked by render_sound) and keeps its pitch:
+    // 1 kHz at full level in both retimed clips, nothing at the doubled or halved pitch.
+    let x = sound.channel(0);
+    let fast = &x[4800..43200];
+    let slow = &x[52800..72000];
+    for (name, w) in [("speed 2", fast), ("speed 0.5", slow)] {
+        let at = |f: f64| amplitude_at(w, f, 48000.0);
+        assert!(
+            (at(1000.0) - 0.5).abs() < 0.03 && at(2000.0) < 0.01 && at(500.0) < 0.01,
+            "{name}: 1 kHz {:.3}, 2 kHz {:.3}, 500 Hz {:.3}",
+            at(1000.0),
+            at(2000.0),
+            at(500.0)
+        );
+    }
+    // The freeze is silent.
+    let freeze = rms(&x[86400..105600]);
+    assert!(freeze < 0.001, "the freeze's sound: RMS {freeze:.4}");
+}
+
+#[test]
+fn a_retimed_clip_keeps_its_sound_in_sync_with_its_pictures() {
+    let dir = workdir("speed-sync");
+    let (beeps, _) = beeps_and_hum();
+    // A 1 s black lead-in; the beeps (one every 0.2 s of source, 50 ms long) from 0.2 s at half
+    // speed for 1.6 s, then from 0.2 s at twice the speed for 0.8 s.
+    let body = format!(
+        r#"{}, "sources": {{ "b": {{ "path": "{}" }} }},
+        "timeline": [ {{ "gap": 1 }},
+                      {{ "source": "b", "in": 0.2, "out": 1.0, "speed": 0.5 }},
+                      {{ "source": "b", "in": 0.2, "out": 1.8, "speed": 2 }} ]"#,
+        pcm_output("sync", ""),
+        beeps.display()
+    );
+    let (_, sound) = render_sound(&dir, "sync", &body, "mkv");
+    let x = sound.channel(0);
+    // Where each beep's energy is centred, against where the picture puts it: source time s of
+    // a clip starting at program sample p0 plays at p0 + (s − 0.2) / speed. The first beep of
+    // each clip is left out (the clip's join fade is on it).
+    let centroid = |a: usize, b: usize| {
+        let (mut m, mut e) = (0.0, 0.0);
+        for (i, v) in x[a..b].iter().enumerate() {
+            let p = f64::from(*v).powi(2);
+            m += p * (a + i) as f64;
+            e += p;
+        }
+        m / e.max(1e-12)
+    };
+    for (p0, speed, count) in [(48000.0, 0.5, 4), (124800.0, 2.0, 8)] {
+        let len = 2400.0 / speed; // 50 ms of source
+        let errors: Vec<f64> = (1..count)
+            .map(|j| {
+                let start = p0 + 0.2 * j as f64 / speed * 48000.0;
+                let centre = start + len / 2.0;
+                let (a, b) = (
+                    (centre - len - 1000.0) as usize,
+                    (centre + len + 1000.0) as usize,
+                );
+                centroid(a, b) - centre
+            })
+            .collect();
+        eprintln!("speed {speed}: beep centres off by {errors:?} samples");
+        // Within 25 ms of the picture (well inside lip-sync tolerances), and no drift.
+        assert!(
+            errors.iter().all(|e| e.abs() <= 1200.0),
+            "speed {speed}: {errors:?}"
+        );
+        let spread = errors.iter().cloned().fold(f64::MIN, f64::max)
+            - errors.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(
+            spread <= 480.0,
+            "speed {speed}: the offset drifts by {spread:.0}: {errors:?}"
+        );
+    }
 }

@@ -796,3 +796,50 @@ fn source_turns_and_crops_are_checked() {
         assert!(text.contains(want), "{want}: {text}");
     }
 }
+
+#[test]
+fn speeds_and_freezes_are_checked() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 1, "speed": 20 },
+           { "source": "amur", "in": 0, "out": 1, "speed": 0 },
+           { "source": "amur", "in": 0, "duration": 1, "audio": { "carry": true } },
+           { "source": "amur", "in": 1, "duration": 1, "speed": 0.5, "audio": { "tail": "5f" } },
+           { "source": "amur", "in": 1, "duration": "4s", "speed": "2/1" }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        [
+            "/timeline/0/speed",
+            "/timeline/1/out",
+            "/timeline/2/audio/carry",
+            "/timeline/3/audio/tail",
+            "/timeline/4/duration"
+        ],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    for want in [
+        "speed `20` is out of range; use 0.1 to 10",
+        "a freeze (speed 0) holds the `in` frame: give how long with `duration`, not `out`",
+        "`carry` is for a freeze (speed 0)",
+        "a split edit on a clip whose speed is changed is not supported",
+        // 4 s of program at twice the speed needs 8 s of source from 1 s.
+        "the clip ends at 00:00:09:00 (9s) but source `amur` is only 8s long",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // A retimed clip may not meet a dissolve; a cutaway may not cut into it.
+    let d = check(&format!(
+        r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [
+            {{ "source": "amur", "in": 0, "duration": "2s", "speed": 2 }},
+            {{ "source": "amur", "in": 0, "duration": "2s", "transition": {{ "type": "dissolve", "duration": "5f" }} }} ],
+          "cutaways": [ {{ "source": "knam", "in": 0, "at": "10f", "duration": "5f" }} ] }}"#
+    ));
+    assert_eq!(
+        errors_at(&d),
+        ["/cutaways/0/at", "/timeline/0/speed"],
+        "{}",
+        report(&d)
+    );
+}

@@ -421,15 +421,6 @@ impl Validator<'_> {
 /// A share written as a percentage (`"4%"`, `"12.5%"`), under 50 %: exact.
 fn share(text: &str) -> Option<Rational> {
     let n = text.trim().strip_suffix('%')?.trim();
-    let (whole, frac) = n.split_once('.').unwrap_or((n, ""));
-    if whole.is_empty() && frac.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 6
-    {
-        return None;
-    }
-    let digits: i64 = format!("{whole}{frac}").parse().ok()?;
-    let r = Rational::new(digits, 100 * 10i64.pow(frac.len() as u32));
+    let r = crate::time::decimal(n)? / 100;
     (r < Rational::new(1, 2)).then_some(r)
 }

@@ -534,6 +534,20 @@ impl Validator<'_> {
                         && !(start <= s && s + t.frames <= end)
                 })
             });
+            let retimed_cut = events.iter().zip(&starts).find(|(e, &s)| {
+                matches!(&e.kind, EventKind::Clip(c) if c.retimed())
+                    && [start, end]
+                        .iter()
+                        .any(|&edge| s < edge && edge < s + e.frames)
+            });
+            if let Some((e, _)) = retimed_cut {
+                self.error(
+                    format!("{ptr}/at"),
+                    format!("the cutaway starts or ends inside /timeline/{}, whose speed is changed (its stretched sound is one piece); cover the whole clip or none of it", e.index),
+                );
+                fine = false;
+                continue;
+            }
             if let Some((e, &s)) = cut_into {
                 self.error(
                     format!("{ptr}/at"),

@@ -112,6 +112,7 @@ impl Validator<'_> {
             lead,
             tail,
             mix: a.overlap.unwrap_or_default() == raw::Overlap::Mix,
+            carry: a.carry.unwrap_or(false),
         })
     }
 

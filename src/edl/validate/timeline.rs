@@ -109,7 +109,11 @@ impl Validator<'_> {
             else {
                 continue;
             };
-            let needed = c.source_out + Rational::from_integer(ev.frames) / fps.as_ratio();
+            let needed = if c.frozen() {
+                c.source_out
+            } else {
+                c.source_out + Rational::from_integer(ev.frames) * c.speed / fps.as_ratio()
+            };
             let len = sources
                 .get(&c.source)
                 .and_then(|s| s.facts.as_ref())
@@ -118,6 +122,24 @@ impl Validator<'_> {
                 self.error(
                     format!("/timeline/{}/title/background", ev.index),
                     format!("this transparent title shows source `{}` carrying on to {}, but it is only {} long; shorten the title, end the clip earlier, or give the title a colour", c.source, format_seconds(needed), format_seconds(len)),
+                );
+            }
+        }
+        // A clip whose speed is changed is stretched in one piece: no dissolve may share it.
+        for (k, ev) in events.iter().enumerate() {
+            let dissolve = |e: &Event| {
+                e.transition
+                    .is_some_and(|t| t.kind == TransitionKind::Dissolve)
+            };
+            let retimed = matches!(&ev.kind, EventKind::Clip(c) if c.retimed());
+            let into = dissolve(ev);
+            let out_of = events
+                .get(k + 1)
+                .is_some_and(|n| n.index == ev.index + 1 && dissolve(n));
+            if retimed && (into || out_of) {
+                self.error(
+                    format!("/timeline/{}/speed", ev.index),
+                    "a dissolve into or out of a clip whose speed is changed is not supported (its stretched sound is rendered in one piece); use a cut or a dip to black",
                 );
             }
         }
@@ -251,6 +273,37 @@ impl Validator<'_> {
         }
     }
 
+    /// A playback speed: 0 (a freeze), or 1/10 to 10 — a number or `"n/d"`, exact.
+    pub(super) fn speed(&mut self, ptr: &str, v: &serde_json::Value) -> Option<Rational> {
+        let text = match v {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s.trim().to_string(),
+            _ => String::new(),
+        };
+        let parsed = match text.split_once('/') {
+            Some((n, d)) => match (n.trim().parse::<i64>(), d.trim().parse::<i64>()) {
+                (Ok(n), Ok(d)) if d > 0 => Some(Rational::new(n, d)),
+                _ => None,
+            },
+            None => crate::time::decimal(&text),
+        };
+        match parsed {
+            Some(s)
+                if *s.numer() == 0
+                    || (Rational::new(1, 10) <= s && s <= Rational::from_integer(10)) =>
+            {
+                Some(s)
+            }
+            _ => {
+                self.error(
+                    ptr,
+                    format!("speed `{text}` is out of range; use 0.1 to 10 (a number or \"n/d\", e.g. 0.5 or \"25/24\"), or 0 for a freeze"),
+                );
+                None
+            }
+        }
+    }
+
     pub(super) fn positive_length(&mut self, ptr: &str, frames: i64) -> Option<i64> {
         if frames < 1 {
             self.error(
@@ -346,15 +399,33 @@ impl Validator<'_> {
                 return None;
             }
         }
+        let speed = match &c.speed {
+            None => Rational::from_integer(1),
+            Some(v) => self.speed(&format!("{ptr}/speed"), &v.0)?,
+        };
+        let frozen = *speed.numer() == 0;
+        if frozen && c.out.is_some() {
+            self.error(
+                format!("{ptr}/out"),
+                "a freeze (speed 0) holds the `in` frame: give how long with `duration`, not `out`",
+            );
+            return None;
+        }
         let fps = fps_out?;
         let source_in = source_in?;
         let (frames, source_out) = match (out, duration_frames) {
-            (Some(out), None) if c.duration.is_none() => {
-                (round_half_up((out - source_in) * fps.as_ratio()), out)
+            // The brief's rule: round((out − in) × fps_out / speed) frames.
+            (Some(out), None) if c.duration.is_none() => (
+                round_half_up((out - source_in) * fps.as_ratio() / speed),
+                out,
+            ),
+            // A freeze shows one frame: the clip ends one output frame after `in`.
+            (None, Some(frames)) if c.out.is_none() && frozen => {
+                (frames, source_in + fps.frame_duration())
             }
             (None, Some(frames)) if c.out.is_none() => (
                 frames,
-                source_in + Rational::from_integer(frames) / fps.as_ratio(),
+                source_in + Rational::from_integer(frames) * speed / fps.as_ratio(),
             ),
             _ => return None,
         };
@@ -372,6 +443,22 @@ impl Validator<'_> {
             }
         }
         let audio = self.clip_audio(&ptr, c.audio.as_deref(), source, fps, frames)?;
+        let retimed = !frozen && speed != Rational::from_integer(1);
+        if retimed && (audio.lead > 0 || audio.tail > 0) {
+            let field = if audio.lead > 0 { "lead" } else { "tail" };
+            self.error(
+                format!("{ptr}/audio/{field}"),
+                "a split edit on a clip whose speed is changed is not supported: its stretched sound is rendered in one piece; remove the split edit or the speed change",
+            );
+            return None;
+        }
+        if audio.carry && !frozen {
+            self.error(
+                format!("{ptr}/audio/carry"),
+                "`carry` is for a freeze (speed 0): the sound carries on while the picture holds",
+            );
+            return None;
+        }
         if let Some(len) = source.facts.as_ref().and_then(MediaFacts::usable_duration) {
             if source_in >= len {
                 self.error(
@@ -420,6 +507,7 @@ impl Validator<'_> {
                 source_out,
                 look,
                 audio,
+                speed,
             }),
             transition,
             frames,

@@ -105,6 +105,7 @@ fn sound_only(job: &SegmentJob, sound: &Sound, pcm: &mut [f32]) -> Result<(), Se
             stream,
             video_stream,
             start,
+            speed,
             filter,
             envelope,
         } => {
@@ -114,6 +115,7 @@ fn sound_only(job: &SegmentJob, sound: &Sound, pcm: &mut [f32]) -> Result<(), Se
                 origin_stream: *video_stream,
                 start: *start,
                 filter,
+                speed: *speed,
             };
             sound::decode_sound_only(job.output, job.cancel, &s, pcm)?;
             sound::apply_envelope(pcm, job.output.audio.channels as usize, envelope);
@@ -173,10 +175,14 @@ pub(crate) fn produce_side(
                 Sound::Source {
                     stream,
                     start,
+                    speed,
                     filter,
                     envelope,
                     ..
-                } => (Some((*stream, *start, filter.as_str())), Some(envelope)),
+                } => (
+                    Some((*stream, *start, *speed, filter.as_str())),
+                    Some(envelope),
+                ),
                 Sound::Silence | Sound::Crossfade { .. } => (None, None),
             };
             source::decode_source(job, p, sound, sink, pcm)?;

@@ -39,6 +39,11 @@ pub(super) struct AudioState<'a> {
     stream: usize,
     /// Absolute position (in output samples since the file's origin) of the segment's first sample.
     first_sample: Rational,
+    /// Playback speed (the conform chain stretches by it) and the segment's first sample's
+    /// source time on the file's clock: with a stretch, where the first sample lands depends
+    /// on where the stretcher started.
+    speed: Rational,
+    start_abs: Rational,
     sink_tb: Rational,
     pcm: &'a mut [f32],
     channels: usize,
@@ -149,6 +154,7 @@ pub(super) fn open_audio<'p>(
     astream: usize,
     origin: Rational,
     start: Rational,
+    speed: Rational,
     afilter: &str,
     pcm: &'p mut [f32],
 ) -> Result<AudioState<'p>, SegmentError> {
@@ -189,6 +195,8 @@ pub(super) fn open_audio<'p>(
         graph: g,
         stream: astream,
         first_sample: (origin + start) * sr,
+        speed,
+        start_abs: origin + start,
         sink_tb,
         channels,
         filled: 0,
@@ -210,8 +218,9 @@ pub(super) struct SoundOnly<'a> {
     pub origin_stream: usize,
     /// Source time of the first sample.
     pub start: Rational,
-    /// Conform chain (rate, layout, gain).
+    /// Conform chain (rate, layout, gain; a stretch first, when `speed` is not 1).
     pub filter: &'a str,
+    pub speed: Rational,
 }
 
 impl<'a> SoundOnly<'a> {
@@ -222,6 +231,7 @@ impl<'a> SoundOnly<'a> {
             origin_stream: bed.origin_stream,
             start: bed.start,
             filter: &bed.filter,
+            speed: Rational::from_integer(1),
         }
     }
 }
@@ -246,7 +256,7 @@ pub(super) fn decode_sound_only(
         })?
         .origin;
     let mut audio = open_audio(
-        out, &reader, &shown, s.stream, origin, s.start, s.filter, pcm,
+        out, &reader, &shown, s.stream, origin, s.start, s.speed, s.filter, pcm,
     )?;
     if s.start > SEEK_LEAD {
         reader
@@ -335,9 +345,21 @@ fn push_audio(a: &mut AudioState, frame: &mut ff::frame::Audio) -> Result<(), ff
                 frame.rate() as i64,
             )
         });
+        let one = Rational::from_integer(1);
+        let speed = if *a.speed.numer() > 0 { a.speed } else { one };
         a.correction = Some(crate::time::round_half_up(
-            c * Rational::new(a.sample_rate, frame.rate().max(1) as i64),
+            c * Rational::new(a.sample_rate, frame.rate().max(1) as i64) / speed,
         ));
+        // A stretch starts where this first frame does: its output sample n is the source's
+        // sample at n × speed from here, so the segment's first sample lands (start − here)
+        // ÷ speed after it.
+        if speed != one {
+            if let Some(t) = ts {
+                let here = Rational::from_integer(t) * a.stream_tb;
+                let sr = Rational::from_integer(a.sample_rate);
+                a.first_sample = here * sr + (a.start_abs - here) * sr / speed;
+            }
+        }
     }
     frame.set_pts(ts);
     a.graph.push(frame)

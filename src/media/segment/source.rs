@@ -67,7 +67,7 @@ impl Sampler {
 pub(super) fn decode_source(
     job: &SegmentJob,
     p: &SourcePicture,
-    sound: Option<(usize, Rational, &str)>,
+    sound: Option<(usize, Rational, Rational, &str)>,
     sink: &mut dyn FrameSink,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
@@ -117,8 +117,8 @@ pub(super) fn decode_source(
     // Sound.
     let mut audio = match sound {
         None => None,
-        Some((astream, start, afilter)) => Some(open_audio(
-            job.output, &reader, &shown, astream, origin, start, afilter, pcm,
+        Some((astream, start, speed, afilter)) => Some(open_audio(
+            job.output, &reader, &shown, astream, origin, start, speed, afilter, pcm,
         )?),
     };
 
