@@ -259,6 +259,12 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
 pub const COLOUR_FRAMES: usize = 12;
 
 impl MediaFacts {
+    /// Whether the file is one still picture (a photograph, a scan): a single-picture demuxer
+    /// (`jpeg_pipe`, `png_pipe`, `tiff_pipe` …) with a picture.
+    pub fn is_still(&self) -> bool {
+        self.container.ends_with("_pipe") && self.video().is_some()
+    }
+
     /// The first video stream (the one roughcut uses).
     pub fn video(&self) -> Option<&VideoFacts> {
         self.streams.iter().find_map(|s| s.video.as_ref())

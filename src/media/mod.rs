@@ -238,6 +238,15 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
             Ok(ictx)
         }
         Err(e) => match sniff_format(path) {
+            // A picture file: FFmpeg's `image2` (which reads numbered sequences, and so other
+            // files) is refused; the single-picture demuxer for its kind reads just this file.
+            Some(format) if format == "image2" => match image_demuxer(path) {
+                Some(name) => open_image(path, &url, name),
+                None => Err(MediaError::RefusedFormat {
+                    path: shown,
+                    format,
+                }),
+            },
             Some(format) if format.split(',').any(|n| REFUSED_DEMUXERS.contains(&n)) => {
                 Err(MediaError::RefusedFormat {
                     path: shown,
@@ -246,6 +255,53 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
             }
             _ => Err(MediaError::ffmpeg(path, "open", e)),
         },
+    }
+}
+
+/// The single-picture demuxer that reads an image file, from its first bytes.
+fn image_demuxer(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let head = &head[..n];
+    Some(match head {
+        [0xff, 0xd8, 0xff, ..] => "jpeg_pipe",
+        [0x89, b'P', b'N', b'G', ..] => "png_pipe",
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => "tiff_pipe",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => "webp_pipe",
+        [b'B', b'M', ..] => "bmp_pipe",
+        _ => return None,
+    })
+}
+
+/// Open `url` (the file `path`) with the named single-picture demuxer.
+fn open_image(
+    path: &Path,
+    url: &str,
+    name: &'static str,
+) -> Result<ff::format::context::Input, MediaError> {
+    let cname = std::ffi::CString::new(name).map_err(|_| MediaError::BadPath {
+        path: path.display().to_string(),
+    })?;
+    // SAFETY: av_find_input_format looks a name up in FFmpeg's static demuxer table; the
+    // returned pointer (or null) is static.
+    let fmt = unsafe { ff::ffi::av_find_input_format(cname.as_ptr()) };
+    if fmt.is_null() {
+        return Err(MediaError::RefusedFormat {
+            path: path.display().to_string(),
+            format: "image2".into(),
+        });
+    }
+    let mut opts = ff::Dictionary::new();
+    opts.set("protocol_whitelist", "file");
+    // SAFETY: `fmt` is a non-null static AVInputFormat (above); wrapping it borrows nothing.
+    let format = ff::format::format::Format::Input(unsafe {
+        ff::format::format::Input::wrap(fmt as *mut ff::ffi::AVInputFormat)
+    });
+    match ff::format::open_with(url, &format, opts) {
+        Ok(ff::format::context::Context::Input(ictx)) => Ok(ictx),
+        Ok(_) => Err(MediaError::ffmpeg(path, "open", ff::Error::Bug)),
+        Err(e) => Err(MediaError::ffmpeg(path, "open", e)),
     }
 }
 

@@ -180,7 +180,25 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                         cstr(ff::ffi::av_color_transfer_name(p.color_trc)),
                     )
                 };
-                let (rotation, mirrored, orientation) = display_matrix(&st);
+                let (mut rotation, mut mirrored, mut orientation) = display_matrix(&st);
+                // A JPEG photograph says how to turn it in its EXIF data, which FFmpeg 5.1 does
+                // not turn into a display matrix.
+                if container == "jpeg_pipe" && orientation == crate::facts::Orientation::UPRIGHT {
+                    if let Some(o) = exif_orientation(path) {
+                        orientation = o;
+                        mirrored = matches!(
+                            (o.a, o.b, o.c, o.d),
+                            (-1, 0, 0, 1) | (1, 0, 0, -1) | (0, 1, 1, 0) | (0, -1, -1, 0)
+                        );
+                        // As FFmpeg reports rotation: counter-clockwise degrees.
+                        rotation = match (o.a, o.b, o.c, o.d) {
+                            (0, 1, -1, 0) | (0, -1, -1, 0) => 270,
+                            (0, -1, 1, 0) | (0, 1, 1, 0) => 90,
+                            (-1, 0, 0, -1) => 180,
+                            _ => 0,
+                        };
+                    }
+                }
                 facts.video = Some(VideoFacts {
                     width: w,
                     height: h,
@@ -276,6 +294,28 @@ fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool, crate::facts::
         return (rot, det < 0, crate::facts::Orientation::from_matrix(&m));
     }
     (0, false, crate::facts::Orientation::UPRIGHT)
+}
+
+/// The orientation a JPEG's EXIF `Orientation` tag asks for (1 to 8; `None` without one).
+fn exif_orientation(path: &Path) -> Option<crate::facts::Orientation> {
+    use crate::facts::Orientation as O;
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::new(file);
+    let exif = exif::Reader::new().read_from_container(&mut reader).ok()?;
+    let field = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?;
+    let value = field.value.get_uint(0)?;
+    // EXIF's eight values: 1 as stored; 2 mirrored; 3 half a turn; 4 mirrored top to bottom;
+    // 5 transposed; 6 a quarter turn clockwise; 7 transversed; 8 a quarter turn back.
+    Some(match value {
+        2 => O::FLIP_H,
+        3 => O::clockwise(180),
+        4 => O::FLIP_V,
+        5 => O::FLIP_H.then(O::clockwise(270)),
+        6 => O::clockwise(90),
+        7 => O::FLIP_H.then(O::clockwise(90)),
+        8 => O::clockwise(270),
+        _ => O::UPRIGHT,
+    })
 }
 
 /// Read the first packets of the video stream: are their timestamps evenly spaced, and do the

@@ -1031,3 +1031,95 @@ fn a_draft_is_small_and_fast_but_every_frame_sample_and_grey_is_exact() {
         .iter()
         .any(|&k| pics[k].max_chroma_deviation(0, 0, 640, 360) > 20));
 }
+
+/// A one-picture file written in-process: `picture` (a lavfi graph, 320x240) encoded by
+/// `encoder` in `pix_fmt` to `name` (its extension chooses the writer).
+fn still_file(name: &str, picture: &str, encoder: &str, pix_fmt: &str) -> PathBuf {
+    let path = crate::common::samples_dir().join(name);
+    if !path.exists() {
+        let mut v = video(picture.into(), 320, 240, (25, 1), (1, 1));
+        v.encoder = encoder.into();
+        v.pix_fmt = pix_fmt.into();
+        v.range = "pc";
+        v.options = vec![];
+        crate::common::write_clip(&roughcut::media::synth::SynthClip {
+            path: path.clone(),
+            duration: Rational::new(1, 25),
+            video: Some(v),
+            audio: vec![],
+            metadata: vec![],
+        })
+        .expect("write the still");
+    }
+    path
+}
+
+/// `jpeg` with an EXIF block saying Orientation = `value` inserted after its start marker.
+fn with_exif_orientation(jpeg: &[u8], value: u16) -> Vec<u8> {
+    // TIFF header (little-endian), IFD0 with one entry: tag 0x0112 SHORT ×1 = value.
+    let mut tiff = vec![b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0];
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&value.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xff, 0xe1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn stills_show_for_their_duration_and_exif_turns_a_photograph_upright() {
+    // A white mark in the top-left corner of a grey picture.
+    let picture = "color=c=0x606060:s=320x240:r=25,drawbox=x=0:y=0:w=64:h=48:color=white:t=fill";
+    let png = still_file("still_mark.png", picture, "png", "rgb24");
+    let jpeg = still_file("still_mark.mjpeg", picture, "mjpeg", "yuvj420p");
+    let dir = workdir("stills");
+    // The same picture stored as it was shot with the camera turned: EXIF 6, shown turned a
+    // quarter clockwise.
+    let turned = dir.join("turned.jpg");
+    std::fs::write(
+        &turned,
+        with_exif_orientation(&std::fs::read(&jpeg).expect("jpeg"), 6),
+    )
+    .unwrap();
+    let facts = crate::common::probe(&turned).expect("probe the photograph");
+    assert!(facts.is_still(), "{}", facts.container);
+    assert_eq!(
+        facts.video().map(|v| v.orientation),
+        Some(roughcut::facts::Orientation::clockwise(90))
+    );
+    let edl_path = dir.join("s.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "s.mp4", "width": 240, "height": 320, "fit": "stretch" }},
+                "sources": {{ "png": {{ "path": "{}" }}, "photo": {{ "path": "{}" }} }},
+                "timeline": [ {{ "source": "png", "in": 0, "duration": "10f" }},
+                              {{ "source": "photo", "in": 0, "duration": "10f" }} ] }}"#,
+            png.display(),
+            turned.display()
+        ),
+    )
+    .unwrap();
+    render(&edl_path, &[]);
+    let pics = pictures(&dir.join("s.mp4"));
+    assert_eq!(pics.len(), 20, "each still shows for its 10 frames");
+    let corner = |p: &Picture, right: bool| p.mean_y(if right { 200 } else { 8 }, 8, 32, 32);
+    for (k, p) in pics.iter().enumerate() {
+        let (left, right) = (corner(p, false), corner(p, true));
+        // The PNG (stretched, as stored) has its mark top left; the photograph, turned upright,
+        // top right.
+        let ok = if k < 10 {
+            left > 200.0 && right < 120.0
+        } else {
+            right > 200.0 && left < 120.0
+        };
+        assert!(ok, "frame {k}: top left {left:.0}, top right {right:.0}");
+    }
+}

@@ -399,16 +399,36 @@ impl Validator<'_> {
                 return None;
             }
         }
-        let speed = match &c.speed {
-            None => Rational::from_integer(1),
-            Some(v) => self.speed(&format!("{ptr}/speed"), &v.0)?,
+        // A still (a photograph, a scan) is one picture held: a freeze on its only frame.
+        let still = source
+            .and_then(|s| s.facts.as_ref())
+            .is_some_and(MediaFacts::is_still);
+        let speed = match (&c.speed, still) {
+            (None, true) => Rational::from_integer(0),
+            (Some(_), true) => {
+                self.error(
+                    format!("{ptr}/speed"),
+                    "a still is one picture held for `duration`: it has no speed; remove `speed`",
+                );
+                return None;
+            }
+            (None, false) => Rational::from_integer(1),
+            (Some(v), false) => self.speed(&format!("{ptr}/speed"), &v.0)?,
         };
         let frozen = *speed.numer() == 0;
         if frozen && c.out.is_some() {
             self.error(
                 format!("{ptr}/out"),
-                "a freeze (speed 0) holds the `in` frame: give how long with `duration`, not `out`",
+                if still {
+                    "a still is one picture: give how long it shows with `duration`, not `out`"
+                } else {
+                    "a freeze (speed 0) holds the `in` frame: give how long with `duration`, not `out`"
+                },
             );
+            return None;
+        }
+        if still && source_in.is_some_and(|i| *i.numer() != 0) {
+            self.error(format!("{ptr}/in"), "a still is one picture: its `in` is 0");
             return None;
         }
         let fps = fps_out?;
