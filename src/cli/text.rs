@@ -151,6 +151,10 @@ pub fn print_plan(p: &Plan) {
                     src.filter
                 ),
                 Picture::Black => "black".to_string(),
+                Picture::Still(st) => format!(
+                    "still {} moving from {:?} to {:?} ({:?}), from its frame {} of {}",
+                    st.source, st.from, st.to, st.ease, st.first, st.frames
+                ),
                 Picture::Insert(i) => format!(
                     "cutaway \"{}\": {} from {}: {}",
                     i.name,

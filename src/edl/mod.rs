@@ -574,6 +574,18 @@ pub struct Clip {
     /// Playback speed: 1 normal, 0 a freeze on the `in` frame.
     #[serde(serialize_with = "ser_rational")]
     pub speed: Rational,
+    /// A still's move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Move>,
+}
+
+/// A move across a still: framings (x, y, w, h as shares of the upright picture) at the first
+/// and the last frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Move {
+    pub from: [f64; 4],
+    pub to: [f64; 4],
+    pub ease: raw::Ease,
 }
 
 impl Clip {

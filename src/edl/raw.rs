@@ -118,6 +118,7 @@ impl RawCutaway {
             name: self.name.clone(),
             look: self.look.clone(),
             speed: None,
+            move_: None,
             audio: None,
             transition: None,
         }
@@ -396,10 +397,45 @@ pub struct RawClip {
     /// Playback speed (default 1): `0.5` slow motion, `2` twice as fast (0.1 to 10; a number or
     /// `"n/d"`), `0` a freeze on the `in` frame for `duration`.
     pub speed: Option<RateValue>,
+    /// For a still: the camera's move across it, from one framing to another.
+    #[serde(rename = "move")]
+    pub move_: Option<Box<RawMove>>,
     /// Sound settings of the event.
     pub audio: Option<Box<RawEventAudio>>,
     /// Transition leading into this event.
     pub transition: Option<RawTransition>,
+}
+
+/// A move across a still: the framing at the first frame and at the last, as shares of the
+/// upright picture.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMove {
+    pub from: RawRect,
+    pub to: RawRect,
+    /// `linear` (default) or `ease_in_out` (starting and stopping gently).
+    pub ease: Option<Ease>,
+}
+
+/// A framing rectangle: left, top, width and height as shares (0 to 1) of the upright
+/// picture's width and height.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// How a move runs in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Ease {
+    #[default]
+    Linear,
+    /// Smoothstep: 3t² − 2t³.
+    EaseInOut,
 }
 
 /// A picture look: a named one or a tint.
@@ -765,6 +801,7 @@ impl RawEdl {
                 name,
                 look: None,
                 speed: None,
+                move_: None,
                 audio: None,
                 transition: None,
             })],

@@ -4,29 +4,44 @@
 use super::*;
 
 impl Ctx<'_> {
+    /// Clip `c`'s source, its first video stream's index and facts.
+    fn clip_source(
+        &self,
+        c: &crate::edl::Clip,
+    ) -> Result<(&crate::edl::Source, usize, &VideoFacts), PlanError> {
+        let src = self
+            .edl
+            .sources
+            .get(&c.source)
+            .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+        let (vindex, video) =
+            first_video(&src.facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
+        Ok((src, vindex, video))
+    }
+
+    /// The tone clip `c` is finished with: black-and-white material gets the output's finish
+    /// unless a look tones it.
+    fn tone(&self, c: &crate::edl::Clip, src: &crate::edl::Source) -> Option<Tone> {
+        let out = &self.edl.output;
+        match c.look {
+            Look::Natural if is_bw(src.colour, &src.facts) => Some(out.bw),
+            Look::Natural => None,
+            Look::Monochrome => Some(out.bw),
+            Look::Toned(t) => Some(t),
+        }
+    }
+
     /// The picture of clip `c` from `offset` output frames into it.
     pub(super) fn clip_picture(
         &self,
         c: &crate::edl::Clip,
         offset: i64,
     ) -> Result<SourcePicture, PlanError> {
-        let edl = self.edl;
-        let out = &edl.output;
-        let src = edl
-            .sources
-            .get(&c.source)
-            .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
+        let out = &self.edl.output;
+        let (src, vindex, video) = self.clip_source(c)?;
         let facts = &src.facts;
-        let (vindex, video) =
-            first_video(facts).ok_or_else(|| PlanError::NoVideo(c.source.clone()))?;
         let step = out.fps.frame_duration() * c.speed;
-        // Black-and-white material gets the output's finish unless a look tones it.
-        let tone = match c.look {
-            Look::Natural if is_bw(src.colour, facts) => Some(out.bw),
-            Look::Natural => None,
-            Look::Monochrome => Some(out.bw),
-            Look::Toned(t) => Some(t),
-        };
+        let tone = self.tone(c, src);
         Ok(SourcePicture {
             source: c.source.clone(),
             path: src.path.clone(),
@@ -67,6 +82,51 @@ impl Ctx<'_> {
         })
     }
 
+    /// A still clip's move, from `offset` frames into the clip's `frames`.
+    fn still_picture(
+        &self,
+        c: &crate::edl::Clip,
+        m: &crate::edl::Move,
+        offset: i64,
+        frames: i64,
+    ) -> Result<StillPicture, PlanError> {
+        let out = &self.edl.output;
+        let (src, vindex, video) = self.clip_source(c)?;
+        let g = src.shape.geometry(video);
+        let (cw, ch) = g.cropped();
+        // Scale the picture down only as far as the widest framing still fills its box in the
+        // output one to one (each frame then samples it without skipping pixels).
+        let sar = *g.sar.numer() as f64 / (*g.sar.denom()).max(1) as f64;
+        let (ow, oh) = (out.width as f64, out.height as f64);
+        let mut scale: f64 = 1.0;
+        for r in [m.from, m.to] {
+            let (rw, rh) = (r[2] * cw as f64, r[3] * ch as f64);
+            let aspect = rw * sar / rh.max(1e-9);
+            let box_w = if aspect > ow / oh { ow } else { oh * aspect };
+            scale = scale.min(box_w / (rw * sar).max(1e-9));
+        }
+        let (w, h) = (
+            ((cw as f64 * scale).round() as i64).max(2),
+            ((ch as f64 * scale).round() as i64).max(2),
+        );
+        let tone = self.tone(c, src);
+        Ok(StillPicture {
+            source: c.source.clone(),
+            path: src.path.clone(),
+            stream: vindex,
+            filter: super::filters::still_filter(video, &g, w, h, tone),
+            width: w,
+            height: h,
+            sar: g.sar,
+            from: m.from,
+            to: m.to,
+            ease: m.ease,
+            first: offset,
+            frames,
+            fit: out.fit,
+        })
+    }
+
     /// What an event shows and sounds like from `offset` frames into it.
     pub(super) fn event_media(
         &self,
@@ -87,7 +147,10 @@ impl Ctx<'_> {
                     .get(&c.source)
                     .ok_or_else(|| PlanError::UnknownSource(c.source.clone()))?;
                 let facts = &src.facts;
-                let picture = Picture::Source(picture);
+                let picture = match &c.motion {
+                    Some(m) => Picture::Still(self.still_picture(c, m, offset, ev.frames)?),
+                    None => Picture::Source(picture),
+                };
                 // A freeze is silent unless its sound carries on at its own speed; a changed
                 // speed stretches the sound, keeping its pitch.
                 let silent = c.audio.mute || (c.frozen() && !c.audio.carry);

@@ -38,35 +38,10 @@ pub fn video_filter(
     tone: Option<Tone>,
     draft: bool,
 ) -> String {
-    let mut chain: Vec<String> = Vec::new();
-    if v.interlaced() {
-        let parity = match (v.top_field_first, v.field_order.as_str()) {
-            (Some(true), _) | (None, "tt" | "tb") => "tff",
-            (Some(false), _) | (None, "bb" | "bt") => "bff",
-            _ => "auto",
-        };
-        chain.push(format!("bwdif=mode=send_frame:parity={parity}:deint=all"));
-    }
-    if let Some(f) = g.orientation.filter() {
-        chain.push(f.into());
-    }
+    let mut chain = upright(v, g);
     let (w, h) = g.cropped();
-    if g.crop.iter().any(|&c| c > 0) {
-        chain.push(format!("crop=w={w}:h={h}:x={}:y={}", g.crop[0], g.crop[2]));
-    }
     let b = fit_picture(w, h, g.sar, width as i64, height as i64, fit);
-    chain.push(format!(
-        "scale=w={}:h={}:flags={}:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
-        b.scaled_w,
-        b.scaled_h,
-        if draft {
-            "fast_bilinear"
-        } else {
-            "bicubic+accurate_rnd"
-        },
-        source_range(v),
-        source_matrix(v)
-    ));
+    chain.push(scale(v, b.scaled_w, b.scaled_h, draft));
     // The look applies to the picture, before the frame is padded: bars stay black.
     chain.push("format=yuv420p".into());
     if let Some(t) = tone {
@@ -83,6 +58,59 @@ pub fn video_filter(
         _ => {}
     }
     chain.push("setsar=1".into());
+    chain.join(",")
+}
+
+/// Deinterlace, turn upright, crop: the picture as shown, before it is scaled.
+fn upright(v: &VideoFacts, g: &crate::edl::Geometry) -> Vec<String> {
+    let mut chain: Vec<String> = Vec::new();
+    if v.interlaced() {
+        let parity = match (v.top_field_first, v.field_order.as_str()) {
+            (Some(true), _) | (None, "tt" | "tb") => "tff",
+            (Some(false), _) | (None, "bb" | "bt") => "bff",
+            _ => "auto",
+        };
+        chain.push(format!("bwdif=mode=send_frame:parity={parity}:deint=all"));
+    }
+    if let Some(f) = g.orientation.filter() {
+        chain.push(f.into());
+    }
+    let (w, h) = g.cropped();
+    if g.crop.iter().any(|&c| c > 0) {
+        chain.push(format!("crop=w={w}:h={h}:x={}:y={}", g.crop[0], g.crop[2]));
+    }
+    chain
+}
+
+/// Scale to `w`×`h` into BT.709, limited range.
+fn scale(v: &VideoFacts, w: i64, h: i64, draft: bool) -> String {
+    format!(
+        "scale=w={w}:h={h}:flags={}:in_range={}:out_range=limited:in_color_matrix={}:out_color_matrix=bt709",
+        if draft {
+            "fast_bilinear"
+        } else {
+            "bicubic+accurate_rnd"
+        },
+        source_range(v),
+        source_matrix(v)
+    )
+}
+
+/// The chain that makes a still's picture for a move: upright, cropped, scaled to `w`×`h`,
+/// full-resolution chroma (4:4:4) in BT.709, with the look; framed frame by frame afterwards.
+pub fn still_filter(
+    v: &VideoFacts,
+    g: &crate::edl::Geometry,
+    w: i64,
+    h: i64,
+    tone: Option<Tone>,
+) -> String {
+    let mut chain = upright(v, g);
+    chain.push(scale(v, w, h, false));
+    chain.push("format=yuv444p".into());
+    if let Some(t) = tone {
+        chain.push(format!("lutyuv=u={}:v={}", t.u, t.v));
+    }
     chain.join(",")
 }
 

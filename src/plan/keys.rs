@@ -8,6 +8,7 @@ pub(super) fn picture_files<'a>(p: &'a Picture, out: &mut Vec<&'a std::path::Pat
     match p {
         Picture::Source(s) => out.push(&s.path),
         Picture::Insert(i) => out.push(&i.picture.path),
+        Picture::Still(s) => out.push(&s.path),
         Picture::Dissolve(d) => {
             picture_files(&d.from, out);
             picture_files(&d.to, out);

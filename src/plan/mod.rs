@@ -168,6 +168,34 @@ pub enum Picture {
     /// A cutaway laid over the timeline: frames of a source without its sound (the segment's
     /// sound is what plays underneath).
     Insert(InsertPicture),
+    /// A move across a still: its picture framed anew on every frame, with sub-pixel
+    /// precision.
+    Still(StillPicture),
+}
+
+/// A still's move as one segment draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StillPicture {
+    pub source: String,
+    pub path: PathBuf,
+    pub stream: usize,
+    /// The chain that makes the picture the framings are taken from (upright, cropped, scaled
+    /// to `width`×`height`, 4:4:4, BT.709, the look).
+    pub filter: String,
+    pub width: i64,
+    pub height: i64,
+    /// Its sample aspect ratio.
+    #[serde(serialize_with = "ser_rational")]
+    pub sar: Rational,
+    /// Framings (x, y, w, h: shares of the picture) at the clip's first and last frame.
+    pub from: [f64; 4],
+    pub to: [f64; 4],
+    pub ease: crate::edl::raw::Ease,
+    /// The clip's frame shown by the segment's first frame, and the clip's length in frames.
+    pub first: i64,
+    pub frames: i64,
+    /// How each framing fits the output frame.
+    pub fit: crate::edl::Fit,
 }
 
 /// A cutaway's picture.
@@ -722,6 +750,7 @@ fn picture_cost(edl: &Edl, picture: &Picture) -> i64 {
             .and_then(|s| s.facts.video())
             .map_or(0, |v| v.width as i64 * v.height as i64),
         Picture::Insert(i) => picture_cost(edl, &Picture::Source(i.picture.clone())),
+        Picture::Still(s) => s.width * s.height,
         Picture::Dissolve(d) => picture_cost(edl, &d.from) + picture_cost(edl, &d.to),
         Picture::Title(t) => t.underneath.as_ref().map_or(0, |u| picture_cost(edl, u)),
         Picture::Black => 0,

@@ -110,6 +110,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
                     look: Look::Natural,
                     audio: Default::default(),
                     speed: Rational::from_integer(1),
+                    motion: None,
                 })
             },
             transition: (dissolve > 0 && i > 0).then_some(Transition {

@@ -615,6 +615,7 @@ pub fn shards(plan: &Plan, count: usize) -> Vec<usize> {
 fn describe_event(name: &str, picture: &Picture) -> String {
     match picture {
         Picture::Source(p) => format!("\"{name}\", source `{}`", p.source),
+        Picture::Still(s) => format!("\"{name}\", still `{}`", s.source),
         Picture::Insert(i) => format!(
             "\"{name}\" under the cutaway \"{}\", source `{}`",
             i.name, i.picture.source

@@ -843,3 +843,13 @@ fn speeds_and_freezes_are_checked() {
         report(&d)
     );
 }
+
+#[test]
+fn moves_are_for_stills_and_stay_inside_the_picture() {
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "duration": 1,
+             "move": { "from": { "x": 0, "y": 0, "w": 1, "h": 1 }, "to": { "x": 0, "y": 0, "w": 0.5, "h": 0.5 } } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/0/move"], "{}", report(&d));
+    assert!(report(&d).contains("a move is for stills"));
+}

@@ -304,6 +304,36 @@ impl Validator<'_> {
         }
     }
 
+    /// A still's move: two framings inside the picture.
+    fn motion(&mut self, ptr: &str, m: &raw::RawMove) -> Option<crate::edl::Move> {
+        let mut rect = |name: &str, r: &raw::RawRect| -> Option<[f64; 4]> {
+            let v = [r.x, r.y, r.w, r.h];
+            let inside = v.iter().all(|x| x.is_finite())
+                && r.x >= 0.0
+                && r.y >= 0.0
+                && r.w > 0.0
+                && r.h > 0.0
+                && r.x + r.w <= 1.0 + 1e-9
+                && r.y + r.h <= 1.0 + 1e-9;
+            if inside {
+                Some(v)
+            } else {
+                self.error(
+                    format!("{ptr}/{name}"),
+                    format!("the framing x {} y {} w {} h {} is not inside the picture; give shares of its width and height, with x + w and y + h at most 1 and w, h above 0", r.x, r.y, r.w, r.h),
+                );
+                None
+            }
+        };
+        let from = rect("from", &m.from);
+        let to = rect("to", &m.to);
+        Some(crate::edl::Move {
+            from: from?,
+            to: to?,
+            ease: m.ease.unwrap_or_default(),
+        })
+    }
+
     pub(super) fn positive_length(&mut self, ptr: &str, frames: i64) -> Option<i64> {
         if frames < 1 {
             self.error(
@@ -472,6 +502,17 @@ impl Validator<'_> {
             );
             return None;
         }
+        let motion = match &c.move_ {
+            None => None,
+            Some(_) if !still => {
+                self.error(
+                    format!("{ptr}/move"),
+                    "a move is for stills (photographs, scans): this source is moving picture; remove `move` or use a still",
+                );
+                return None;
+            }
+            Some(m) => Some(self.motion(&format!("{ptr}/move"), m)?),
+        };
         if audio.carry && !frozen {
             self.error(
                 format!("{ptr}/audio/carry"),
@@ -528,6 +569,7 @@ impl Validator<'_> {
                 look,
                 audio,
                 speed,
+                motion,
             }),
             transition,
             frames,

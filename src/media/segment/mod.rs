@@ -20,6 +20,7 @@ mod job;
 mod sink;
 mod sound;
 mod source;
+mod still;
 mod title;
 
 use std::io::Write;
@@ -190,6 +191,11 @@ pub(crate) fn produce_side(
                 sound::apply_envelope(pcm, job.output.audio.channels as usize, e);
             }
             Ok(())
+        }
+        // A still's move: framed anew on every frame; its sound (a still has none) is silence.
+        Picture::Still(s) => {
+            still::moving_still(job, s, sink)?;
+            sound_only(job, sound, pcm)
         }
         // A cutaway: its picture, and the sound underneath decoded on its own.
         Picture::Insert(i) => {
