@@ -117,6 +117,34 @@ fn music_clip(dir: &Path) -> SynthClip {
     }
 }
 
+/// A still for the example EDL's move: a black-and-white photograph stand-in, 1440x1080 JPEG.
+pub const PHOTO: &str = "harbour_1957.jpg";
+
+fn photo_clip(dir: &Path) -> SynthClip {
+    SynthClip {
+        path: dir.join(PHOTO),
+        duration: Rational::new(1, 25),
+        video: Some(SynthVideo {
+            source: "testsrc2=size=1440x1080:rate=25,hue=s=0,noise=c0s=8".into(),
+            encoder: "mjpeg".into(),
+            pix_fmt: "yuvj420p".into(),
+            width: 1440,
+            height: 1080,
+            rate: (25, 1),
+            sar: (1, 1),
+            top_field_first: None,
+            range: "pc",
+            colour: None,
+            options: vec![],
+            bit_rate: 4_000_000,
+            gop: 1,
+            display_matrix: None,
+        }),
+        audio: vec![],
+        metadata: vec![],
+    }
+}
+
 /// Subtitle files written beside the media: record-timed Russian and English, and a Russian
 /// transcript timed against the Amur clip (`amur_ru.srt`, for source-relative timing).
 pub const SUBTITLES: &[(&str, &str)] = &[
@@ -313,13 +341,16 @@ pub fn write_samples(dir: &Path, threads: usize) -> Result<Vec<PathBuf>, Samples
     let clips = SAMPLES
         .iter()
         .map(|s| (s.file, clip_for(s, dir)))
-        .chain(std::iter::once((MUSIC_BED, music_clip(dir))));
+        .chain(std::iter::once((MUSIC_BED, music_clip(dir))))
+        .chain(std::iter::once((PHOTO, photo_clip(dir))));
     for (file, mut clip) in clips {
         let final_path = clip.path.clone();
-        let ext = final_path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("mkv");
+        let ext = match final_path.extension().and_then(|e| e.to_str()) {
+            // One picture written as a bare MJPEG stream is a JPEG file.
+            Some("jpg") => "mjpeg",
+            Some(e) => e,
+            None => "mkv",
+        };
         let tmp = dir.join(format!(".{file}.partial.{ext}"));
         clip.path = tmp.clone();
         let result = synth::write(&clip, threads);

@@ -155,8 +155,8 @@ fn validate_example_edl_passes() {
         .expect("run validate");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("valid — 9 events, 6 sources"), "{stderr}");
-    assert!(stderr.contains("562 frames at 25 fps"), "{stderr}");
+    assert!(stderr.contains("valid — 11 events, 7 sources"), "{stderr}");
+    assert!(stderr.contains("712 frames at 25 fps"), "{stderr}");
     assert!(out.stdout.is_empty(), "text mode writes nothing to stdout");
 }
 

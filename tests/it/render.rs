@@ -85,7 +85,11 @@ fn example_cut_has_the_planned_frames_and_samples() {
         );
     }
     // Black-and-white events (declared bw; monochrome look) are neutral from their first frame.
-    for ev in plan.events.iter().filter(|e| e.index == 0 || e.index == 6) {
+    for ev in plan
+        .events
+        .iter()
+        .filter(|e| [0, 1, 5, 8].contains(&e.index))
+    {
         for k in ev.record_start..ev.record_start + ev.frames {
             let p = &pics[k as usize];
             let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
@@ -96,23 +100,33 @@ fn example_cut_has_the_planned_frames_and_samples() {
             );
         }
     }
-    // The colour event after the B&W one has colour.
-    let amur = &plan.events[1];
+    // The freeze holds the slowed shot's last frame.
+    let whole = |k: usize| pics[k].mean_y(160, 0, 960, 720);
+    for k in 100..113 {
+        assert!(
+            (whole(k) - whole(99)).abs() < 0.5,
+            "frame {k} of the freeze: luma {:.2} against {:.2}",
+            whole(k),
+            whole(99)
+        );
+    }
+    // The colour event after the B&W ones has colour.
+    let amur = &plan.events[2];
     let p = &pics[(amur.record_start + 30) as usize];
     assert!(p.max_chroma_deviation(160, 0, 960, 720) > 20);
-    // The cutaway over the interview: frames 360..400 show the Amur clip from 3 s, whose white
-    // flash (the first 40 ms of each second) lands on frame 360 exactly; the interview is
+    // The cutaway over the interview: frames 510..550 show the Amur clip from 3 s, whose white
+    // flash (the first 40 ms of each second) lands on frame 510 exactly; the interview is
     // around it.
     let centre = |k: usize| pics[k].mean_y(400, 200, 480, 320);
     assert!(
-        centre(360) > 200.0 && centre(359) < 180.0 && centre(361) < 180.0,
-        "the flash at source 3 s is frame 360: luma {:.0} / {:.0} / {:.0}",
-        centre(359),
-        centre(360),
-        centre(361)
+        centre(510) > 200.0 && centre(509) < 180.0 && centre(511) < 180.0,
+        "the flash at source 3 s is frame 510: luma {:.0} / {:.0} / {:.0}",
+        centre(509),
+        centre(510),
+        centre(511)
     );
     assert!(
-        pics[360].key && pics[400].key,
+        pics[510].key && pics[550].key,
         "the cutaway's segments start on keyframes"
     );
     // Nothing but the output is left in the folder.

@@ -66,20 +66,26 @@ fn example_edl_is_valid() {
         w.message
     );
     let e = loaded.edl;
-    assert_eq!(e.timeline.len(), 9);
-    // 3.5 s of 18 fps timecode (87.5 → 88 frames), 4 s, 3 s, 12f, 3 s, the 4 s interview,
-    // 2.5 s (62.5 → 63), a 1 s caption and 1 s + 24 frames; minus the 1 s dissolve.
+    assert_eq!(e.timeline.len(), 11);
+    // 2 s of 18 fps timecode at half speed (100 frames), held 1.5 s (37.5 → 38), 4 s, 3 s,
+    // 12f, the 4 s still, 3 s, the 4 s interview, 2.5 s (62.5 → 63), a 1 s caption and 1 s +
+    // 24 frames; minus the 1 s dissolve.
     let frames: Vec<i64> = e.timeline.iter().map(|ev| ev.frames).collect();
-    assert_eq!(frames, vec![88, 100, 75, 12, 75, 100, 63, 25, 49]);
-    assert_eq!(e.program_frames(), 587 - 25);
-    // The interview leads its picture by 12 frames and runs on 1 s after it; a cutaway of
-    // 1.6 s lies over it from 14:10; three markers.
-    let edl::EventKind::Clip(vera) = &e.timeline[5].kind else {
-        panic!("event 5 is the interview")
+    assert_eq!(frames, vec![100, 38, 100, 75, 12, 100, 75, 100, 63, 25, 49]);
+    assert_eq!(e.program_frames(), 737 - 25);
+    let clip = |k: usize| match &e.timeline[k].kind {
+        edl::EventKind::Clip(c) => c,
+        _ => panic!("event {k} is a clip"),
     };
+    assert_eq!(clip(0).speed, roughcut::time::Rational::new(1, 2));
+    assert!(clip(1).frozen());
+    assert!(clip(5).motion.is_some(), "the photograph moves");
+    // The interview leads its picture by 12 frames and runs on 1 s after it; a cutaway of
+    // 1.6 s lies over it from 20:10; three markers.
+    let vera = clip(7);
     assert_eq!((vera.audio.lead, vera.audio.tail), (23040, 48000));
     assert_eq!(e.cutaways.len(), 1);
-    assert_eq!((e.cutaways[0].start, e.cutaways[0].frames), (360, 40));
+    assert_eq!((e.cutaways[0].start, e.cutaways[0].frames), (510, 40));
     assert_eq!(e.markers.len(), 3);
     assert_eq!((e.output.width, e.output.height), (1280, 720));
     assert_eq!(e.output.audio.bitrate, 160_000);

@@ -502,9 +502,11 @@ impl Validator<'_> {
             );
             return None;
         }
+        // Without probing (`--no-probe`) whether the source is a still is not known.
+        let unknown = source.facts.is_none();
         let motion = match &c.move_ {
             None => None,
-            Some(_) if !still => {
+            Some(_) if !still && !unknown => {
                 self.error(
                     format!("{ptr}/move"),
                     "a move is for stills (photographs, scans): this source is moving picture; remove `move` or use a still",
