@@ -572,6 +572,8 @@ pub enum Need {
     Bytes(PathBuf),
     /// The resolved path of a file, if it exists (to tell two paths for one file).
     Canonical(PathBuf),
+    /// Whether this FFmpeg build has a filter (optional ones such as `rubberband`).
+    Filter(String),
 }
 
 /// The facts gathered for the files an EDL draft names, by path. Validation reads them and does
@@ -582,6 +584,7 @@ pub struct Facts {
     media: BTreeMap<PathBuf, FileFacts>,
     bytes: BTreeMap<PathBuf, Result<Arc<[u8]>, String>>,
     canonical: BTreeMap<PathBuf, Option<PathBuf>>,
+    filters: BTreeMap<String, bool>,
 }
 
 impl Facts {
@@ -607,6 +610,14 @@ impl Facts {
     /// Record a path's resolved form (`None`: it does not exist).
     pub fn insert_canonical(&mut self, path: PathBuf, canonical: Option<PathBuf>) {
         self.canonical.insert(path, canonical);
+    }
+    /// Record whether FFmpeg has the filter `name`.
+    pub fn insert_filter(&mut self, name: String, present: bool) {
+        self.filters.insert(name, present);
+    }
+    /// Whether FFmpeg has the filter `name` (`None`: nobody looked).
+    pub fn filter(&self, name: &str) -> Option<bool> {
+        self.filters.get(name).copied()
     }
     /// What was found about a media file (`None`: nobody looked).
     pub fn media(&self, path: &Path) -> Option<&FileFacts> {

@@ -58,6 +58,7 @@ pub fn gather(draft: &Draft, opts: &CheckOptions, setup: &Setup, known: Facts) -
                 Found::Media(p, m) => facts.insert_media(p, *m),
                 Found::Bytes(p, b) => facts.insert_bytes(p, b),
                 Found::Canonical(p, c) => facts.insert_canonical(p, c),
+                Found::Filter(n, present) => facts.insert_filter(n, present),
             }
         }
     }
@@ -68,6 +69,7 @@ enum Found {
     Media(std::path::PathBuf, Box<FileFacts>),
     Bytes(std::path::PathBuf, Result<Arc<[u8]>, String>),
     Canonical(std::path::PathBuf, Option<std::path::PathBuf>),
+    Filter(String, bool),
 }
 
 fn find(need: &Need, setup: &Setup) -> Found {
@@ -78,6 +80,7 @@ fn find(need: &Need, setup: &Setup) -> Found {
             std::fs::read(p).map(Arc::from).map_err(|e| io_reason(&e)),
         ),
         Need::Canonical(p) => Found::Canonical(p.clone(), std::fs::canonicalize(p).ok()),
+        Need::Filter(n) => Found::Filter(n.clone(), crate::media::has_filter(n)),
     }
 }
 

@@ -618,6 +618,8 @@ pub struct ClipAudio {
     pub mix: bool,
     /// Under a freeze the sound carries on at its own speed (else silence).
     pub carry: bool,
+    /// The time-stretcher for a changed speed.
+    pub stretch: raw::Stretch,
 }
 
 /// A sound bed under the picture.

@@ -515,6 +515,18 @@ pub struct RawEventAudio {
     /// Under a freeze (`speed: 0`): the clip's sound carries on from `in` at its own speed while
     /// the picture holds (default false: silence).
     pub carry: Option<bool>,
+    /// How a changed speed stretches the sound keeping its pitch: `atempo` (default, FFmpeg's
+    /// own) or `rubberband` (higher quality; needs an FFmpeg built with librubberband).
+    pub stretch: Option<Stretch>,
+}
+
+/// A time-stretcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Stretch {
+    #[default]
+    Atempo,
+    Rubberband,
 }
 
 /// What the neighbours' sound does under a split edit.

@@ -258,6 +258,12 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
     }
 }
 
+/// Whether this FFmpeg build has the filter `name`.
+pub fn has_filter(name: &str) -> bool {
+    init();
+    ff::filter::find(name).is_some()
+}
+
 /// The single-picture demuxer that reads an image file, from its first bytes.
 fn image_demuxer(path: &Path) -> Option<&'static str> {
     use std::io::Read;

@@ -174,7 +174,7 @@ impl Ctx<'_> {
                             video_stream: vindex,
                             start,
                             speed,
-                            filter: match stretch(speed) {
+                            filter: match stretch(speed, c.audio.stretch) {
                                 Some(s) => format!("{s},{conform}"),
                                 None => conform,
                             },
@@ -544,12 +544,16 @@ pub(super) fn plan_beds(
     placed
 }
 
-/// FFmpeg's `atempo` chain that plays sound `speed` times as fast keeping its pitch (each
-/// stage takes 0.5 to 100); `None` at normal speed.
-pub(super) fn stretch(speed: Rational) -> Option<String> {
+/// The filter chain that plays sound `speed` times as fast keeping its pitch: FFmpeg's
+/// `atempo` (each stage takes 0.5 to 100) or `rubberband`; `None` at normal speed.
+pub(super) fn stretch(speed: Rational, kind: crate::edl::raw::Stretch) -> Option<String> {
     let one = Rational::from_integer(1);
     if speed == one || *speed.numer() <= 0 {
         return None;
+    }
+    let exact = |r: Rational| *r.numer() as f64 / *r.denom() as f64;
+    if kind == crate::edl::raw::Stretch::Rubberband {
+        return Some(format!("rubberband=tempo={}", exact(speed)));
     }
     let half = Rational::new(1, 2);
     let mut left = speed;
@@ -558,7 +562,6 @@ pub(super) fn stretch(speed: Rational) -> Option<String> {
         stages.push("atempo=0.5".to_string());
         left /= half;
     }
-    let exact = *left.numer() as f64 / *left.denom() as f64;
-    stages.push(format!("atempo={exact}"));
+    stages.push(format!("atempo={}", exact(left)));
     Some(stages.join(","))
 }

@@ -697,20 +697,28 @@ fn a_source_shape_turns_then_crops_in_even_pixels() {
 #[test]
 fn a_stretch_chains_atempo_stages_within_their_range() {
     use super::events::stretch;
-    assert_eq!(stretch(Rational::from_integer(1)), None);
-    assert_eq!(stretch(Rational::from_integer(0)), None);
+    let stretch_a = |s| stretch(s, Default::default());
     assert_eq!(
-        stretch(Rational::from_integer(2)).as_deref(),
+        stretch(Rational::new(1, 10), crate::edl::raw::Stretch::Rubberband).as_deref(),
+        Some("rubberband=tempo=0.1")
+    );
+    assert_eq!(stretch_a(Rational::from_integer(1)), None);
+    assert_eq!(stretch_a(Rational::from_integer(0)), None);
+    assert_eq!(
+        stretch_a(Rational::from_integer(2)).as_deref(),
         Some("atempo=2")
     );
-    assert_eq!(stretch(Rational::new(1, 2)).as_deref(), Some("atempo=0.5"));
+    assert_eq!(
+        stretch_a(Rational::new(1, 2)).as_deref(),
+        Some("atempo=0.5")
+    );
     // 0.1 = 0.5 × 0.5 × 0.5 × 0.8 (no stage under 0.5).
     assert_eq!(
-        stretch(Rational::new(1, 10)).as_deref(),
+        stretch_a(Rational::new(1, 10)).as_deref(),
         Some("atempo=0.5,atempo=0.5,atempo=0.5,atempo=0.8")
     );
     assert_eq!(
-        stretch(Rational::from_integer(10)).as_deref(),
+        stretch_a(Rational::from_integer(10)).as_deref(),
         Some("atempo=10")
     );
 }

@@ -1114,3 +1114,33 @@ fn a_retimed_clip_keeps_its_sound_in_sync_with_its_pictures() {
         );
     }
 }
+
+#[test]
+fn rubberband_is_a_choice_of_stretcher_that_keeps_the_pitch() {
+    let dir = workdir("rubberband");
+    let src = counted_frames_with_tone();
+    let body = format!(
+        r#"{}, "sources": {{ "c": {{ "path": "{}" }} }},
+        "timeline": [ {{ "source": "c", "in": 1, "out": 1.4, "speed": 0.5, "audio": {{ "stretch": "rubberband" }} }} ]"#,
+        pcm_output("rb", ""),
+        src.display()
+    );
+    let (edl, sound) = render_sound(&dir, "rb", &body, "mkv");
+    let plan = plan_for(&edl);
+    assert_eq!(plan.frames, 20);
+    let filter = match &plan.segments[0].sound {
+        roughcut::plan::Sound::Source { filter, .. } => filter.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(filter.starts_with("rubberband=tempo=0.5,"), "{filter}");
+    let x = sound.channel(0);
+    let w = &x[4800..33600];
+    let at = |f: f64| amplitude_at(w, f, 48000.0);
+    assert!(
+        (at(1000.0) - 0.5).abs() < 0.05 && at(500.0) < 0.01 && at(2000.0) < 0.01,
+        "1 kHz {:.3}, 500 Hz {:.3}, 2 kHz {:.3}",
+        at(1000.0),
+        at(500.0),
+        at(2000.0)
+    );
+}

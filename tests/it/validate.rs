@@ -859,3 +859,31 @@ fn moves_are_for_stills_and_stay_inside_the_picture() {
     assert_eq!(errors_at(&d), ["/timeline/0/move"], "{}", report(&d));
     assert!(report(&d).contains("a move is for stills"));
 }
+
+#[test]
+fn rubberband_is_refused_where_ffmpeg_lacks_it_and_off_speed_changes() {
+    let text = edl_with(
+        r#"{ "source": "amur", "in": 0, "out": 1, "speed": 0.5, "audio": { "stretch": "rubberband" } },
+           { "source": "amur", "in": 0, "out": 1, "audio": { "stretch": "rubberband" } }"#,
+    );
+    let path = samples_dir().join("rb.json");
+    // As on an FFmpeg built without librubberband: the gathered facts say it has no filter.
+    let draft = edl::parse(&text, &path);
+    let mut known = roughcut::facts::Facts::new(true);
+    known.insert_filter("rubberband".into(), false);
+    let setup = roughcut::gather::Setup::full(1);
+    let facts = roughcut::gather::gather(&draft, &edl::CheckOptions::default(), &setup, known);
+    let d = edl::check(&draft, &facts, &edl::CheckOptions::default()).diagnostics;
+    assert_eq!(
+        errors_at(&d),
+        ["/timeline/0/audio/stretch", "/timeline/1/audio/stretch"],
+        "{}",
+        report(&d)
+    );
+    let text = report(&d);
+    assert!(
+        text.contains("this FFmpeg has no `rubberband` filter"),
+        "{text}"
+    );
+    assert!(text.contains("this clip plays at its own speed"), "{text}");
+}

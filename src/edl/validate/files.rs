@@ -57,6 +57,15 @@ impl Validator<'_> {
         found.cloned()
     }
 
+    /// Whether FFmpeg has the filter `name` (`None`: not gathered yet; noted).
+    pub(super) fn filter(&mut self, name: &str) -> Option<bool> {
+        let found = self.facts.filter(name);
+        if found.is_none() {
+            self.needs.insert(Need::Filter(name.to_string()));
+        }
+        found
+    }
+
     /// The resolved path of `path` when it exists.
     pub(super) fn canonical(&mut self, path: &Path) -> Option<PathBuf> {
         let facts = self.facts;

@@ -113,6 +113,7 @@ impl Validator<'_> {
             tail,
             mix: a.overlap.unwrap_or_default() == raw::Overlap::Mix,
             carry: a.carry.unwrap_or(false),
+            stretch: a.stretch.unwrap_or_default(),
         })
     }
 

@@ -515,6 +515,23 @@ impl Validator<'_> {
             }
             Some(m) => Some(self.motion(&format!("{ptr}/move"), m)?),
         };
+        if audio.stretch == raw::Stretch::Rubberband {
+            let field = format!("{ptr}/audio/stretch");
+            if !retimed {
+                self.error(
+                    field,
+                    "`stretch` chooses how a changed speed stretches the sound; this clip plays at its own speed",
+                );
+                return None;
+            }
+            if self.filter("rubberband") == Some(false) {
+                self.error(
+                    field,
+                    "this FFmpeg has no `rubberband` filter (it is built without librubberband); use \"stretch\": \"atempo\" or an FFmpeg with it",
+                );
+                return None;
+            }
+        }
         if audio.carry && !frozen {
             self.error(
                 format!("{ptr}/audio/carry"),
