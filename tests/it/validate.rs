@@ -835,6 +835,17 @@ fn speeds_and_freezes_are_checked() {
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }
+    // Nor carry on under a transparent title.
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "duration": "1s", "speed": 2 },
+           { "title": { "text": "Amur", "duration": "1s", "background": "transparent" } }"#,
+    ));
+    assert_eq!(
+        errors_at(&d),
+        ["/timeline/1/title/background"],
+        "{}",
+        report(&d)
+    );
     // A retimed clip may not meet a dissolve; a cutaway may not cut into it.
     let d = check(&format!(
         r#"{{ "version": 1, "sources": {{ {SOURCES} }}, "timeline": [

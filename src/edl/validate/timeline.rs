@@ -109,6 +109,13 @@ impl Validator<'_> {
             else {
                 continue;
             };
+            if c.retimed() {
+                self.error(
+                    format!("/timeline/{}/title/background", ev.index),
+                    "a transparent title over a clip whose speed is changed is not supported (the clip's stretched sound is rendered in one piece); give the title a background",
+                );
+                continue;
+            }
             let needed = if c.frozen() {
                 c.source_out
             } else {
