@@ -44,6 +44,7 @@ const TABLE: &[(&str, u32)] = &[
     ("media::segment::generated", 9),
     ("media::segment::dissolve", 10),
     ("media::segment::source", 10),
+    ("media::segment::still", 10),
     ("media::segment::title", 10),
     ("media::segment", 11),
     ("media::assemble", 12),

@@ -83,7 +83,8 @@ impl Plane {
         let (x0, y0) = (u.floor() as usize, v.floor() as usize);
         let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
         let (fx, fy) = (u - x0 as f64, v - y0 as f64);
-        let at = |x: usize, y: usize| f64::from(self.data[y * self.width + x]);
+        let at =
+            |x: usize, y: usize| f64::from(self.data.get(y * self.width + x).copied().unwrap_or(0));
         let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
         let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
         top * (1.0 - fy) + bottom * fy
@@ -207,7 +208,10 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
         let src = conformed.data(i);
         let mut data = Vec::with_capacity(w * h);
         for row in 0..h {
-            data.extend_from_slice(&src[row * stride..row * stride + w]);
+            let line = src.get(row * stride..row * stride + w).unwrap_or(&[]);
+            data.extend_from_slice(line);
+            // A short line (never from FFmpeg's own buffers) is padded black.
+            data.resize(data.len() + (w - line.len()), 0);
         }
         Plane {
             data,
