@@ -1209,3 +1209,41 @@ fn a_move_across_a_still_glides_by_a_constant_sub_pixel_step() {
     let total = xs[40] - xs[0];
     assert!((total + 6.4).abs() < 0.2, "over the move: {total:.2} px");
 }
+
+#[test]
+fn a_cmyk_jpeg_scan_renders_in_its_colours() {
+    // A 64x48 CMYK JPEG (Adobe, as print scans are; made for this test with Pillow): 37 % grey
+    // (K 160), a white mark top left, a red one (M and Y full) top right.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cmyk_marks.jpg");
+    let facts = crate::common::probe(&path).expect("probe the CMYK scan");
+    assert!(facts.is_still());
+    let dir = workdir("cmyk");
+    let edl_path = dir.join("c.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{ "version": 1, "output": {{ "path": "c.mp4", "width": 320, "height": 240 }},
+                "sources": {{ "c": {{ "path": "{}", "colour": "colour" }} }},
+                "timeline": [ {{ "source": "c", "in": 0, "duration": "2f" }} ] }}"#,
+            path.display()
+        ),
+    )
+    .unwrap();
+    render(&edl_path, &[]);
+    let p = &pictures(&dir.join("c.mp4"))[0];
+    let ci = |x: usize, y: usize| (y / 2) * p.width.div_ceil(2) + x / 2;
+    let (white, red, grey) = (
+        p.mean_y(12, 8, 24, 16),
+        (p.mean_y(284, 8, 24, 16), p.v[ci(296, 16)]),
+        p.mean_y(120, 120, 80, 80),
+    );
+    // BT.709 limited: white 235, pure red Y 63 with V far above neutral, 37 % grey ≈ 97.
+    assert!(white > 225.0, "white mark: {white:.0}");
+    assert!(
+        (red.0 - 63.0).abs() < 8.0 && red.1 > 220,
+        "red mark: Y {:.0}, V {}",
+        red.0,
+        red.1
+    );
+    assert!((grey - 97.0).abs() < 8.0, "grey: {grey:.0}");
+}
