@@ -529,6 +529,11 @@ fn one(
             ),
         };
     }
+    if facts.is_still() {
+        return Outcome::PassedOver {
+            reason: "a still picture (a photograph or scan): it has no length to transcode; use it in an EDL with a duration".into(),
+        };
+    }
     if let Some(parent) = job.output.parent() {
         if let Err(e) = std::fs::create_dir_all(parent) {
             return fail(format!("cannot create {}: {e}", parent.display()));

@@ -389,6 +389,12 @@ fn a_rushes_folder_with_sound_files_is_not_a_failure() {
         root.join("A001_sound.m4a"),
     )
     .unwrap();
+    // A photograph from the same card.
+    std::fs::copy(
+        samples_dir().join("harbour_1957.jpg"),
+        root.join("IMG_0001.jpg"),
+    )
+    .unwrap();
     std::fs::write(root.join(".DS_Store"), b"\x00\x00\x00\x01Bud1").unwrap();
     std::fs::write(root.join("A001.xml"), "<sidecar/>").unwrap();
     let (code, r, stderr) = run(&[], &[&root], &dir.join("out"), &dir.join("r.json"));
@@ -402,6 +408,15 @@ fn a_rushes_folder_with_sound_files_is_not_a_failure() {
         "{sound}"
     );
     assert!(stderr.contains("passed over: "), "{stderr}");
+    let photo = outcome(&r, "IMG_0001.jpg");
+    assert_eq!(photo["outcome"], "passed_over", "{r}");
+    assert!(
+        photo["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("a still picture"),
+        "{photo}"
+    );
     assert!(
         !stderr.contains(".DS_Store") && !stderr.contains("A001.xml"),
         "sidecars are skipped quietly: {stderr}"
