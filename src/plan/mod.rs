@@ -571,7 +571,25 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         } else {
             Vec::new()
         };
-        let parts = pieces.len() + usize::from(dissolve.is_some());
+        // The pieces are cut again at the edges of cutaways (the rest of the grid stays, so a
+        // cutaway re-renders what it covers and the pieces it cuts); those it covers show its
+        // picture over the event's sound.
+        let first = placed.record_start + head;
+        let mut bounds = vec![first];
+        for len in pieces {
+            bounds.push(bounds.last().map_or(first, |b| b + len));
+        }
+        let end = first + rest;
+        for c in &edl.cutaways {
+            for edge in [c.start, c.start + c.frames] {
+                if first < edge && edge < end {
+                    bounds.push(edge);
+                }
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let parts = bounds.len() - 1 + usize::from(head > 0);
         if let Some((d, from_pic, from_sound, to_pic, to_sound)) = dissolve {
             let (a, b) = (placed.record_start, placed.record_start + d);
             let picture = match edl
@@ -602,25 +620,6 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 },
             );
         }
-        // The pieces are cut again at the edges of cutaways (the rest of the grid stays, so a
-        // cutaway re-renders what it covers and the pieces it cuts); those it covers show its
-        // picture over the event's sound.
-        let first = placed.record_start + head;
-        let mut bounds = vec![first];
-        for len in pieces {
-            bounds.push(bounds.last().map_or(first, |b| b + len));
-        }
-        let end = first + rest;
-        for c in &edl.cutaways {
-            for edge in [c.start, c.start + c.frames] {
-                if first < edge && edge < end {
-                    bounds.push(edge);
-                }
-            }
-        }
-        bounds.sort_unstable();
-        bounds.dedup();
-        let parts = bounds.len() - 1 + usize::from(head > 0);
         for (i, w) in bounds.windows(2).enumerate() {
             let (offset, len) = (w[0] - placed.record_start, w[1] - w[0]);
             let (picture, sound) = ctx.event_media(k, offset, len)?;
