@@ -835,6 +835,12 @@ fn speeds_and_freezes_are_checked() {
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }
+    // A silent freeze has no sound to split.
+    let d = check(&edl_with(
+        r#"{ "source": "amur", "in": 0, "duration": "1s" },
+           { "source": "amur", "in": 3, "duration": "1s", "speed": 0, "audio": { "lead": "5f" } }"#,
+    ));
+    assert_eq!(errors_at(&d), ["/timeline/1/audio/lead"], "{}", report(&d));
     // Nor carry on under a transparent title.
     let d = check(&edl_with(
         r#"{ "source": "amur", "in": 0, "duration": "1s", "speed": 2 },

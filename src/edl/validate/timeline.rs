@@ -522,6 +522,14 @@ impl Validator<'_> {
             }
             Some(m) => Some(self.motion(&format!("{ptr}/move"), m)?),
         };
+        if frozen && !audio.carry && (audio.lead > 0 || audio.tail > 0) {
+            let field = if audio.lead > 0 { "lead" } else { "tail" };
+            self.error(
+                format!("{ptr}/audio/{field}"),
+                "a silent freeze has no sound to lead or run on; add \"carry\": true or remove the split edit",
+            );
+            return None;
+        }
         if audio.stretch == raw::Stretch::Rubberband {
             let field = format!("{ptr}/audio/stretch");
             if !retimed {
