@@ -13,6 +13,7 @@ pub mod edl;
 
 pub mod facts;
 pub mod gather;
+pub mod interchange;
 pub mod media;
 pub mod plan;
 

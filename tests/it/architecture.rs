@@ -23,6 +23,7 @@ const TABLE: &[(&str, u32)] = &[
     ("subs", 1),
     ("edl", 2),
     ("plan", 3),
+    ("interchange", 3),
     // The only FFmpeg user, and the segment cache (files, no FFmpeg).
     ("media", 4),
     ("media::graph", 5),

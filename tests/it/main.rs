@@ -8,6 +8,7 @@ mod colour;
 mod common;
 mod corpus;
 mod docs;
+mod interchange;
 mod memory;
 mod render;
 mod scale_out;

@@ -1,0 +1,166 @@
+//! Reading the cuts editing systems write: every CMX 3600 list of the shared corpus (real lists
+//! from Avid, Premiere, Resolve, Nucoda and sound editorial, and the reference adapter's tests).
+
+use std::path::PathBuf;
+
+use roughcut::interchange::cmx3600::{self, Transition};
+
+use crate::common::corpus_dir;
+
+/// A corpus list, decoded (lossily where it is not UTF-8).
+fn list(name: &str) -> (PathBuf, cmx3600::List) {
+    let path = corpus_dir().join("edl").join(name);
+    let bytes = std::fs::read(&path).expect("corpus list");
+    (path, cmx3600::read(&String::from_utf8_lossy(&bytes)))
+}
+
+/// How many lines of `name` start with an event number.
+fn event_lines(name: &str) -> usize {
+    let bytes = std::fs::read(corpus_dir().join("edl").join(name)).unwrap();
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter(|l| {
+            let n: String = l.chars().take_while(|c| c.is_ascii_digit()).collect();
+            (3..=6).contains(&n.len()) && l[n.len()..].starts_with(' ')
+        })
+        .count()
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn every_corpus_list_reads_and_the_broken_one_fails_on_its_line() {
+    let mut names = Vec::new();
+    for dir in ["otio-cmx3600", "pycmx"] {
+        for e in std::fs::read_dir(corpus_dir().join("edl").join(dir))
+            .unwrap()
+            .flatten()
+        {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if !n.starts_with("LICENSE") {
+                names.push(format!("{dir}/{n}"));
+            }
+        }
+    }
+    names.sort();
+    assert!(names.len() >= 27, "{names:?}");
+    for name in &names {
+        let (path, l) = list(name);
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(
+            cmx3600::looks_like(&text),
+            "{name} is recognised by its content"
+        );
+        let errors: Vec<_> = l.problems.iter().filter(|p| p.error).collect();
+        if name.ends_with("dissolve_test_fail.edl") {
+            // `002 … D 010` follows the lines of event 001.
+            assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+            assert_eq!(errors[0].line, 6, "{name}: {errors:?}");
+            assert!(errors[0].message.contains("event 002"), "{:?}", errors[0]);
+            continue;
+        }
+        assert!(
+            errors.is_empty(),
+            "{name}: {} errors, the first {:?}",
+            errors.len(),
+            &errors[..errors.len().min(3)]
+        );
+        // Every event line becomes an event.
+        assert_eq!(l.events.len(), event_lines(name), "{name}");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn corpus_lists_keep_names_markers_motion_channels_and_transitions() {
+    // Nine cuts with clip names and three coloured markers.
+    let (_, l) = list("otio-cmx3600/screening_example.edl");
+    assert_eq!(l.events.len(), 9);
+    assert!(
+        l.events.iter().all(|e| e.clip_name.is_some()),
+        "{:?}",
+        l.events
+    );
+    assert_eq!(l.locators.len(), 3);
+    assert_eq!(l.locators[0].colour.as_deref(), Some("RED"));
+    assert_eq!(l.locators[0].name, "ANIM FIX NEEDED");
+    assert_eq!((l.locators[0].at.seconds, l.locators[0].at.frames), (1, 14));
+    // The same list without the space after `*` reads the same.
+    let (_, same) = list("otio-cmx3600/no_spaces_test.edl");
+    let names = |l: &cmx3600::List| -> Vec<Option<String>> {
+        l.events.iter().map(|e| e.clip_name.clone()).collect()
+    };
+    assert_eq!(names(&same), names(&l));
+    // Motion: 17 M2 lines on 548 events, freezes marked `000.0`.
+    let (_, l) = list("otio-cmx3600/speed_effects.edl");
+    assert_eq!(l.events.iter().filter(|e| e.motion.is_some()).count(), 17);
+    let (_, small) = list("otio-cmx3600/speed_effects_small.edl");
+    let frozen = &small.events[1];
+    assert_eq!(
+        frozen.motion.as_ref().map(|m| m.speed.as_str()),
+        Some("000.0")
+    );
+    assert!(frozen.freeze_comment);
+    // A wipe to black and backwards motion (Premiere).
+    let (_, l) = list("pycmx/test_24psf.edl");
+    let wipe = l.events.iter().find(|e| e.reel == "BL").unwrap();
+    assert_eq!(
+        wipe.transition,
+        Transition::Wipe {
+            pattern: 1,
+            frames: 25
+        }
+    );
+    assert!(l
+        .events
+        .iter()
+        .any(|e| e.motion.as_ref().is_some_and(|m| m.speed == "-25.0")));
+    // An Avid list's source table names its long reels.
+    let (_, avid) = list("pycmx/INS4_R1_010417.edl");
+    assert!(avid
+        .sources
+        .iter()
+        .any(|s| s.words.first().map(String::as_str) == Some("FKI_LEADER_HEAD_1920X1080.MOV")));
+    // Channels: `AA` and `AUD 3 4`.
+    let clip3 = l
+        .events
+        .iter()
+        .find(|e| e.clip_name.as_deref() == Some("clip -3"))
+        .unwrap();
+    assert!(clip3.channels.video);
+    assert_eq!(clip3.channels.audio, [3, 4]);
+    // Dissolves: the number is the duration; chained ones read.
+    let (_, l) = list("otio-cmx3600/transition_duration.edl");
+    assert!(l
+        .events
+        .iter()
+        .any(|e| e.transition == Transition::Dissolve(26)));
+    // Drop-frame counting from `FCM:` and `;`.
+    let (_, l) = list("otio-cmx3600/dissolve_test_3.edl");
+    assert!(l.events.iter().all(|e| !e.record_in.drop));
+}
+
+#[test]
+fn a_list_is_read_line_by_line_with_its_problems_located() {
+    let text = "TITLE: test\r\nFCM: DROP FRAME\r\n001  AX  V  C  01:00:00;00 01:00:01;00 00:59:58;00 00:59:59;00\r\n* FROM CLIP NAME: a\r\nM2   AX   050.0   01:00:00;00\r\nthis is not a line\r\n002  AX  AA/V  D 012  01:00:01:00 01:00:02:00 00:59:59:00 01:00:00:00\r\n";
+    let l = cmx3600::read(text);
+    assert_eq!(l.title.as_deref(), Some("test"));
+    assert_eq!(l.events.len(), 2);
+    let (a, b) = (&l.events[0], &l.events[1]);
+    assert!(
+        a.source_in.drop && a.record_out.drop,
+        "FCM: DROP FRAME and `;`"
+    );
+    assert_eq!(a.clip_name.as_deref(), Some("a"));
+    assert_eq!(a.motion.as_ref().map(|m| m.speed.as_str()), Some("050.0"));
+    assert_eq!(b.transition, Transition::Dissolve(12));
+    assert!(b.channels.video && b.channels.audio == [1, 2]);
+    let problems: Vec<(usize, bool)> = l.problems.iter().map(|p| (p.line, p.error)).collect();
+    // Line 6 is not a line; line 7 dissolves into event 002 after event 001's line.
+    assert_eq!(problems, [(6, true), (7, true)], "{:?}", l.problems);
+}
