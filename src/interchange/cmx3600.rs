@@ -323,19 +323,26 @@ fn note(list: &mut List, line: usize, c: &str, drop: bool) {
         });
         return;
     }
+    let value = |prefix: &str| c.strip_prefix(prefix).map(|v| v.trim().to_string());
+    let n = list.events.len();
     let Some(ev) = list.events.last_mut() else {
         // Comments before the first event (list notes) belong to nothing.
         return;
     };
-    let value = |prefix: &str| c.strip_prefix(prefix).map(|v| v.trim().to_string());
-    if let Some(name) = value("FROM CLIP NAME:")
-        .or_else(|| value("FROM CLIP:"))
-        .or_else(|| value("FROM FILE:").filter(|_| ev.clip_name.is_none()))
-    {
-        if ev.clip_name.is_none() {
-            ev.clip_name = Some(name);
-            return;
+    let from = value("FROM CLIP NAME:").or_else(|| value("FROM CLIP:"));
+    if let Some(name) = value("TO CLIP NAME:") {
+        // Under a transition: the incoming clip.
+        ev.clip_name = Some(name);
+        return;
+    }
+    if let Some(name) = from {
+        if matches!(ev.transition, Transition::Cut) {
+            ev.clip_name.get_or_insert(name);
+        } else if n >= 2 {
+            // Under a transition the "from" clip is the outgoing one, on the line before.
+            list.events[n - 2].clip_name.get_or_insert(name);
         }
+        return;
     }
     if let Some(file) = value("SOURCE FILE:").or_else(|| value("FROM FILE:")) {
         ev.source_file = Some(file);

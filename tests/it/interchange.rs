@@ -134,6 +134,25 @@ fn corpus_lists_keep_names_markers_motion_channels_and_transitions() {
         .unwrap();
     assert!(clip3.channels.video);
     assert_eq!(clip3.channels.audio, [3, 4]);
+    // Under a dissolve, `FROM CLIP NAME` is the outgoing clip and `TO CLIP NAME` the incoming.
+    let (_, l) = list("otio-cmx3600/dissolve_test.edl");
+    let names: Vec<(Transition, Option<&str>)> = l
+        .events
+        .iter()
+        .map(|e| (e.transition, e.clip_name.as_deref()))
+        .collect();
+    assert!(
+        names.contains(&(Transition::Dissolve(10), Some("clip_B"))),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|(_, n)| n.is_some()), "{names:?}");
+    // Nucoda writes the file, not a clip name.
+    let (_, l) = list("otio-cmx3600/nucoda_example.edl");
+    assert!(
+        l.events.iter().all(|e| e.source_file.is_some()),
+        "{:?}",
+        l.events
+    );
     // Dissolves: the number is the duration; chained ones read.
     let (_, l) = list("otio-cmx3600/transition_duration.edl");
     assert!(l
