@@ -443,9 +443,13 @@ pub(super) fn plan_beds(
                 sample_at(f.start + f.frames, sr, fps),
             );
             if a < split.end && b > split.start {
-                split.curves.push(match f.kind {
-                    FadeKind::In => Curve::fade_in(a, b - a),
-                    FadeKind::Out => Curve::fade_out(b, b - a),
+                // Like a segment's fade: only over its own samples (a dip to black ends, and
+                // the sound after it is whole again).
+                split.curves.push(Curve {
+                    points: match f.kind {
+                        FadeKind::In => vec![(a, 1.0), (a, 0.0), (b, 1.0)],
+                        FadeKind::Out => vec![(a, 1.0), (b, 0.0), (b, 1.0)],
+                    },
                 });
             }
         }

@@ -722,3 +722,20 @@ fn a_stretch_chains_atempo_stages_within_their_range() {
         Some("atempo=10")
     );
 }
+
+#[test]
+fn a_fade_curve_acts_only_over_its_own_samples() {
+    // As a split edit's sound takes a dip to black: down over 100..200, whole again after.
+    let out = Curve {
+        points: vec![(100, 1.0), (200, 0.0), (200, 1.0)],
+    };
+    assert_eq!(out.gain(50), 1.0);
+    assert!((out.gain(149) - 0.505).abs() < 1e-9);
+    assert_eq!(out.gain(250), 1.0);
+    let back_in = Curve {
+        points: vec![(300, 1.0), (300, 0.0), (400, 1.0)],
+    };
+    assert_eq!(back_in.gain(250), 1.0);
+    assert!((back_in.gain(349) - 0.495).abs() < 1e-9);
+    assert_eq!(back_in.gain(450), 1.0);
+}
