@@ -2,3 +2,4 @@
 //! work: no FFmpeg, no files.
 
 pub mod cmx3600;
+pub mod to_edl;

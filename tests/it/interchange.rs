@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use roughcut::interchange::cmx3600::{self, Transition};
+use roughcut::interchange::to_edl;
 
 use crate::common::corpus_dir;
 
@@ -182,4 +183,116 @@ fn a_list_is_read_line_by_line_with_its_problems_located() {
     let problems: Vec<(usize, bool)> = l.problems.iter().map(|p| (p.line, p.error)).collect();
     // Line 6 is not a line; line 7 dissolves into event 002 after event 001's line.
     assert_eq!(problems, [(6, true), (7, true)], "{:?}", l.problems);
+}
+
+/// Every reel linked to `file` in the samples folder, its timecode starting at `start` frames.
+fn linker(file: &'static str, start: i64) -> impl Fn(&cmx3600::CmxEvent) -> Option<to_edl::Link> {
+    move |e: &cmx3600::CmxEvent| {
+        Some(to_edl::Link {
+            id: e.reel.to_lowercase(),
+            path: file.to_string(),
+            start,
+        })
+    }
+}
+
+/// The durations (frames) of a timeline, `gap` or clip, with the dissolve frames of each.
+fn shape(edl: &serde_json::Value) -> Vec<(String, i64, i64)> {
+    let f = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| s.strip_suffix('f'))
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(-1)
+    };
+    edl["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let kind = if e.get("gap").is_some() {
+                "gap"
+            } else {
+                "clip"
+            };
+            let len = f(e.get("gap").unwrap_or(&e["duration"]));
+            (
+                kind.to_string(),
+                len,
+                f(&e["transition"]["duration"]).max(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_markers() {
+    let fps24 = roughcut::time::Rate::new(24, 1).unwrap();
+    // A dissolve: the clip before plays on under it (9 + 10 frames), the incoming event holds
+    // the dissolve, then a one-frame cut: 20 frames, the list's record length.
+    let (_, l) = list("otio-cmx3600/dissolve_test.edl");
+    let (edl, problems) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 86400 + 96));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        shape(&edl),
+        [
+            ("clip".into(), 19, 0),
+            ("clip".into(), 10, 10),
+            ("clip".into(), 1, 0)
+        ]
+    );
+    // It is a valid EDL over real media, 20 frames long.
+    let text = serde_json::to_string(&edl).unwrap();
+    let loaded = crate::common::load_str(&text, &crate::common::samples_dir().join("cmx.json"))
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(loaded.edl.program_frames(), 20);
+    // Gaps where the record times jump (24 fps: 1 s, then 16 frames of nothing, …).
+    let (_, l) = list("otio-cmx3600/gap_test.edl");
+    let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    assert_eq!(
+        shape(&edl),
+        [
+            ("clip".into(), 24, 0),
+            ("gap".into(), 16, 0),
+            ("clip".into(), 24, 0),
+            ("gap".into(), 38, 0),
+            ("clip".into(), 24, 0)
+        ]
+    );
+    // Motion: a freeze is speed 0; 47.6 source frames per second at 24 fps is 119/60.
+    let (_, l) = list("otio-cmx3600/speed_effects_small.edl");
+    let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    let speeds: Vec<&str> = edl["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["speed"].as_str())
+        .collect();
+    assert!(
+        speeds.contains(&"0/1") && speeds.contains(&"119/60"),
+        "{speeds:?}"
+    );
+    // Markers, at record times from the list's start, with their colours.
+    let (_, l) = list("otio-cmx3600/screening_example.edl");
+    let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    let colours: Vec<&str> = edl["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["colour"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(colours, ["red", "pink", "green"]);
+    // An unlinked reel is an error on its line, kept as a gap.
+    let (_, l) = list("otio-cmx3600/gap_test.edl");
+    let (edl, problems) = to_edl::cmx_to_edl(&l, fps24, &|_| None);
+    assert_eq!(
+        problems.iter().filter(|p| p.error).count(),
+        3,
+        "{problems:?}"
+    );
+    assert_eq!(problems[0].line, 3);
+    assert!(shape(&edl).iter().all(|(k, _, _)| k == "gap"));
 }
