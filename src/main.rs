@@ -36,6 +36,8 @@ enum Command {
     Cache(cli::cache::CacheArgs),
     /// Print every subtitle track's cues as they fall in the program (retimed through the edit), without rendering.
     Subtitles(cli::subtitles::SubtitlesArgs),
+    /// Turn an editing system's list (CMX 3600) into a roughcut EDL, its media linked.
+    Import(cli::import::ImportArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Cache(a) => cli::cache::exec(a),
         Command::Subtitles(a) => cli::subtitles::exec(a),
         Command::Samples(a) => cli::samples::exec(a),
+        Command::Import(a) => cli::import::exec(a),
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {

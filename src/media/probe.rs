@@ -112,8 +112,9 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     let mut tags: Vec<(String, String)> = ictx
         .metadata()
         .iter()
-        .filter(|(k, _)| matches!(*k, "creation_time" | "timecode" | "date"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        // Matroska writes its tags in capitals (`TIMECODE`).
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .filter(|(k, _)| matches!(k.as_str(), "creation_time" | "timecode" | "date"))
         .collect();
     let mut first_video: Option<usize> = None;
     for st in ictx.streams() {

@@ -296,3 +296,72 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     assert_eq!(problems[0].line, 3);
     assert!(shape(&edl).iter().all(|(k, _, _)| k == "gap"));
 }
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn import_links_a_list_to_stand_in_media_by_reel_and_start_timecode() {
+    let dir = crate::common::workdir("import");
+    let media = dir.join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    // gap_test.edl takes one second of each of three reels, at 00:10:00:00, 23:00:00:00 and
+    // 10:00:00:00 of their timecode: stand-ins named after the reels, starting there.
+    for (reel, tc) in [
+        ("SHOT1", "00:09:59:00"),
+        ("SHOT2", "23:00:00:00"),
+        ("SHOT3", "10:00:00:00"),
+    ] {
+        crate::common::write_clip(&roughcut::media::synth::SynthClip {
+            path: media.join(format!("{reel}.mkv")),
+            duration: roughcut::time::Rational::from_integer(3),
+            video: Some(crate::common::video(
+                "testsrc2=size=160x120:rate=24".into(),
+                160,
+                120,
+                (24, 1),
+                (1, 1),
+            )),
+            audio: vec![],
+            metadata: vec![("timecode".into(), tc.into())],
+        })
+        .unwrap();
+    }
+    let list = corpus_dir().join("edl/otio-cmx3600/gap_test.edl");
+    let out = dir.join("cut.json");
+    let run = |media_args: &[&std::path::Path]| {
+        let mut cmd = crate::common::roughcut();
+        cmd.arg("import")
+            .arg(&list)
+            .arg("-o")
+            .arg(&out)
+            .args(["--fps", "24"]);
+        for m in media_args {
+            cmd.arg("--media").arg(m);
+        }
+        cmd.output().unwrap()
+    };
+    // Without media: every event is reported on its line, nothing is written.
+    let missing = run(&[]);
+    assert_eq!(missing.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("gap_test.edl:3: error: reel `SHOT1` (clip `shot1`)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // With them: an EDL that validates, the stand-ins linked relative to it.
+    let found = run(&[&media]);
+    let err = String::from_utf8_lossy(&found.stderr);
+    assert_eq!(found.status.code(), Some(0), "{err}");
+    let edl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(edl["sources"]["shot1"]["path"], "media/SHOT1.mkv");
+    // SHOT1 starts at 00:09:59:00: the list's 00:10:00:00 is one second (24 frames) in.
+    assert_eq!(edl["timeline"][0]["in"], "24f");
+    assert_eq!(edl["timeline"][2]["in"], "0f");
+    let plan = crate::common::plan_for(&out);
+    // 24 + 16 + 24 + 38 + 24 frames, as the list's record times say.
+    assert_eq!(plan.frames, 126);
+}
