@@ -88,7 +88,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
     let sources = edl["sources"].as_object().map_or(0, |m| m.len());
     let warnings = list.problems.len() + problems.len();
     eprintln!(
-        "imported {shown}: {events} events, {sources} sources, {} markers → {}; {warnings} warning(s)",
+        "imported {shown}: {events} events, {sources} sources, {} marker(s) → {}; {warnings} warning(s)",
         edl["markers"].as_array().map_or(0, Vec::len),
         a.output.display()
     );

@@ -289,7 +289,10 @@ fn tour_dir() -> PathBuf {
     std::fs::create_dir_all(&edl).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for e in std::fs::read_dir(repo.join("edl")).unwrap().flatten() {
-        if e.path().extension().is_some_and(|x| x == "json") {
+        if e.path()
+            .extension()
+            .is_some_and(|x| x == "json" || x == "edl")
+        {
             std::fs::copy(e.path(), edl.join(e.file_name())).unwrap();
         }
     }
@@ -381,10 +384,10 @@ fn console_blocks_show_what_the_tool_prints() {
         "the docs drifted:\n\n{}",
         drift.join("\n\n")
     );
-    // README: validate ×2, probe, dry run, render twice (the second from the cache); docs/cli.md:
+    // README: validate ×3, probe, dry run, render twice (the second from the cache), import; docs/cli.md:
     // an unknown command, validate ×4 (one through `head`), probe ×2, a failed render, dry run
     // ×4 (three through `jq`), subtitles. A new console block raises this count on purpose.
-    assert_eq!(run, 19, "console commands run");
+    assert_eq!(run, 21, "console commands run");
 }
 
 #[test]
