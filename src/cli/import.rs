@@ -13,7 +13,7 @@ use super::{exit, CliError, CliResult};
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut import cut.edl -o cut.json --fps 25 --media media/\n  roughcut import reel1.txt -o reel1.json --fps 30000/1001 --media /mnt/rushes --allow-offline\n  roughcut import cut.edl -o cut.json --fps 24 --media media/ && roughcut render cut.json\n\nReads CMX 3600 lists (recognised by their content, whatever the extension). Each event's media\nis looked up in the --media folders by its source file name, its clip name, then its reel; its\nstart timecode is read from the file. Exit code 0 when the EDL was written, 3 when the list has\nerrors or media are missing (without --allow-offline)."
+    after_help = "Examples:\n  roughcut import cut.edl -o cut.json --fps 25 --media media/\n  roughcut import reel1.txt -o reel1.json --fps 30000/1001 --media /mnt/rushes --allow-offline\n  roughcut import avid.edl -o cut.json --fps 25 --encoding windows-1251 --media media/\n  roughcut import cut.edl -o cut.json --fps 24 --media media/ && roughcut render cut.json\n\nReads CMX 3600 lists (recognised by their content, whatever the extension). Each event's media\nis looked up in the --media folders by its source file name, its clip name, then its reel; its\nstart timecode is read from the file. Exit code 0 when the EDL was written, 3 when the list has\nerrors or media are missing (without --allow-offline)."
 )]
 pub struct ImportArgs {
     /// The list to read (CMX 3600).
@@ -30,6 +30,10 @@ pub struct ImportArgs {
     /// Write events whose media are not found as gaps, with a warning, instead of failing.
     #[arg(long)]
     allow_offline: bool,
+    /// The list's text encoding when it is not UTF-8 (`windows-1251`, `gbk`, `latin1` …; any
+    /// WHATWG label). Without it such a list is guessed, with a warning.
+    #[arg(long)]
+    encoding: Option<String>,
 }
 
 pub fn exec(a: ImportArgs) -> CliResult {
@@ -37,18 +41,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
     let fps = Rate::parse(&a.fps).map_err(|e| CliError::usage(format!("--fps {}: {e}", a.fps)))?;
     let bytes = std::fs::read(&a.list)
         .map_err(|e| CliError::invalid(format!("{shown}: {}", roughcut::gather::io_reason(&e))))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t.to_string(),
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            eprintln!("{shown}:{line}: warning: the list is not UTF-8; bytes that are not are shown as \u{fffd} in names");
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-    };
+    let text = decode(&shown, &bytes, a.encoding.as_deref())?;
     if !cmx3600::looks_like(&text) {
         return Err(CliError::invalid(format!("{shown}: not a CMX 3600 list (no event, TITLE: or FCM: line); OpenTimelineIO and FCPXML are not read yet"),
         ));
@@ -72,6 +65,13 @@ pub fn exec(a: ImportArgs) -> CliResult {
         seen: RefCell::new(HashMap::new()),
     };
     let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| linker.link(e));
+    let sound_only = list.events.iter().filter(|e| !e.channels.video).count();
+    if sound_only == list.events.len() {
+        return Err(CliError::invalid(format!("{shown}: the list has no picture events ({sound_only} sound-only); sound-only lists are not imported yet")));
+    }
+    if sound_only > 0 {
+        eprintln!("{shown}: warning: {sound_only} sound-only event(s) are not imported yet (only the picture track is)");
+    }
     let offline = problems.iter().filter(|p| p.error).count();
     print_problems(&shown, &problems, a.allow_offline);
     if offline > 0 && !a.allow_offline {
@@ -86,13 +86,60 @@ pub fn exec(a: ImportArgs) -> CliResult {
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", a.output.display())))?;
     let events = edl["timeline"].as_array().map_or(0, Vec::len);
     let sources = edl["sources"].as_object().map_or(0, |m| m.len());
-    let warnings = list.problems.len() + problems.len();
+    let warnings = list.problems.len() + problems.len() + usize::from(sound_only > 0);
     eprintln!(
         "imported {shown}: {events} events, {sources} sources, {} marker(s) → {}; {warnings} warning(s)",
         edl["markers"].as_array().map_or(0, Vec::len),
         a.output.display()
     );
     Ok(())
+}
+
+/// The list's text: as `--encoding` says, else UTF-8, else a guess (with a warning): Russian
+/// lists in windows-1251 (their bytes are mostly the common Cyrillic letters), others in GBK.
+fn decode(shown: &str, bytes: &[u8], label: Option<&str>) -> Result<String, CliError> {
+    let named = match label {
+        Some(l) => Some(
+            encoding_rs::Encoding::for_label(l.as_bytes()).ok_or_else(|| {
+                CliError::usage(format!(
+                    "--encoding {l}: not an encoding name (try windows-1251, gbk, latin1, utf-8)"
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let encoding = match (named, std::str::from_utf8(bytes)) {
+        (Some(e), _) => e,
+        (None, Ok(t)) => return Ok(t.to_string()),
+        (None, Err(err)) => {
+            let line = bytes[..err.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            let guess = guess_encoding(bytes);
+            eprintln!(
+                "{shown}:{line}: warning: the list is not UTF-8; read as {} (a guess: give --encoding if names come out wrong)",
+                guess.name()
+            );
+            guess
+        }
+    };
+    let (text, _, _) = encoding.decode(bytes);
+    Ok(text.into_owned())
+}
+
+/// windows-1251 when the bytes above ASCII are mostly Russian's commonest letters there
+/// (о а е и н т с р в л), else GBK.
+fn guess_encoding(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    const COMMON: [u8; 10] = [0xEE, 0xE0, 0xE5, 0xE8, 0xED, 0xF2, 0xF1, 0xF0, 0xE2, 0xEB];
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    let common = bytes.iter().filter(|b| COMMON.contains(b)).count();
+    if high > 0 && common * 10 >= high * 3 {
+        encoding_rs::WINDOWS_1251
+    } else {
+        encoding_rs::GBK
+    }
 }
 
 fn print_problems(shown: &str, problems: &[Problem], errors_as_warnings: bool) {

@@ -368,3 +368,57 @@ fn plain_progress_speaks_plainly() {
     );
     assert!(text.contains("joining segments"), "{text}");
 }
+
+#[test]
+fn import_reads_a_russian_list_written_in_windows_1251() {
+    let dir = crate::common::workdir("import-1251");
+    let media = dir.join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::copy(
+        samples_dir().join("amur_2004_pal.mkv"),
+        media.join("AMUR.mkv"),
+    )
+    .unwrap();
+    let list = "TITLE: Комсомольск\r\nFCM: NON-DROP FRAME\r\n001  AMUR     V     C        00:00:01:00 00:00:03:00 01:00:00:00 01:00:02:00\r\n* FROM CLIP NAME:  Набережная Комсомольска\r\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(list);
+    let path = dir.join("cut.edl");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = dir.join("cut.json");
+    let run = roughcut()
+        .arg("import")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .args(["--fps", "25", "--media"])
+        .arg(&media)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(err.contains("read as windows-1251 (a guess"), "{err}");
+    let edl: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(edl["title"], "Комсомольск");
+    assert_eq!(edl["timeline"][0]["name"], "Набережная Комсомольска");
+    assert_eq!(edl["timeline"][0]["in"], "25f");
+    // Said outright, no guess; a name that is no encoding is a usage error.
+    let said = roughcut()
+        .arg("import")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .args(["--fps", "25", "--encoding", "windows-1251", "--media"])
+        .arg(&media)
+        .output()
+        .unwrap();
+    assert_eq!(said.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&said.stderr).contains("a guess"));
+    let bad = roughcut()
+        .arg("import")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .args(["--fps", "25", "--encoding", "klingon"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
