@@ -482,6 +482,23 @@ impl Orientation {
         }
     }
 
+    /// The display matrix that stands for this orientation (a, b, u, c, d, v, x, y, w, in
+    /// FFmpeg's 16.16 and 2.30 fixed point).
+    pub fn matrix(self) -> [i32; 9] {
+        let one = |v: i8| i32::from(v) << 16;
+        [
+            one(self.a),
+            one(self.b),
+            0,
+            one(self.c),
+            one(self.d),
+            0,
+            0,
+            0,
+            1 << 30,
+        ]
+    }
+
     /// Whether width and height trade places.
     pub fn swaps_axes(self) -> bool {
         self.a == 0

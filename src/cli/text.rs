@@ -151,10 +151,21 @@ pub fn print_plan(p: &Plan) {
                     src.filter
                 ),
                 Picture::Black => "black".to_string(),
-                Picture::Still(st) => format!(
-                    "still {} moving from {:?} to {:?} ({:?}), from its frame {} of {}",
-                    st.source, st.from, st.to, st.ease, st.first, st.frames
-                ),
+                Picture::Still(st) => {
+                    let rect = |r: [f64; 4]| format!("x {} y {} w {} h {}", r[0], r[1], r[2], r[3]);
+                    format!(
+                        "still {} moving from {} to {} ({}), from its frame {} of {}",
+                        st.source,
+                        rect(st.from),
+                        rect(st.to),
+                        match st.ease {
+                            roughcut::edl::raw::Ease::Linear => "linear",
+                            roughcut::edl::raw::Ease::EaseInOut => "ease_in_out",
+                        },
+                        st.first,
+                        st.frames
+                    )
+                }
                 Picture::Insert(i) => format!(
                     "cutaway \"{}\": {} from {}: {}",
                     i.name,

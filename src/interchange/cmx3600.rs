@@ -251,10 +251,11 @@ pub fn read(text: &str) -> List {
                             line,
                             error: true,
                             message: format!(
-                                "the transition of event {} does not follow a line of event {} (the outgoing side is written first with the same number{}); the list is inconsistent here",
+                                "the transition of event {} does not follow a line of event {} (the outgoing side is written first with the same number{}); export the list again, or make the line before it the outgoing side of event {}",
                                 ev.number,
                                 ev.number,
-                                previous.map(|p| format!(", but the line before is event {p}")).unwrap_or_default()
+                                previous.map(|p| format!(", but the line before is event {p}")).unwrap_or_default(),
+                                ev.number
                             ),
                         });
                     }

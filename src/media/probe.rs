@@ -186,18 +186,8 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                 // not turn into a display matrix.
                 if container == "jpeg_pipe" && orientation == crate::facts::Orientation::UPRIGHT {
                     if let Some(o) = exif_orientation(path) {
-                        orientation = o;
-                        mirrored = matches!(
-                            (o.a, o.b, o.c, o.d),
-                            (-1, 0, 0, 1) | (1, 0, 0, -1) | (0, 1, 1, 0) | (0, -1, -1, 0)
-                        );
-                        // As FFmpeg reports rotation: counter-clockwise degrees.
-                        rotation = match (o.a, o.b, o.c, o.d) {
-                            (0, 1, -1, 0) | (0, -1, -1, 0) => 270,
-                            (0, -1, 1, 0) | (0, 1, 1, 0) => 90,
-                            (-1, 0, 0, -1) => 180,
-                            _ => 0,
-                        };
+                        // Reported as if the file carried that display matrix.
+                        (rotation, mirrored, orientation) = matrix_facts(&o.matrix());
                     }
                 }
                 facts.video = Some(VideoFacts {
@@ -284,17 +274,23 @@ fn display_matrix(st: &ff::format::stream::Stream) -> (i32, bool, crate::facts::
             b.copy_from_slice(&data[i * 4..i * 4 + 4]);
             *v = i32::from_ne_bytes(b);
         }
-        // SAFETY: `m` is a 9-element i32 display matrix, as av_display_rotation_get expects.
-        let deg = unsafe { ff::ffi::av_display_rotation_get(m.as_ptr()) };
-        let det = (m[0] as i64) * (m[4] as i64) - (m[1] as i64) * (m[3] as i64);
-        let rot = if deg.is_nan() {
-            0
-        } else {
-            (deg.round() as i32).rem_euclid(360)
-        };
-        return (rot, det < 0, crate::facts::Orientation::from_matrix(&m));
+        return matrix_facts(&m);
     }
     (0, false, crate::facts::Orientation::UPRIGHT)
+}
+
+/// Rotation (degrees counter-clockwise, as FFmpeg reports it, rounded), mirroring and the
+/// orientation a display matrix stands for.
+fn matrix_facts(m: &[i32; 9]) -> (i32, bool, crate::facts::Orientation) {
+    // SAFETY: `m` is a 9-element i32 display matrix, as av_display_rotation_get expects.
+    let deg = unsafe { ff::ffi::av_display_rotation_get(m.as_ptr()) };
+    let det = (m[0] as i64) * (m[4] as i64) - (m[1] as i64) * (m[3] as i64);
+    let rot = if deg.is_nan() {
+        0
+    } else {
+        (deg.round() as i32).rem_euclid(360)
+    };
+    (rot, det < 0, crate::facts::Orientation::from_matrix(m))
 }
 
 /// The orientation a JPEG's EXIF `Orientation` tag asks for (1 to 8; `None` without one).

@@ -375,19 +375,7 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
 /// FFmpeg reads back as the stream's (a, b, u, c, d, v, x, y, w; 16.16 and 2.30 fixed point).
 fn set_track_matrix(path: &Path, o: crate::facts::Orientation) -> std::io::Result<()> {
     let mut data = std::fs::read(path)?;
-    let one = 1i32 << 16;
-    let at_one = |v: i8| i32::from(v) * one;
-    let matrix: [i32; 9] = [
-        at_one(o.a),
-        at_one(o.b),
-        0,
-        at_one(o.c),
-        at_one(o.d),
-        0,
-        0,
-        0,
-        1 << 30,
-    ];
+    let matrix = o.matrix();
     let at = data
         .windows(4)
         .position(|w| w == b"tkhd")

@@ -591,17 +591,9 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         bounds.dedup();
         let parts = bounds.len() - 1 + usize::from(head > 0);
         if let Some((d, from_pic, from_sound, to_pic, to_sound)) = dissolve {
-            let (a, b) = (placed.record_start, placed.record_start + d);
-            let picture = match edl
-                .cutaways
-                .iter()
-                .find(|c| c.start <= a && b <= c.start + c.frames)
-            {
-                // A cutaway over the whole dissolve: its picture, over the crossfaded sound.
-                Some(c) => Picture::Insert(InsertPicture {
-                    name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
-                    picture: ctx.clip_picture(&c.clip, a - c.start)?,
-                }),
+            // A cutaway over the whole dissolve shows its picture over the crossfaded sound.
+            let picture = match cutaway_over(edl, &ctx, placed.record_start, d)? {
+                Some(p) => p,
                 None => Picture::Dissolve(DissolvePicture {
                     from: Box::new(from_pic),
                     to: Box::new(to_pic),
@@ -623,17 +615,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         for (i, w) in bounds.windows(2).enumerate() {
             let (offset, len) = (w[0] - placed.record_start, w[1] - w[0]);
             let (picture, sound) = ctx.event_media(k, offset, len)?;
-            let picture = match edl
-                .cutaways
-                .iter()
-                .find(|c| c.start <= w[0] && w[1] <= c.start + c.frames)
-            {
-                Some(c) => Picture::Insert(InsertPicture {
-                    name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
-                    picture: ctx.clip_picture(&c.clip, w[0] - c.start)?,
-                }),
-                None => picture,
-            };
+            let picture = cutaway_over(edl, &ctx, w[0], len)?.unwrap_or(picture);
             push(
                 ev.index,
                 i + usize::from(head > 0),
@@ -685,6 +667,21 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     }
     plan.key = program_key(&plan, &identities);
     Ok(plan)
+}
+
+/// The picture of the cutaway covering program frames `[start, start + len)` whole, if any.
+fn cutaway_over(edl: &Edl, ctx: &Ctx, start: i64, len: i64) -> Result<Option<Picture>, PlanError> {
+    let Some(c) = edl
+        .cutaways
+        .iter()
+        .find(|c| c.start <= start && start + len <= c.start + c.frames)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Picture::Insert(InsertPicture {
+        name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
+        picture: ctx.clip_picture(&c.clip, start - c.start)?,
+    })))
 }
 
 fn event_pos(events: &[PlannedEvent], index: usize) -> usize {

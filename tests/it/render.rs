@@ -11,7 +11,8 @@ use roughcut::plan;
 use roughcut::time::Rational;
 
 use crate::common::{
-    pictures, plan_for, render, render_failure, roughcut, samples_dir, synth, video, workdir,
+    pictures, plan_for, render, render_edl, render_failure, roughcut, samples_dir, synth, video,
+    workdir,
 };
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -414,18 +415,15 @@ fn all_eight_display_orientations_come_out_as_their_matrix_maps_them() {
         } else {
             (160, 120)
         };
-        let edl_path = dir.join(format!("{name}.json"));
-        std::fs::write(
-            &edl_path,
-            format!(
+        let pics = render_edl(
+            &dir,
+            name,
+            &format!(
                 r#"{{ "version": 1, "output": {{ "path": "{name}.mp4", "width": {w}, "height": {h} }},
                     "sources": {{ "s": {{ "path": "{}" }} }}, "timeline": [ {{ "source": "s", "in": 0, "duration": "2f" }} ] }}"#,
                 src.display()
             ),
-        )
-        .expect("write EDL");
-        render(&edl_path, &[]);
-        let pics = pictures(&dir.join(format!("{name}.mp4")));
+        );
         let pic = &pics[0];
         assert_eq!((pic.width, pic.height), (w as usize, h as usize), "{name}");
         // The marks' centres and the two bottom corners, where the matrix puts them.
@@ -452,18 +450,16 @@ fn a_source_is_turned_mirrored_and_cropped_as_the_edl_says() {
     let src = synth("orient_turned_for_edl.mp4", 1, Some(v), None);
     let dir = workdir("source-shape");
     let render_one = |name: &str, shape: &str, w: u32, h: u32| {
-        let edl_path = dir.join(format!("{name}.json"));
-        std::fs::write(
-            &edl_path,
-            format!(
+        render_edl(
+            &dir,
+            name,
+            &format!(
                 r#"{{ "version": 1, "output": {{ "path": "{name}.mp4", "width": {w}, "height": {h}, "fit": "stretch" }},
                     "sources": {{ "s": {{ "path": "{}" {shape} }} }}, "timeline": [ {{ "source": "s", "in": 0, "duration": "2f" }} ] }}"#,
                 src.display()
             ),
         )
-        .expect("write EDL");
-        render(&edl_path, &[]);
-        pictures(&dir.join(format!("{name}.mp4"))).remove(0)
+        .remove(0)
     };
     let corner = |p: &Picture, right: bool, bottom: bool| {
         let x = if right { p.width - 12 } else { 4 };
@@ -1108,10 +1104,10 @@ fn stills_show_for_their_duration_and_exif_turns_a_photograph_upright() {
         facts.video().map(|v| v.orientation),
         Some(roughcut::facts::Orientation::clockwise(90))
     );
-    let edl_path = dir.join("s.json");
-    std::fs::write(
-        &edl_path,
-        format!(
+    let pics = render_edl(
+        &dir,
+        "s",
+        &format!(
             r#"{{ "version": 1, "output": {{ "path": "s.mp4", "width": 240, "height": 320, "fit": "stretch" }},
                 "sources": {{ "png": {{ "path": "{}" }}, "photo": {{ "path": "{}" }} }},
                 "timeline": [ {{ "source": "png", "in": 0, "duration": "10f" }},
@@ -1119,10 +1115,7 @@ fn stills_show_for_their_duration_and_exif_turns_a_photograph_upright() {
             png.display(),
             turned.display()
         ),
-    )
-    .unwrap();
-    render(&edl_path, &[]);
-    let pics = pictures(&dir.join("s.mp4"));
+    );
     assert_eq!(pics.len(), 20, "each still shows for its 10 frames");
     let corner = |p: &Picture, right: bool| p.mean_y(if right { 200 } else { 8 }, 8, 32, 32);
     for (k, p) in pics.iter().enumerate() {
@@ -1166,10 +1159,10 @@ fn a_move_across_a_still_glides_by_a_constant_sub_pixel_step() {
     // Framing the middle half (160x120 of picture onto 320x240 of output), panning right by
     // 1 % of the picture's width (3.2 px, 6.4 px of output) over 41 frames: the bar moves
     // 0.16 px a frame left.
-    let edl_path = dir.join("m.json");
-    std::fs::write(
-        &edl_path,
-        format!(
+    let pics = render_edl(
+        &dir,
+        "m",
+        &format!(
             r#"{{ "version": 1, "output": {{ "path": "m.mp4", "width": 320, "height": 240, "video": {{ "crf": 0 }} }},
                 "sources": {{ "s": {{ "path": "{}" }} }},
                 "timeline": [ {{ "source": "s", "in": 0, "duration": "41f",
@@ -1177,10 +1170,7 @@ fn a_move_across_a_still_glides_by_a_constant_sub_pixel_step() {
                                             "to": {{ "x": 0.26, "y": 0.25, "w": 0.5, "h": 0.5 }} }} }} ] }}"#,
             png.display()
         ),
-    )
-    .unwrap();
-    render(&edl_path, &[]);
-    let pics = pictures(&dir.join("m.mp4"));
+    );
     assert_eq!(pics.len(), 41);
     let xs: Vec<f64> = pics
         .iter()
@@ -1218,19 +1208,17 @@ fn a_cmyk_jpeg_scan_renders_in_its_colours() {
     let facts = crate::common::probe(&path).expect("probe the CMYK scan");
     assert!(facts.is_still());
     let dir = workdir("cmyk");
-    let edl_path = dir.join("c.json");
-    std::fs::write(
-        &edl_path,
-        format!(
+    let pics = render_edl(
+        &dir,
+        "c",
+        &format!(
             r#"{{ "version": 1, "output": {{ "path": "c.mp4", "width": 320, "height": 240 }},
                 "sources": {{ "c": {{ "path": "{}", "colour": "colour" }} }},
                 "timeline": [ {{ "source": "c", "in": 0, "duration": "2f" }} ] }}"#,
             path.display()
         ),
-    )
-    .unwrap();
-    render(&edl_path, &[]);
-    let p = &pictures(&dir.join("c.mp4"))[0];
+    );
+    let p = &pics[0];
     let ci = |x: usize, y: usize| (y / 2) * p.width.div_ceil(2) + x / 2;
     let (white, red, grey) = (
         p.mean_y(12, 8, 24, 16),

@@ -616,6 +616,19 @@ fn beeps_and_hum() -> (PathBuf, PathBuf) {
     )
 }
 
+/// Assert that a beep (a cosine at 0.5, so at full level on its first sample) starts on each
+/// of `onsets`, after silence.
+fn beeps_start_at(x: &[f32], onsets: impl IntoIterator<Item = usize>) {
+    for onset in onsets {
+        assert!(
+            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
+            "a beep starts at sample {onset}: {:.4} after {:.4}",
+            x[onset],
+            x[onset - 1]
+        );
+    }
+}
+
 /// Mean luma of output frame `k`'s centre.
 fn frame_luma(out: &Path, k: usize) -> f64 {
     let pics = crate::common::pictures(out);
@@ -647,14 +660,7 @@ fn an_l_cut_runs_the_sound_on_exactly_under_the_next_picture() {
     );
     // Every beep of the tail starts on its sample: source time 2.0 s and 2.2 s play at program
     // samples 96000 and 105600, each at full level after silence.
-    for onset in [86400usize, 96000, 105600] {
-        assert!(
-            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
-            "a beep starts at sample {onset}: {:.4} after {:.4}",
-            x[onset],
-            x[onset - 1]
-        );
-    }
+    beeps_start_at(&x, [86400usize, 96000, 105600]);
     // The tail ends at 113280 (a 5 ms join fade before it): the beep due at 115200 is not heard.
     let late = amplitude_at(&x[115200..117600], 1000.0, 48000.0);
     assert!(late < 0.002, "no beep after the tail: {late:.4}");
@@ -704,14 +710,7 @@ fn a_j_cut_starts_the_sound_early_and_cuts_the_sound_before_it() {
         "frame 49 shows the light clip ({last_a:.0}), frame 50 the dark one ({first_b:.0})"
     );
     // Source 0.8 s and 1.0 s start at program samples 86400 and 96000.
-    for onset in [86400usize, 96000, 105600] {
-        assert!(
-            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
-            "a beep starts at sample {onset}: {:.4} after {:.4}",
-            x[onset],
-            x[onset - 1]
-        );
-    }
+    beeps_start_at(&x, [86400usize, 96000, 105600]);
     // The hum plays up to the sound edit at 78720 and is cut from there.
     let before = amplitude_at(&x[48000..76800], 400.0, 48000.0);
     let under = amplitude_at(&x[79200..96000], 400.0, 48000.0);
@@ -929,14 +928,7 @@ fn a_cutaway_shows_its_picture_over_its_range_while_the_sound_stays_on_schedule(
     // cutaway's own sound (the hum) is nowhere.
     let sound = decode_sound(&out).unwrap().unwrap();
     let x = sound.channel(0);
-    for onset in (9600..182400).step_by(9600).filter(|&s| s != 96000) {
-        assert!(
-            (x[onset] - 0.5).abs() < 0.002 && x[onset - 1].abs() < 0.002,
-            "a beep starts at sample {onset}: {:.4} after {:.4}",
-            x[onset],
-            x[onset - 1]
-        );
-    }
+    beeps_start_at(&x, (9600..182400).step_by(9600).filter(|&s| s != 96000));
     let hum = amplitude_at(&x[48000..76800], 400.0, 48000.0);
     assert!(hum < 0.002, "no sound from the cutaway: {hum:.4}");
 }

@@ -63,8 +63,6 @@ pub(super) fn moving_still(
 /// The still's picture, conformed: three full-size planes.
 struct Conformed {
     planes: [Plane; 3],
-    width: f64,
-    height: f64,
 }
 
 /// One 8-bit plane.
@@ -111,12 +109,8 @@ impl Placement {
             Ease::EaseInOut => t * t * (3.0 - 2.0 * t),
         };
         let mix = |i: usize| s.from[i] + (s.to[i] - s.from[i]) * e;
-        let rect = [
-            mix(0) * p.width,
-            mix(1) * p.height,
-            mix(2) * p.width,
-            mix(3) * p.height,
-        ];
+        let (w, h) = (p.planes[0].width as f64, p.planes[0].height as f64);
+        let rect = [mix(0) * w, mix(1) * h, mix(2) * w, mix(3) * h];
         let sar = *s.sar.numer() as f64 / (*s.sar.denom()).max(1) as f64;
         let shown_w = rect[2] * if sar > 0.0 { sar } else { 1.0 };
         let aspect = shown_w / rect[3].max(1e-9);
@@ -220,8 +214,6 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
         }
     };
     Ok(Conformed {
-        width: conformed.width() as f64,
-        height: conformed.height() as f64,
         planes: [plane(0), plane(1), plane(2)],
     })
 }
