@@ -21,12 +21,18 @@ pub struct ImportArgs {
     /// Where to write the EDL (JSON).
     #[arg(short, long)]
     output: PathBuf,
-    /// The list's frame rate (lists do not say): 24, 25, 30000/1001 …
+    /// The list's frame rate (lists do not say): 24, 25, 30000/1001 … Without it the rate is
+    /// guessed from the timecodes (frame numbers up to 23: 24; up to 24: 25; drop-frame:
+    /// 30000/1001), with a warning.
     #[arg(long)]
-    fps: String,
+    fps: Option<String>,
     /// A folder to look for the media in, searched with its subfolders (repeatable).
     #[arg(long)]
     media: Vec<PathBuf>,
+    /// A file saying which media file each reel is: JSON (`{"A001": "rushes/a001.mov"}`) or
+    /// CSV (`reel,path` per line). Paths are relative to the map's folder. Looked at first.
+    #[arg(long)]
+    reel_map: Option<PathBuf>,
     /// Write events whose media are not found as gaps, with a warning, instead of failing.
     #[arg(long)]
     allow_offline: bool,
@@ -38,7 +44,10 @@ pub struct ImportArgs {
 
 pub fn exec(a: ImportArgs) -> CliResult {
     let shown = a.list.display().to_string();
-    let fps = Rate::parse(&a.fps).map_err(|e| CliError::usage(format!("--fps {}: {e}", a.fps)))?;
+    let fps = match &a.fps {
+        Some(f) => Some(Rate::parse(f).map_err(|e| CliError::usage(format!("--fps {f}: {e}")))?),
+        None => None,
+    };
     let bytes = std::fs::read(&a.list)
         .map_err(|e| CliError::invalid(format!("{shown}: {}", roughcut::gather::io_reason(&e))))?;
     let text = decode(&shown, &bytes, a.encoding.as_deref())?;
@@ -48,6 +57,19 @@ pub fn exec(a: ImportArgs) -> CliResult {
     }
     let list = cmx3600::read(&text);
     print_problems(&shown, &list.problems, false);
+    let guessed = fps.is_none();
+    let fps = match (fps, list.guess_rate()) {
+        (Some(f), _) => f,
+        (None, Some((f, why))) => {
+            eprintln!("{shown}: warning: the list does not say its frame rate; read at {f} fps from its {why} (give --fps if that is wrong)");
+            f
+        }
+        (None, None) => {
+            return Err(CliError::usage(format!(
+                "{shown}: give the list's frame rate with --fps"
+            )))
+        }
+    };
     if list.problems.iter().any(|p| p.error) {
         return Err(CliError::reported(exit::INVALID_INPUT));
     }
@@ -58,27 +80,48 @@ pub fn exec(a: ImportArgs) -> CliResult {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let index = MediaIndex::new(&a.media);
+    let reels = match &a.reel_map {
+        Some(p) => read_reel_map(p)?,
+        None => HashMap::new(),
+    };
+    let list_dir = a
+        .list
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let linker = Linker {
         index: &index,
+        reels: &reels,
+        list_dir: &list_dir,
         fps,
         out_dir: &out_dir,
         seen: RefCell::new(HashMap::new()),
     };
     let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| linker.link(e));
-    let sound_only = list.events.iter().filter(|e| !e.channels.video).count();
-    if sound_only == list.events.len() {
-        return Err(CliError::invalid(format!("{shown}: the list has no picture events ({sound_only} sound-only); sound-only lists are not imported yet")));
-    }
-    if sound_only > 0 {
-        eprintln!("{shown}: warning: {sound_only} sound-only event(s) are not imported yet (only the picture track is)");
+    if list.events.is_empty() {
+        return Err(CliError::invalid(format!(
+            "{shown}: the list has no events"
+        )));
     }
     let offline = problems.iter().filter(|p| p.error).count();
     print_problems(&shown, &problems, a.allow_offline);
     if offline > 0 && !a.allow_offline {
-        let searched: Vec<String> = a.media.iter().map(|d| d.display().to_string()).collect();
+        let mut searched: Vec<String> = a
+            .reel_map
+            .iter()
+            .map(|m| format!("the reel map {}", m.display()))
+            .collect();
+        searched.push("the paths the list gives".into());
+        searched.extend(
+            a.media
+                .iter()
+                .map(|d| format!("{} (by source file name, clip name and reel)", d.display())),
+        );
         return Err(CliError::invalid(format!(
-                "{shown}: {offline} event(s) have no media in {} (searched by source file name, clip name and reel); give --media, or --allow-offline to write them as gaps",
-                if searched.is_empty() { "no folder (no --media given)".to_string() } else { searched.join(", ") }
+                "{shown}: {offline} event(s) have no media; searched {}{}; give --media or --reel-map, or --allow-offline to write them as gaps",
+                searched.join(", "),
+                if a.media.is_empty() { " (no --media given)" } else { "" }
             ),
         ));
     }
@@ -86,10 +129,17 @@ pub fn exec(a: ImportArgs) -> CliResult {
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", a.output.display())))?;
     let events = edl["timeline"].as_array().map_or(0, Vec::len);
     let sources = edl["sources"].as_object().map_or(0, |m| m.len());
-    let warnings = list.problems.len() + problems.len() + usize::from(sound_only > 0);
+    let tracks = edl["audio_tracks"].as_array().map_or(0, Vec::len);
+    let sound_clips: usize = edl["audio_tracks"].as_array().map_or(0, |t| {
+        t.iter()
+            .map(|t| t["clips"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    let warnings = list.problems.len() + problems.len() + usize::from(guessed);
     eprintln!(
-        "imported {shown}: {events} events, {sources} sources, {} marker(s) → {}; {warnings} warning(s)",
+        "imported {shown}: {events} picture events, {tracks} sound track(s) of {sound_clips} clip(s), {sources} sources, {} marker(s){} → {}; {warnings} warning(s)",
         edl["markers"].as_array().map_or(0, Vec::len),
+        edl["output"]["start_timecode"].as_str().map(|t| format!(", starting at {t}")).unwrap_or_default(),
         a.output.display()
     );
     Ok(())
@@ -215,17 +265,146 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A reel map (`--reel-map`): JSON `{reel: path}` or CSV `reel,path` lines (a header line
+/// `reel,path` is skipped); paths relative to the map's folder. URLs other than `file://` are
+/// refused: roughcut reads local files only.
+fn read_reel_map(path: &Path) -> Result<HashMap<String, PathBuf>, CliError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::invalid(format!(
+            "--reel-map {shown}: {}",
+            roughcut::gather::io_reason(&e)
+        ))
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut pairs: Vec<(usize, String, String)> = Vec::new();
+    if text.trim_start().starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            CliError::invalid(format!("--reel-map {shown}:{}: not JSON ({e})", e.line()))
+        })?;
+        let Some(m) = v.as_object() else {
+            return Err(CliError::invalid(format!(
+                "--reel-map {shown}: give an object of reel → path"
+            )));
+        };
+        for (reel, p) in m {
+            let Some(p) = p.as_str() else {
+                return Err(CliError::invalid(format!(
+                    "--reel-map {shown}: reel `{reel}`: the path must be a string"
+                )));
+            };
+            pairs.push((0, reel.clone(), p.to_string()));
+        }
+    } else {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim().trim_start_matches('\u{feff}');
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((reel, p)) = line.split_once([',', '\t', ';']) else {
+                return Err(CliError::invalid(format!(
+                    "--reel-map {shown}:{}: `{line}` is not `reel,path`",
+                    i + 1
+                )));
+            };
+            let (reel, p) = (reel.trim().trim_matches('"'), p.trim().trim_matches('"'));
+            if i == 0 && reel.eq_ignore_ascii_case("reel") {
+                continue;
+            }
+            pairs.push((i + 1, reel.to_string(), p.to_string()));
+        }
+    }
+    let mut map = HashMap::new();
+    for (line, reel, p) in pairs {
+        let at = if line > 0 {
+            format!(":{line}")
+        } else {
+            String::new()
+        };
+        let file = local_file(&p).ok_or_else(|| {
+            CliError::invalid(format!("--reel-map {shown}{at}: reel `{reel}` points at `{p}`, which is not a local file; roughcut reads files, not URLs"))
+        })?;
+        map.insert(reel.to_lowercase(), dir.join(file));
+    }
+    Ok(map)
+}
+
+/// A path as a list or reel map writes it: plain, or a `file://` URL (percent-decoded); any
+/// other URL scheme is not a local file.
+fn local_file(text: &str) -> Option<PathBuf> {
+    if let Some(rest) = text.strip_prefix("file://") {
+        // file:///abs/path or file://localhost/abs/path
+        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+        return Some(PathBuf::from(percent_decode(rest)));
+    }
+    let scheme = text.split_once(':').map(|(s, _)| s);
+    if let Some(s) = scheme {
+        // A drive letter (`S:\…`) is not a scheme.
+        if s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+            && text[s.len()..].starts_with("://")
+        {
+            return None;
+        }
+    }
+    Some(PathBuf::from(text))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Links events to files, reading each file's start timecode once.
 struct Linker<'a> {
     index: &'a MediaIndex,
+    reels: &'a HashMap<String, PathBuf>,
+    list_dir: &'a Path,
     fps: Rate,
     out_dir: &'a Path,
     seen: RefCell<HashMap<PathBuf, Link>>,
 }
 
 impl Linker<'_> {
+    /// The event's file: the reel map's, the list's own path when it exists, else the
+    /// `--media` folders'.
+    fn find(&self, e: &CmxEvent) -> Option<PathBuf> {
+        let by_map = self.reels.get(&e.reel.to_lowercase()).or_else(|| {
+            e.clip_name
+                .as_ref()
+                .and_then(|c| self.reels.get(&c.to_lowercase()))
+        });
+        if let Some(p) = by_map.filter(|p| p.is_file()) {
+            return Some(p.clone());
+        }
+        let listed = e
+            .source_file
+            .as_deref()
+            .filter(|f| f.contains(['/', '\\']))
+            .and_then(local_file)
+            .map(|p| self.list_dir.join(p))
+            .filter(|p| p.is_file());
+        listed.or_else(|| self.index.find(e).cloned())
+    }
+
     fn link(&self, e: &CmxEvent) -> Option<Link> {
-        let path = self.index.find(e)?;
+        let found = self.find(e)?;
+        let path = &found;
         if let Some(l) = self.seen.borrow().get(path) {
             return Some(l.clone());
         }
@@ -240,10 +419,12 @@ impl Linker<'_> {
             .file_stem()
             .map(|s| s.to_string_lossy().to_lowercase())
             .unwrap_or_else(|| e.reel.to_lowercase());
-        let shown = match path.strip_prefix(self.out_dir) {
-            Ok(rel) => rel.to_path_buf(),
-            Err(_) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
-        };
+        // Relative to the EDL's folder when the file is under it, else absolute.
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let shown = std::fs::canonicalize(self.out_dir)
+            .ok()
+            .and_then(|d| absolute.strip_prefix(d).ok().map(Path::to_path_buf))
+            .unwrap_or(absolute);
         let link = Link {
             id,
             path: shown.to_string_lossy().into_owned(),

@@ -17,6 +17,9 @@ pub fn describe(f: &MediaFacts) -> String {
         f.duration_text.as_deref().unwrap_or("unknown"),
         f.size_bytes
     );
+    for (k, v) in &f.tags {
+        let _ = writeln!(out, "  {k:<10} {v}");
+    }
     if let Some(c) = &f.colour {
         let class = match c.class {
             ColourVerdict::Bw => "black-and-white",

@@ -400,6 +400,26 @@ pub struct Output {
     pub fade_out: i64,
     /// A draft preview (see `plan::draft`): smaller, faster, cached apart.
     pub draft: bool,
+    /// The record timecode of the program's first frame, when the EDL gives one.
+    pub start_timecode: Option<StartTimecode>,
+}
+
+/// Where the program's record timecode starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StartTimecode {
+    /// The first frame's label, as a frame count at the output rate.
+    pub frame: i64,
+    /// Labels are drop-frame (written with `;`).
+    pub drop: bool,
+}
+
+impl StartTimecode {
+    /// The label of program frame `frame`.
+    #[must_use]
+    pub fn label(start: Option<StartTimecode>, frame: i64, fps: Rate) -> String {
+        let (offset, drop) = start.map_or((0, false), |s| (s.frame, s.drop));
+        crate::time::frames_to_timecode(offset + frame, fps, drop)
+    }
 }
 
 /// Video encoder settings.

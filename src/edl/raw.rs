@@ -121,6 +121,7 @@ impl RawCutaway {
             move_: None,
             audio: None,
             transition: None,
+            metadata: None,
         }
     }
 }
@@ -209,6 +210,10 @@ pub struct RawOutput {
     /// can, cheaper scaling and x264 `ultrafast`; frames, sync, sound, black-and-white and
     /// subtitles exact as in a full render (default false; `render --draft` sets it).
     pub draft: Option<bool>,
+    /// Record timecode of the program's first frame (`01:00:00:00`; `;` before the frames for
+    /// drop-frame at 30000/1001 or 60000/1001). Written to the output's timecode track, counted
+    /// on by the timecode overlay and kept by `export` (default: none, i.e. `00:00:00:00`).
+    pub start_timecode: Option<String>,
 }
 
 /// How a picture of another aspect ratio fits the output frame.
@@ -404,6 +409,11 @@ pub struct RawClip {
     pub audio: Option<Box<RawEventAudio>>,
     /// Transition leading into this event.
     pub transition: Option<RawTransition>,
+    /// Notes kept with the clip and not rendered (in no key): what an imported list said that
+    /// roughcut does not act on (ASC CDL values, effects, the list's event number), which
+    /// `export` writes back.
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
+    pub metadata: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// A move across a still: the framing at the first frame and at the last, as shares of the
@@ -816,6 +826,7 @@ impl RawEdl {
                 move_: None,
                 audio: None,
                 transition: None,
+                metadata: None,
             })],
             audio_tracks: Vec::new(),
             subtitles: Vec::new(),

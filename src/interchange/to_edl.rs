@@ -1,7 +1,12 @@
 //! A CMX 3600 list as a roughcut EDL (JSON, version 1): the picture events in record order, gaps
 //! where the record times jump, black (`BL`) as gaps, dissolves, `M2` motion as speed or freeze,
-//! `* LOC:` markers. Every approximation is a warning with the list's line. Which file a reel
+//! `* LOC:` markers; picture events without sound channels muted, sound-only events as clips on
+//! sound tracks (one per first channel, audio dissolves as crossfades); the list's first record
+//! timecode as the program's start timecode; each clip's event number and unused comments (ASC
+//! CDL, effects) kept under `metadata.cmx3600`. Every approximation is a warning with the list's line. Which file a reel
 //! is, and where its timecode starts, is the caller's to say ([`Link`]); no I/O here.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
@@ -38,29 +43,22 @@ pub fn cmx_to_edl(
         .ok()
     };
     let pictures: Vec<&CmxEvent> = list.events.iter().filter(|e| e.channels.video).collect();
-    let start = pictures
+    // Program frame 0 is the list's first record timecode, picture or sound.
+    let first = list
+        .events
         .iter()
-        .filter_map(|e| frames(&e.record_in))
-        .min()
-        .unwrap_or(0);
+        .filter_map(|e| Some((frames(&e.record_in)?, e.record_in)))
+        .min_by_key(|(f, _)| *f);
+    let start = first.map_or(0, |(f, _)| f);
     let mut sources = Map::new();
     let mut timeline: Vec<Value> = Vec::new();
     // Where the timeline has reached, in program frames; the last event pushed was a clip that
     // a dissolve may lengthen.
     let mut cursor = 0i64;
     for e in &pictures {
-        let (Some(rec_in), Some(rec_out), Some(src_in)) = (
-            frames(&e.record_in),
-            frames(&e.record_out),
-            frames(&e.source_in),
-        ) else {
-            problems.push(warn(
-                e.line,
-                "a timecode of this event does not exist at the list's rate; the event is left out",
-            ));
+        let Some((mut rec_in, rec_out, src_in)) = placed(e, &frames, start, &mut problems) else {
             continue;
         };
-        let (mut rec_in, rec_out) = (rec_in - start, rec_out - start);
         if rec_out <= rec_in {
             // The outgoing side of a transition (written with no length) or an empty event.
             continue;
@@ -112,11 +110,7 @@ pub fn cmx_to_edl(
         if let Some(n) = transition.filter(|&n| n > 0) {
             match timeline.last_mut() {
                 Some(prev) if prev.get("source").is_some() => {
-                    let d = prev["duration"]
-                        .as_str()
-                        .and_then(|d| d.strip_suffix('f'))
-                        .and_then(|d| d.parse::<i64>().ok())
-                        .unwrap_or(0);
+                    let d = frames_of(&prev["duration"]);
                     prev["duration"] = json!(format!("{}f", d + n));
                 }
                 _ => problems.push(warn(
@@ -133,19 +127,7 @@ pub fn cmx_to_edl(
             clip.insert("gap".into(), json!(format!("{length}f")));
         } else {
             let Some(l) = link(e) else {
-                problems.push(Problem {
-                    line: e.line,
-                    error: true,
-                    message: format!(
-                        "reel `{}`{} of event {} is not linked to a media file",
-                        e.reel,
-                        e.clip_name
-                            .as_ref()
-                            .map(|n| format!(" (clip `{n}`)"))
-                            .unwrap_or_default(),
-                        e.number
-                    ),
-                });
+                problems.push(unlinked(e, "event"));
                 timeline.push(
                     json!({ "gap": format!("{length}f"), "name": format!("offline: {}", e.reel) }),
                 );
@@ -155,6 +137,11 @@ pub fn cmx_to_edl(
             sources
                 .entry(l.id.clone())
                 .or_insert_with(|| json!({ "path": l.path }));
+            if e.channels.audio.is_empty() {
+                // The list puts no sound with this picture (its sound, if any, is a sound
+                // event of its own).
+                clip.insert("audio".into(), json!({ "mute": true }));
+            }
             clip.insert("source".into(), json!(l.id));
             clip.insert("in".into(), json!(format!("{}f", src_in - l.start + skip)));
             clip.insert("duration".into(), json!(format!("{length}f")));
@@ -190,8 +177,19 @@ pub fn cmx_to_edl(
                 json!({ "type": "dissolve", "duration": format!("{n}f") }),
             );
         }
+        if clip.contains_key("source") {
+            clip.insert("metadata".into(), event_notes(e));
+        }
         timeline.push(Value::Object(clip));
         cursor = rec_out;
+    }
+    let (audio_tracks, sound_end) =
+        sound_tracks(list, &frames, start, link, &mut sources, &mut problems);
+    if sound_end > cursor {
+        // Sound runs on past the last picture (or the list has none): black under it.
+        let name = if cursor == 0 { "no picture" } else { "gap" };
+        timeline.push(json!({ "gap": format!("{}f", sound_end - cursor), "name": name }));
+        cursor = sound_end;
     }
     let markers: Vec<Value> = list
         .locators
@@ -214,10 +212,175 @@ pub fn cmx_to_edl(
     if let Some(t) = &list.title {
         edl["title"] = json!(t);
     }
+    if let Some((_, tc)) = first.filter(|(f, _)| *f > 0) {
+        edl["output"]["start_timecode"] = json!(format!(
+            "{:02}:{:02}:{:02}{}{:02}",
+            tc.hours,
+            tc.minutes,
+            tc.seconds,
+            if tc.drop && fps.drop_frames_per_minute().is_some() {
+                ';'
+            } else {
+                ':'
+            },
+            tc.frames
+        ));
+    }
+    if !audio_tracks.is_empty() {
+        edl["audio_tracks"] = json!(audio_tracks);
+    }
     if !markers.is_empty() {
         edl["markers"] = json!(markers);
     }
     (edl, problems)
+}
+
+/// What the list said about an event that roughcut keeps without acting on it.
+fn event_notes(e: &CmxEvent) -> Value {
+    let mut m = json!({ "event": e.number, "reel": e.reel });
+    if let Some(f) = &e.source_file {
+        m["source_file"] = json!(f);
+    }
+    if !e.comments.is_empty() {
+        m["comments"] = json!(e.comments);
+    }
+    json!({ "cmx3600": m })
+}
+
+/// Sound-only events as clips on sound tracks, one track per first channel (`A2` and `AA`
+/// differ: `AA` goes on A1's), and the program frame where the last one ends. An audio
+/// dissolve (or wipe) of n frames is a crossfade: the clip before plays on n frames, fading
+/// out, while this one fades in.
+fn sound_tracks(
+    list: &List,
+    frames: &dyn Fn(&Tc) -> Option<i64>,
+    start: i64,
+    link: &dyn Fn(&CmxEvent) -> Option<Link>,
+    sources: &mut Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Value>, i64) {
+    let mut tracks: BTreeMap<u8, Vec<Value>> = BTreeMap::new();
+    let mut end = 0i64;
+    for e in list.events.iter().filter(|e| !e.channels.video) {
+        let Some((rec_in, rec_out, src_in)) = placed(e, frames, start, problems) else {
+            continue;
+        };
+        // Black and silence (`BL`, channel `NONE`) still take record time.
+        end = end.max(rec_out);
+        let Some(&channel) = e.channels.audio.iter().min() else {
+            continue;
+        };
+        let track = tracks.entry(channel).or_default();
+        let fade = match e.transition {
+            Transition::Dissolve(n) | Transition::Wipe { frames: n, .. } => i64::from(n),
+            Transition::Key => {
+                problems.push(warn(
+                    e.line,
+                    &format!("key event {} on a sound channel is left out", e.number),
+                ));
+                continue;
+            }
+            Transition::Cut => 0,
+        };
+        if fade > 0 {
+            // The clip before on this track plays on under the crossfade.
+            if let Some(prev) = track.last_mut() {
+                let d = frames_of(&prev["duration"]);
+                prev["duration"] = json!(format!("{}f", d + fade));
+                prev["fade_out"] = json!(format!("{fade}f"));
+                end = end.max(frames_of(&prev["at"]) + d + fade);
+            }
+        }
+        if rec_out <= rec_in || e.reel == "BL" {
+            // The outgoing side of a transition, or silence.
+            continue;
+        }
+        let Some(l) = link(e) else {
+            problems.push(unlinked(e, "sound event"));
+            continue;
+        };
+        if e.motion.is_some() {
+            problems.push(warn(
+                e.line,
+                &format!(
+                    "motion on sound event {} is not imported: its sound plays at its own speed",
+                    e.number
+                ),
+            ));
+        }
+        sources
+            .entry(l.id.clone())
+            .or_insert_with(|| json!({ "path": l.path }));
+        let mut clip = json!({
+            "source": l.id,
+            "at": format!("{rec_in}f"),
+            "in": format!("{}f", src_in - l.start),
+            "duration": format!("{}f", rec_out - rec_in),
+        });
+        if let Some(n) = &e.clip_name {
+            clip["name"] = json!(n);
+        }
+        if fade > 0 && !track.is_empty() {
+            clip["fade_in"] = json!(format!("{fade}f"));
+        }
+        end = end.max(rec_out);
+        track.push(clip);
+    }
+    let tracks = tracks
+        .into_iter()
+        .filter(|(_, clips)| !clips.is_empty())
+        .map(|(channel, clips)| json!({ "name": format!("A{channel}"), "clips": clips }))
+        .collect();
+    (tracks, end)
+}
+
+/// An event's record in and out (program frames) and source in (frames of the list's rate),
+/// or a warning when a label does not exist at that rate.
+fn placed(
+    e: &CmxEvent,
+    frames: &dyn Fn(&Tc) -> Option<i64>,
+    start: i64,
+    problems: &mut Vec<Problem>,
+) -> Option<(i64, i64, i64)> {
+    match (
+        frames(&e.record_in),
+        frames(&e.record_out),
+        frames(&e.source_in),
+    ) {
+        (Some(i), Some(o), Some(s)) => Some((i - start, o - start, s)),
+        _ => {
+            problems.push(warn(
+                e.line,
+                "a timecode of this event does not exist at the list's rate; the event is left out",
+            ));
+            None
+        }
+    }
+}
+
+/// The error for an event whose reel links to no file.
+fn unlinked(e: &CmxEvent, what: &str) -> Problem {
+    Problem {
+        line: e.line,
+        error: true,
+        message: format!(
+            "reel `{}`{} of {what} {} is not linked to a media file",
+            e.reel,
+            e.clip_name
+                .as_ref()
+                .map(|n| format!(" (clip `{n}`)"))
+                .unwrap_or_default(),
+            e.number
+        ),
+    }
+}
+
+/// The frame count of a `"Nf"` value this module wrote.
+fn frames_of(v: &Value) -> i64 {
+    v.as_str()
+        .and_then(|d| d.strip_suffix('f'))
+        .and_then(|d| d.parse::<i64>().ok())
+        .unwrap_or(0)
 }
 
 fn warn(line: usize, message: &str) -> Problem {

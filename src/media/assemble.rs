@@ -291,6 +291,12 @@ pub fn assemble(
         let mut st = octx.add_stream(vcodec).map_err(fail("add video stream"))?;
         st.set_parameters(&template);
         st.set_time_base(fps_tb);
+        if out.metadata.iter().any(|(k, _)| k == "timecode") {
+            // The timecode track counts at the stream's frame rate.
+            let rate = ff::Rational::new(out.fps.num() as i32, out.fps.den() as i32);
+            st.set_avg_frame_rate(rate);
+            st.set_rate(rate);
+        }
         st.index()
     };
 

@@ -129,8 +129,17 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         // we only read plain fields.
         let p = unsafe { &*params.as_ptr() };
         // SAFETY: avcodec_get_name accepts any codec id and returns a static string.
-        let codec = cstr(unsafe { ff::ffi::avcodec_get_name(p.codec_id) })
+        let mut codec = cstr(unsafe { ff::ffi::avcodec_get_name(p.codec_id) })
             .unwrap_or_else(|| "unknown".into());
+        if codec == "none" && p.codec_tag != 0 {
+            // A stream no decoder reads (a QuickTime timecode track): its four-character tag.
+            codec = p
+                .codec_tag
+                .to_le_bytes()
+                .iter()
+                .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+                .collect();
+        }
         let kind = match params.medium() {
             ff::media::Type::Video => "video",
             ff::media::Type::Audio => "audio",

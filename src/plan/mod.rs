@@ -452,7 +452,17 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         video: out.video.clone(),
         audio: out.audio.clone(),
         title: edl.title.clone(),
-        metadata: Vec::new(),
+        // A start timecode becomes the file's timecode (a `tmcd` track in MP4/MOV, a tag in
+        // Matroska).
+        metadata: out
+            .start_timecode
+            .map(|s| {
+                vec![(
+                    "timecode".to_string(),
+                    crate::edl::StartTimecode::label(Some(s), 0, fps),
+                )]
+            })
+            .unwrap_or_default(),
         audio_language: None,
         draft: out.draft,
     };
@@ -710,9 +720,9 @@ fn overlay_spec(
         _ => None,
     };
     Some(OverlaySpec {
-        timecode: o
-            .timecode
-            .then(|| crate::time::frames_to_timecode(record_start, fps, false)),
+        timecode: o.timecode.then(|| {
+            crate::edl::StartTimecode::label(edl.output.start_timecode, record_start, fps)
+        }),
         rate: format!("{}/{}", fps.num(), fps.den()),
         clip: o.clip_name.then(|| {
             // Titles and gaps have no source time to show: just their name.

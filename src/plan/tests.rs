@@ -128,6 +128,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
         title: None,
         output: Output {
             draft: false,
+            start_timecode: None,
             path: PathBuf::from("out.mp4"),
             container: Container::Mp4,
             width: 1280,

@@ -384,10 +384,11 @@ fn console_blocks_show_what_the_tool_prints() {
         "the docs drifted:\n\n{}",
         drift.join("\n\n")
     );
-    // README: validate ×3, probe, dry run, render twice (the second from the cache), import; docs/cli.md:
+    // README: validate ×2, probe ×2, dry run, render three times (the second from the cache),
+    // import; docs/cli.md:
     // an unknown command, validate ×4 (one through `head`), probe ×2, a failed render, dry run
     // ×4 (three through `jq`), subtitles. A new console block raises this count on purpose.
-    assert_eq!(run, 21, "console commands run");
+    assert_eq!(run, 22, "console commands run");
 }
 
 #[test]

@@ -33,19 +33,7 @@ fn event_lines(name: &str) -> usize {
     ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
 )]
 fn every_corpus_list_reads_and_the_broken_one_fails_on_its_line() {
-    let mut names = Vec::new();
-    for dir in ["otio-cmx3600", "pycmx"] {
-        for e in std::fs::read_dir(corpus_dir().join("edl").join(dir))
-            .unwrap()
-            .flatten()
-        {
-            let n = e.file_name().to_string_lossy().into_owned();
-            if !n.starts_with("LICENSE") {
-                names.push(format!("{dir}/{n}"));
-            }
-        }
-    }
-    names.sort();
+    let names = corpus_lists();
     assert!(names.len() >= 27, "{names:?}");
     for name in &names {
         let (path, l) = list(name);
@@ -364,4 +352,272 @@ fn import_links_a_list_to_stand_in_media_by_reel_and_start_timecode() {
     let plan = crate::common::plan_for(&out);
     // 24 + 16 + 24 + 38 + 24 frames, as the list's record times say.
     assert_eq!(plan.frames, 126);
+}
+
+/// Facts of a stand-in for every reel at `fps` (picture and sound), as if each were 100 hours
+/// long: a real file of that rate probed, its length stretched. Lists name sources hours
+/// apart; the plan needs only their facts.
+fn stand_in_facts(fps: roughcut::time::Rate) -> roughcut::facts::MediaFacts {
+    use roughcut::time::Rational;
+    let name = format!("standin-{}-{}.mkv", fps.num(), fps.den());
+    let path = crate::common::synth(
+        &name,
+        1,
+        Some(crate::common::video(
+            format!("testsrc2=size=64x36:rate={}/{}", fps.num(), fps.den()),
+            64,
+            36,
+            (fps.num() as i32, fps.den() as i32),
+            (1, 1),
+        )),
+        Some(roughcut::media::synth::SynthAudio {
+            source: "sine=frequency=440".into(),
+            encoder: "pcm_s16le".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 0,
+        }),
+    );
+    let mut facts = crate::common::probe(&path).unwrap();
+    let long = roughcut::facts::Ratio(Rational::from_integer(360_000));
+    facts.duration = Some(long);
+    for s in &mut facts.streams {
+        s.duration = Some(long);
+        if let Some(v) = &mut s.video {
+            v.frames = None;
+        }
+    }
+    facts
+}
+
+/// Validate and plan an imported EDL as `render --dry-run` does, every source a stand-in with
+/// `facts`: the plan, or the errors.
+fn plan_with_stand_ins(
+    edl: &serde_json::Value,
+    facts: &roughcut::facts::MediaFacts,
+) -> Result<roughcut::plan::Plan, Vec<String>> {
+    use roughcut::facts::{FileFacts, Need};
+    let draft =
+        roughcut::edl::Draft::from_value(edl.clone(), std::path::Path::new("/standins/cut.json"));
+    let opts = roughcut::edl::CheckOptions::default();
+    let mut known = roughcut::facts::Facts::new(true);
+    for _ in 0..4 {
+        for need in draft.needs(&known, &opts) {
+            match need {
+                Need::Media(p) => {
+                    let mut m = facts.clone();
+                    m.path = p.display().to_string();
+                    let identity = format!("stand-in {}", p.display());
+                    known.insert_media(
+                        p,
+                        FileFacts::Probed {
+                            media: Box::new(m),
+                            identity,
+                        },
+                    );
+                }
+                Need::Bytes(p) => known.insert_bytes(p, Err("not here".into())),
+                Need::Canonical(p) => known.insert_canonical(p.clone(), Some(p)),
+                Need::Filter(n) => known.insert_filter(n, true),
+            }
+        }
+    }
+    let checked = roughcut::edl::check(&draft, &known, &opts);
+    let errors: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == roughcut::edl::Severity::Error)
+        .map(|d| format!("{}: {}", d.pointer, d.message))
+        .collect();
+    match checked.edl {
+        Some(edl) if errors.is_empty() => {
+            roughcut::plan::build(&edl, Default::default()).map_err(|e| vec![e.to_string()])
+        }
+        _ => Err(errors),
+    }
+}
+
+/// The corpus lists (CMX 3600), by folder/name.
+fn corpus_lists() -> Vec<String> {
+    let mut names = Vec::new();
+    for dir in ["otio-cmx3600", "pycmx"] {
+        for e in std::fs::read_dir(corpus_dir().join("edl").join(dir))
+            .unwrap()
+            .flatten()
+        {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if !n.starts_with("LICENSE") {
+                names.push(format!("{dir}/{n}"));
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn every_corpus_list_imports_validates_and_plans_to_its_record_length() {
+    let mut report = Vec::new();
+    for name in corpus_lists() {
+        if name.ends_with("dissolve_test_fail.edl") {
+            continue;
+        }
+        let (_, l) = list(&name);
+        let (fps, _) = l.guess_rate().unwrap();
+        let link = |e: &cmx3600::CmxEvent| {
+            Some(to_edl::Link {
+                id: e.reel.to_lowercase(),
+                path: format!("media/{}.mkv", e.reel),
+                start: 0,
+            })
+        };
+        let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
+        let errors: Vec<_> = problems.iter().filter(|p| p.error).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let facts = stand_in_facts(fps);
+        let plan = plan_with_stand_ins(&edl, &facts).unwrap_or_else(|e| {
+            panic!(
+                "{name} at {fps}: {} errors, first {:?}",
+                e.len(),
+                &e[..e.len().min(5)]
+            )
+        });
+        // The program runs from the list's first record timecode to its last.
+        let tc = |t: &cmx3600::Tc| {
+            roughcut::time::TimeSpec::Timecode {
+                hours: t.hours.into(),
+                minutes: t.minutes.into(),
+                seconds: t.seconds.into(),
+                frames: t.frames.into(),
+                drop: t.drop,
+            }
+            .to_frame_floor(fps)
+            .unwrap()
+        };
+        let first = l.events.iter().map(|e| tc(&e.record_in)).min().unwrap();
+        let last = l.events.iter().map(|e| tc(&e.record_out)).max().unwrap();
+        report.push(format!(
+            "{name}: {fps} fps, {} frames, {} events, {} segments",
+            plan.frames,
+            plan.events.len(),
+            plan.segments.len()
+        ));
+        assert_eq!(plan.frames, last - first, "{name}");
+    }
+    eprintln!("{}", report.join("\n"));
+    assert_eq!(report.len(), 26);
+}
+
+#[test]
+fn a_start_timecode_counts_the_overlay_and_is_checked_at_the_output_rate() {
+    let amur = crate::common::samples_dir().join("amur_2004_pal.mkv");
+    crate::common::setup();
+    let edl = |start: &str, fps: &str| {
+        format!(
+            r#"{{"version": 1, "output": {{"fps": "{fps}", "start_timecode": "{start}", "width": 320, "height": 180}},
+                "overlays": {{"timecode": true}},
+                "sources": {{"a": {{"path": "{}"}}}},
+                "timeline": [{{"gap": "10f"}}, {{"source": "a", "in": 0, "duration": "20f"}}]}}"#,
+            amur.display()
+        )
+    };
+    let path = crate::common::samples_dir().join("start-tc.json");
+    let loaded = crate::common::load_str(&edl("01:00:00:00", "25"), &path).unwrap();
+    let plan = roughcut::plan::build(&loaded.edl, Default::default()).unwrap();
+    // The second event's first frame is 01:00:00:10; the file's timecode is the first frame's.
+    let second = plan.segments.iter().find(|s| s.record_start == 10).unwrap();
+    assert_eq!(
+        second.overlay.as_ref().and_then(|o| o.timecode.as_deref()),
+        Some("01:00:00:10")
+    );
+    assert_eq!(
+        plan.output.metadata,
+        [("timecode".to_string(), "01:00:00:00".to_string())]
+    );
+    // Drop-frame at 29.97 counts with `;`: ten frames after 00:00:59;28 is 00:01:00;10 (the
+    // labels ;00 and ;01 do not exist at minute 1).
+    let loaded = crate::common::load_str(&edl("00:00:59;28", "30000/1001"), &path).unwrap();
+    let plan = roughcut::plan::build(&loaded.edl, Default::default()).unwrap();
+    let second = plan.segments.iter().find(|s| s.record_start == 10).unwrap();
+    assert_eq!(
+        second.overlay.as_ref().and_then(|o| o.timecode.as_deref()),
+        Some("00:01:00;10")
+    );
+    for (start, fps, says) in [
+        (
+            "01:00:00;00",
+            "25",
+            "drop-frame, which exists only at 30000/1001",
+        ),
+        ("1 hour", "25", "is not a timecode"),
+        ("01:00:00:25", "25", "01:00:00:25"),
+    ] {
+        let Err(roughcut::edl::LoadError::Invalid { diagnostics, .. }) =
+            crate::common::load_str(&edl(start, fps), &path)
+        else {
+            panic!("{start} at {fps} is refused");
+        };
+        let err = format!("{diagnostics:?}");
+        assert!(
+            err.contains("/output/start_timecode") && err.contains(says),
+            "{start}: {err}"
+        );
+    }
+}
+
+#[test]
+fn sound_events_become_track_clips_and_picture_without_sound_is_muted() {
+    // Picture with sound, picture alone, and two sound-only events with an audio dissolve
+    // between them (the first plays on 6 frames under the second).
+    let text = "TITLE: sound\nFCM: NON-DROP FRAME\n\
+001  AMUR     B     C        00:00:01:00 00:00:02:00 01:00:00:00 01:00:01:00\n\
+002  KNAM     V     C        00:00:00:00 00:00:02:00 01:00:01:00 01:00:03:00\n\
+003  AMUR     A2    C        00:00:03:00 00:00:04:00 01:00:01:00 01:00:02:00\n\
+004  AMUR     A2    C        00:00:04:00 00:00:04:00 01:00:02:00 01:00:02:00\n\
+004  KNAM     A2    D    006 00:00:01:00 00:00:02:00 01:00:02:00 01:00:03:00\n\
+005  BL       NONE  C        00:00:00:00 00:00:01:00 01:00:03:00 01:00:04:00\n";
+    let l = cmx3600::read(text);
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let fps = roughcut::time::Rate::new(25, 1).unwrap();
+    let link = |e: &cmx3600::CmxEvent| {
+        Some(to_edl::Link {
+            id: e.reel.to_lowercase(),
+            path: format!("{}.mkv", e.reel.to_lowercase()),
+            start: 0,
+        })
+    };
+    let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(edl["output"]["start_timecode"], "01:00:00:00");
+    let timeline = edl["timeline"].as_array().unwrap();
+    assert!(timeline[0].get("audio").is_none(), "B carries its sound");
+    assert_eq!(timeline[1]["audio"]["mute"], true, "V alone is silent");
+    // The black of event 005 still takes record time: a trailing gap of 25 frames.
+    assert_eq!(timeline[2]["gap"], "25f");
+    let tracks = edl["audio_tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 1);
+    assert_eq!(tracks[0]["name"], "A2");
+    let clips = tracks[0]["clips"].as_array().unwrap();
+    assert_eq!(
+        (
+            &clips[0]["at"],
+            &clips[0]["in"],
+            &clips[0]["duration"],
+            &clips[0]["fade_out"]
+        ),
+        (&"25f".into(), &"75f".into(), &"31f".into(), &"6f".into())
+    );
+    assert_eq!(
+        (
+            &clips[1]["at"],
+            &clips[1]["in"],
+            &clips[1]["duration"],
+            &clips[1]["fade_in"]
+        ),
+        (&"50f".into(), &"25f".into(), &"25f".into(), &"6f".into())
+    );
 }

@@ -198,6 +198,11 @@ impl Validator<'_> {
                 })
             }
         };
+        let start_timecode = match (&o.start_timecode, fps) {
+            (None, _) => Some(None),
+            (Some(_), None) => None,
+            (Some(t), Some(fps)) => self.start_timecode(t, fps).map(Some),
+        };
         let fade_in = program_fade(self, "fade_in", &o.fade_in);
         let fade_out = program_fade(self, "fade_out", &o.fade_out);
         let bw = match &o.bw {
@@ -232,7 +237,32 @@ impl Validator<'_> {
             fade_in: fade_in?,
             fade_out: fade_out?,
             draft: o.draft.unwrap_or(false),
+            start_timecode: start_timecode?,
         })
+    }
+
+    /// `output.start_timecode`: a timecode label that exists at the output rate.
+    fn start_timecode(&mut self, text: &str, fps: Rate) -> Option<crate::edl::StartTimecode> {
+        const PTR: &str = "/output/start_timecode";
+        let spec = match crate::time::TimeSpec::parse(text) {
+            Ok(s @ crate::time::TimeSpec::Timecode { .. }) => s,
+            _ => {
+                self.error(PTR, format!("`{text}` is not a timecode; write HH:MM:SS:FF (e.g. 01:00:00:00), with `;` before the frames for drop-frame"));
+                return None;
+            }
+        };
+        let drop = matches!(spec, crate::time::TimeSpec::Timecode { drop: true, .. });
+        if drop && fps.drop_frames_per_minute().is_none() {
+            self.error(PTR, format!("`{text}` is drop-frame, which exists only at 30000/1001 and 60000/1001 fps; the output is {fps} fps: write it with `:`"));
+            return None;
+        }
+        match spec.to_frame_floor(fps) {
+            Ok(frame) => Some(crate::edl::StartTimecode { frame, drop }),
+            Err(e) => {
+                self.error(PTR, format!("{e}"));
+                None
+            }
+        }
     }
 
     /// A title card's look: size, colour, and a font that can draw every character.
