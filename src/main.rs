@@ -38,6 +38,8 @@ enum Command {
     Subtitles(cli::subtitles::SubtitlesArgs),
     /// Turn an editing system's list (CMX 3600) into a roughcut EDL, its media linked.
     Import(cli::import::ImportArgs),
+    /// Write a roughcut EDL as an editing system's list (CMX 3600, OpenTimelineIO).
+    Export(cli::export::ExportArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Subtitles(a) => cli::subtitles::exec(a),
         Command::Samples(a) => cli::samples::exec(a),
         Command::Import(a) => cli::import::exec(a),
+        Command::Export(a) => cli::export::exec(a),
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use roughcut::interchange::cmx3600::{self, CmxEvent, Problem};
+use roughcut::interchange::cmx3600::{self, Problem};
+use roughcut::interchange::otio;
 use roughcut::interchange::to_edl::{self, Link};
 use roughcut::time::{Rate, TimeSpec};
 
@@ -51,8 +52,32 @@ pub fn exec(a: ImportArgs) -> CliResult {
     let bytes = std::fs::read(&a.list)
         .map_err(|e| CliError::invalid(format!("{shown}: {}", roughcut::gather::io_reason(&e))))?;
     let text = decode(&shown, &bytes, a.encoding.as_deref())?;
+    let out_dir = a
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let index = MediaIndex::new(&a.media);
+    let reels = match &a.reel_map {
+        Some(p) => read_reel_map(p)?,
+        None => HashMap::new(),
+    };
+    let list_dir = a
+        .list
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('<') && trimmed.contains("<fcpxml") {
+        return Err(CliError::invalid(format!("{shown}: an FCPXML document; FCPXML is not read yet (export it as CMX 3600 or OpenTimelineIO)")));
+    }
+    if trimmed.starts_with('{') && trimmed.contains("OTIO_SCHEMA") {
+        return import_otio(&a, &shown, &text, fps, &out_dir, &list_dir, &index, &reels);
+    }
     if !cmx3600::looks_like(&text) {
-        return Err(CliError::invalid(format!("{shown}: not a CMX 3600 list (no event, TITLE: or FCM: line); OpenTimelineIO and FCPXML are not read yet"),
+        return Err(CliError::invalid(format!("{shown}: neither a CMX 3600 list (no event, TITLE: or FCM: line) nor an OpenTimelineIO document"),
         ));
     }
     let list = cmx3600::read(&text);
@@ -73,23 +98,6 @@ pub fn exec(a: ImportArgs) -> CliResult {
     if list.problems.iter().any(|p| p.error) {
         return Err(CliError::reported(exit::INVALID_INPUT));
     }
-    let out_dir = a
-        .output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let index = MediaIndex::new(&a.media);
-    let reels = match &a.reel_map {
-        Some(p) => read_reel_map(p)?,
-        None => HashMap::new(),
-    };
-    let list_dir = a
-        .list
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
     let linker = Linker {
         index: &index,
         reels: &reels,
@@ -98,14 +106,40 @@ pub fn exec(a: ImportArgs) -> CliResult {
         out_dir: &out_dir,
         seen: RefCell::new(HashMap::new()),
     };
-    let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| linker.link(e));
+    let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| {
+        linker.link(
+            &e.reel,
+            &[
+                e.source_file.as_deref(),
+                e.clip_name.as_deref(),
+                Some(&e.reel),
+            ],
+        )
+    });
     if list.events.is_empty() {
         return Err(CliError::invalid(format!(
             "{shown}: the list has no events"
         )));
     }
+    finish(
+        &a,
+        &shown,
+        &edl,
+        &problems,
+        list.problems.len() + usize::from(guessed),
+    )
+}
+
+/// Report the problems, refuse offline media unless allowed, write the EDL, summarise.
+fn finish(
+    a: &ImportArgs,
+    shown: &str,
+    edl: &serde_json::Value,
+    problems: &[Problem],
+    earlier_warnings: usize,
+) -> CliResult {
     let offline = problems.iter().filter(|p| p.error).count();
-    print_problems(&shown, &problems, a.allow_offline);
+    print_problems(shown, problems, a.allow_offline);
     if offline > 0 && !a.allow_offline {
         let mut searched: Vec<String> = a
             .reel_map
@@ -125,7 +159,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
             ),
         ));
     }
-    super::write_json(&a.output, &edl)
+    super::write_json(&a.output, edl)
         .map_err(|e| CliError::failed(format!("cannot write {}: {e}", a.output.display())))?;
     let events = edl["timeline"].as_array().map_or(0, Vec::len);
     let sources = edl["sources"].as_object().map_or(0, |m| m.len());
@@ -135,7 +169,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
             .map(|t| t["clips"].as_array().map_or(0, Vec::len))
             .sum()
     });
-    let warnings = list.problems.len() + problems.len() + usize::from(guessed);
+    let warnings = earlier_warnings + problems.len();
     eprintln!(
         "imported {shown}: {events} picture events, {tracks} sound track(s) of {sound_clips} clip(s), {sources} sources, {} marker(s){} → {}; {warnings} warning(s)",
         edl["markers"].as_array().map_or(0, Vec::len),
@@ -143,6 +177,50 @@ pub fn exec(a: ImportArgs) -> CliResult {
         a.output.display()
     );
     Ok(())
+}
+
+/// An OpenTimelineIO document as an EDL: its clips linked by their media references' URLs,
+/// names and the reel map, like a CMX list's.
+#[allow(clippy::too_many_arguments)]
+fn import_otio(
+    a: &ImportArgs,
+    shown: &str,
+    text: &str,
+    fps: Option<Rate>,
+    out_dir: &Path,
+    list_dir: &Path,
+    index: &MediaIndex,
+    reels: &HashMap<String, PathBuf>,
+) -> CliResult {
+    let doc: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| CliError::invalid(format!("{shown}:{}: not JSON ({e})", e.line())))?;
+    let Some(rate) = fps.or_else(|| otio::rate_of(&doc)) else {
+        return Err(CliError::usage(format!(
+            "{shown}: the timeline says no frame rate; give --fps"
+        )));
+    };
+    let linker = Linker {
+        index,
+        reels,
+        list_dir,
+        fps: rate,
+        out_dir,
+        seen: RefCell::new(HashMap::new()),
+    };
+    let (edl, problems) = otio::to_edl(&doc, Some(rate), &|w: &otio::Wanted| {
+        let url_name = w.url.as_deref().map(|u| u.rsplit('/').next().unwrap_or(u));
+        linker.link(
+            w.reference.as_deref().unwrap_or(&w.name),
+            &[
+                w.url.as_deref(),
+                url_name,
+                w.reference.as_deref(),
+                Some(&w.name),
+            ],
+        )
+    })
+    .map_err(|e| CliError::invalid(format!("{shown}: {e}")))?;
+    finish(a, shown, &edl, &problems, 0)
 }
 
 /// The list's text: as `--encoding` says, else UTF-8, else a guess (with a warning): Russian
@@ -199,7 +277,10 @@ fn print_problems(shown: &str, problems: &[Problem], errors_as_warnings: bool) {
         } else {
             "warning"
         };
-        eprintln!("{shown}:{}: {severity}: {}", p.line, p.message);
+        match p.line {
+            0 => eprintln!("{shown}: {severity}: {}", p.message),
+            line => eprintln!("{shown}:{line}: {severity}: {}", p.message),
+        }
     }
 }
 
@@ -229,21 +310,13 @@ impl MediaIndex {
         MediaIndex { by_name, by_stem }
     }
 
-    /// The file an event names: by its source file's name, its clip name, its reel.
-    fn find(&self, e: &CmxEvent) -> Option<&PathBuf> {
-        let file = e
-            .source_file
-            .as_deref()
-            .and_then(|f| f.rsplit(['/', '\\']).next())
-            .map(str::to_lowercase);
-        file.as_ref()
-            .and_then(|f| self.by_name.get(f).or_else(|| self.by_stem.get(f)))
-            .or_else(|| {
-                e.clip_name
-                    .as_ref()
-                    .and_then(|c| self.by_stem.get(&c.to_lowercase()))
-            })
-            .or_else(|| self.by_stem.get(&e.reel.to_lowercase()))
+    /// The first file a name matches: by file name, then by name without extension (any
+    /// case; a path's last part counts).
+    fn find(&self, names: &[Option<&str>]) -> Option<&PathBuf> {
+        names.iter().flatten().find_map(|n| {
+            let base = n.rsplit(['/', '\\']).next().unwrap_or(n).to_lowercase();
+            self.by_name.get(&base).or_else(|| self.by_stem.get(&base))
+        })
     }
 }
 
@@ -332,10 +405,8 @@ fn read_reel_map(path: &Path) -> Result<HashMap<String, PathBuf>, CliError> {
 /// A path as a list or reel map writes it: plain, or a `file://` URL (percent-decoded); any
 /// other URL scheme is not a local file.
 fn local_file(text: &str) -> Option<PathBuf> {
-    if let Some(rest) = text.strip_prefix("file://") {
-        // file:///abs/path or file://localhost/abs/path
-        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-        return Some(PathBuf::from(percent_decode(rest)));
+    if text.starts_with("file://") {
+        return Some(PathBuf::from(otio::local_path(text)));
     }
     let scheme = text.split_once(':').map(|(s, _)| s);
     if let Some(s) = scheme {
@@ -351,24 +422,6 @@ fn local_file(text: &str) -> Option<PathBuf> {
     Some(PathBuf::from(text))
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
-            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// Links events to files, reading each file's start timecode once.
 struct Linker<'a> {
@@ -381,29 +434,29 @@ struct Linker<'a> {
 }
 
 impl Linker<'_> {
-    /// The event's file: the reel map's, the list's own path when it exists, else the
-    /// `--media` folders'.
-    fn find(&self, e: &CmxEvent) -> Option<PathBuf> {
-        let by_map = self.reels.get(&e.reel.to_lowercase()).or_else(|| {
-            e.clip_name
-                .as_ref()
-                .and_then(|c| self.reels.get(&c.to_lowercase()))
-        });
+    /// The file an event names (`names`: its source file or URL, clip name, reel … in that
+    /// order): the reel map's, the list's own path when it exists, else the `--media`
+    /// folders'.
+    fn find(&self, names: &[Option<&str>]) -> Option<PathBuf> {
+        let by_map = names
+            .iter()
+            .flatten()
+            .find_map(|n| self.reels.get(&n.to_lowercase()));
         if let Some(p) = by_map.filter(|p| p.is_file()) {
             return Some(p.clone());
         }
-        let listed = e
-            .source_file
-            .as_deref()
+        let listed = names
+            .iter()
+            .flatten()
             .filter(|f| f.contains(['/', '\\']))
-            .and_then(local_file)
+            .filter_map(|f| local_file(f))
             .map(|p| self.list_dir.join(p))
-            .filter(|p| p.is_file());
-        listed.or_else(|| self.index.find(e).cloned())
+            .find(|p| p.is_file());
+        listed.or_else(|| self.index.find(names).cloned())
     }
 
-    fn link(&self, e: &CmxEvent) -> Option<Link> {
-        let found = self.find(e)?;
+    fn link(&self, fallback_id: &str, names: &[Option<&str>]) -> Option<Link> {
+        let found = self.find(names)?;
         let path = &found;
         if let Some(l) = self.seen.borrow().get(path) {
             return Some(l.clone());
@@ -418,17 +471,22 @@ impl Linker<'_> {
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_lowercase())
-            .unwrap_or_else(|| e.reel.to_lowercase());
+            .unwrap_or_else(|| fallback_id.to_lowercase());
         // Relative to the EDL's folder when the file is under it, else absolute.
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let shown = std::fs::canonicalize(self.out_dir)
             .ok()
             .and_then(|d| absolute.strip_prefix(d).ok().map(Path::to_path_buf))
             .unwrap_or(absolute);
+        let rate = facts
+            .as_ref()
+            .and_then(|f| f.video().filter(|_| !f.is_still())?.frame_rate)
+            .and_then(|r| Rate::new(*r.0.numer(), *r.0.denom()).ok());
         let link = Link {
             id,
             path: shown.to_string_lossy().into_owned(),
             start,
+            rate,
         };
         self.seen.borrow_mut().insert(path.clone(), link.clone());
         Some(link)

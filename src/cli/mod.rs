@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod exit;
+pub mod export;
 pub mod import;
 pub mod probe;
 pub mod render;

@@ -2,4 +2,7 @@
 //! work: no FFmpeg, no files.
 
 pub mod cmx3600;
+pub mod cmx3600_write;
+pub mod cut;
+pub mod otio;
 pub mod to_edl;

@@ -22,6 +22,39 @@ pub struct Link {
     pub path: String,
     /// The file's start timecode, in frames of the list's rate (0 without one).
     pub start: i64,
+    /// The file's picture rate (`None`: no picture, or not known). Source times are written
+    /// in frames when it is the list's, else in seconds.
+    pub rate: Option<Rate>,
+}
+
+/// A source time given in frames of the list's rate, as the EDL writes it: frames when the
+/// source runs at that rate (exact, and what an editor reads), else seconds (exact when the
+/// decimal ends; else rounded up to the microsecond, which keeps the same source frame).
+pub fn source_time(frames: i64, fps: Rate, link: &Link) -> Value {
+    if link.rate == Some(fps) {
+        return json!(format!("{frames}f"));
+    }
+    json!(seconds_text(
+        crate::time::Rational::from_integer(frames) / fps.as_ratio()
+    ))
+}
+
+/// Seconds as a decimal (`"1.4s"`), exact when it ends within six places, else rounded up.
+pub fn seconds_text(r: crate::time::Rational) -> String {
+    let micro = r * 1_000_000;
+    let n = if micro.is_integer() {
+        micro.to_integer()
+    } else {
+        micro.ceil().to_integer()
+    };
+    let (whole, frac) = (n.div_euclid(1_000_000), n.rem_euclid(1_000_000));
+    let frac = format!("{frac:06}");
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{whole}s")
+    } else {
+        format!("{whole}.{frac}s")
+    }
 }
 
 /// The EDL for `list` counted at `fps`, and what was approximated or could not be done.
@@ -143,7 +176,7 @@ pub fn cmx_to_edl(
                 clip.insert("audio".into(), json!({ "mute": true }));
             }
             clip.insert("source".into(), json!(l.id));
-            clip.insert("in".into(), json!(format!("{}f", src_in - l.start + skip)));
+            clip.insert("in".into(), source_time(src_in - l.start + skip, fps, &l));
             clip.insert("duration".into(), json!(format!("{length}f")));
             if let Some(m) = &e.motion {
                 match crate::time::decimal(m.speed.trim_start_matches('-')) {
@@ -184,7 +217,7 @@ pub fn cmx_to_edl(
         cursor = rec_out;
     }
     let (audio_tracks, sound_end) =
-        sound_tracks(list, &frames, start, link, &mut sources, &mut problems);
+        sound_tracks(list, fps, &frames, start, link, &mut sources, &mut problems);
     if sound_end > cursor {
         // Sound runs on past the last picture (or the list has none): black under it.
         let name = if cursor == 0 { "no picture" } else { "gap" };
@@ -253,6 +286,7 @@ fn event_notes(e: &CmxEvent) -> Value {
 /// out, while this one fades in.
 fn sound_tracks(
     list: &List,
+    fps: Rate,
     frames: &dyn Fn(&Tc) -> Option<i64>,
     start: i64,
     link: &dyn Fn(&CmxEvent) -> Option<Link>,
@@ -314,7 +348,7 @@ fn sound_tracks(
         let mut clip = json!({
             "source": l.id,
             "at": format!("{rec_in}f"),
-            "in": format!("{}f", src_in - l.start),
+            "in": source_time(src_in - l.start, fps, &l),
             "duration": format!("{}f", rec_out - rec_in),
         });
         if let Some(n) = &e.clip_name {

@@ -180,6 +180,7 @@ fn linker(file: &'static str, start: i64) -> impl Fn(&cmx3600::CmxEvent) -> Opti
             id: e.reel.to_lowercase(),
             path: file.to_string(),
             start,
+            rate: roughcut::time::Rate::new(24, 1).ok(),
         })
     }
 }
@@ -390,12 +391,12 @@ fn stand_in_facts(fps: roughcut::time::Rate) -> roughcut::facts::MediaFacts {
     facts
 }
 
-/// Validate and plan an imported EDL as `render --dry-run` does, every source a stand-in with
-/// `facts`: the plan, or the errors.
-fn plan_with_stand_ins(
+/// Validate an EDL as `render --dry-run` does, every source a stand-in with `facts`: the
+/// checked EDL, or the errors.
+fn check_with_stand_ins(
     edl: &serde_json::Value,
     facts: &roughcut::facts::MediaFacts,
-) -> Result<roughcut::plan::Plan, Vec<String>> {
+) -> Result<roughcut::edl::Edl, Vec<String>> {
     use roughcut::facts::{FileFacts, Need};
     let draft =
         roughcut::edl::Draft::from_value(edl.clone(), std::path::Path::new("/standins/cut.json"));
@@ -430,11 +431,18 @@ fn plan_with_stand_ins(
         .map(|d| format!("{}: {}", d.pointer, d.message))
         .collect();
     match checked.edl {
-        Some(edl) if errors.is_empty() => {
-            roughcut::plan::build(&edl, Default::default()).map_err(|e| vec![e.to_string()])
-        }
+        Some(edl) if errors.is_empty() => Ok(edl),
         _ => Err(errors),
     }
+}
+
+/// Validate and plan an imported EDL as `render --dry-run` does, every source a stand-in.
+fn plan_with_stand_ins(
+    edl: &serde_json::Value,
+    facts: &roughcut::facts::MediaFacts,
+) -> Result<roughcut::plan::Plan, Vec<String>> {
+    let edl = check_with_stand_ins(edl, facts)?;
+    roughcut::plan::build(&edl, Default::default()).map_err(|e| vec![e.to_string()])
 }
 
 /// The corpus lists (CMX 3600), by folder/name.
@@ -473,6 +481,7 @@ fn every_corpus_list_imports_validates_and_plans_to_its_record_length() {
                 id: e.reel.to_lowercase(),
                 path: format!("media/{}.mkv", e.reel),
                 start: 0,
+                rate: Some(fps),
             })
         };
         let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
@@ -588,6 +597,7 @@ fn sound_events_become_track_clips_and_picture_without_sound_is_muted() {
             id: e.reel.to_lowercase(),
             path: format!("{}.mkv", e.reel.to_lowercase()),
             start: 0,
+            rate: Some(fps),
         })
     };
     let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
@@ -620,4 +630,262 @@ fn sound_events_become_track_clips_and_picture_without_sound_is_muted() {
         ),
         (&"50f".into(), &"25f".into(), &"25f".into(), &"6f".into())
     );
+}
+
+/// What a program shows, frame for frame: each event's length, file, first source frame (at
+/// the source's rate; stand-ins run at the program's), speed and transition; the cutaways;
+/// the sound clips' places and source times in samples; the markers.
+fn program_shape(edl: &roughcut::edl::Edl, with_mute: bool) -> Vec<String> {
+    use roughcut::edl::EventKind;
+    let fps = edl.output.fps.as_ratio();
+    let file = |id: &str| {
+        edl.sources[id]
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<String> = edl
+        .timeline
+        .iter()
+        .map(|e| {
+            let what = match &e.kind {
+                EventKind::Clip(c) => format!(
+                    "{} from frame {} speed {} mute {}",
+                    file(&c.source),
+                    (c.source_in * fps).floor(),
+                    c.speed,
+                    c.audio.mute && with_mute
+                ),
+                EventKind::Title(t) => format!("title {:?}", t.text),
+                EventKind::Gap => "black".into(),
+            };
+            format!(
+                "{} frames: {what}{}",
+                e.frames,
+                e.transition
+                    .map(|t| format!(", {:?} {}", t.kind, t.frames))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    out.extend(edl.cutaways.iter().map(|c| {
+        format!(
+            "cutaway at {} for {}: {} from frame {}",
+            c.start,
+            c.frames,
+            file(&c.clip.source),
+            (c.clip.source_in * fps).floor()
+        )
+    }));
+    let sr = i64::from(edl.output.audio.sample_rate);
+    out.extend(edl.beds.iter().map(|b| {
+        format!(
+            "sound at sample {} for {:?}: {} from sample {}",
+            b.start,
+            b.samples,
+            file(&b.source),
+            (b.source_in * sr).round()
+        )
+    }));
+    out.extend(edl.markers.iter().map(|m| {
+        format!(
+            "marker {} {:?} at {} for {}",
+            m.name, m.colour, m.frame, m.frames
+        )
+    }));
+    out
+}
+
+/// A generated cut at `fps`: clips of three stand-ins (cuts, dissolves between clips at
+/// normal speed, speeds a CMX `M2` line says exactly at the rate, freezes), gaps, a sound
+/// track, markers; the stand-ins start at timecode `start`.
+fn generated_cut(
+    fps: &str,
+    start: &str,
+    events: &[(u8, i64, i64, u8)],
+    sound: &[(i64, i64, i64)],
+    marks: &[i64],
+) -> serde_json::Value {
+    let ntsc = fps.contains("1001");
+    let mut timeline = Vec::new();
+    let mut program = 0i64;
+    let mut prev_plain = false;
+    for (k, &(kind, a, b, c)) in events.iter().enumerate() {
+        let frames = 12 + b % 60;
+        if kind % 4 == 0 {
+            timeline.push(serde_json::json!({ "gap": format!("{frames}f") }));
+            program += frames;
+            prev_plain = false;
+            continue;
+        }
+        let source = ["a", "b", "c"][usize::from(kind % 3)];
+        let mut e = serde_json::json!({
+            "source": source, "in": format!("{}f", a % 5000), "duration": format!("{frames}f"),
+            "name": format!("shot {k}"),
+        });
+        let speed = match c % 5 {
+            1 => Some("0"),
+            2 if !ntsc => Some("1/2"),
+            3 if !ntsc => Some("2"),
+            _ => None,
+        };
+        if let Some(s) = speed {
+            e["speed"] = serde_json::json!(s);
+        }
+        if c % 7 == 6 {
+            e["audio"] = serde_json::json!({ "mute": true });
+        }
+        let plain = speed.is_none();
+        if plain && prev_plain && c % 3 == 0 {
+            let d = 2 + (a % 8);
+            e["transition"] =
+                serde_json::json!({ "type": "dissolve", "duration": format!("{d}f") });
+            program -= d;
+        }
+        program += frames;
+        prev_plain = plain;
+        timeline.push(e);
+    }
+    let clips: Vec<serde_json::Value> = sound
+        .iter()
+        .scan(0i64, |at, &(gap, len, from)| {
+            let start_at = *at + gap % 40;
+            let len = 5 + len % 40;
+            *at = start_at + len;
+            Some(serde_json::json!({
+                "source": "a", "at": format!("{start_at}f"), "in": format!("{}f", from % 3000),
+                "duration": format!("{len}f"),
+            }))
+        })
+        .filter(|c| {
+            let f = |v: &serde_json::Value| {
+                v.as_str()
+                    .unwrap()
+                    .trim_end_matches('f')
+                    .parse::<i64>()
+                    .unwrap()
+            };
+            f(&c["at"]) + f(&c["duration"]) <= program
+        })
+        .collect();
+    let colours = ["red", "green", "blue", "yellow"];
+    let markers: Vec<serde_json::Value> = marks
+        .iter()
+        .enumerate()
+        .map(|(i, m)| serde_json::json!({ "at": format!("{}f", m % program.max(1)), "name": format!("note {i}"), "colour": colours[i % 4] }))
+        .collect();
+    let mut edl = serde_json::json!({
+        "version": 1,
+        "title": "generated",
+        "output": { "fps": fps, "start_timecode": start, "width": 320, "height": 180 },
+        "sources": { "a": { "path": "/standins/a.mkv" }, "b": { "path": "/standins/b.mkv" }, "c": { "path": "/standins/c.mkv" } },
+        "timeline": timeline,
+        "markers": markers,
+    });
+    if !clips.is_empty() {
+        edl["audio_tracks"] = serde_json::json!([{ "name": "A2", "clips": clips }]);
+    }
+    edl
+}
+
+/// Export a checked EDL and read it back, as the CLI does but with stand-ins: CMX 3600
+/// (linked by the files the list names) or OTIO (with or without roughcut's metadata).
+fn round_trip(
+    edl: &roughcut::edl::Edl,
+    raw: &serde_json::Value,
+    format: &str,
+    facts: &roughcut::facts::MediaFacts,
+) -> Result<roughcut::edl::Edl, Vec<String>> {
+    use roughcut::interchange::{cmx3600_write, cut::Cut, otio};
+    let fps = edl.output.fps;
+    let start = roughcut::time::TimeSpec::parse(&facts.tags[0].1)
+        .unwrap()
+        .to_frame_floor(fps)
+        .unwrap();
+    let link_path = |path: &str| {
+        let p = roughcut::interchange::otio::local_path(path);
+        Some(to_edl::Link {
+            id: std::path::Path::new(&p)
+                .file_stem()?
+                .to_string_lossy()
+                .into_owned(),
+            path: p,
+            start,
+            rate: Some(fps),
+        })
+    };
+    let cut = Cut::of(edl, Some(raw));
+    let (again, problems) = match format {
+        "cmx3600" => {
+            let w = cmx3600_write::write(&cut, cmx3600_write::Track::Main);
+            let list = cmx3600::read(&w.text);
+            assert!(list.problems.is_empty(), "{:?}\n{}", list.problems, w.text);
+            to_edl::cmx_to_edl(&list, fps, &|e| link_path(e.source_file.as_deref()?))
+        }
+        _ => {
+            let mut doc = otio::write(&cut).value;
+            if format == "otio-plain" {
+                strip_metadata(&mut doc);
+            }
+            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?)).map_err(|e| vec![e])?
+        }
+    };
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| p.error)
+        .map(|p| p.message.clone())
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    check_with_stand_ins(&again, facts)
+}
+
+fn strip_metadata(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("metadata");
+            m.values_mut().for_each(strip_metadata);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_metadata),
+        _ => {}
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, failure_persistence: None, ..Default::default() })]
+
+    #[test]
+    fn json_to_cmx_and_otio_and_back_shows_the_same_program(
+        rate in 0usize..5,
+        events in proptest::collection::vec((0u8..12, 0i64..100_000, 0i64..1000, 0u8..35), 1..10),
+        sound in proptest::collection::vec((0i64..100, 0i64..100, 0i64..10_000), 0..3),
+        marks in proptest::collection::vec(0i64..10_000, 0..3),
+    ) {
+        let (fps, start) = [
+            ("24", "01:00:00:00"),
+            ("25", "10:00:00:00"),
+            ("30", "00:59:58:00"),
+            ("30000/1001", "01:00:00:00"),
+            ("30000/1001", "00:59:59;28"),
+        ][rate];
+        let raw = generated_cut(fps, start, &events, &sound, &marks);
+        let rate = roughcut::time::Rate::parse(fps).unwrap();
+        let mut facts = stand_in_facts(rate);
+        facts.tags = vec![("timecode".into(), start.into())];
+        let edl = check_with_stand_ins(&raw, &facts).unwrap_or_else(|e| panic!("{e:?}\n{raw:#}"));
+        for format in ["cmx3600", "otio", "otio-plain"] {
+            let again = round_trip(&edl, &raw, format, &facts)
+                .unwrap_or_else(|e| panic!("{format}: {e:?}\n{raw:#}"));
+            // Without roughcut's metadata an OTIO file does not say that a clip's own sound
+            // is off: everything else must survive.
+            let mute = format != "otio-plain";
+            proptest::prop_assert_eq!(&program_shape(&again, mute), &program_shape(&edl, mute), "{} at {}", format, fps);
+            // OTIO keeps the start as a time; whether labels drop frames is inferred from the
+            // rate (as OpenTimelineIO does) unless roughcut's metadata says.
+            let start = |e: &roughcut::edl::Edl| e.output.start_timecode.map(|s| (s.frame, s.drop || !mute));
+            proptest::prop_assert_eq!(start(&again), start(&edl), "{}", format);
+        }
+    }
 }
