@@ -236,7 +236,7 @@ fn media(edl: &Edl, id: &str, source_in: Rational, speed: Rational, muted: bool)
         .unwrap_or_else(|| Rational::from_integer(0));
     Some(Media {
         source: id.to_string(),
-        path: s.path.display().to_string(),
+        path: lexical(&s.path).display().to_string(),
         media_in: media_start + source_in,
         media_start,
         rate,
@@ -244,4 +244,20 @@ fn media(edl: &Edl, id: &str, source_in: Rational, speed: Rational, muted: bool)
         speed,
         muted,
     })
+}
+
+/// A path with its `.` and `..` parts folded away (as written, no file system asked).
+fn lexical(p: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

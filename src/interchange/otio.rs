@@ -181,7 +181,10 @@ fn item(s: &Shot, frames: i64, fps: Rate) -> Value {
 
 fn clip(name: &str, m: &Media, frames: i64, fps: Rate) -> Value {
     let start = ratio_f64(m.media_in * fps.as_ratio());
-    let effects = if *m.speed.numer() == 0 {
+    let effects = if m.still {
+        // A still is one picture held: no time effect.
+        Vec::new()
+    } else if *m.speed.numer() == 0 {
         vec![
             json!({ "OTIO_SCHEMA": "FreezeFrame.1", "name": "", "effect_name": "FreezeFrame", "metadata": {}, "time_scalar": 0.0 }),
         ]

@@ -889,3 +889,192 @@ proptest::proptest! {
         }
     }
 }
+
+/// The reference reader (OpenTimelineIO with its CMX 3600 adapter, in a venv under target/,
+/// installed by `scripts/otio-setup`) on `file`: its JSON account of the tracks.
+fn reference_read(file: &std::path::Path, rate: Option<&str>) -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let setup = std::process::Command::new("bash")
+        .arg(root.join("scripts/otio-setup"))
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "scripts/otio-setup: {}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let mut cmd = std::process::Command::new(root.join("target/otio-venv/bin/python"));
+    cmd.arg(root.join("scripts/otio-ranges.py")).arg(file);
+    if let Some(r) = rate {
+        cmd.args(["--rate", r]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "the reference reader refused {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `[[value, rate], [value, rate]]` as (start, duration) in frames.
+fn ref_range(v: &serde_json::Value) -> (f64, f64) {
+    (v[0][0].as_f64().unwrap(), v[1][0].as_f64().unwrap())
+}
+
+#[test]
+fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
+    let dir = crate::common::workdir("export-reference");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("edl/komsomolsk-rough-cut.json"),
+    )
+    .unwrap()
+    .replace("media/", "../")
+    .replace(
+        "\"fps\": \"25\",",
+        "\"fps\": \"25\", \"start_timecode\": \"10:00:00:00\",",
+    );
+    assert!(text.contains("start_timecode"), "the example sets fps 25");
+    let edl_path = dir.join("cut.json");
+    std::fs::write(&edl_path, text).unwrap();
+    let plan = crate::common::plan_for(&edl_path);
+    let loaded = crate::common::load(&edl_path).unwrap();
+    let edl = &loaded.edl;
+    for (format, file) in [("otio", "cut.otio"), ("cmx3600", "cut.edl")] {
+        let out = crate::common::roughcut()
+            .args(["export"])
+            .arg(&edl_path)
+            .args(["--format", format, "-o"])
+            .arg(dir.join(file))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // What roughcut plans: each event's record start, visible frames, first source frame
+    // (25 fps), speed.
+    let fps = edl.output.fps.as_ratio();
+    let planned: Vec<(i64, i64, Option<(roughcut::time::Rational, f64)>)> = plan
+        .events
+        .iter()
+        .map(|p| {
+            let clip = match &edl.timeline[p.index].kind {
+                // A still is held whatever its speed says; lists run its source with the record.
+                roughcut::edl::EventKind::Clip(c) if edl.sources[&c.source].facts.is_still() => {
+                    Some((c.source_in * fps, 1.0))
+                }
+                roughcut::edl::EventKind::Clip(c) => Some((
+                    c.source_in * fps,
+                    *c.speed.numer() as f64 / *c.speed.denom() as f64,
+                )),
+                _ => None,
+            };
+            (p.record_start, p.frames, clip)
+        })
+        .collect();
+    let ten_hours = 10 * 3600 * 25;
+
+    // OpenTimelineIO: every V1 item where the plan puts it, clips from the exact source time.
+    let otio = reference_read(&dir.join("cut.otio"), None);
+    assert_eq!(otio["global_start"][0].as_f64(), Some(ten_hours as f64));
+    let v1: Vec<&serde_json::Value> = otio["tracks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] != "Transition")
+        .collect();
+    assert_eq!(v1.len(), planned.len());
+    for (item, (record, frames, clip)) in v1.iter().zip(&planned) {
+        let (at, len) = ref_range(&item["range_in_parent"]);
+        assert_eq!((at, len), (*record as f64, *frames as f64), "{item}");
+        if let Some((first, speed)) = clip {
+            let (start, _) = ref_range(&item["source_range"]);
+            let exact = *first.numer() as f64 / *first.denom() as f64;
+            assert!((start - exact).abs() < 1e-9, "{item}: {start} vs {exact}");
+            let scalar = item["effects"][0]["time_scalar"].as_f64().unwrap_or(1.0);
+            assert_eq!(scalar, *speed, "{item}");
+        }
+    }
+    let dissolves: Vec<f64> = otio["tracks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "Transition")
+        .map(|t| t["out_offset"][0].as_f64().unwrap() + t["in_offset"][0].as_f64().unwrap())
+        .collect();
+    assert_eq!(dissolves, [25.0]);
+    // The cutaway on V2, the score on its track, the markers on the stack.
+    let cutaway = &edl.cutaways[0];
+    let v2 = otio["tracks"][1]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "Clip")
+        .unwrap();
+    assert_eq!(
+        ref_range(&v2["range_in_parent"]),
+        (cutaway.start as f64, cutaway.frames as f64)
+    );
+    let bed = &edl.beds[0];
+    let sr = f64::from(edl.output.audio.sample_rate);
+    let score = otio["tracks"][2]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "Clip")
+        .unwrap();
+    assert_eq!(
+        ref_range(&score["range_in_parent"]).0,
+        (bed.start as f64 * 25.0 / sr).round()
+    );
+    let markers: Vec<f64> = otio["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| ref_range(&m["marked_range"]).0)
+        .collect();
+    let want: Vec<f64> = edl.markers.iter().map(|m| m.frame as f64).collect();
+    assert_eq!(markers, want);
+
+    // CMX 3600 through the reference adapter: the same picture events and dissolve, clips from
+    // the source frame roughcut shows (the latest at or before the exact time).
+    let cmx = reference_read(&dir.join("cut.edl"), Some("25"));
+    let video = cmx["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "Video")
+        .unwrap();
+    let items: Vec<&serde_json::Value> = video["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] != "Transition")
+        .collect();
+    assert_eq!(items.len(), planned.len());
+    for (item, (record, frames, clip)) in items.iter().zip(&planned) {
+        let (at, len) = ref_range(&item["range_in_parent"]);
+        assert_eq!((at, len), (*record as f64, *frames as f64), "{item}");
+        if let Some((first, speed)) = clip {
+            let (start, _) = ref_range(&item["source_range"]);
+            assert_eq!(start, first.floor().to_integer() as f64, "{item}");
+            let scalar = item["effects"][0]["time_scalar"].as_f64().unwrap_or(1.0);
+            assert_eq!(scalar, *speed, "{item}");
+        }
+    }
+    let transition = video["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "Transition")
+        .unwrap();
+    assert_eq!(
+        ref_range(&transition["transition_range_in_parent"]),
+        (planned[2].0 as f64, 25.0)
+    );
+}
