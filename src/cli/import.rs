@@ -422,7 +422,6 @@ fn local_file(text: &str) -> Option<PathBuf> {
     Some(PathBuf::from(text))
 }
 
-
 /// Links events to files, reading each file's start timecode once.
 struct Linker<'a> {
     index: &'a MediaIndex,

@@ -192,7 +192,11 @@ impl Writer<'_> {
                 let first = self.source_frame(m, &what);
                 // A still's source runs with the record (as editing systems write imported
                 // pictures); a timed clip's advances at its speed.
-                let speed = if m.still { Rational::from_integer(1) } else { m.speed };
+                let speed = if m.still {
+                    Rational::from_integer(1)
+                } else {
+                    m.speed
+                };
                 let last = first + round_half_up(Rational::from_integer(length) * speed);
                 let channels = if m.muted { "V" } else { "B" };
                 self.event_line(

@@ -287,6 +287,8 @@ pub fn to_edl(
             .and_then(|m| m.get("sources")?.as_object().cloned())
             .unwrap_or_default(),
         program: 0,
+        fade_in: 0,
+        fade_out: 0,
     };
     let video: Vec<&Value> = tracks
         .iter()
@@ -350,6 +352,11 @@ pub fn to_edl(
         o.remove("path");
     }
     output["fps"] = json!(format!("{}/{}", fps.num(), fps.den()));
+    for (key, frames) in [("fade_in", r.fade_in), ("fade_out", r.fade_out)] {
+        if frames > 0 {
+            output[key] = json!(format!("{frames}f"));
+        }
+    }
     let start = meta
         .and_then(|m| m.get("start_timecode")?.as_str().map(str::to_string))
         .or_else(|| {
@@ -482,6 +489,8 @@ struct Piece<'a> {
     frames: i64,
     /// Media seconds of its first frame (clips).
     start: f64,
+    /// Nothing shows (a nested stack or track shorter than its range): black.
+    black: bool,
 }
 
 struct Reader<'a> {
@@ -495,6 +504,9 @@ struct Reader<'a> {
     known_sources: Map<String, Value>,
     /// Frames the first video track lasts.
     program: i64,
+    /// Program fades from transitions before the first item and after the last.
+    fade_in: i64,
+    fade_out: i64,
 }
 
 impl Reader<'_> {
@@ -527,6 +539,7 @@ impl Reader<'_> {
                     item: it,
                     frames: 0,
                     start: 0.0,
+                    black: false,
                 }),
                 "Stack" | "Track" | "Sequence" => {
                     let (s, d) = source_range(it).unwrap_or((0.0, f64::INFINITY));
@@ -573,21 +586,48 @@ impl Reader<'_> {
                             item: p.item,
                             frames: (hi - lo).max(0),
                             start: p.start + (lo - a) as f64 / fps_f64(self.fps),
+                            black: p.black,
+                        });
+                    }
+                    // A range longer than the content: black after it, as OTIO plays it.
+                    let shown = at.max(from);
+                    if to != i64::MAX && shown < to {
+                        out.push(Piece {
+                            item: it,
+                            frames: to - shown,
+                            start: 0.0,
+                            black: true,
                         });
                     }
                 }
                 _ => {
-                    let (start, dur) = source_range(it).unwrap_or((0.0, 0.0));
                     let name = it
                         .get("name")
                         .and_then(Value::as_str)
                         .unwrap_or("")
                         .to_string();
+                    // Without a source range a clip plays its media's whole available range.
+                    let range = source_range(it).or_else(|| {
+                        let r = Self::reference(it)?.get("available_range")?;
+                        Some((
+                            time_value(r.get("start_time")?)?,
+                            time_value(r.get("duration")?)?,
+                        ))
+                    });
+                    let Some((start, dur)) = range else {
+                        self.warn(format!("`{name}` has no source range and its media no available range: left out"));
+                        continue;
+                    };
                     let frames = self.frames(dur, &name);
+                    if frames <= 0 {
+                        self.warn(format!("`{name}` is shorter than a frame: left out"));
+                        continue;
+                    }
                     out.push(Piece {
                         item: it,
                         frames,
                         start,
+                        black: false,
                     });
                 }
             }
@@ -609,6 +649,12 @@ impl Reader<'_> {
     /// A clip's event JSON (source, in, duration, name, speed), or a gap when it is offline
     /// or generated.
     fn clip_event(&mut self, p: &Piece, frames: i64) -> Value {
+        self.clip_event_from(p, frames, &mut 0)
+    }
+
+    /// As [`Self::clip_event`], starting `head` frames before the piece (a transition's
+    /// in-offset); `head` shrinks to what the media has before the piece's start.
+    fn clip_event_from(&mut self, p: &Piece, frames: i64, head: &mut i64) -> Value {
         let it = p.item;
         let name = it
             .get("name")
@@ -657,7 +703,13 @@ impl Reader<'_> {
         self.sources
             .entry(l.id.clone())
             .or_insert_with(|| json!({ "path": l.path }));
-        let start = self.frames(p.start, &name) - l.start;
+        let mut start = self.frames(p.start, &name) - l.start;
+        if start < *head {
+            self.warn(format!("`{name}`: the transition into it needs {head} frame(s) of media before its start, the media has {}; it starts there", start.max(0)));
+            *head = start.max(0);
+        }
+        start -= *head;
+        let frames = frames + *head;
         let mut ev = json!({ "source": l.id, "in": super::to_edl::source_time(start, self.fps, &l), "duration": format!("{frames}f") });
         if !name.is_empty() {
             ev["name"] = json!(name);
@@ -730,6 +782,18 @@ impl Reader<'_> {
                 if kind != "SMPTE_Dissolve" {
                     self.warn(format!("transition `{kind}` is a dissolve here"));
                 }
+                if out.is_empty() {
+                    // From nothing: the first clip starts `in_offset` earlier, the program
+                    // fades in over the transition.
+                    self.fade_in = i + o;
+                    pending = Some((i, 0));
+                    continue;
+                }
+                if k + 1 == pieces.len() {
+                    // Into nothing: the last clip plays on, the program fades out.
+                    self.fade_out = i + o;
+                    record += o;
+                }
                 // The outgoing clip plays on `out_offset` frames; the incoming starts
                 // `in_offset` earlier (roughcut's own events already say so).
                 if let Some(prev) = out.last_mut().filter(|_| !restored) {
@@ -766,27 +830,23 @@ impl Reader<'_> {
                     self.keep_sources(e, p);
                     e.clone()
                 }
-                None if schema(p.item) == "Gap" => json!({ "gap": format!("{}f", p.frames) }),
-                None => self.clip_event(p, p.frames),
+                None => {
+                    let mut head = pending.map_or(0, |(i, _)| i);
+                    let ev = if schema(p.item) == "Gap" || p.black {
+                        json!({ "gap": format!("{}f", p.frames + head) })
+                    } else {
+                        self.clip_event_from(p, p.frames, &mut head)
+                    };
+                    if let Some((i, d)) = pending.as_mut() {
+                        *d -= *i - head;
+                        *i = head;
+                    }
+                    ev
+                }
             };
             restored = roughcut.is_some() && unchanged;
-            if let Some((i, d)) = pending.take() {
-                if !restored {
-                    if i > 0 {
-                        if let Some(inn) = ev
-                            .get("in")
-                            .and_then(Value::as_str)
-                            .and_then(|s| s.strip_suffix('f')?.parse::<i64>().ok())
-                        {
-                            ev["in"] = json!(format!("{}f", inn - i));
-                        }
-                        let key = if ev.get("gap").is_some() {
-                            "gap"
-                        } else {
-                            "duration"
-                        };
-                        ev[key] = json!(format!("{}f", frames_of(&ev[key]) + i));
-                    }
+            if let Some((_, d)) = pending.take().filter(|_| !restored) {
+                if d > 0 {
                     ev["transition"] = json!({ "type": "dissolve", "duration": format!("{d}f") });
                 }
             }

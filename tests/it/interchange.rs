@@ -959,7 +959,9 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
     // What roughcut plans: each event's record start, visible frames, first source frame
     // (25 fps), speed.
     let fps = edl.output.fps.as_ratio();
-    let planned: Vec<(i64, i64, Option<(roughcut::time::Rational, f64)>)> = plan
+    // (record start, frames, first source frame and speed of a clip)
+    type Planned = (i64, i64, Option<(roughcut::time::Rational, f64)>);
+    let planned: Vec<Planned> = plan
         .events
         .iter()
         .map(|p| {
@@ -1077,4 +1079,126 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
         ref_range(&transition["transition_range_in_parent"]),
         (planned[2].0 as f64, 25.0)
     );
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn every_corpus_list_imports_exports_and_imports_again_to_the_same_program() {
+    use roughcut::interchange::{cmx3600_write, cut::Cut};
+    let mut checked = 0;
+    for name in corpus_lists() {
+        if name.ends_with("dissolve_test_fail.edl") {
+            continue;
+        }
+        let (_, l) = list(&name);
+        let (fps, _) = l.guess_rate().unwrap();
+        let stand_in = |reel: &str| to_edl::Link {
+            id: reel.to_lowercase(),
+            path: format!("/standins/{reel}.mkv"),
+            start: 0,
+            rate: Some(fps),
+        };
+        let (first, _) = to_edl::cmx_to_edl(&l, fps, &|e| Some(stand_in(&e.reel)));
+        let facts = stand_in_facts(fps);
+        let edl = check_with_stand_ins(&first, &facts).unwrap();
+        let written =
+            cmx3600_write::write(&Cut::of(&edl, Some(&first)), cmx3600_write::Track::Main);
+        let again = cmx3600::read(&written.text);
+        assert!(
+            again.problems.is_empty(),
+            "{name}: {:?}",
+            &again.problems[..1]
+        );
+        let (second, problems) = to_edl::cmx_to_edl(&again, fps, &|e| {
+            let file = e.source_file.as_deref()?;
+            let reel = file.strip_prefix("/standins/")?.strip_suffix(".mkv")?;
+            Some(stand_in(reel))
+        });
+        assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
+        let edl2 = check_with_stand_ins(&second, &facts).unwrap();
+        assert_eq!(
+            program_shape(&edl2, true),
+            program_shape(&edl, true),
+            "{name}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 26);
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn every_corpus_otio_timeline_imports_and_plans() {
+    use roughcut::interchange::otio;
+    let dir = corpus_dir().join("edl/otio");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".otio"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10);
+    let mut frames = std::collections::BTreeMap::new();
+    for name in &names {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let fps = otio::rate_of(&doc).unwrap();
+        // Every clip a stand-in named after its media reference or clip name.
+        let (edl, problems) = otio::to_edl(&doc, None, &|w| {
+            let id: String = w
+                .reference
+                .clone()
+                .unwrap_or_else(|| w.name.clone())
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            Some(to_edl::Link {
+                path: format!("/standins/{id}.mkv"),
+                id: if id.is_empty() { "clip".into() } else { id },
+                start: 0,
+                rate: Some(fps),
+            })
+        })
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
+        let plan = plan_with_stand_ins(&edl, &stand_in_facts(fps))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}\n{edl:#}"));
+        frames.insert(name.clone(), (plan.frames, edl));
+    }
+    // Program lengths as OpenTimelineIO 0.18.1 gives them (`Track.duration()` of the first
+    // video track); the multitrack timeline and its flattened form agree; nested stacks
+    // longer than their content show black. The transitions before the first and after the
+    // last clip of transition_test.otio reach 10 frames beyond its media, which the
+    // stand-ins do not have before their start: 160 of OTIO's 170.
+    for (name, want) in [
+        ("clip_example.otio", 19),
+        ("generator_reference_test.otio", 50),
+        ("multiple_track.otio", 19),
+        ("multitrack.otio", 3282),
+        ("nested_example.otio", 636),
+        ("preflattened.otio", 3282),
+        ("screening_example.otio", 1049),
+        ("simple_cut.otio", 19),
+        ("transition_test.otio", 160),
+    ] {
+        assert_eq!(frames[name].0, want, "{name}");
+    }
+    // Markers (Marker.3 with colour objects) come through.
+    let premiere = &frames["premiere_example.otio"].1;
+    assert!(
+        premiere["markers"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty()),
+        "{premiere:#}"
+    );
+    for (name, (n, _)) in &frames {
+        eprintln!("{name}: {n} frames");
+    }
 }
