@@ -310,12 +310,19 @@ impl MediaIndex {
         MediaIndex { by_name, by_stem }
     }
 
-    /// The first file a name matches: by file name, then by name without extension (any
-    /// case; a path's last part counts).
+    /// The first file a name matches: by file name, then by name without extension, then by
+    /// the name's own stem against names without extension (any case; a path's last part
+    /// counts).
     fn find(&self, names: &[Option<&str>]) -> Option<&PathBuf> {
         names.iter().flatten().find_map(|n| {
             let base = n.rsplit(['/', '\\']).next().unwrap_or(n).to_lowercase();
-            self.by_name.get(&base).or_else(|| self.by_stem.get(&base))
+            // The name as written, else its stem: a list naming `A001.mov` finds the proxy
+            // `A001.mp4`.
+            let stem = base.rsplit_once('.').map(|(s, _)| s.to_string());
+            self.by_name
+                .get(&base)
+                .or_else(|| self.by_stem.get(&base))
+                .or_else(|| stem.and_then(|s| self.by_stem.get(&s)))
         })
     }
 }

@@ -135,14 +135,12 @@ pub struct List {
 
 impl List {
     /// The frame rate the list's labels suggest, when it does not say (lists never do), and
-    /// why: the highest frame number written decides between 24 (up to 23), 25 (up to 24) and
-    /// 30 (up to 29; drop-frame labels: 30000/1001). A guess: a 25 fps list whose labels
+    /// why: the highest frame number written decides between 24 (up to 23), 25 (up to 24), 30
+    /// (up to 29), 48, 50 and 60; drop-frame labels: 30000/1001. A guess: a 25 fps list whose labels
     /// happen to stay under 24 reads as 24.
     pub fn guess_rate(&self) -> Option<(crate::time::Rate, String)> {
-        let tcs = self
-            .events
-            .iter()
-            .flat_map(|e| [e.source_in, e.source_out, e.record_in, e.record_out]);
+        // Record timecodes count at the list's rate; source ones at their media's.
+        let tcs = self.events.iter().flat_map(|e| [e.record_in, e.record_out]);
         let (mut top, mut drop) = (0u32, false);
         for t in tcs {
             top = top.max(t.frames);
@@ -152,7 +150,10 @@ impl List {
             (_, true) => (30000, 1001),
             (0..=23, _) => (24, 1),
             (24, _) => (25, 1),
-            _ => (30, 1),
+            (25..=29, _) => (30, 1),
+            (30..=47, _) => (48, 1),
+            (48..=49, _) => (50, 1),
+            _ => (60, 1),
         };
         let why = if drop {
             "drop-frame timecodes".to_string()

@@ -277,6 +277,7 @@ pub fn assemble(
     // every segment's parameter sets must be identical to them.
     let template = video_encoder(out).map_err(fail("open the video encoder"))?;
     let reference = extradata(&template);
+    let delay = super::encode::decode_delay(&template);
     for (i, p) in pieces.iter().enumerate() {
         if p.files.extradata != reference {
             return Err(AssembleError::Mismatch { segment: i });
@@ -423,6 +424,9 @@ pub fn assemble(
         }
         let mut reader =
             PacketReader::open(&p.files.video).map_err(fail("read segment packets"))?;
+        // A segment of a frame or two is encoded without B-frames (dts = pts): its decode
+        // times move back by the delay the others have, so they keep rising across the join.
+        let mut lag: Option<i64> = None;
         while let Some(sp) = reader.next_packet().map_err(fail("read segment packets"))? {
             let mut packet = ff::Packet::copy(&sp.data);
             let shift = |t: i64| {
@@ -432,8 +436,17 @@ pub fn assemble(
                     Some(t + p.record_start)
                 }
             };
+            let lag = *lag.get_or_insert_with(|| {
+                let own = if sp.pts == ff::ffi::AV_NOPTS_VALUE || sp.dts == ff::ffi::AV_NOPTS_VALUE
+                {
+                    delay
+                } else {
+                    sp.pts - sp.dts
+                };
+                (delay - own).max(0)
+            });
             packet.set_pts(shift(sp.pts));
-            packet.set_dts(shift(sp.dts));
+            packet.set_dts(shift(sp.dts).map(|t| t - lag));
             packet.set_duration(1);
             if sp.key {
                 packet.set_flags(ff::codec::packet::Flags::KEY);

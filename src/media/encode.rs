@@ -86,6 +86,13 @@ pub fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
     }
 }
 
+/// How many frames the encoder's decode order runs ahead of presentation (its B-frame
+/// delay): every full-length segment's first packet has `dts = pts − delay`.
+pub fn decode_delay(enc: &ff::codec::encoder::video::Encoder) -> i64 {
+    // SAFETY: the context is open and owned by `enc`; `has_b_frames` is a plain int field.
+    i64::from(unsafe { (*enc.as_ptr()).has_b_frames }.max(0))
+}
+
 /// Open the output's audio encoder (time base 1/sample rate).
 pub fn audio_encoder(
     out: &OutputSpec,

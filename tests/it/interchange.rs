@@ -1202,3 +1202,142 @@ fn every_corpus_otio_timeline_imports_and_plans() {
         eprintln!("{name}: {n} frames");
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn short_corpus_lists_import_and_render_against_stand_in_media() {
+    let root = crate::common::workdir("corpus-render");
+    let mut rendered = Vec::new();
+    for name in corpus_lists() {
+        if name.ends_with("dissolve_test_fail.edl") {
+            continue;
+        }
+        let (path, l) = list(&name);
+        let (fps, _) = l.guess_rate().unwrap();
+        let tc = |t: &cmx3600::Tc| {
+            roughcut::time::TimeSpec::Timecode {
+                hours: t.hours.into(),
+                minutes: t.minutes.into(),
+                seconds: t.seconds.into(),
+                frames: t.frames.into(),
+                drop: t.drop,
+            }
+            .to_frame_floor(fps)
+            .ok()
+        };
+        // The file each event will be found as, and the source frames it needs (with room for
+        // dissolves, motion and handles).
+        let mut spans: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        // (Events with labels the rate does not have are left out by the importer.)
+        let exists = |e: &&cmx3600::CmxEvent| {
+            [e.source_in, e.source_out, e.record_in, e.record_out]
+                .iter()
+                .all(|t| tc(t).is_some())
+        };
+        let tc = |t: &cmx3600::Tc| tc(t).unwrap_or(0);
+        for e in l.events.iter().filter(|e| e.reel != "BL").filter(exists) {
+            let file = e
+                .source_file
+                .as_deref()
+                .and_then(|f| f.rsplit(['/', '\\']).next())
+                .and_then(|f| f.rsplit_once('.').map(|(s, _)| s.to_string()))
+                .or_else(|| (e.reel == "AX").then(|| e.clip_name.clone()).flatten())
+                .unwrap_or_else(|| e.reel.clone());
+            let (a, b) = (tc(&e.source_in), tc(&e.source_out));
+            let record = tc(&e.record_out) - tc(&e.record_in);
+            let handle = 3 * fps.timecode_base();
+            let span = spans.entry(file).or_insert((i64::MAX, 0));
+            span.0 = span.0.min((a - handle).max(0));
+            span.1 = span.1.max(b.max(a + 2 * record) + handle);
+        }
+        let record_length = l.events.iter().map(|e| tc(&e.record_out)).max().unwrap()
+            - l.events.iter().map(|e| tc(&e.record_in)).min().unwrap();
+        let seconds = |f: i64| f / fps.timecode_base();
+        if seconds(record_length) > 100 || spans.values().any(|(a, b)| seconds(b - a) > 45) {
+            continue;
+        }
+        let dir = root.join(name.replace(['/', '.'], "_"));
+        let media = dir.join("media");
+        std::fs::create_dir_all(&media).unwrap();
+        for (file, (a, b)) in &spans {
+            if file.contains(['/', '\\']) {
+                continue;
+            }
+            crate::common::write_clip(&roughcut::media::synth::SynthClip {
+                path: media.join(format!("{file}.mkv")),
+                duration: roughcut::time::Rational::from_integer(b - a) / fps.as_ratio(),
+                video: Some(crate::common::video(
+                    format!("testsrc2=size=64x36:rate={}/{}", fps.num(), fps.den()),
+                    64,
+                    36,
+                    (fps.num() as i32, fps.den() as i32),
+                    (1, 1),
+                )),
+                audio: vec![roughcut::media::synth::SynthAudio {
+                    source: "sine=frequency=330".into(),
+                    encoder: "pcm_s16le".into(),
+                    sample_rate: 48000,
+                    layout: "mono",
+                    bit_rate: 0,
+                }],
+                metadata: vec![(
+                    "timecode".into(),
+                    roughcut::time::frames_to_timecode(*a, fps, false),
+                )],
+            })
+            .unwrap();
+        }
+        let edl_path = dir.join("cut.json");
+        let out = crate::common::roughcut()
+            .arg("import")
+            .arg(&path)
+            .arg("-o")
+            .arg(&edl_path)
+            .args(["--fps", &format!("{}/{}", fps.num(), fps.den()), "--media"])
+            .arg(&media)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {err}");
+        // Small pictures: the test is about frames, not pixels.
+        let mut edl: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&edl_path).unwrap()).unwrap();
+        edl["output"]["width"] = 64.into();
+        edl["output"]["height"] = 36.into();
+        edl["output"]["path"] = "cut.mkv".into();
+        std::fs::write(&edl_path, serde_json::to_string(&edl).unwrap()).unwrap();
+        let plan = crate::common::plan_for(&edl_path);
+        assert_eq!(plan.frames, record_length, "{name}");
+        crate::common::render(&edl_path, &[]);
+        let facts = crate::common::probe(&dir.join("cut.mkv")).unwrap();
+        let seconds = facts.duration.unwrap().0;
+        let frames = seconds * fps.as_ratio();
+        // The container's length is the last frame's end (the sound may end a few samples
+        // either side): within one frame of the list.
+        let off = frames - roughcut::time::Rational::from_integer(record_length);
+        assert!(
+            off < 1.into() && off > (-1).into(),
+            "{name}: {frames} frames rendered, {record_length} listed"
+        );
+        assert_eq!(
+            facts
+                .tags
+                .iter()
+                .find(|(k, _)| k == "timecode")
+                .map(|(_, v)| v.clone()),
+            l.events
+                .iter()
+                .map(|e| e.record_in)
+                .min_by_key(|t| tc(t))
+                .map(|t| { roughcut::time::frames_to_timecode(tc(&t), fps, false) })
+                .filter(|t| t != "00:00:00:00"),
+            "{name}: the start timecode"
+        );
+        rendered.push(format!("{name}: {record_length} frames"));
+    }
+    eprintln!("{}", rendered.join("\n"));
+    assert!(rendered.len() >= 12, "{rendered:?}");
+}

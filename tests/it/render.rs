@@ -1235,3 +1235,44 @@ fn a_cmyk_jpeg_scan_renders_in_its_colours() {
     );
     assert!((grey - 97.0).abs() < 8.0, "grey: {grey:.0}");
 }
+
+#[test]
+fn segments_of_one_and_two_frames_join_with_the_rest() {
+    // A segment this short is encoded without B-frames (its decode times equal its
+    // presentation times); the others decode two frames ahead. The joined file must still
+    // have every frame, in order, black where the short gaps are.
+    let dir = workdir("short-segments");
+    let amur = crate::common::samples_dir().join("amur_2004_pal.mkv");
+    let edl_path = dir.join("cut.json");
+    std::fs::write(
+        &edl_path,
+        format!(
+            r#"{{"version": 1, "output": {{"fps": 25, "width": 64, "height": 36, "path": "cut.mp4"}},
+                "sources": {{"a": {{"path": "{}"}}}},
+                "timeline": [
+                  {{"gap": "2f"}},
+                  {{"source": "a", "in": "75f", "duration": "20f"}},
+                  {{"gap": "1f"}},
+                  {{"source": "a", "in": 0, "duration": "2f"}},
+                  {{"source": "a", "in": "75f", "duration": "20f"}}
+                ]}}"#,
+            amur.display()
+        ),
+    )
+    .unwrap();
+    render(&edl_path, &[]);
+    let pics = pictures(&dir.join("cut.mp4"));
+    assert_eq!(pics.len(), 45, "2 + 20 + 1 + 2 + 20 frames");
+    for (k, p) in pics.iter().enumerate() {
+        assert_eq!(p.time, Rational::new(k as i64, 25), "frame {k}");
+    }
+    let luma = |p: &Picture| p.y.iter().map(|&v| f64::from(v)).sum::<f64>() / p.y.len() as f64;
+    for k in [0, 1, 22] {
+        assert!(
+            luma(&pics[k]) < 20.0,
+            "frame {k} is black: {}",
+            luma(&pics[k])
+        );
+    }
+    assert!(luma(&pics[10]) > 30.0, "frame 10 shows the river");
+}
