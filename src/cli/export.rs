@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use roughcut::edl::{CheckOptions, LoadError};
 use roughcut::interchange::cut::Cut;
-use roughcut::interchange::{cmx3600_write, otio};
+use roughcut::interchange::{cmx3600_write, fcpxml, otio};
 
 use super::{exit, print_diagnostics, CliError, CliResult};
 
@@ -16,11 +16,13 @@ pub enum Format {
     Cmx3600,
     /// OpenTimelineIO JSON (`.otio`), roughcut's exact times under `metadata.roughcut`.
     Otio,
+    /// Final Cut Pro XML 1.8 (`.fcpxml`): the primary storyline, cross dissolves, markers.
+    Fcpxml,
 }
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut export cut.json --format cmx3600 -o cut.edl\n  roughcut export cut.json --format otio -o cut.otio\n  roughcut export cut.json --format cmx3600 -o cut.edl && roughcut import cut.edl -o again.json --fps 25\n\nThe EDL is validated (its media probed: source timecodes are the files' own). What a format\ncannot carry is printed as a warning. Exit 0 when written, 3 when the EDL is invalid."
+    after_help = "Examples:\n  roughcut export cut.json --format cmx3600 -o cut.edl\n  roughcut export cut.json --format otio -o cut.otio\n  roughcut export cut.json --format fcpxml -o cut.fcpxml\n  roughcut export cut.json --format cmx3600 -o cut.edl && roughcut import cut.edl -o again.json --fps 25\n\nThe EDL is validated (its media probed: source timecodes are the files' own). What a format\ncannot carry is printed as a warning. Exit 0 when written, 3 when the EDL is invalid."
 )]
 pub struct ExportArgs {
     /// The EDL to export.
@@ -69,6 +71,11 @@ pub fn exec(a: ExportArgs) -> CliResult {
                 files.push((path, v2.text));
                 warnings.extend(v2.warnings);
             }
+        }
+        Format::Fcpxml => {
+            let doc = fcpxml::write(&cut);
+            files.push((a.output.clone(), doc.text));
+            warnings.extend(doc.warnings);
         }
         Format::Otio => {
             let doc = otio::write(&cut);

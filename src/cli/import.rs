@@ -6,18 +6,19 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use roughcut::interchange::cmx3600::{self, Problem};
-use roughcut::interchange::otio;
 use roughcut::interchange::to_edl::{self, Link};
+use roughcut::interchange::{fcpxml, otio};
 use roughcut::time::{Rate, TimeSpec};
 
 use super::{exit, CliError, CliResult};
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut import cut.edl -o cut.json --fps 25 --media media/\n  roughcut import reel1.txt -o reel1.json --fps 30000/1001 --media /mnt/rushes --allow-offline\n  roughcut import avid.edl -o cut.json --fps 25 --encoding windows-1251 --media media/\n  roughcut import cut.edl -o cut.json --fps 24 --media media/ && roughcut render cut.json\n\nReads CMX 3600 lists (recognised by their content, whatever the extension). Each event's media\nis looked up in the --media folders by its source file name, its clip name, then its reel; its\nstart timecode is read from the file. Exit code 0 when the EDL was written, 3 when the list has\nerrors or media are missing (without --allow-offline)."
+    after_help = "Examples:\n  roughcut import cut.edl -o cut.json --fps 25 --media media/\n  roughcut import reel1.txt -o reel1.json --fps 30000/1001 --media /mnt/rushes --allow-offline\n  roughcut import avid.edl -o cut.json --fps 25 --encoding windows-1251 --media media/\n  roughcut import cut.edl -o cut.json --fps 24 --media media/ && roughcut render cut.json\n\nReads CMX 3600 lists, OpenTimelineIO (.otio) and FCPXML (.fcpxml, .fcpxmld), each recognised by
+its content, whatever the extension. Each event's media\nis looked up in the --media folders by its source file name, its clip name, then its reel; its\nstart timecode is read from the file. Exit code 0 when the EDL was written, 3 when the list has\nerrors or media are missing (without --allow-offline)."
 )]
 pub struct ImportArgs {
-    /// The list to read (CMX 3600).
+    /// The list to read: CMX 3600, OpenTimelineIO JSON or FCPXML (recognised by content).
     list: PathBuf,
     /// Where to write the EDL (JSON).
     #[arg(short, long)]
@@ -49,8 +50,19 @@ pub fn exec(a: ImportArgs) -> CliResult {
         Some(f) => Some(Rate::parse(f).map_err(|e| CliError::usage(format!("--fps {f}: {e}")))?),
         None => None,
     };
-    let bytes = std::fs::read(&a.list)
-        .map_err(|e| CliError::invalid(format!("{shown}: {}", roughcut::gather::io_reason(&e))))?;
+    // An `.fcpxmld` bundle holds its document as Info.fcpxml.
+    let file = if a.list.is_dir() {
+        a.list.join("Info.fcpxml")
+    } else {
+        a.list.clone()
+    };
+    let bytes = std::fs::read(&file).map_err(|e| {
+        CliError::invalid(format!(
+            "{}: {}",
+            file.display(),
+            roughcut::gather::io_reason(&e)
+        ))
+    })?;
     let text = decode(&shown, &bytes, a.encoding.as_deref())?;
     let out_dir = a
         .output
@@ -71,7 +83,10 @@ pub fn exec(a: ImportArgs) -> CliResult {
         .to_path_buf();
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('<') && trimmed.contains("<fcpxml") {
-        return Err(CliError::invalid(format!("{shown}: an FCPXML document; FCPXML is not read yet (export it as CMX 3600 or OpenTimelineIO)")));
+        // Read through the OTIO mapping: one set of rules for both.
+        let doc = fcpxml::to_otio(&text).map_err(|e| CliError::invalid(format!("{shown}: {e}")))?;
+        let text = serde_json::to_string(&doc).map_err(|e| CliError::failed(e.to_string()))?;
+        return import_otio(&a, &shown, &text, fps, &out_dir, &list_dir, &index, &reels);
     }
     if trimmed.starts_with('{') && trimmed.contains("OTIO_SCHEMA") {
         return import_otio(&a, &shown, &text, fps, &out_dir, &list_dir, &index, &reels);

@@ -69,6 +69,8 @@ pub struct Media {
     pub rate: Rate,
     /// A still picture (held, moved, never timed).
     pub still: bool,
+    /// How long the media is, when known (seconds).
+    pub length: Option<Rational>,
     /// 1 normal, 0 a freeze.
     pub speed: Rational,
     /// The shot's sound is off.
@@ -241,6 +243,7 @@ fn media(edl: &Edl, id: &str, source_in: Rational, speed: Rational, muted: bool)
         media_start,
         rate,
         still: s.facts.is_still(),
+        length: s.facts.duration.map(|d| d.0),
         speed,
         muted,
     })

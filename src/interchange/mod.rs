@@ -4,5 +4,6 @@
 pub mod cmx3600;
 pub mod cmx3600_write;
 pub mod cut;
+pub mod fcpxml;
 pub mod otio;
 pub mod to_edl;

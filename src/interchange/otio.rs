@@ -207,7 +207,7 @@ fn clip(name: &str, m: &Media, frames: i64, fps: Rate) -> Value {
 }
 
 /// A path as a `file://` URL (absolute paths; relative ones are written as they are).
-fn file_url(path: &str) -> String {
+pub(crate) fn file_url(path: &str) -> String {
     if !path.starts_with('/') {
         return path.to_string();
     }
@@ -362,8 +362,13 @@ pub fn to_edl(
         .or_else(|| {
             let g = doc.get("global_start_time")?;
             let frames = (time_value(g)? * fps_f64(fps)).round() as i64;
-            // Drop-frame labels where the rate has them, as OpenTimelineIO infers.
-            (frames > 0).then(|| crate::time::frames_to_timecode(frames, fps, true))
+            // Drop-frame labels where the rate has them, as OpenTimelineIO infers, unless
+            // the document says (FCPXML's tcFormat).
+            let drop = doc
+                .get("metadata")
+                .and_then(|m| m.get("fcpxml")?.get("tcFormat")?.as_str())
+                .is_none_or(|f| f == "DF");
+            (frames > 0).then(|| crate::time::frames_to_timecode(frames, fps, drop))
         });
     if let Some(s) = start {
         output["start_timecode"] = json!(s);
@@ -491,6 +496,8 @@ struct Piece<'a> {
     start: f64,
     /// Nothing shows (a nested stack or track shorter than its range): black.
     black: bool,
+    /// `start` is the item's own (not moved by trimming a nested range).
+    exact: bool,
 }
 
 struct Reader<'a> {
@@ -540,6 +547,7 @@ impl Reader<'_> {
                     frames: 0,
                     start: 0.0,
                     black: false,
+                    exact: false,
                 }),
                 "Stack" | "Track" | "Sequence" => {
                     let (s, d) = source_range(it).unwrap_or((0.0, f64::INFINITY));
@@ -587,6 +595,7 @@ impl Reader<'_> {
                             frames: (hi - lo).max(0),
                             start: p.start + (lo - a) as f64 / fps_f64(self.fps),
                             black: p.black,
+                            exact: p.exact && lo == a,
                         });
                     }
                     // A range longer than the content: black after it, as OTIO plays it.
@@ -597,6 +606,7 @@ impl Reader<'_> {
                             frames: to - shown,
                             start: 0.0,
                             black: true,
+                            exact: false,
                         });
                     }
                 }
@@ -628,6 +638,7 @@ impl Reader<'_> {
                         frames,
                         start,
                         black: false,
+                        exact: true,
                     });
                 }
             }
@@ -703,14 +714,42 @@ impl Reader<'_> {
         self.sources
             .entry(l.id.clone())
             .or_insert_with(|| json!({ "path": l.path }));
-        let mut start = self.frames(p.start, &name) - l.start;
-        if start < *head {
-            self.warn(format!("`{name}`: the transition into it needs {head} frame(s) of media before its start, the media has {}; it starts there", start.max(0)));
-            *head = start.max(0);
+        // The media time of the first frame, exact where the document says it exactly
+        // (FCPXML's rational seconds), else from OTIO's float.
+        let fps = self.fps.as_ratio();
+        let exact = it
+            .get("metadata")
+            .and_then(|m| m.get("fcpxml")?.get("start")?.as_str())
+            .and_then(|t| {
+                let (n, d) = t.split_once('/')?;
+                Some(Rational::new(n.parse().ok()?, d.parse().ok()?))
+            })
+            .filter(|_| p.exact)
+            .unwrap_or_else(|| {
+                let frames = p.start * fps_f64(self.fps);
+                // A float a hair off a whole frame is that frame.
+                if (frames - frames.round()).abs() < 1e-6 {
+                    Rational::from_integer(frames.round() as i64) / fps
+                } else {
+                    Rational::approximate_float(p.start).unwrap_or_default()
+                }
+            });
+        let mut start = exact - Rational::from_integer(l.start) / fps;
+        let available = (start * fps).floor().to_integer();
+        if available < *head {
+            self.warn(format!("`{name}`: the transition into it needs {head} frame(s) of media before its start, the media has {}; it starts there", available.max(0)));
+            *head = available.max(0);
         }
-        start -= *head;
+        start -= Rational::from_integer(*head) / fps;
         let frames = frames + *head;
-        let mut ev = json!({ "source": l.id, "in": super::to_edl::source_time(start, self.fps, &l), "duration": format!("{frames}f") });
+        let in_value = if l.rate == Some(self.fps) && (start * fps).is_integer() {
+            json!(format!("{}f", (start * fps).to_integer()))
+        } else {
+            json!(super::to_edl::seconds_text(
+                start.max(Rational::from_integer(0))
+            ))
+        };
+        let mut ev = json!({ "source": l.id, "in": in_value, "duration": format!("{frames}f") });
         if !name.is_empty() {
             ev["name"] = json!(name);
         }
@@ -754,7 +793,7 @@ impl Reader<'_> {
         let mut record = 0i64;
         let mut restored = false;
         for (k, p) in pieces.iter().enumerate() {
-            if schema(p.item) == "Clip" {
+            if matches!(schema(p.item), "Clip" | "Gap") {
                 for m in p
                     .item
                     .get("markers")

@@ -636,6 +636,11 @@ fn sound_events_become_track_clips_and_picture_without_sound_is_muted() {
 /// the source's rate; stand-ins run at the program's), speed and transition; the cutaways;
 /// the sound clips' places and source times in samples; the markers.
 fn program_shape(edl: &roughcut::edl::Edl, with_mute: bool) -> Vec<String> {
+    program_shape_of(edl, with_mute, true)
+}
+
+/// [`program_shape`], the markers' colours left out when `with_colour` is false.
+fn program_shape_of(edl: &roughcut::edl::Edl, with_mute: bool, with_colour: bool) -> Vec<String> {
     use roughcut::edl::EventKind;
     let fps = edl.output.fps.as_ratio();
     let file = |id: &str| {
@@ -690,8 +695,15 @@ fn program_shape(edl: &roughcut::edl::Edl, with_mute: bool) -> Vec<String> {
     }));
     out.extend(edl.markers.iter().map(|m| {
         format!(
-            "marker {} {:?} at {} for {}",
-            m.name, m.colour, m.frame, m.frames
+            "marker {} {} at {} for {}",
+            m.name,
+            if with_colour {
+                format!("{:?}", m.colour)
+            } else {
+                String::new()
+            },
+            m.frame,
+            m.frames
         )
     }));
     out
@@ -797,7 +809,7 @@ fn round_trip(
     format: &str,
     facts: &roughcut::facts::MediaFacts,
 ) -> Result<roughcut::edl::Edl, Vec<String>> {
-    use roughcut::interchange::{cmx3600_write, cut::Cut, otio};
+    use roughcut::interchange::{cmx3600_write, cut::Cut, fcpxml, otio};
     let fps = edl.output.fps;
     let start = roughcut::time::TimeSpec::parse(&facts.tags[0].1)
         .unwrap()
@@ -822,6 +834,11 @@ fn round_trip(
             let list = cmx3600::read(&w.text);
             assert!(list.problems.is_empty(), "{:?}\n{}", list.problems, w.text);
             to_edl::cmx_to_edl(&list, fps, &|e| link_path(e.source_file.as_deref()?))
+        }
+        "fcpxml" => {
+            let w = fcpxml::write(&cut);
+            let doc = fcpxml::to_otio(&w.text).map_err(|e| vec![e])?;
+            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?)).map_err(|e| vec![e])?
         }
         _ => {
             let mut doc = otio::write(&cut).value;
@@ -875,16 +892,25 @@ proptest::proptest! {
         let mut facts = stand_in_facts(rate);
         facts.tags = vec![("timecode".into(), start.into())];
         let edl = check_with_stand_ins(&raw, &facts).unwrap_or_else(|e| panic!("{e:?}\n{raw:#}"));
-        for format in ["cmx3600", "otio", "otio-plain"] {
+        // FCPXML is written without speeds, cutaways and sound tracks: checked on cuts that
+        // have none.
+        let plain = edl.timeline.iter().all(|e| match &e.kind {
+            roughcut::edl::EventKind::Clip(c) => c.speed == 1.into(),
+            _ => true,
+        }) && edl.beds.is_empty();
+        let formats: &[&str] = if plain { &["cmx3600", "otio", "otio-plain", "fcpxml"] } else { &["cmx3600", "otio", "otio-plain"] };
+        for &format in formats {
             let again = round_trip(&edl, &raw, format, &facts)
                 .unwrap_or_else(|e| panic!("{format}: {e:?}\n{raw:#}"));
             // Without roughcut's metadata an OTIO file does not say that a clip's own sound
-            // is off: everything else must survive.
-            let mute = format != "otio-plain";
-            proptest::prop_assert_eq!(&program_shape(&again, mute), &program_shape(&edl, mute), "{} at {}", format, fps);
+            // is off (nor does FCPXML as written): everything else must survive.
+            let mute = format == "cmx3600" || format == "otio";
+            // FCPXML markers have no colour.
+            let colour = format != "fcpxml";
+            proptest::prop_assert_eq!(&program_shape_of(&again, mute, colour), &program_shape_of(&edl, mute, colour), "{} at {}", format, fps);
             // OTIO keeps the start as a time; whether labels drop frames is inferred from the
             // rate (as OpenTimelineIO does) unless roughcut's metadata says.
-            let start = |e: &roughcut::edl::Edl| e.output.start_timecode.map(|s| (s.frame, s.drop || !mute));
+            let start = |e: &roughcut::edl::Edl| e.output.start_timecode.map(|s| (s.frame, s.drop || format == "otio-plain"));
             proptest::prop_assert_eq!(start(&again), start(&edl), "{}", format);
         }
     }
@@ -941,7 +967,11 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
     let plan = crate::common::plan_for(&edl_path);
     let loaded = crate::common::load(&edl_path).unwrap();
     let edl = &loaded.edl;
-    for (format, file) in [("otio", "cut.otio"), ("cmx3600", "cut.edl")] {
+    for (format, file) in [
+        ("otio", "cut.otio"),
+        ("cmx3600", "cut.edl"),
+        ("fcpxml", "cut.fcpxml"),
+    ] {
         let out = crate::common::roughcut()
             .args(["export"])
             .arg(&edl_path)
@@ -1079,6 +1109,43 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
         ref_range(&transition["transition_range_in_parent"]),
         (planned[2].0 as f64, 25.0)
     );
+
+    // FCPXML through the reference adapter: the clips of the primary storyline, each from its
+    // edit to the next (a dissolve's edit ⌊d/2⌋ frames in), from the source time it shows
+    // there (the adapter counts whole frames).
+    let fcp = reference_read(&dir.join("cut.fcpxml"), None);
+    let clips: Vec<&serde_json::Value> = fcp["tracks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "Clip")
+        .collect();
+    let mut want = Vec::new();
+    for (k, (record, frames, clip)) in planned.iter().enumerate() {
+        let Some((first, _)) = clip else { continue };
+        let dissolve = |i: usize| {
+            plan.events
+                .get(i)
+                .and_then(|e| e.transition.as_ref())
+                .filter(|t| t.kind == roughcut::edl::TransitionKind::Dissolve)
+                .map_or(0, |t| t.frames)
+        };
+        let (head, next) = (dissolve(k) / 2, dissolve(k + 1));
+        // The plan's frames already leave out the next dissolve's overlap.
+        let (from, to) = (record + head, record + frames + next / 2);
+        let start = (*first + roughcut::time::Rational::from_integer(head))
+            .floor()
+            .to_integer();
+        want.push((from as f64, (to - from) as f64, start as f64));
+    }
+    let got: Vec<(f64, f64, f64)> = clips
+        .iter()
+        .map(|c| {
+            let (at, len) = ref_range(&c["range_in_parent"]);
+            (at, len, ref_range(&c["source_range"]).0.floor())
+        })
+        .collect();
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -1340,4 +1407,52 @@ fn short_corpus_lists_import_and_render_against_stand_in_media() {
     }
     eprintln!("{}", rendered.join("\n"));
     assert!(rendered.len() >= 12, "{rendered:?}");
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
+)]
+fn final_cut_projects_import_and_plan_to_their_length() {
+    use roughcut::interchange::{fcpxml, otio};
+    let dir = corpus_dir().join("edl/fcpxml");
+    for name in [
+        "fcpx_project.fcpxml",
+        "fcpx_event.fcpxml",
+        "fcpx_example.fcpxml",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let doc = fcpxml::to_otio(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let fps = otio::rate_of(&doc).unwrap();
+        assert_eq!(fps, roughcut::time::Rate::new(30, 1).unwrap(), "{name}");
+        let (edl, problems) = otio::to_edl(&doc, None, &|w| {
+            let file = w.url.as_deref()?.rsplit('/').next()?.to_string();
+            Some(to_edl::Link {
+                id: file.replace('.', "_"),
+                path: format!("/standins/{file}"),
+                start: 0,
+                rate: Some(fps),
+            })
+        })
+        .unwrap();
+        assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
+        let plan = plan_with_stand_ins(&edl, &stand_in_facts(fps))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}\n{edl:#}"));
+        // 150 s, as OpenTimelineIO's FCPXML adapter reads the primary storyline; a compound
+        // clip flattened, connected clips on lanes as cutaways and sound.
+        assert_eq!(plan.frames, 150 * 30, "{name}");
+        assert!(
+            edl["cutaways"].as_array().is_some_and(|c| !c.is_empty()),
+            "{name}"
+        );
+        assert!(
+            edl["markers"].as_array().is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
+    }
+    // Clips only: a clear refusal.
+    let clips = std::fs::read_to_string(dir.join("fcpx_clips.fcpxml")).unwrap();
+    let err = fcpxml::to_otio(&clips).unwrap_err();
+    assert!(err.contains("no project or sequence"), "{err}");
 }
