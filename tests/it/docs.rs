@@ -385,10 +385,10 @@ fn console_blocks_show_what_the_tool_prints() {
         drift.join("\n\n")
     );
     // README: validate ×2, probe ×2, dry run, render three times (the second from the cache),
-    // import; docs/cli.md:
+    // import, export; docs/cli.md:
     // an unknown command, validate ×4 (one through `head`), probe ×2, a failed render, dry run
     // ×4 (three through `jq`), subtitles. A new console block raises this count on purpose.
-    assert_eq!(run, 22, "console commands run");
+    assert_eq!(run, 23, "console commands run");
 }
 
 #[test]
