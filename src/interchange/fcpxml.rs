@@ -92,16 +92,23 @@ fn parse(text: &str) -> Result<Element, String> {
     stack.pop().ok_or_else(|| "an empty document".to_string())
 }
 
-/// FCPXML time: `"1001/30000s"`, `"10s"`, `"0s"`.
+/// FCPXML time: `"1001/30000s"`, `"10s"`, `"0s"`. Denominators up to a million and times up
+/// to a million seconds (eleven days): beyond them a time is not read, so the exact sums of
+/// offsets, starts and durations cannot overflow.
 fn time(t: Option<&str>) -> Option<Rational> {
+    const LIMIT: i64 = 1_000_000;
     let t = t?.strip_suffix('s')?;
-    match t.split_once('/') {
+    let r = match t.split_once('/') {
         Some((n, d)) => {
             let (n, d) = (n.parse::<i64>().ok()?, d.parse::<i64>().ok()?);
-            (d > 0).then(|| Rational::new(n, d))
+            if d <= 0 || d > LIMIT {
+                return None;
+            }
+            Rational::new(n, d)
         }
-        None => crate::time::decimal(t),
-    }
+        None => crate::time::decimal(t)?,
+    };
+    (*r.denom() <= LIMIT && r.numer().checked_abs()? / *r.denom() <= LIMIT).then_some(r)
 }
 
 fn secs(r: Rational) -> f64 {

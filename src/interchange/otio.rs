@@ -426,11 +426,16 @@ fn schema(v: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// A RationalTime in seconds.
+/// Longest time read, in seconds (a million: eleven days); beyond it a time is not read, so
+/// exact arithmetic on it cannot overflow.
+const MAX_SECONDS: f64 = 1e6;
+
+/// A RationalTime in seconds (`None`: missing, or not a usable time).
 fn time_value(t: &Value) -> Option<f64> {
     let value = t.get("value")?.as_f64()?;
     let rate = t.get("rate")?.as_f64()?;
-    (rate > 0.0).then_some(value / rate)
+    let seconds = value / rate;
+    (rate > 0.0 && seconds.is_finite() && seconds.abs() <= MAX_SECONDS).then_some(seconds)
 }
 
 /// The rate the timeline's times are written at (roughcut's own note of it, else the first
