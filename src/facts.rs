@@ -66,6 +66,17 @@ pub struct MediaFacts {
     /// Container tags worth keeping (`creation_time`, `timecode`, `date`).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<(String, String)>,
+    /// Chapters, in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub chapters: Vec<ChapterFacts>,
+}
+
+/// A chapter of a file: where it starts and ends (seconds, exact) and its title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChapterFacts {
+    pub start: Ratio,
+    pub end: Ratio,
+    pub title: String,
 }
 
 /// The colour class of a picture.

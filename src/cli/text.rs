@@ -20,6 +20,15 @@ pub fn describe(f: &MediaFacts) -> String {
     for (k, v) in &f.tags {
         let _ = writeln!(out, "  {k:<10} {v}");
     }
+    for c in &f.chapters {
+        let _ = writeln!(
+            out,
+            "  chapter    {} – {}  {}",
+            roughcut::time::format_seconds(c.start.0),
+            roughcut::time::format_seconds(c.end.0),
+            c.title
+        );
+    }
     if let Some(c) = &f.colour {
         let class = match c.class {
             ColourVerdict::Bw => "black-and-white",

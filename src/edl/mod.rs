@@ -402,6 +402,8 @@ pub struct Output {
     pub draft: bool,
     /// The record timecode of the program's first frame, when the EDL gives one.
     pub start_timecode: Option<StartTimecode>,
+    /// What the file's chapters are made from.
+    pub chapters: raw::ChapterSource,
 }
 
 /// Where the program's record timecode starts.

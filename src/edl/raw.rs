@@ -214,6 +214,20 @@ pub struct RawOutput {
     /// drop-frame at 30000/1001 or 60000/1001). Written to the output's timecode track, counted
     /// on by the timecode overlay and kept by `export` (default: none, i.e. `00:00:00:00`).
     pub start_timecode: Option<String>,
+    /// Chapters written into the file (MP4/MOV chapter track, Matroska chapters): `events`
+    /// (one per event, named after it), `markers` (one per marker, from it to the next) or
+    /// `none` (default).
+    pub chapters: Option<ChapterSource>,
+}
+
+/// What the output's chapters are made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChapterSource {
+    Events,
+    Markers,
+    #[default]
+    None,
 }
 
 /// How a picture of another aspect ratio fits the output frame.

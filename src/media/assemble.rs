@@ -326,6 +326,10 @@ pub fn assemble(
             st.set_metadata(m);
         }
     }
+    for (i, c) in out.chapters.iter().enumerate() {
+        octx.add_chapter(i as i64 + 1, fps_tb, c.start, c.end, &c.title)
+            .map_err(fail("add chapters"))?;
+    }
     let mut meta = ff::Dictionary::new();
     if let Some(t) = &out.title {
         meta.set("title", t);

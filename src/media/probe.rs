@@ -116,6 +116,17 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
         .filter(|(k, _)| matches!(k.as_str(), "creation_time" | "timecode" | "date"))
         .collect();
+    let chapters = ictx
+        .chapters()
+        .filter_map(|c| {
+            let tb = rational(c.time_base())?;
+            Some(crate::facts::ChapterFacts {
+                start: Ratio(tb * c.start()),
+                end: Ratio(tb * c.end()),
+                title: c.metadata().get("title").unwrap_or("").to_string(),
+            })
+        })
+        .collect();
     let mut first_video: Option<usize> = None;
     for st in ictx.streams() {
         let params = st.parameters();
@@ -263,6 +274,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         streams,
         colour: None,
         tags,
+        chapters,
     })
 }
 

@@ -82,6 +82,17 @@ pub struct OutputSpec {
     /// A draft preview (smaller, faster; see [`draft`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
+    /// Chapters to write, in program frames (in the key: they are bytes of the file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chapters: Vec<Chapter>,
+}
+
+/// A chapter of the output: program frames `[start, end)` and its title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chapter {
+    pub start: i64,
+    pub end: i64,
+    pub title: String,
 }
 
 /// An event placed in the program.
@@ -465,6 +476,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             .unwrap_or_default(),
         audio_language: None,
         draft: out.draft,
+        chapters: Vec::new(),
     };
 
     // Visible frames: a dissolve into event i+1 overlaps the tail of event i. Until transitions
@@ -653,12 +665,17 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         markers: Vec::new(),
         key: String::new(),
     };
+    plan.output.chapters = chapters(edl, &plan.events, total);
     plan.markers = edl
         .markers
         .iter()
         .map(|m| PlanMarker {
             marker: m.clone(),
-            timecode: crate::time::frames_to_timecode(m.frame, plan.output.fps, false),
+            timecode: crate::edl::StartTimecode::label(
+                edl.output.start_timecode,
+                m.frame,
+                plan.output.fps,
+            ),
             event: plan
                 .events
                 .iter()
@@ -677,6 +694,44 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     }
     plan.key = program_key(&plan, &identities);
     Ok(plan)
+}
+
+/// The output's chapters as the EDL asks: one per event (named after it) or one per marker
+/// (from it to the next marker, after a first chapter named after the title when the first
+/// marker is not at the start), each ending where the next starts, the last at the program's
+/// end.
+fn chapters(edl: &Edl, events: &[PlannedEvent], total: i64) -> Vec<Chapter> {
+    let starts: Vec<(i64, String)> = match edl.output.chapters {
+        crate::edl::raw::ChapterSource::None => return Vec::new(),
+        crate::edl::raw::ChapterSource::Events => events
+            .iter()
+            .filter(|e| e.frames > 0)
+            .map(|e| (e.record_start, e.name.clone()))
+            .collect(),
+        crate::edl::raw::ChapterSource::Markers => edl
+            .markers
+            .iter()
+            .map(|m| (m.frame, m.name.clone()))
+            .collect(),
+    };
+    let mut starts = starts;
+    if starts.first().is_some_and(|(s, _)| *s > 0) {
+        // Chapters cover the program from its start (an MP4 chapter track begins at 0).
+        let title = edl.title.clone().unwrap_or_else(|| "Start".to_string());
+        starts.insert(0, (0, title));
+    }
+    let mut out: Vec<Chapter> = Vec::new();
+    for (i, (start, title)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(total, |n| n.0);
+        if end > *start {
+            out.push(Chapter {
+                start: *start,
+                end,
+                title: title.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The picture of the cutaway covering program frames `[start, start + len)` whole, if any.

@@ -69,6 +69,7 @@ fn facts(w: u32, h: u32, sar: Rational, fps: Rational, audio: bool) -> MediaFact
         streams,
         colour: None,
         tags: vec![],
+        chapters: vec![],
     }
 }
 
@@ -129,6 +130,7 @@ fn edl(fps: Rate, sample_rate: u32, events: &[(u8, i64, i64)]) -> Edl {
         output: Output {
             draft: false,
             start_timecode: None,
+            chapters: Default::default(),
             path: PathBuf::from("out.mp4"),
             container: Container::Mp4,
             width: 1280,

@@ -1276,3 +1276,59 @@ fn segments_of_one_and_two_frames_join_with_the_rest() {
     }
     assert!(luma(&pics[10]) > 30.0, "frame 10 shows the river");
 }
+
+#[test]
+fn markers_and_events_become_chapters_in_mp4_and_matroska_within_half_a_frame() {
+    let dir = workdir("chapters");
+    let amur = crate::common::samples_dir().join("amur_2004_pal.mkv");
+    let edl = |chapters: &str, path: &str| {
+        format!(
+            r#"{{"version": 1, "title": "reel", "output": {{"fps": "30000/1001", "width": 64, "height": 36, "path": "{path}", "chapters": "{chapters}"}},
+                "sources": {{"a": {{"path": "{}"}}}},
+                "timeline": [
+                  {{"source": "a", "in": 0, "duration": "37f", "name": "river"}},
+                  {{"gap": "11f", "name": "breath"}},
+                  {{"source": "a", "in": "2s", "duration": "29f", "name": "evening"}}
+                ],
+                "markers": [{{"at": "13f", "name": "look here"}}, {{"at": "50f", "name": "and here"}}]}}"#,
+            amur.display()
+        )
+    };
+    let fps = Rational::new(30000, 1001);
+    let half = Rational::new(1, 2) / fps;
+    for (chapters, want) in [
+        (
+            "events",
+            vec![(0, 37, "river"), (37, 48, "breath"), (48, 77, "evening")],
+        ),
+        (
+            "markers",
+            vec![(0, 13, "reel"), (13, 50, "look here"), (50, 77, "and here")],
+        ),
+    ] {
+        for ext in ["mp4", "mkv"] {
+            let path = dir.join(format!("{chapters}.json"));
+            std::fs::write(&path, edl(chapters, &format!("{chapters}.{ext}"))).unwrap();
+            render(&path, &[]);
+            let facts = crate::common::probe(&dir.join(format!("{chapters}.{ext}"))).unwrap();
+            assert_eq!(facts.chapters.len(), want.len(), "{chapters} in {ext}");
+            for (c, (start, end, title)) in facts.chapters.iter().zip(&want) {
+                let near = |t: Rational, f: i64| {
+                    let d = t - Rational::from_integer(f) / fps;
+                    d <= half && -d <= half
+                };
+                assert!(near(c.start.0, *start), "{chapters} {ext}: {c:?}");
+                assert!(near(c.end.0, *end), "{chapters} {ext}: {c:?}");
+                assert_eq!(c.title, *title);
+            }
+        }
+    }
+    // No chapters unless asked.
+    let path = dir.join("none.json");
+    std::fs::write(&path, edl("none", "none.mp4")).unwrap();
+    render(&path, &[]);
+    assert!(crate::common::probe(&dir.join("none.mp4"))
+        .unwrap()
+        .chapters
+        .is_empty());
+}

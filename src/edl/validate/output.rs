@@ -238,6 +238,7 @@ impl Validator<'_> {
             fade_out: fade_out?,
             draft: o.draft.unwrap_or(false),
             start_timecode: start_timecode?,
+            chapters: o.chapters.unwrap_or_default(),
         })
     }
 
