@@ -18,6 +18,7 @@ pub mod media;
 pub mod plan;
 
 pub mod render;
+pub mod review;
 pub mod samples;
 pub mod subs;
 pub mod time;

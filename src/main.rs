@@ -40,6 +40,8 @@ enum Command {
     Import(cli::import::ImportArgs),
     /// Write a roughcut EDL as an editing system's list (CMX 3600, OpenTimelineIO).
     Export(cli::export::ExportArgs),
+    /// What changed between two versions of a cut (two EDLs, or one and a git revision).
+    Diff(cli::diff::DiffArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Samples(a) => cli::samples::exec(a),
         Command::Import(a) => cli::import::exec(a),
         Command::Export(a) => cli::export::exec(a),
+        Command::Diff(a) => cli::diff::exec(a),
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {

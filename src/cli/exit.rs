@@ -8,5 +8,7 @@ pub const FAILED: i32 = 1;
 pub const USAGE: i32 = 2;
 /// Invalid input: the EDL or a media file is wrong.
 pub const INVALID_INPUT: i32 = 3;
+/// The things compared differ (`diff`: the cuts differ).
+pub const DIFFERS: i32 = 4;
 /// Interrupted by SIGINT/SIGTERM.
 pub const INTERRUPTED: i32 = 130;

@@ -2,6 +2,7 @@
 //! the progress displays, and the one place that turns errors into exit codes.
 
 pub mod cache;
+pub mod diff;
 pub mod exit;
 pub mod export;
 pub mod import;

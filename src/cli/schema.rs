@@ -9,6 +9,8 @@ use super::{print_json, CliResult};
 pub enum SchemaKind {
     Edl,
     Report,
+    /// `roughcut diff --json`.
+    Diff,
 }
 
 #[derive(Args)]
@@ -25,5 +27,6 @@ pub fn exec(a: SchemaArgs) -> CliResult {
     match a.kind {
         SchemaKind::Edl => print_json(&roughcut::edl::raw::schema()),
         SchemaKind::Report => print_json(&roughcut::render::report::schema()),
+        SchemaKind::Diff => print_json(&roughcut::review::diff::schema()),
     }
 }

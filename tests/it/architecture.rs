@@ -24,6 +24,7 @@ const TABLE: &[(&str, u32)] = &[
     ("edl", 2),
     ("plan", 3),
     ("interchange", 3),
+    ("review", 3),
     // The only FFmpeg user, and the segment cache (files, no FFmpeg).
     ("media", 4),
     ("media::graph", 5),

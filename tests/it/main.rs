@@ -11,6 +11,7 @@ mod docs;
 mod interchange;
 mod memory;
 mod render;
+mod review;
 mod scale_out;
 mod sound;
 mod subtitles;
