@@ -23,3 +23,4 @@ pub mod samples;
 pub mod subs;
 pub mod time;
 pub mod transcode;
+pub mod verify;

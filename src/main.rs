@@ -42,6 +42,8 @@ enum Command {
     Export(cli::export::ExportArgs),
     /// What changed between two versions of a cut (two EDLs, or one and a git revision).
     Diff(cli::diff::DiffArgs),
+    /// Check a rendered file against the plan its EDL makes today.
+    Verify(cli::verify::VerifyArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Import(a) => cli::import::exec(a),
         Command::Export(a) => cli::export::exec(a),
         Command::Diff(a) => cli::diff::exec(a),
+        Command::Verify(a) => cli::verify::exec(a),
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {

@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use roughcut::edl::{CheckOptions, LoadError};
 use roughcut::review::diff::{self, Change, Shown};
 
-use super::{exit, print_diagnostics, CliError, CliResult};
+use super::{exit, CliError, CliResult};
 
 #[derive(Args)]
 #[command(
@@ -28,20 +27,7 @@ pub struct DiffArgs {
 pub fn exec(a: DiffArgs) -> CliResult {
     let setup = super::setup(None, false);
     let load = |path: &Path, text: Option<&str>, shown: &str| {
-        let opts = CheckOptions::default();
-        let loaded = match text {
-            Some(t) => roughcut::gather::load_str(t, path, &opts, &setup),
-            None => roughcut::gather::load(path, &opts, &setup),
-        };
-        match loaded {
-            Ok(l) => Ok(l.edl),
-            Err(LoadError::Invalid { diagnostics, .. }) => {
-                print_diagnostics(shown, &diagnostics);
-                eprintln!("{shown}: invalid — fix the errors above; nothing was compared");
-                Err(CliError::reported(exit::INVALID_INPUT))
-            }
-            Err(e) => Err(CliError::invalid(e)),
-        }
+        super::load_checked(path, text, shown, &setup, "compared")
     };
     let (old_shown, new_shown, old, new) = match (&a.new, &a.rev) {
         (Some(new), None) => {

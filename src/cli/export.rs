@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use roughcut::edl::{CheckOptions, LoadError};
 use roughcut::interchange::cut::Cut;
 use roughcut::interchange::{cmx3600_write, fcpxml, otio};
 
-use super::{exit, print_diagnostics, CliError, CliResult};
+use super::{CliError, CliResult};
 
 /// The formats written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -40,19 +39,11 @@ pub fn exec(a: ExportArgs) -> CliResult {
     let setup = super::setup(None, false);
     // Absolute paths in the list: it is read elsewhere.
     let edl_path = std::fs::canonicalize(&a.edl).unwrap_or_else(|_| a.edl.clone());
-    let loaded = match roughcut::gather::load(&edl_path, &CheckOptions::default(), &setup) {
-        Ok(l) => l,
-        Err(LoadError::Invalid { diagnostics, .. }) => {
-            print_diagnostics(&shown, &diagnostics);
-            eprintln!("{shown}: invalid — fix the errors above; nothing was exported");
-            return Err(CliError::reported(exit::INVALID_INPUT));
-        }
-        Err(e) => return Err(CliError::invalid(e)),
-    };
+    let edl = super::load_checked(&edl_path, None, &shown, &setup, "exported")?;
     let raw: Option<serde_json::Value> = std::fs::read_to_string(&a.edl)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    let cut = Cut::of(&loaded.edl, raw.as_ref());
+    let cut = Cut::of(&edl, raw.as_ref());
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut warnings = Vec::new();
     match a.format {

@@ -15,6 +15,7 @@ pub mod text;
 pub mod transcode;
 pub mod ui;
 pub mod validate;
+pub mod verify;
 
 pub use ui::{resolve, ProgressMode};
 
@@ -79,6 +80,31 @@ pub fn write_json<T: serde::Serialize>(file: &Path, value: &T) -> std::io::Resul
     let tmp = file.with_extension("json.partial");
     std::fs::write(&tmp, text + "\n")?;
     std::fs::rename(&tmp, file)
+}
+
+/// The checked EDL at `path` — from `text` when given (an older version of the file), else read
+/// — or its problems printed and exit 3 ("nothing was {doing}").
+pub fn load_checked(
+    path: &Path,
+    text: Option<&str>,
+    shown: &str,
+    setup: &roughcut::gather::Setup,
+    doing: &str,
+) -> Result<roughcut::edl::Edl, CliError> {
+    let opts = CheckOptions::default();
+    let loaded = match text {
+        Some(t) => roughcut::gather::load_str(t, path, &opts, setup),
+        None => roughcut::gather::load(path, &opts, setup),
+    };
+    match loaded {
+        Ok(l) => Ok(l.edl),
+        Err(LoadError::Invalid { diagnostics, .. }) => {
+            print_diagnostics(shown, &diagnostics);
+            eprintln!("{shown}: invalid — fix the errors above; nothing was {doing}");
+            Err(CliError::reported(exit::INVALID_INPUT))
+        }
+        Err(e) => Err(CliError::invalid(e)),
+    }
 }
 
 /// A cancel token that Ctrl-C and SIGTERM trip as the user's interruption.

@@ -11,6 +11,8 @@ pub enum SchemaKind {
     Report,
     /// `roughcut diff --json`.
     Diff,
+    /// `roughcut verify --json`.
+    Verify,
 }
 
 #[derive(Args)]
@@ -28,5 +30,6 @@ pub fn exec(a: SchemaArgs) -> CliResult {
         SchemaKind::Edl => print_json(&roughcut::edl::raw::schema()),
         SchemaKind::Report => print_json(&roughcut::render::report::schema()),
         SchemaKind::Diff => print_json(&roughcut::review::diff::schema()),
+        SchemaKind::Verify => print_json(&roughcut::verify::schema()),
     }
 }

@@ -409,6 +409,8 @@ pub struct PlanOptions {
     pub salt: String,
     /// Plan a draft preview (as `output.draft` does): see [`draft`].
     pub draft: bool,
+    /// Segments of at most this many frames instead (`verify`'s short reference pieces).
+    pub segment_frames: Option<i64>,
 }
 
 impl Default for PlanOptions {
@@ -417,6 +419,7 @@ impl Default for PlanOptions {
             segment_seconds: 10,
             salt: String::new(),
             draft: false,
+            segment_frames: None,
         }
     }
 }
@@ -509,7 +512,10 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         record += visible;
     }
     let total = record;
-    let target = target_segment_frames(fps, opts.segment_seconds);
+    let target = opts
+        .segment_frames
+        .filter(|f| *f > 0)
+        .unwrap_or_else(|| target_segment_frames(fps, opts.segment_seconds));
     let fades = program_fades(edl, &events, total);
     let total_samples = sample_at(total, sr, fps);
     let ctx = Ctx::new(edl, &events)?;

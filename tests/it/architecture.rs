@@ -54,6 +54,7 @@ const TABLE: &[(&str, u32)] = &[
     // Running work: facts for a draft, plans, the sample set.
     ("gather", 20),
     ("render", 20),
+    ("verify", 21),
     ("samples", 20),
     ("transcode", 21),
     // The binary: exit codes, text and progress displays, the shared command helpers, one file

@@ -154,3 +154,148 @@ fn diff_against_a_git_revision_reads_the_file_from_git() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at revision HEAD~5"));
 }
+
+/// Copy `from` to `to` with its sound `shift` samples later (timestamps only: the picture is
+/// untouched, and each stream's timestamps stay perfect).
+fn shift_sound(from: &Path, to: &Path, shift: i64) {
+    use ffmpeg_next as ff;
+    ff::init().unwrap();
+    let mut ictx = ff::format::input(&from).unwrap();
+    let mut octx = ff::format::output(&to).unwrap();
+    let mut map = Vec::new();
+    for st in ictx.streams() {
+        let mut o = octx
+            .add_stream(ff::encoder::find(ff::codec::Id::None))
+            .unwrap();
+        // MP4 to MP4: the codec tags carry over as they are.
+        o.set_parameters(st.parameters());
+        map.push((st.index(), st.time_base(), st.parameters().medium()));
+    }
+    octx.write_header().unwrap();
+    for (st, mut packet) in ictx.packets() {
+        let (_, tb, medium) = map[st.index()];
+        let otb = octx.stream(st.index()).unwrap().time_base();
+        if medium == ff::media::Type::Audio {
+            // `shift` samples at the stream's time base (1/sample rate for AAC in MP4).
+            let add = shift * i64::from(tb.denominator()) / 48000 / i64::from(tb.numerator());
+            packet.set_pts(packet.pts().map(|t| t + add));
+            packet.set_dts(packet.dts().map(|t| t + add));
+        }
+        packet.rescale_ts(tb, otb);
+        packet.set_position(-1);
+        packet.set_stream(st.index());
+        packet.write_interleaved(&mut octx).unwrap();
+    }
+    octx.write_trailer().unwrap();
+}
+
+/// The presentation time (in its stream's ticks) of the second sound packet: where the sound
+/// really starts once the encoder's priming packet is set aside.
+fn second_sound_pts(path: &Path) -> i64 {
+    use ffmpeg_next as ff;
+    ff::init().unwrap();
+    let mut ictx = ff::format::input(&path).unwrap();
+    let audio = ictx.streams().best(ff::media::Type::Audio).unwrap().index();
+    ictx.packets()
+        .filter(|(st, _)| st.index() == audio)
+        .nth(1)
+        .and_then(|(_, p)| p.pts())
+        .unwrap()
+}
+
+#[test]
+fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
+    let dir = workdir("verify");
+    let mut cut = example();
+    cut["output"]["width"] = 320.into();
+    cut["output"]["height"] = 180.into();
+    cut["output"]["path"] = "cut.mp4".into();
+    write(&dir.join("cut.json"), &cut);
+    crate::common::render(&dir.join("cut.json"), &[]);
+
+    let verify = |edl: &str, file: &str| {
+        let out = run_in(&dir, &["verify", edl, file, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), v)
+    };
+    // A fresh render matches: every check, 33 frames of 11 events, the sound in place.
+    let (code, v) = verify("cut.json", "cut.mp4");
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["matches"], true);
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 11);
+    let frames: usize = events
+        .iter()
+        .map(|e| e["frames"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(frames, 33);
+    let lags: Vec<i64> = events
+        .iter()
+        .filter_map(|e| e["sound_lag"].as_i64())
+        .collect();
+    assert!(lags.len() >= 5 && lags.iter().all(|&l| l == 0), "{lags:?}");
+
+    // A stale render: the EDL has since trimmed the Amur embankment. The events before it
+    // still match; it and everything after differ, and it is named.
+    let mut trimmed = cut.clone();
+    trimmed["timeline"][2]["out"] = "5s".into();
+    write(&dir.join("trimmed.json"), &trimmed);
+    let (code, v) = verify("trimmed.json", "cut.mp4");
+    assert_eq!(code, Some(4));
+    assert_eq!(v["matches"], false);
+    let events = v["events"].as_array().unwrap();
+    assert!(events[0]["problems"].as_array().unwrap().is_empty());
+    assert!(events[1]["problems"].as_array().unwrap().is_empty());
+    assert_eq!(events[2]["name"], "Amur embankment");
+    assert!(
+        !events[2]["problems"].as_array().unwrap().is_empty(),
+        "{:#}",
+        events[2]
+    );
+    let frames_check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["what"] == "frames")
+        .unwrap();
+    assert_eq!(
+        (
+            frames_check["expected"].as_str(),
+            frames_check["found"].as_str()
+        ),
+        (Some("700"), Some("712"))
+    );
+    let text = run_in(&dir, &["verify", "trimmed.json", "cut.mp4"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("event 3 \"Amur embankment\": frame"),
+        "{text}"
+    );
+
+    // The same file with its sound one frame (1920 samples) late: perfect timestamps, shifted
+    // sound — found by correlation, in samples. (Remuxing moves the priming packet: the shift
+    // the file really has is read from its packets — 1888 here.)
+    shift_sound(&dir.join("cut.mp4"), &dir.join("late.mp4"), 1920);
+    let shift = second_sound_pts(&dir.join("late.mp4")) - second_sound_pts(&dir.join("cut.mp4"));
+    assert!((1800..=1920).contains(&shift), "{shift}");
+    let (code, v) = verify("cut.json", "late.mp4");
+    assert_eq!(code, Some(4), "{v:#}");
+    let lags: Vec<i64> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["sound_lag"].as_i64())
+        .collect();
+    assert!(
+        lags.len() >= 5 && lags.iter().all(|&l| l == shift),
+        "{lags:?} vs {shift}"
+    );
+    let text = run_in(&dir, &["verify", "cut.json", "late.mp4"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("the sound is {shift} samples"))
+            && text.contains("behind the picture"),
+        "{text}"
+    );
+}

@@ -1,0 +1,436 @@
+//! Checking a rendered file against the plan its EDL makes today: the container, codecs, size,
+//! rate, frame and sample counts; each event's first, middle and last frame against the same
+//! frame rendered anew by the same conform pipeline (a one-second piece of the cut, alone);
+//! black in gaps; neutral chroma where the plan says black-and-white; and the sound's offset,
+//! found by cross-correlating the file's sound with the piece's. No second implementation of
+//! anything: the reference frames come from `render` itself.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::cancel::Cancel;
+use crate::edl::Edl;
+use crate::media::measure::{self, Picture as Pixels};
+use crate::plan::{self, Picture, Plan, PlanOptions};
+use crate::render::{self, Budget, RenderOptions};
+
+/// How different two pictures may be and still be the same frame: the mean absolute luma
+/// difference of their 16×9 block means (0–255). Two encodes of one frame at the output's
+/// quality differ by about 1; a neighbouring frame of moving footage by 5 or more.
+pub const FRAME_TOLERANCE: f64 = 3.0;
+
+/// Frames of each reference piece: enough sound around a frame to find an offset of a frame
+/// and a half either way.
+const PIECE_FRAMES: i64 = 8;
+
+/// A chroma sample further than this from neutral (128) is colour, in a black-and-white event.
+pub const BW_TOLERANCE: u8 = 3;
+
+/// One check of the file as a whole.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Check {
+    pub what: String,
+    pub expected: String,
+    pub found: String,
+    pub ok: bool,
+}
+
+/// A frame compared.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FrameCheck {
+    /// Program frame.
+    pub frame: i64,
+    /// Mean absolute difference of 16×9 luma block means against the reference (0–255).
+    pub difference: f64,
+    pub ok: bool,
+}
+
+/// What was found for one event.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EventCheck {
+    /// 1-based position in the EDL's timeline.
+    pub event: usize,
+    pub name: String,
+    pub record: i64,
+    pub frames: Vec<FrameCheck>,
+    /// The file's sound against the reference, in samples (positive: the file's is late).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sound_lag: Option<i64>,
+    /// What is wrong, in words.
+    pub problems: Vec<String>,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Verification {
+    pub file: String,
+    pub matches: bool,
+    pub checks: Vec<Check>,
+    pub events: Vec<EventCheck>,
+}
+
+/// Why verification could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Media(#[from] crate::media::MediaError),
+    #[error("rendering the reference pieces: {0}")]
+    Render(#[from] render::RenderError),
+    #[error("{0}")]
+    Plan(#[from] plan::PlanError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// 16×9 luma block means.
+fn fingerprint(p: &Pixels) -> Vec<f64> {
+    let mut out = Vec::with_capacity(144);
+    for by in 0..9 {
+        for bx in 0..16 {
+            let (x0, x1) = (p.width * bx / 16, p.width * (bx + 1) / 16);
+            let (y0, y1) = (p.height * by / 9, p.height * (by + 1) / 9);
+            out.push(p.mean_y(x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)));
+        }
+    }
+    out
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn difference(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
+}
+
+/// The lag (samples) of `file` against `reference` that correlates best, within ±`max`.
+fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
+    // `file` holds the reference's span with `max` samples of margin on each side.
+    let n = reference.len();
+    if n == 0 || file.len() < n + 2 * max {
+        return None;
+    }
+    let energy = |s: &[f32]| s.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>();
+    let er = energy(reference);
+    if er < 1e-6 {
+        return None;
+    }
+    let mut best: Option<(i64, f64)> = None;
+    for shift in 0..=2 * max {
+        let window = &file[shift..shift + n];
+        let ef = energy(window);
+        if ef < 1e-9 {
+            continue;
+        }
+        let dot: f64 = reference
+            .iter()
+            .zip(window)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        let score = dot / (er * ef).sqrt();
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((shift as i64 - max as i64, score));
+        }
+    }
+    best
+}
+
+/// Verify `file` against `plan` (made from `edl` with `salt`). `work` is a folder for the
+/// reference pieces.
+pub fn verify(
+    edl: &Edl,
+    plan: &Plan,
+    file: &Path,
+    salt: &str,
+    budget: Budget,
+    work: &Path,
+    cancel: &Cancel,
+) -> Result<Verification, VerifyError> {
+    let out = &plan.output;
+    let mut checks = Vec::new();
+    let mut check = |what: &str, expected: String, found: String| {
+        let ok = expected == found;
+        checks.push(Check {
+            what: what.into(),
+            expected,
+            found,
+            ok,
+        });
+    };
+    let facts = crate::media::probe::probe_file(file, budget.threads.max(1))?;
+    let container = match out.container {
+        crate::edl::Container::Mkv => "matroska,webm",
+        _ => "mov,mp4,m4a,3gp,3g2,mj2",
+    };
+    check("container", container.into(), facts.container.clone());
+    let video = facts.streams.iter().find(|s| s.video.is_some());
+    let audio = facts.streams.iter().find(|s| s.audio.is_some());
+    check(
+        "video codec",
+        match out.video.codec {
+            crate::edl::VideoCodec::H264 => "h264",
+            crate::edl::VideoCodec::Hevc => "hevc",
+            _ => "prores",
+        }
+        .to_string(),
+        video.map_or("none".into(), |s| s.codec.clone()),
+    );
+    let v = video.and_then(|s| s.video.as_ref());
+    check(
+        "picture size",
+        format!("{}x{}", out.width, out.height),
+        v.map_or("none".into(), |v| format!("{}x{}", v.width, v.height)),
+    );
+    check(
+        "frame rate",
+        format!("{}", out.fps),
+        v.and_then(|v| v.frame_rate).map_or("none".into(), |r| {
+            crate::time::Rate::new(*r.0.numer(), *r.0.denom()).map_or("?".into(), |r| r.to_string())
+        }),
+    );
+    check(
+        "sample rate",
+        out.audio.sample_rate.to_string(),
+        audio
+            .and_then(|s| s.audio.as_ref())
+            .map_or("none".into(), |a| a.sample_rate.to_string()),
+    );
+    let counts = measure::packet_counts(file)?;
+    let frames = video
+        .and_then(|s| counts.iter().find(|c| c.0 == s.index))
+        .map_or(0, |c| c.1 as i64);
+    check("frames", plan.frames.to_string(), frames.to_string());
+
+    // The file's pictures and sound.
+    let mut pictures: Vec<Option<Pixels>> = Vec::new();
+    let wanted = wanted_frames(plan);
+    let mut k = 0i64;
+    measure::for_each_picture(file, |p| {
+        pictures.push(wanted.contains(&k).then_some(p));
+        k += 1;
+    })?;
+    let sound = measure::decode_sound(file)?;
+    let sr = i64::from(out.audio.sample_rate);
+    let samples = sound.as_ref().map_or(0, |s| s.len() as i64);
+    // AAC adds priming and padding: within a frame of samples.
+    let spf = sr * out.fps.den() / out.fps.num();
+    let near = (samples - plan.samples).abs() <= spf;
+    checks.push(Check {
+        what: "samples".into(),
+        expected: plan.samples.to_string(),
+        found: samples.to_string(),
+        ok: near,
+    });
+
+    // The reference: each wanted frame's one-second piece, rendered alone.
+    let fine = plan::build(
+        edl,
+        PlanOptions {
+            salt: salt.to_string(),
+            draft: out.draft,
+            segment_frames: Some(PIECE_FRAMES),
+            ..PlanOptions::default()
+        },
+    )?;
+    let mut events = Vec::new();
+    let mono = |s: &measure::Sound| -> Vec<f32> {
+        let ch = s.channels.max(1);
+        s.samples
+            .chunks(ch)
+            .map(|c| c.iter().sum::<f32>() / ch as f32)
+            .collect()
+    };
+    let file_mono = sound.as_ref().map(&mono).unwrap_or_default();
+    let start_sample = sound
+        .as_ref()
+        .map_or(0, |s| crate::time::round_half_up(s.start * sr));
+    std::fs::create_dir_all(work).map_err(|e| VerifyError::Io {
+        path: work.to_path_buf(),
+        source: e,
+    })?;
+    for ev in &plan.events {
+        if ev.frames <= 0 {
+            continue;
+        }
+        let mut problems = Vec::new();
+        let mut frame_checks = Vec::new();
+        let mut lag = None;
+        for f in sample_frames(ev.record_start, ev.frames) {
+            let Some(seg) = fine
+                .segments
+                .iter()
+                .find(|s| s.record_start <= f && f < s.record_start + s.frames)
+            else {
+                continue;
+            };
+            let (ref_pics, ref_sound) = reference(&fine, seg, work, budget, cancel)?;
+            let Some(reference) = ref_pics.get((f - seg.record_start) as usize) else {
+                continue;
+            };
+            match pictures.get(f as usize).and_then(Option::as_ref) {
+                Some(p) => {
+                    let print = fingerprint(p);
+                    let d = difference(&print, &fingerprint(reference));
+                    let ok = d <= FRAME_TOLERANCE;
+                    if !ok {
+                        problems.push(format!(
+                            "frame {f} differs from what the plan shows there (difference {d:.1} > {FRAME_TOLERANCE})"
+                        ));
+                    }
+                    // A gap is black but for burned-in text (the timecode, a watermark): its
+                    // median block.
+                    if matches!(seg.picture, Picture::Black) && median(&print) > 20.0 {
+                        problems.push(format!("frame {f} should be black (a gap)"));
+                    }
+                    if bw(&seg.picture) {
+                        let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
+                        if dev > BW_TOLERANCE {
+                            problems.push(format!(
+                                "frame {f} of a black-and-white event has chroma {dev} from neutral (> {BW_TOLERANCE})"
+                            ));
+                        }
+                    }
+                    frame_checks.push(FrameCheck {
+                        frame: f,
+                        difference: (d * 10.0).round() / 10.0,
+                        ok,
+                    });
+                }
+                None => problems.push(format!("frame {f} is missing from the file")),
+            }
+            // The sound: the middle of the piece, against the file's around it.
+            if lag.is_none() && seg.frames >= PIECE_FRAMES {
+                if let Some(r) = ref_sound.as_ref() {
+                    // The reference's first decoded sample may sit before its start (AAC's
+                    // priming in Matroska): piece sample n is at index n − ref_start.
+                    let ref_start = crate::time::round_half_up(r.start * sr);
+                    let r = mono(r);
+                    let max = (spf * 3 / 2) as usize;
+                    let len = spf * 2;
+                    let a = (seg.samples - len) / 2;
+                    let (ia, ib) = (a - ref_start, a + len - ref_start);
+                    let from = seg.sample_start + a - start_sample - max as i64;
+                    if from >= 0 && ia >= 0 && ib as usize <= r.len() {
+                        let to = (from as usize + len as usize + 2 * max).min(file_mono.len());
+                        if let Some((l, score)) = best_lag(
+                            &r[ia as usize..ib as usize],
+                            &file_mono[from as usize..to],
+                            max,
+                        ) {
+                            if score > 0.5 {
+                                lag = Some(l);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(l) = lag.filter(|l| l.abs() > spf / 4) {
+            problems.push(format!(
+                "the sound is {l} samples ({:.2} frames) {} the picture",
+                l as f64 / spf as f64,
+                if l > 0 { "behind" } else { "ahead of" }
+            ));
+        }
+        events.push(EventCheck {
+            event: ev.index + 1,
+            name: ev.name.clone(),
+            record: ev.record_start,
+            frames: frame_checks,
+            sound_lag: lag,
+            problems,
+        });
+    }
+    let matches = checks.iter().all(|c| c.ok) && events.iter().all(|e| e.problems.is_empty());
+    Ok(Verification {
+        file: file.display().to_string(),
+        matches,
+        checks,
+        events,
+    })
+}
+
+/// Whether a segment's picture is finished as black-and-white (its chain neutralises chroma).
+fn bw(p: &Picture) -> bool {
+    match p {
+        Picture::Source(s) => s.filter.contains("lutyuv=u=128:v=128"),
+        _ => false,
+    }
+}
+
+/// An event's first, middle and last frame.
+fn sample_frames(start: i64, frames: i64) -> Vec<i64> {
+    let mut v = vec![start, start + frames / 2, start + frames - 1];
+    v.dedup();
+    v
+}
+
+fn wanted_frames(plan: &Plan) -> std::collections::BTreeSet<i64> {
+    plan.events
+        .iter()
+        .filter(|e| e.frames > 0)
+        .flat_map(|e| sample_frames(e.record_start, e.frames))
+        .collect()
+}
+
+/// One piece of the fine plan rendered alone into `work`, decoded: its pictures and sound.
+fn reference(
+    fine: &Plan,
+    seg: &plan::Segment,
+    work: &Path,
+    budget: Budget,
+    cancel: &Cancel,
+) -> Result<(Vec<Pixels>, Option<measure::Sound>), VerifyError> {
+    // In the file's own container: its sound's priming is laid out the same way.
+    let ext = match fine.output.container {
+        crate::edl::Container::Mkv => "mkv",
+        crate::edl::Container::Mov => "mov",
+        crate::edl::Container::Mp4 => "mp4",
+    };
+    let path = work.join(format!("piece-{}.{ext}", seg.id));
+    if !path.exists() {
+        let mut one = fine.clone();
+        let mut s = seg.clone();
+        // The piece at the start of a program of its own: fades move with it.
+        for fade in &mut s.fades {
+            fade.start -= s.record_start;
+        }
+        s.record_start = 0;
+        s.sample_start = 0;
+        s.id = 0;
+        one.frames = s.frames;
+        one.samples = s.samples;
+        one.segments = vec![s];
+        one.subtitles.clear();
+        one.markers.clear();
+        one.output.path = path.clone();
+        one.output.audio.loudness = None;
+        one.output.chapters.clear();
+        one.output.metadata.clear();
+        render::render(
+            &one,
+            RenderOptions {
+                budget,
+                ..RenderOptions::default()
+            },
+            &render::progress::Silent,
+            cancel,
+        )?;
+    }
+    let mut pics = Vec::new();
+    measure::for_each_picture(&path, |p| pics.push(p))?;
+    let sound = measure::decode_sound(&path)?;
+    Ok((pics, sound))
+}
+
+/// The JSON Schema of `roughcut verify --json`.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Verification)).unwrap_or(serde_json::Value::Null)
+}
