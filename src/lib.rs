@@ -12,6 +12,8 @@ pub mod cancel;
 pub mod edl;
 
 pub mod facts;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gather;
 pub mod interchange;
 pub mod media;

@@ -283,10 +283,13 @@ pub(super) fn check_clock_fields(
     if frames > MAX_FRAMES {
         return Err(TimeError::TooManyFrames { text: quote(text) });
     }
+    // Drop-frame labels run 0.1 % ahead of the clock, so the label of the longest time a
+    // program may have is a little over it: labels get that room, and the time a label stands
+    // for is held to the limit once it is counted.
     hours
         .checked_mul(3600)
         .and_then(|h| h.checked_add(minutes * 60 + seconds))
-        .filter(|&total| total <= MAX_SECONDS)
+        .filter(|&total| total <= MAX_SECONDS + MAX_SECONDS / 1000)
         .ok_or_else(|| TimeError::TooLarge { text: quote(text) })
 }
 

@@ -8,6 +8,7 @@ mod colour;
 mod common;
 mod corpus;
 mod docs;
+mod fuzzed;
 mod interchange;
 mod memory;
 mod render;
