@@ -208,12 +208,14 @@ pub fn verify(
         .map_or(0, |c| c.1 as i64);
     check("frames", plan.frames.to_string(), frames.to_string());
 
-    // The file's pictures and sound.
-    let mut pictures: Vec<Option<Pixels>> = Vec::new();
+    // The file's pictures (the wanted frames' prints only: memory stays flat) and sound.
+    let mut pictures: std::collections::BTreeMap<i64, Seen> = Default::default();
     let wanted = wanted_frames(plan);
     let mut k = 0i64;
     measure::for_each_picture(file, |p| {
-        pictures.push(wanted.contains(&k).then_some(p));
+        if wanted.contains(&k) {
+            pictures.insert(k, Seen::of(&p));
+        }
         k += 1;
     })?;
     let sound = measure::decode_sound(file)?;
@@ -255,6 +257,16 @@ pub fn verify(
         path: work.to_path_buf(),
         source: e,
     })?;
+    let needed: std::collections::BTreeSet<usize> = wanted
+        .iter()
+        .filter_map(|&f| piece_of(&fine, f).map(|s| s.id))
+        .collect();
+    let refs = references(&fine, &needed, work, budget, cancel)?;
+    let ref_mono = refs.sound.as_ref().map(&mono).unwrap_or_default();
+    let ref_start = refs
+        .sound
+        .as_ref()
+        .map_or(0, |s| crate::time::round_half_up(s.start * sr));
     for ev in &plan.events {
         if ev.frames <= 0 {
             continue;
@@ -263,21 +275,19 @@ pub fn verify(
         let mut frame_checks = Vec::new();
         let mut lag = None;
         for f in sample_frames(ev.record_start, ev.frames) {
-            let Some(seg) = fine
-                .segments
-                .iter()
-                .find(|s| s.record_start <= f && f < s.record_start + s.frames)
-            else {
+            let Some(seg) = piece_of(&fine, f) else {
                 continue;
             };
-            let (ref_pics, ref_sound) = reference(&fine, seg, work, budget, cancel)?;
-            let Some(reference) = ref_pics.get((f - seg.record_start) as usize) else {
+            let Some(&(at, sample_at)) = refs.placed.get(&seg.id) else {
                 continue;
             };
-            match pictures.get(f as usize).and_then(Option::as_ref) {
+            let Some(reference) = refs.prints.get(&(at + f - seg.record_start)) else {
+                continue;
+            };
+            match pictures.get(&f) {
                 Some(p) => {
-                    let print = fingerprint(p);
-                    let d = difference(&print, &fingerprint(reference));
+                    let print = &p.print;
+                    let d = difference(print, &reference.print);
                     let ok = d <= FRAME_TOLERANCE;
                     if !ok {
                         problems.push(format!(
@@ -286,11 +296,11 @@ pub fn verify(
                     }
                     // A gap is black but for burned-in text (the timecode, a watermark): its
                     // median block.
-                    if matches!(seg.picture, Picture::Black) && median(&print) > 20.0 {
+                    if matches!(seg.picture, Picture::Black) && median(print) > 20.0 {
                         problems.push(format!("frame {f} should be black (a gap)"));
                     }
                     if bw(&seg.picture) {
-                        let dev = p.max_chroma_deviation(0, 0, p.width, p.height);
+                        let dev = p.chroma;
                         if dev > BW_TOLERANCE {
                             problems.push(format!(
                                 "frame {f} of a black-and-white event has chroma {dev} from neutral (> {BW_TOLERANCE})"
@@ -306,27 +316,23 @@ pub fn verify(
                 None => problems.push(format!("frame {f} is missing from the file")),
             }
             // The sound: the middle of the piece, against the file's around it.
-            if lag.is_none() && seg.frames >= PIECE_FRAMES {
-                if let Some(r) = ref_sound.as_ref() {
-                    // The reference's first decoded sample may sit before its start (AAC's
-                    // priming in Matroska): piece sample n is at index n − ref_start.
-                    let ref_start = crate::time::round_half_up(r.start * sr);
-                    let r = mono(r);
-                    let max = (spf * 3 / 2) as usize;
-                    let len = spf * 2;
-                    let a = (seg.samples - len) / 2;
-                    let (ia, ib) = (a - ref_start, a + len - ref_start);
-                    let from = seg.sample_start + a - start_sample - max as i64;
-                    if from >= 0 && ia >= 0 && ib as usize <= r.len() {
-                        let to = (from as usize + len as usize + 2 * max).min(file_mono.len());
-                        if let Some((l, score)) = best_lag(
-                            &r[ia as usize..ib as usize],
-                            &file_mono[from as usize..to],
-                            max,
-                        ) {
-                            if score > 0.5 {
-                                lag = Some(l);
-                            }
+            if lag.is_none() && seg.frames >= PIECE_FRAMES && !ref_mono.is_empty() {
+                let max = (spf * 3 / 2) as usize;
+                let len = spf * 2;
+                let a = (seg.samples - len) / 2;
+                // The reference's first decoded sample may sit before its start (AAC's
+                // priming): its program sample n is at index n − ref_start.
+                let (ia, ib) = (sample_at + a - ref_start, sample_at + a + len - ref_start);
+                let from = seg.sample_start + a - start_sample - max as i64;
+                if from >= 0 && ia >= 0 && ib as usize <= ref_mono.len() {
+                    let to = (from as usize + len as usize + 2 * max).min(file_mono.len());
+                    if let Some((l, score)) = best_lag(
+                        &ref_mono[ia as usize..ib as usize],
+                        &file_mono[from as usize..to],
+                        max,
+                    ) {
+                        if score > 0.5 {
+                            lag = Some(l);
                         }
                     }
                 }
@@ -380,54 +386,100 @@ fn wanted_frames(plan: &Plan) -> std::collections::BTreeSet<i64> {
         .collect()
 }
 
-/// One piece of the fine plan rendered alone into `work`, decoded: its pictures and sound.
-fn reference(
+/// What is kept of a decoded picture: its print and how far its chroma strays from neutral.
+struct Seen {
+    print: Vec<f64>,
+    chroma: u8,
+}
+
+impl Seen {
+    fn of(p: &Pixels) -> Seen {
+        Seen {
+            print: fingerprint(p),
+            chroma: p.max_chroma_deviation(0, 0, p.width, p.height),
+        }
+    }
+}
+
+/// The fine plan's piece holding program frame `f`.
+fn piece_of(fine: &Plan, f: i64) -> Option<&plan::Segment> {
+    fine.segments
+        .iter()
+        .find(|s| s.record_start <= f && f < s.record_start + s.frames)
+}
+
+/// The reference pieces, rendered as one short program of their own.
+struct References {
+    /// Piece id → its first frame and first sample in that program.
+    placed: std::collections::BTreeMap<usize, (i64, i64)>,
+    /// Every frame's print, by frame of that program.
+    prints: std::collections::BTreeMap<i64, Seen>,
+    sound: Option<measure::Sound>,
+}
+
+/// Render the pieces `ids` of the fine plan end to end (each moved to its place in a program
+/// of its own, its fades with it) by `render` itself, in the file's container (its sound's
+/// priming is laid out the same way), and decode them.
+fn references(
     fine: &Plan,
-    seg: &plan::Segment,
+    ids: &std::collections::BTreeSet<usize>,
     work: &Path,
     budget: Budget,
     cancel: &Cancel,
-) -> Result<(Vec<Pixels>, Option<measure::Sound>), VerifyError> {
-    // In the file's own container: its sound's priming is laid out the same way.
+) -> Result<References, VerifyError> {
     let ext = match fine.output.container {
         crate::edl::Container::Mkv => "mkv",
         crate::edl::Container::Mov => "mov",
         crate::edl::Container::Mp4 => "mp4",
     };
-    let path = work.join(format!("piece-{}.{ext}", seg.id));
-    if !path.exists() {
-        let mut one = fine.clone();
+    let path = work.join(format!("pieces.{ext}"));
+    let (fps, sr) = (fine.output.fps, fine.output.audio.sample_rate);
+    let mut one = fine.clone();
+    one.segments.clear();
+    let mut placed = std::collections::BTreeMap::new();
+    let mut at = 0i64;
+    for seg in fine.segments.iter().filter(|s| ids.contains(&s.id)) {
         let mut s = seg.clone();
-        // The piece at the start of a program of its own: fades move with it.
         for fade in &mut s.fades {
-            fade.start -= s.record_start;
+            fade.start += at - s.record_start;
         }
-        s.record_start = 0;
-        s.sample_start = 0;
-        s.id = 0;
-        one.frames = s.frames;
-        one.samples = s.samples;
-        one.segments = vec![s];
-        one.subtitles.clear();
-        one.markers.clear();
-        one.output.path = path.clone();
-        one.output.audio.loudness = None;
-        one.output.chapters.clear();
-        one.output.metadata.clear();
-        render::render(
-            &one,
-            RenderOptions {
-                budget,
-                ..RenderOptions::default()
-            },
-            &render::progress::Silent,
-            cancel,
-        )?;
+        s.id = one.segments.len();
+        s.record_start = at;
+        s.sample_start = plan::sample_at(at, sr, fps);
+        s.samples = plan::sample_at(at + s.frames, sr, fps) - s.sample_start;
+        placed.insert(seg.id, (at, s.sample_start));
+        at += s.frames;
+        one.segments.push(s);
     }
-    let mut pics = Vec::new();
-    measure::for_each_picture(&path, |p| pics.push(p))?;
+    one.frames = at;
+    one.samples = plan::sample_at(at, sr, fps);
+    one.subtitles.clear();
+    one.markers.clear();
+    one.output.path = path.clone();
+    one.output.audio.loudness = None;
+    one.output.chapters.clear();
+    one.output.metadata.clear();
+    render::render(
+        &one,
+        RenderOptions {
+            budget,
+            ..RenderOptions::default()
+        },
+        &render::progress::Silent,
+        cancel,
+    )?;
+    let mut prints = std::collections::BTreeMap::new();
+    let mut k = 0i64;
+    measure::for_each_picture(&path, |p| {
+        prints.insert(k, Seen::of(&p));
+        k += 1;
+    })?;
     let sound = measure::decode_sound(&path)?;
-    Ok((pics, sound))
+    Ok(References {
+        placed,
+        prints,
+        sound,
+    })
 }
 
 /// The JSON Schema of `roughcut verify --json`.
