@@ -87,6 +87,17 @@ pub enum VerifyError {
     },
 }
 
+/// A check that passes when the two agree exactly.
+fn same(checks: &mut Vec<Check>, what: &str, expected: String, found: String) {
+    let ok = expected == found;
+    checks.push(Check {
+        what: what.into(),
+        expected,
+        found,
+        ok,
+    });
+}
+
 /// 16×9 luma block means.
 fn fingerprint(p: &Pixels) -> Vec<f64> {
     let mut out = Vec::with_capacity(144);
@@ -155,24 +166,21 @@ pub fn verify(
 ) -> Result<Verification, VerifyError> {
     let out = &plan.output;
     let mut checks = Vec::new();
-    let mut check = |what: &str, expected: String, found: String| {
-        let ok = expected == found;
-        checks.push(Check {
-            what: what.into(),
-            expected,
-            found,
-            ok,
-        });
-    };
     let facts = crate::media::probe::probe_file(file, budget.threads.max(1))?;
     let container = match out.container {
         crate::edl::Container::Mkv => "matroska,webm",
         _ => "mov,mp4,m4a,3gp,3g2,mj2",
     };
-    check("container", container.into(), facts.container.clone());
+    same(
+        &mut checks,
+        "container",
+        container.into(),
+        facts.container.clone(),
+    );
     let video = facts.streams.iter().find(|s| s.video.is_some());
     let audio = facts.streams.iter().find(|s| s.audio.is_some());
-    check(
+    same(
+        &mut checks,
         "video codec",
         match out.video.codec {
             crate::edl::VideoCodec::H264 => "h264",
@@ -183,19 +191,22 @@ pub fn verify(
         video.map_or("none".into(), |s| s.codec.clone()),
     );
     let v = video.and_then(|s| s.video.as_ref());
-    check(
+    same(
+        &mut checks,
         "picture size",
         format!("{}x{}", out.width, out.height),
         v.map_or("none".into(), |v| format!("{}x{}", v.width, v.height)),
     );
-    check(
+    same(
+        &mut checks,
         "frame rate",
         format!("{}", out.fps),
         v.and_then(|v| v.frame_rate).map_or("none".into(), |r| {
             crate::time::Rate::new(*r.0.numer(), *r.0.denom()).map_or("?".into(), |r| r.to_string())
         }),
     );
-    check(
+    same(
+        &mut checks,
         "sample rate",
         out.audio.sample_rate.to_string(),
         audio
@@ -206,7 +217,12 @@ pub fn verify(
     let frames = video
         .and_then(|s| counts.iter().find(|c| c.0 == s.index))
         .map_or(0, |c| c.1 as i64);
-    check("frames", plan.frames.to_string(), frames.to_string());
+    same(
+        &mut checks,
+        "frames",
+        plan.frames.to_string(),
+        frames.to_string(),
+    );
 
     // The file's pictures (the wanted frames' prints only: memory stays flat) and sound.
     let mut pictures: std::collections::BTreeMap<i64, Seen> = Default::default();
@@ -231,6 +247,33 @@ pub fn verify(
         ok: near,
     });
 
+    // Loudness against the target, as render measured the written file (±0.5 LU).
+    if let Some(l) = &out.audio.loudness {
+        let found = crate::media::loudness::measure_file(file, 0)?;
+        checks.push(Check {
+            what: "loudness".into(),
+            expected: format!("{:.1} LUFS", l.target),
+            found: format!("{:.1} LUFS", found.integrated),
+            ok: (found.integrated - l.target).abs() <= 0.5,
+        });
+    }
+    // Subtitle tracks (a chapter track is not one) and their cues.
+    let tracks: Vec<_> = plan.subtitles.iter().filter(|t| t.track).collect();
+    let streams = measure::subtitle_streams(file)?;
+    same(
+        &mut checks,
+        "subtitle tracks",
+        tracks.len().to_string(),
+        streams.len().to_string(),
+    );
+    for (t, st) in tracks.iter().zip(&streams) {
+        same(
+            &mut checks,
+            &format!("cues of subtitle track {}", t.index + 1),
+            t.cues.len().to_string(),
+            st.cues.len().to_string(),
+        );
+    }
     // The reference: each wanted frame's one-second piece, rendered alone.
     let fine = plan::build(
         edl,

@@ -223,6 +223,22 @@ fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
     let (code, v) = verify("cut.json", "cut.mp4");
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["matches"], true);
+    // The example's −23 LUFS target and its subtitle track with its cues were checked too.
+    let checked: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["what"].as_str().unwrap())
+        .collect();
+    for what in [
+        "frames",
+        "samples",
+        "loudness",
+        "subtitle tracks",
+        "cues of subtitle track 1",
+    ] {
+        assert!(checked.contains(&what), "{what} not checked: {checked:?}");
+    }
     let events = v["events"].as_array().unwrap();
     assert_eq!(events.len(), 11);
     let frames: usize = events
