@@ -234,18 +234,8 @@ pub fn verify(
         }
         k += 1;
     })?;
-    let sound = measure::decode_sound(file)?;
     let sr = i64::from(out.audio.sample_rate);
-    let samples = sound.as_ref().map_or(0, |s| s.len() as i64);
-    // AAC adds priming and padding: within a frame of samples.
     let spf = sr * out.fps.den() / out.fps.num();
-    let near = (samples - plan.samples).abs() <= spf;
-    checks.push(Check {
-        what: "samples".into(),
-        expected: plan.samples.to_string(),
-        found: samples.to_string(),
-        ok: near,
-    });
 
     // Loudness against the target, as render measured the written file (±0.5 LU).
     if let Some(l) = &out.audio.loudness {
@@ -285,6 +275,7 @@ pub fn verify(
         },
     )?;
     let mut events = Vec::new();
+    let mut windows: Vec<Window> = Vec::new();
     let mono = |s: &measure::Sound| -> Vec<f32> {
         let ch = s.channels.max(1);
         s.samples
@@ -292,10 +283,6 @@ pub fn verify(
             .map(|c| c.iter().sum::<f32>() / ch as f32)
             .collect()
     };
-    let file_mono = sound.as_ref().map(&mono).unwrap_or_default();
-    let start_sample = sound
-        .as_ref()
-        .map_or(0, |s| crate::time::round_half_up(s.start * sr));
     std::fs::create_dir_all(work).map_err(|e| VerifyError::Io {
         path: work.to_path_buf(),
         source: e,
@@ -316,7 +303,7 @@ pub fn verify(
         }
         let mut problems = Vec::new();
         let mut frame_checks = Vec::new();
-        let mut lag = None;
+        let mut window: Option<Window> = None;
         for f in sample_frames(ev.record_start, ev.frames) {
             let Some(seg) = piece_of(&fine, f) else {
                 continue;
@@ -358,44 +345,84 @@ pub fn verify(
                 }
                 None => problems.push(format!("frame {f} is missing from the file")),
             }
-            // The sound: the middle of the piece, against the file's around it.
-            if lag.is_none() && seg.frames >= PIECE_FRAMES && !ref_mono.is_empty() {
-                let max = (spf * 3 / 2) as usize;
+            // The sound: the middle of the piece, against the file's around it (read below,
+            // in one pass over the file).
+            if window.is_none() && seg.frames >= PIECE_FRAMES && !ref_mono.is_empty() {
+                let max = spf * 3 / 2;
                 let len = spf * 2;
                 let a = (seg.samples - len) / 2;
                 // The reference's first decoded sample may sit before its start (AAC's
                 // priming): its program sample n is at index n − ref_start.
                 let (ia, ib) = (sample_at + a - ref_start, sample_at + a + len - ref_start);
-                let from = seg.sample_start + a - start_sample - max as i64;
-                if from >= 0 && ia >= 0 && ib as usize <= ref_mono.len() {
-                    let to = (from as usize + len as usize + 2 * max).min(file_mono.len());
-                    if let Some((l, score)) = best_lag(
-                        &ref_mono[ia as usize..ib as usize],
-                        &file_mono[from as usize..to],
-                        max,
-                    ) {
-                        if score > 0.5 {
-                            lag = Some(l);
-                        }
-                    }
+                if ia >= 0 && ib as usize <= ref_mono.len() {
+                    window = Some(Window {
+                        event: events.len(),
+                        reference: ref_mono[ia as usize..ib as usize].to_vec(),
+                        from: seg.sample_start + a - max,
+                        max: max as usize,
+                        seen: Vec::new(),
+                    });
                 }
             }
         }
-        if let Some(l) = lag.filter(|l| l.abs() > spf / 4) {
-            problems.push(format!(
-                "the sound is {l} samples ({:.2} frames) {} the picture",
-                l as f64 / spf as f64,
-                if l > 0 { "behind" } else { "ahead of" }
-            ));
-        }
+        windows.extend(window);
         events.push(EventCheck {
             event: ev.index + 1,
             name: ev.name.clone(),
             record: ev.record_start,
             frames: frame_checks,
-            sound_lag: lag,
+            sound_lag: None,
             problems,
         });
+    }
+    // The file's sound, once through: its length, and the windows the events asked for.
+    let mut count = 0i64;
+    let mut start_sample = None;
+    let format = measure::for_each_sound(file, |first, block| {
+        let ch = out.audio.channels.max(1) as usize;
+        let start = *start_sample.get_or_insert_with(|| crate::time::round_half_up(first * sr));
+        let n = (block.len() / ch) as i64;
+        for w in windows.iter_mut() {
+            // Program sample p is the file's sample p − start.
+            let (lo, hi) = (
+                w.from - start,
+                w.from - start + (w.reference.len() + 2 * w.max) as i64,
+            );
+            let (a, b) = (lo.max(count), hi.min(count + n));
+            for i in a..b {
+                let k = ((i - count) as usize) * ch;
+                w.seen
+                    .push(block[k..k + ch].iter().sum::<f32>() / ch as f32);
+            }
+        }
+        count += n;
+    })?;
+    if format.is_none() {
+        count = 0;
+    }
+    checks.push(Check {
+        what: "samples".into(),
+        expected: plan.samples.to_string(),
+        found: count.to_string(),
+        // AAC adds priming and padding: within a frame of samples.
+        ok: (count - plan.samples).abs() <= spf,
+    });
+    for w in &windows {
+        let Some((l, score)) = best_lag(&w.reference, &w.seen, w.max) else {
+            continue;
+        };
+        if score <= 0.5 {
+            continue;
+        }
+        let e = &mut events[w.event];
+        e.sound_lag = Some(l);
+        if l.abs() > spf / 4 {
+            e.problems.push(format!(
+                "the sound is {l} samples ({:.2} frames) {} the picture",
+                l as f64 / spf as f64,
+                if l > 0 { "behind" } else { "ahead of" }
+            ));
+        }
     }
     let matches = checks.iter().all(|c| c.ok) && events.iter().all(|e| e.problems.is_empty());
     Ok(Verification {
@@ -427,6 +454,19 @@ fn wanted_frames(plan: &Plan) -> std::collections::BTreeSet<i64> {
         .filter(|e| e.frames > 0)
         .flat_map(|e| sample_frames(e.record_start, e.frames))
         .collect()
+}
+
+/// A stretch of the file's sound to compare with an event's reference piece.
+struct Window {
+    /// Index of the event's check.
+    event: usize,
+    /// The reference's mono samples.
+    reference: Vec<f32>,
+    /// Program sample where the file's stretch starts (`max` before the reference's).
+    from: i64,
+    max: usize,
+    /// The file's mono samples there, as they are read.
+    seen: Vec<f32>,
 }
 
 /// What is kept of a decoded picture: its print and how far its chroma strays from neutral.

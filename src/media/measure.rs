@@ -148,6 +148,28 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
 
 /// Decode the whole first audio stream as interleaved `f32`.
 pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
+    let mut start = None;
+    let mut samples = Vec::new();
+    let format = for_each_sound(path, |first, block| {
+        start.get_or_insert(first);
+        samples.extend_from_slice(block);
+    })?;
+    Ok(format.map(|(sample_rate, channels)| Sound {
+        sample_rate,
+        channels,
+        start: start.unwrap_or_default(),
+        samples,
+    }))
+}
+
+/// Decode the first audio stream block by block, in order: `f(first, block)` gets the time of
+/// the stream's first decoded sample (seconds; the same every call) and the block's samples,
+/// interleaved `f32`. Returns the sample rate and channel count (`None`: no sound). Memory
+/// stays at one block, however long the file.
+pub fn for_each_sound(
+    path: &Path,
+    mut f: impl FnMut(Rational, &[f32]),
+) -> Result<Option<(u32, usize)>, MediaError> {
     let mut reader = Reader::open(path)?;
     let Some((index, tb, dec)) = best_decoder(&reader, ff::media::Type::Audio)? else {
         return Ok(None);
@@ -158,11 +180,10 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
     let rate = dec.rate();
     let mut conv: Option<Graph> = None;
     let mut start: Option<Rational> = None;
-    let mut samples = Vec::new();
+    let mut block: Vec<f32> = Vec::new();
     let mut handle = |frame: &mut ff::frame::Audio| -> Result<(), MediaError> {
-        if start.is_none() {
-            start = Some(frame.timestamp().map(|t| tbr * t).unwrap_or_default());
-        }
+        let first =
+            *start.get_or_insert_with(|| frame.timestamp().map(|t| tbr * t).unwrap_or_default());
         if conv.is_none() {
             let args = super::abuffer_args(
                 (tb.numerator(), tb.denominator()),
@@ -183,21 +204,18 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
         while g.pull(&mut out).map_err(err(path, "convert"))? {
             let n = out.samples() * channels;
             let data = out.data(0);
-            for k in 0..n {
+            block.clear();
+            block.extend((0..n).map(|k| {
                 let b = &data[k * 4..k * 4 + 4];
-                samples.push(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-            }
+                f32::from_ne_bytes([b[0], b[1], b[2], b[3]])
+            }));
+            f(first, &block);
         }
         Ok(())
     };
     let mut frame = ff::frame::Audio::empty();
-    decode_all(&mut reader, index, &mut dec, &mut frame, |f| handle(f))?;
-    Ok(Some(Sound {
-        sample_rate: rate,
-        channels,
-        start: start.unwrap_or_default(),
-        samples,
-    }))
+    decode_all(&mut reader, index, &mut dec, &mut frame, |fr| handle(fr))?;
+    Ok(Some((rate, channels)))
 }
 
 /// The best stream of `kind`: its index, its time base and a decoder for it (packet time base
