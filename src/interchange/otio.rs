@@ -727,7 +727,11 @@ impl Reader<'_> {
             .and_then(|m| m.get("fcpxml")?.get("start")?.as_str())
             .and_then(|t| {
                 let (n, d) = t.split_once('/')?;
-                Some(Rational::new(n.parse().ok()?, d.parse().ok()?))
+                let (n, d) = (n.parse::<i64>().ok()?, d.parse::<i64>().ok()?);
+                // As FCPXML's own times: a denominator up to a million, a time up to a
+                // million seconds.
+                ((1..=1_000_000).contains(&d) && n.checked_abs()? / d <= 1_000_000)
+                    .then(|| Rational::new(n, d))
             })
             .filter(|_| p.exact)
             .unwrap_or_else(|| {
