@@ -93,8 +93,8 @@ fn parse(text: &str) -> Result<Element, String> {
 }
 
 /// FCPXML time: `"1001/30000s"`, `"10s"`, `"0s"`. Denominators up to a million and times up
-/// to a million seconds (eleven days): beyond them a time is not read, so the exact sums of
-/// offsets, starts and durations cannot overflow.
+/// to a million seconds (eleven days): beyond them a time is not read; exact on the common
+/// grid below, so the sums of offsets, starts and durations cannot overflow.
 fn time(t: Option<&str>) -> Option<Rational> {
     const LIMIT: i64 = 1_000_000;
     let t = t?.strip_suffix('s')?;
@@ -108,7 +108,16 @@ fn time(t: Option<&str>) -> Option<Rational> {
         }
         None => crate::time::decimal(t)?,
     };
-    (*r.denom() <= LIMIT && r.numer().checked_abs()? / *r.denom() <= LIMIT).then_some(r)
+    if *r.denom() > LIMIT || r.numer().checked_abs()? / *r.denom() > LIMIT {
+        return None;
+    }
+    // On one grid fine enough for every frame and sample rate in use (1/35,280,000 s: 24000,
+    // 30000, 60000, 48000 and 44100 divide it), so sums of any of them keep small
+    // denominators and cannot overflow; times off it are rounded to it.
+    const GRID: i128 = 35_280_000;
+    let ticks = (i128::from(*r.numer()) * GRID * 2 + i128::from(*r.denom()))
+        .div_euclid(2 * i128::from(*r.denom()));
+    Some(Rational::new(i64::try_from(ticks).ok()?, GRID as i64))
 }
 
 fn secs(r: Rational) -> f64 {
