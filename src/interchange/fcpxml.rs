@@ -184,7 +184,7 @@ pub fn to_otio(text: &str) -> Result<Value, String> {
         .map_err(|e| format!("frame duration {frame}: {e}"))?;
     let spine = sequence.find("spine").ok_or("the sequence has no spine")?;
     let ctx = Ctx { assets, media, fps };
-    let mut lanes: BTreeMap<i64, Vec<(Rational, Value)>> = BTreeMap::new();
+    let mut lanes: BTreeMap<i64, Vec<(Rational, Value, Rational)>> = BTreeMap::new();
     let main = ctx.spine(spine, Rational::from_integer(0), &mut lanes, 0);
     let mut tracks = vec![
         json!({ "OTIO_SCHEMA": "Track.1", "name": "primary storyline", "kind": "Video", "children": main }),
@@ -217,7 +217,7 @@ impl Ctx<'_> {
         &self,
         spine: &Element,
         base: Rational,
-        lanes: &mut BTreeMap<i64, Vec<(Rational, Value)>>,
+        lanes: &mut BTreeMap<i64, Vec<(Rational, Value, Rational)>>,
         depth: usize,
     ) -> Vec<Value> {
         let zero = Rational::from_integer(0);
@@ -273,15 +273,24 @@ impl Ctx<'_> {
                     let c_dur = time(c.attr("duration")).unwrap_or(zero);
                     if c.name == "spine" {
                         let inner = self.spine(c, parent, lanes, depth + 1);
+                        // Its length: its children's, end to end.
+                        let length = c
+                            .children
+                            .iter()
+                            .filter(|x| x.name != "transition")
+                            .filter_map(|x| time(x.attr("duration")))
+                            .fold(zero, |a, d| a + d);
                         lanes.entry(lane).or_default().push((
                             parent,
                             json!({ "OTIO_SCHEMA": "Track.1", "kind": "Video", "children": inner }),
+                            length,
                         ));
                     } else {
-                        lanes
-                            .entry(lane)
-                            .or_default()
-                            .push((parent, self.item(c, c_dur, depth)));
+                        lanes.entry(lane).or_default().push((
+                            parent,
+                            self.item(c, c_dur, depth),
+                            c_dur,
+                        ));
                     }
                 }
             }
@@ -291,22 +300,16 @@ impl Ctx<'_> {
     }
 
     /// Lane items placed at their parent times, with gaps between.
-    fn laid_out(&self, mut items: Vec<(Rational, Value)>) -> Vec<Value> {
+    fn laid_out(&self, mut items: Vec<(Rational, Value, Rational)>) -> Vec<Value> {
         items.sort_by_key(|a| a.0);
         let mut out = Vec::new();
         let mut at = Rational::from_integer(0);
-        for (start, item) in items {
+        for (start, item, length) in items {
             if start > at {
                 out.push(gap(start - at, self.fps));
             }
-            let len = item
-                .get("source_range")
-                .and_then(|r| r.get("duration"))
-                .and_then(|d| Some(d.get("value")?.as_f64()? / d.get("rate")?.as_f64()?))
-                .unwrap_or(0.0);
             out.push(item);
-            at = start.max(at)
-                + Rational::approximate_float(len).unwrap_or_else(|| Rational::from_integer(0));
+            at = start.max(at) + length;
         }
         out
     }
@@ -415,8 +418,10 @@ impl Ctx<'_> {
 
 /// The seconds of a RationalTime this module wrote (exact at `fps`).
 fn time_value_of(v: &Value, fps: Rate) -> Rational {
+    // Written from grid times: to the thousandth of a frame is exact enough and keeps the
+    // denominator small.
     let frames = v.get("value").and_then(Value::as_f64).unwrap_or(0.0);
-    Rational::approximate_float(frames).unwrap_or_default() / fps.as_ratio()
+    Rational::new((frames * 1000.0).round() as i64, 1000) / fps.as_ratio()
 }
 
 fn gap(duration: Rational, fps: Rate) -> Value {

@@ -740,7 +740,9 @@ impl Reader<'_> {
                 if (frames - frames.round()).abs() < 1e-6 {
                     Rational::from_integer(frames.round() as i64) / fps
                 } else {
-                    Rational::approximate_float(p.start).unwrap_or_default()
+                    // Off the frames: to the microsecond (denominators stay small, sums
+                    // cannot overflow).
+                    Rational::new((p.start * 1e6).round() as i64, 1_000_000)
                 }
             });
         let mut start = exact - Rational::from_integer(l.start) / fps;
