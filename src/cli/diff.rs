@@ -59,7 +59,8 @@ pub fn exec(a: DiffArgs) -> CliResult {
         for c in &d.changes {
             out.push_str(&format!("  {}\n", describe(c)));
         }
-        print!("{out}");
+        // For people: stderr (stdout carries only machine output, the JSON).
+        eprint!("{out}");
     }
     if d.changes.is_empty() {
         Ok(())

@@ -59,7 +59,8 @@ pub fn exec(a: VerifyArgs) -> CliResult {
     if a.json {
         super::print_json(&v)?;
     } else {
-        print!("{}", describe(&shown, &v));
+        // For people: stderr (stdout carries only machine output, the JSON).
+        eprint!("{}", describe(&shown, &v));
     }
     if v.matches {
         Ok(())

@@ -87,14 +87,14 @@ fn diff_names_exactly_a_trim_a_move_and_a_new_event() {
     // The same cut: no changes, exit 0.
     let same = run_in(&dir, &["diff", "old.json", "old.json"]);
     assert_eq!(same.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&same.stdout).contains("0 change(s)"));
+    assert!(String::from_utf8_lossy(&same.stderr).contains("0 change(s)"));
 
     // A trim alone shifts later events' record times: nothing else is reported.
     let mut trimmed = old.clone();
     trimmed["timeline"][2]["out"] = "5s".into();
     write(&dir.join("trimmed.json"), &trimmed);
     let out = run_in(&dir, &["diff", "old.json", "trimmed.json"]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stderr);
     assert!(
         text.contains("1 change(s)") && text.contains("trimmed   event 3 \"Amur embankment\""),
         "{text}"
@@ -143,7 +143,7 @@ fn diff_against_a_git_revision_reads_the_file_from_git() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stderr);
     assert!(
         text.starts_with("cut.json@HEAD → cut.json: 1 change(s)"),
         "{text}"
@@ -283,7 +283,7 @@ fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
         (Some("700"), Some("712"))
     );
     let text = run_in(&dir, &["verify", "trimmed.json", "cut.mp4"]);
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = String::from_utf8_lossy(&text.stderr);
     assert!(
         text.contains("event 3 \"Amur embankment\": frame"),
         "{text}"
@@ -308,7 +308,7 @@ fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
         "{lags:?} vs {shift}"
     );
     let text = run_in(&dir, &["verify", "cut.json", "late.mp4"]);
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = String::from_utf8_lossy(&text.stderr);
     assert!(
         text.contains(&format!("the sound is {shift} samples"))
             && text.contains("behind the picture"),
