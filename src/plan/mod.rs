@@ -529,6 +529,14 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     });
 
     let mut segments: Vec<Segment> = Vec::new();
+    // Where each timeline event is among the planned ones (one look-up per segment: a search
+    // each time made planning quadratic in the number of events).
+    let mut position = vec![0usize; edl.timeline.len()];
+    for (k, e) in events.iter().enumerate() {
+        if let Some(p) = position.get_mut(e.index) {
+            *p = k;
+        }
+    }
     let mut push = |event: usize,
                     part: usize,
                     parts: usize,
@@ -547,7 +555,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             burned.and_then(|(t, style)| subtitles::burn_in_for(t, style, fps, record_start, len));
         let overlay = overlay_spec(
             edl,
-            &events[event_pos(&events, event)],
+            &events[position.get(event).copied().unwrap_or(0)],
             record_start,
             &picture,
         );
@@ -753,10 +761,6 @@ fn cutaway_over(edl: &Edl, ctx: &Ctx, start: i64, len: i64) -> Result<Option<Pic
         name: c.name.clone().unwrap_or_else(|| c.clip.source.clone()),
         picture: ctx.clip_picture(&c.clip, start - c.start)?,
     })))
-}
-
-fn event_pos(events: &[PlannedEvent], index: usize) -> usize {
-    events.iter().position(|e| e.index == index).unwrap_or(0)
 }
 
 /// The overlays of a segment, when the EDL asks for any.
