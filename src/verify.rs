@@ -433,12 +433,9 @@ pub fn verify(
     })
 }
 
-/// Whether a segment's picture is finished as black-and-white (its chain neutralises chroma).
+/// Whether the plan finishes a segment's picture as neutral black-and-white.
 fn bw(p: &Picture) -> bool {
-    match p {
-        Picture::Source(s) => s.filter.contains("lutyuv=u=128:v=128"),
-        _ => false,
-    }
+    matches!(p, Picture::Source(s) if s.tone == Some(crate::edl::Tone::NEUTRAL))
 }
 
 /// An event's first, middle and last frame.

@@ -129,16 +129,13 @@ fn signed(frames_off: i64) -> String {
 
 /// The EDL's text at a git revision.
 fn at_revision(path: &Path, rev: &str) -> Result<String, CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = super::folder_of(path);
     let file = path
         .file_name()
         .ok_or_else(|| CliError::usage(format!("{}: not a file", path.display())))?;
     let out = std::process::Command::new("git")
         .arg("-C")
-        .arg(dir)
+        .arg(&dir)
         .arg("show")
         .arg(format!("{rev}:./{}", file.to_string_lossy()))
         .output()

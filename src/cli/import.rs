@@ -64,35 +64,36 @@ pub fn exec(a: ImportArgs) -> CliResult {
         ))
     })?;
     let text = decode(&shown, &bytes, a.encoding.as_deref())?;
-    let out_dir = a
-        .output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let out_dir = super::folder_of(&a.output);
     let index = MediaIndex::new(&a.media);
     let reels = match &a.reel_map {
         Some(p) => read_reel_map(p)?,
         None => HashMap::new(),
     };
-    let list_dir = a
-        .list
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let list_dir = super::folder_of(&a.list);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    // The linker counts start timecodes at the list's rate, known once the list is read.
+    let linker = |fps: Rate| Linker {
+        index: &index,
+        reels: &reels,
+        list_dir: &list_dir,
+        fps,
+        out_dir: &out_dir,
+        facts: super::facts_cache(None),
+        seen: RefCell::new(HashMap::new()),
+    };
     if trimmed.starts_with('<') && trimmed.contains("<fcpxml") {
         // Read through the OTIO mapping: one set of rules for both.
         let doc = fcpxml::to_otio(&text).map_err(|e| CliError::invalid(format!("{shown}: {e}")))?;
-        let text = serde_json::to_string(&doc).map_err(|e| CliError::failed(e.to_string()))?;
-        return import_otio(&a, &shown, &text, fps, &out_dir, &list_dir, &index, &reels);
+        return import_otio(&a, &shown, &doc, fps, &linker);
     }
     if trimmed.starts_with('{') && trimmed.contains("OTIO_SCHEMA") {
-        return import_otio(&a, &shown, &text, fps, &out_dir, &list_dir, &index, &reels);
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CliError::invalid(format!("{shown}:{}: not JSON ({e})", e.line())))?;
+        return import_otio(&a, &shown, &doc, fps, &linker);
     }
     if !cmx3600::looks_like(&text) {
-        return Err(CliError::invalid(format!("{shown}: neither a CMX 3600 list (no event, TITLE: or FCM: line) nor an OpenTimelineIO document"),
+        return Err(CliError::invalid(format!("{shown}: not a list roughcut reads: no CMX 3600 event, TITLE: or FCM: line, no OpenTimelineIO timeline, no <fcpxml>; export the cut from the editing system as CMX 3600 (.edl), OpenTimelineIO (.otio) or FCPXML"),
         ));
     }
     let list = cmx3600::read(&text);
@@ -113,14 +114,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
     if list.problems.iter().any(|p| p.error) {
         return Err(CliError::reported(exit::INVALID_INPUT));
     }
-    let linker = Linker {
-        index: &index,
-        reels: &reels,
-        list_dir: &list_dir,
-        fps,
-        out_dir: &out_dir,
-        seen: RefCell::new(HashMap::new()),
-    };
+    let linker = linker(fps);
     let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| {
         linker.link(
             &e.reel,
@@ -196,33 +190,20 @@ fn finish(
 
 /// An OpenTimelineIO document as an EDL: its clips linked by their media references' URLs,
 /// names and the reel map, like a CMX list's.
-#[allow(clippy::too_many_arguments)]
-fn import_otio(
+fn import_otio<'a>(
     a: &ImportArgs,
     shown: &str,
-    text: &str,
+    doc: &serde_json::Value,
     fps: Option<Rate>,
-    out_dir: &Path,
-    list_dir: &Path,
-    index: &MediaIndex,
-    reels: &HashMap<String, PathBuf>,
+    linker: &dyn Fn(Rate) -> Linker<'a>,
 ) -> CliResult {
-    let doc: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| CliError::invalid(format!("{shown}:{}: not JSON ({e})", e.line())))?;
-    let Some(rate) = fps.or_else(|| otio::rate_of(&doc)) else {
+    let Some(rate) = fps.or_else(|| otio::rate_of(doc)) else {
         return Err(CliError::usage(format!(
             "{shown}: the timeline says no frame rate; give --fps"
         )));
     };
-    let linker = Linker {
-        index,
-        reels,
-        list_dir,
-        fps: rate,
-        out_dir,
-        seen: RefCell::new(HashMap::new()),
-    };
-    let (edl, problems) = otio::to_edl(&doc, Some(rate), &|w: &otio::Wanted| {
+    let linker = linker(rate);
+    let (edl, problems) = otio::to_edl(doc, Some(rate), &|w: &otio::Wanted| {
         let url_name = w.url.as_deref().map(|u| u.rsplit('/').next().unwrap_or(u));
         linker.link(
             w.reference.as_deref().unwrap_or(&w.name),
@@ -451,6 +432,9 @@ struct Linker<'a> {
     list_dir: &'a Path,
     fps: Rate,
     out_dir: &'a Path,
+    /// The facts cache: each file is probed once, here and for the validation and render
+    /// that follow.
+    facts: Option<roughcut::cache::Cache>,
     seen: RefCell<HashMap<PathBuf, Link>>,
 }
 
@@ -482,7 +466,9 @@ impl Linker<'_> {
         if let Some(l) = self.seen.borrow().get(path) {
             return Some(l.clone());
         }
-        let facts = roughcut::gather::probe(path, 1, None).ok().map(|(f, _)| f);
+        let facts = roughcut::gather::probe(path, 1, self.facts.as_ref())
+            .ok()
+            .map(|(f, _)| f);
         let start = facts
             .as_ref()
             .and_then(|f| f.tags.iter().find(|(k, _)| k == "timecode"))

@@ -107,6 +107,14 @@ pub fn load_checked(
     }
 }
 
+/// The folder a file is in (`.` for a bare name).
+pub fn folder_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
 /// A cancel token that Ctrl-C and SIGTERM trip as the user's interruption.
 pub fn interruptible() -> Cancel {
     let token = Cancel::new();

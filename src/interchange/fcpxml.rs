@@ -173,7 +173,7 @@ pub fn to_otio(text: &str) -> Result<Value, String> {
                 .and_then(|l| l.find("sequence"))
         })
         .ok_or(format!(
-            "FCPXML {version} document with no project or sequence (clips only?): nothing to import"
+            "FCPXML {version} document with no project or sequence (clips only?): nothing to import; export a project (a timeline) from Final Cut"
         ))?;
     let frame = sequence
         .attr("format")

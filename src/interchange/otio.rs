@@ -257,6 +257,29 @@ pub struct Wanted {
     pub reference: Option<String>,
 }
 
+impl Wanted {
+    /// What a clip item names: its name, its media reference's URL and name.
+    fn of(item: &Value) -> Wanted {
+        let reference = Reader::reference(item);
+        Wanted {
+            name: item
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            url: reference.and_then(|r| r.get("target_url")?.as_str().map(str::to_string)),
+            reference: reference
+                .and_then(|r| r.get("name")?.as_str().map(str::to_string))
+                .filter(|n| !n.is_empty()),
+        }
+    }
+}
+
+/// roughcut's own note `key` on an item it wrote (`metadata.roughcut.KEY`), when there is one.
+fn roughcut_note<'v>(item: &'v Value, key: &str) -> Option<&'v Value> {
+    item.get("metadata")?.get("roughcut")?.get(key)
+}
+
 /// The OTIO document `doc` as a roughcut EDL at `fps` (the timeline's own rate when `None`),
 /// and what was approximated.
 pub fn to_edl(
@@ -694,13 +717,7 @@ impl Reader<'_> {
             ));
             return json!({ "gap": format!("{frames}f"), "name": name });
         }
-        let wanted = Wanted {
-            name: name.clone(),
-            url: reference.and_then(|r| r.get("target_url")?.as_str().map(str::to_string)),
-            reference: reference
-                .and_then(|r| r.get("name")?.as_str().map(str::to_string))
-                .filter(|n| !n.is_empty()),
-        };
+        let wanted = Wanted::of(it);
         let Some(l) = (self.link)(&wanted) else {
             self.problems.push(Problem {
                 line: 0,
@@ -866,35 +883,32 @@ impl Reader<'_> {
                 }
                 continue;
             }
-            let roughcut = p.item.get("metadata").and_then(|m| m.get("roughcut"));
-            let unchanged = roughcut
-                .and_then(|r| r.get("range")?.as_array().cloned())
-                .and_then(|a| a.get(1)?.as_i64())
+            // Written by roughcut (its range noted) and not changed since.
+            let restored_here = roughcut_note(p.item, "range")
+                .and_then(|r| r.get(1)?.as_i64())
                 .is_some_and(|f| f == p.frames);
-            let mut ev = match roughcut
-                .and_then(|r| r.get("event"))
-                .filter(|e| e.is_object() && unchanged)
-            {
-                // Written by roughcut and not changed since: its own JSON, exactly.
-                Some(e) => {
-                    self.keep_sources(e, p);
-                    e.clone()
-                }
-                None => {
-                    let mut head = pending.map_or(0, |(i, _)| i);
-                    let ev = if schema(p.item) == "Gap" || p.black {
-                        json!({ "gap": format!("{}f", p.frames + head) })
-                    } else {
-                        self.clip_event_from(p, p.frames, &mut head)
-                    };
-                    if let Some((i, d)) = pending.as_mut() {
-                        *d -= *i - head;
-                        *i = head;
+            let mut ev =
+                match roughcut_note(p.item, "event").filter(|e| e.is_object() && restored_here) {
+                    // Written by roughcut and not changed since: its own JSON, exactly.
+                    Some(e) => {
+                        self.keep_source(p);
+                        e.clone()
                     }
-                    ev
-                }
-            };
-            restored = roughcut.is_some() && unchanged;
+                    None => {
+                        let mut head = pending.map_or(0, |(i, _)| i);
+                        let ev = if schema(p.item) == "Gap" || p.black {
+                            json!({ "gap": format!("{}f", p.frames + head) })
+                        } else {
+                            self.clip_event_from(p, p.frames, &mut head)
+                        };
+                        if let Some((i, d)) = pending.as_mut() {
+                            *d -= *i - head;
+                            *i = head;
+                        }
+                        ev
+                    }
+                };
+            restored = restored_here;
             if let Some((_, d)) = pending.take().filter(|_| !restored) {
                 if d > 0 {
                     ev["transition"] = json!({ "type": "dissolve", "duration": format!("{d}f") });
@@ -906,22 +920,12 @@ impl Reader<'_> {
         out
     }
 
-    /// Sources of an event kept whole: linked again by their id's reference.
-    fn keep_sources(&mut self, _e: &Value, p: &Piece) {
+    /// The source of an event kept whole, linked again by its id (the reference's name).
+    fn keep_source(&mut self, p: &Piece) {
         if schema(p.item) != "Clip" {
             return;
         }
-        let reference = Self::reference(p.item);
-        let wanted = Wanted {
-            name: p
-                .item
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            url: reference.and_then(|r| r.get("target_url")?.as_str().map(str::to_string)),
-            reference: reference.and_then(|r| r.get("name")?.as_str().map(str::to_string)),
-        };
+        let wanted = Wanted::of(p.item);
         if let (Some(l), Some(id)) = ((self.link)(&wanted), wanted.reference.clone()) {
             let mut source = self
                 .known_sources
@@ -941,13 +945,9 @@ impl Reader<'_> {
         let mut at = 0i64;
         for p in &pieces {
             if schema(p.item) == "Clip" {
-                let roughcut = p.item.get("metadata").and_then(|m| m.get("roughcut"));
-                let ev = match roughcut
-                    .and_then(|r| r.get("event"))
-                    .filter(|e| e.is_object())
-                {
+                let ev = match roughcut_note(p.item, "event").filter(|e| e.is_object()) {
                     Some(e) => {
-                        self.keep_sources(e, p);
+                        self.keep_source(p);
                         e.clone()
                     }
                     None => {
@@ -979,13 +979,9 @@ impl Reader<'_> {
         let mut at = 0i64;
         for p in &pieces {
             if schema(p.item) == "Clip" {
-                let roughcut = p.item.get("metadata").and_then(|m| m.get("roughcut"));
-                match roughcut
-                    .and_then(|r| r.get("clip"))
-                    .filter(|e| e.is_object())
-                {
+                match roughcut_note(p.item, "clip").filter(|e| e.is_object()) {
                     Some(c) => {
-                        self.keep_sources(c, p);
+                        self.keep_source(p);
                         let mut c = c.clone();
                         if let Some(m) = c.as_object_mut() {
                             // A bed's own fields; its track's name and mute are the track's.

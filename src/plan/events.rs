@@ -57,6 +57,7 @@ impl Ctx<'_> {
                 tone,
                 out.draft,
             ),
+            tone,
             decode: if out.draft {
                 let codec = facts
                     .streams

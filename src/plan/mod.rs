@@ -311,6 +311,10 @@ pub struct SourcePicture {
     pub step: Rational,
     /// FFmpeg filter chain that conforms the decoded frames to the output picture.
     pub filter: String,
+    /// The chroma every pixel is set to (black-and-white material, toned looks), if any. The
+    /// filter carries it; kept apart for checks (`verify`), in no key.
+    #[serde(skip)]
+    pub tone: Option<crate::edl::Tone>,
     /// How to decode (a draft's reduced resolution; full by default, and then not shown).
     #[serde(skip_serializing_if = "DecodeHints::is_full")]
     pub decode: DecodeHints,

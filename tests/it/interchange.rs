@@ -949,6 +949,36 @@ fn ref_range(v: &serde_json::Value) -> (f64, f64) {
     (v[0][0].as_f64().unwrap(), v[1][0].as_f64().unwrap())
 }
 
+/// (record start, frames, first source frame and speed of a clip) of each planned event.
+type Planned = (i64, i64, Option<(roughcut::time::Rational, f64)>);
+
+/// A track as the reference reader gives it holds the planned events in order: each at its
+/// record frame for its frames, clips from `source_start(first frame)` at their speed.
+fn check_track(
+    track: &serde_json::Value,
+    planned: &[Planned],
+    source_start: impl Fn(roughcut::time::Rational) -> f64,
+) {
+    let items: Vec<&serde_json::Value> = track["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] != "Transition")
+        .collect();
+    assert_eq!(items.len(), planned.len());
+    for (item, (record, frames, clip)) in items.iter().zip(planned) {
+        let (at, len) = ref_range(&item["range_in_parent"]);
+        assert_eq!((at, len), (*record as f64, *frames as f64), "{item}");
+        if let Some((first, speed)) = clip {
+            let (start, _) = ref_range(&item["source_range"]);
+            let want = source_start(*first);
+            assert!((start - want).abs() < 1e-9, "{item}: {start} vs {want}");
+            let scalar = item["effects"][0]["time_scalar"].as_f64().unwrap_or(1.0);
+            assert_eq!(scalar, *speed, "{item}");
+        }
+    }
+}
+
 #[test]
 fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
     let dir = crate::common::workdir("export-reference");
@@ -989,8 +1019,6 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
     // What roughcut plans: each event's record start, visible frames, first source frame
     // (25 fps), speed.
     let fps = edl.output.fps.as_ratio();
-    // (record start, frames, first source frame and speed of a clip)
-    type Planned = (i64, i64, Option<(roughcut::time::Rational, f64)>);
     let planned: Vec<Planned> = plan
         .events
         .iter()
@@ -1014,24 +1042,10 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
     // OpenTimelineIO: every V1 item where the plan puts it, clips from the exact source time.
     let otio = reference_read(&dir.join("cut.otio"), None);
     assert_eq!(otio["global_start"][0].as_f64(), Some(ten_hours as f64));
-    let v1: Vec<&serde_json::Value> = otio["tracks"][0]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["type"] != "Transition")
-        .collect();
-    assert_eq!(v1.len(), planned.len());
-    for (item, (record, frames, clip)) in v1.iter().zip(&planned) {
-        let (at, len) = ref_range(&item["range_in_parent"]);
-        assert_eq!((at, len), (*record as f64, *frames as f64), "{item}");
-        if let Some((first, speed)) = clip {
-            let (start, _) = ref_range(&item["source_range"]);
-            let exact = *first.numer() as f64 / *first.denom() as f64;
-            assert!((start - exact).abs() < 1e-9, "{item}: {start} vs {exact}");
-            let scalar = item["effects"][0]["time_scalar"].as_f64().unwrap_or(1.0);
-            assert_eq!(scalar, *speed, "{item}");
-        }
-    }
+    // OTIO keeps the exact source time.
+    check_track(&otio["tracks"][0], &planned, |first| {
+        *first.numer() as f64 / *first.denom() as f64
+    });
     let dissolves: Vec<f64> = otio["tracks"][0]["items"]
         .as_array()
         .unwrap()
@@ -1082,23 +1096,8 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
         .iter()
         .find(|t| t["kind"] == "Video")
         .unwrap();
-    let items: Vec<&serde_json::Value> = video["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["type"] != "Transition")
-        .collect();
-    assert_eq!(items.len(), planned.len());
-    for (item, (record, frames, clip)) in items.iter().zip(&planned) {
-        let (at, len) = ref_range(&item["range_in_parent"]);
-        assert_eq!((at, len), (*record as f64, *frames as f64), "{item}");
-        if let Some((first, speed)) = clip {
-            let (start, _) = ref_range(&item["source_range"]);
-            assert_eq!(start, first.floor().to_integer() as f64, "{item}");
-            let scalar = item["effects"][0]["time_scalar"].as_f64().unwrap_or(1.0);
-            assert_eq!(scalar, *speed, "{item}");
-        }
-    }
+    // CMX keeps the frame shown: the latest at or before the exact time.
+    check_track(video, &planned, |first| first.floor().to_integer() as f64);
     let transition = video["items"]
         .as_array()
         .unwrap()
