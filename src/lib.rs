@@ -22,6 +22,7 @@ pub mod plan;
 pub mod render;
 pub mod review;
 pub mod samples;
+pub mod storyboard;
 pub mod subs;
 pub mod time;
 pub mod transcode;

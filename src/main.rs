@@ -44,6 +44,8 @@ enum Command {
     Diff(cli::diff::DiffArgs),
     /// Check a rendered file against the plan its EDL makes today.
     Verify(cli::verify::VerifyArgs),
+    /// A contact sheet (PNG) and a self-contained review page (HTML) of a cut, one thumbnail per event.
+    Storyboard(cli::storyboard::StoryboardArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
     /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Export(a) => cli::export::exec(a),
         Command::Diff(a) => cli::diff::exec(a),
         Command::Verify(a) => cli::verify::exec(a),
+        Command::Storyboard(a) => cli::storyboard::exec(a),
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {

@@ -5,7 +5,7 @@
 //! found by cross-correlating the file's sound with the piece's. No second implementation of
 //! anything: the reference frames come from `render` itself.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -14,7 +14,7 @@ use crate::cancel::Cancel;
 use crate::edl::Edl;
 use crate::media::measure::{self, Picture as Pixels};
 use crate::plan::{self, Picture, Plan, PlanOptions};
-use crate::render::{self, Budget, RenderOptions};
+use crate::render::{self, Budget};
 
 /// How different two pictures may be and still be the same frame: the mean absolute luma
 /// difference of their 16×9 block means (0–255). Two encodes of one frame at the output's
@@ -72,20 +72,7 @@ pub struct Verification {
 }
 
 /// Why verification could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error("{0}")]
-    Media(#[from] crate::media::MediaError),
-    #[error("rendering the reference pieces: {0}")]
-    Render(#[from] render::RenderError),
-    #[error("{0}")]
-    Plan(#[from] plan::PlanError),
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
+pub type VerifyError = render::pieces::PiecesError;
 
 /// A check that passes when the two agree exactly.
 fn same(checks: &mut Vec<Check>, what: &str, expected: String, found: String) {
@@ -287,11 +274,7 @@ pub fn verify(
         path: work.to_path_buf(),
         source: e,
     })?;
-    let needed: std::collections::BTreeSet<usize> = wanted
-        .iter()
-        .filter_map(|&f| piece_of(&fine, f).map(|s| s.id))
-        .collect();
-    let refs = references(&fine, &needed, work, budget, cancel)?;
+    let refs = references(&fine, &wanted, work, budget, cancel)?;
     let ref_mono = refs.sound.as_ref().map(&mono).unwrap_or_default();
     let ref_start = refs
         .sound
@@ -305,10 +288,10 @@ pub fn verify(
         let mut frame_checks = Vec::new();
         let mut window: Option<Window> = None;
         for f in sample_frames(ev.record_start, ev.frames) {
-            let Some(seg) = piece_of(&fine, f) else {
+            let Some(seg) = render::pieces::piece_of(&fine, f) else {
                 continue;
             };
-            let Some(&(at, sample_at)) = refs.placed.get(&seg.id) else {
+            let Some(&(at, sample_at)) = refs.pieces.placed.get(&seg.id) else {
                 continue;
             };
             let Some(reference) = refs.prints.get(&(at + f - seg.record_start)) else {
@@ -435,7 +418,13 @@ pub fn verify(
 
 /// Whether the plan finishes a segment's picture as neutral black-and-white.
 fn bw(p: &Picture) -> bool {
-    matches!(p, Picture::Source(s) if s.tone == Some(crate::edl::Tone::NEUTRAL))
+    match p {
+        Picture::Source(s) | Picture::Insert(plan::InsertPicture { picture: s, .. }) => {
+            s.tone == Some(crate::edl::Tone::NEUTRAL)
+        }
+        Picture::Still(s) => s.tone == Some(crate::edl::Tone::NEUTRAL),
+        _ => false,
+    }
 }
 
 /// An event's first, middle and last frame.
@@ -481,73 +470,25 @@ impl Seen {
     }
 }
 
-/// The fine plan's piece holding program frame `f`.
-fn piece_of(fine: &Plan, f: i64) -> Option<&plan::Segment> {
-    fine.segments
-        .iter()
-        .find(|s| s.record_start <= f && f < s.record_start + s.frames)
-}
-
-/// The reference pieces, rendered as one short program of their own.
+/// The reference pieces, rendered as one short program of their own, decoded.
 struct References {
-    /// Piece id → its first frame and first sample in that program.
-    placed: std::collections::BTreeMap<usize, (i64, i64)>,
-    /// Every frame's print, by frame of that program.
+    pieces: render::pieces::Pieces,
+    /// Every frame's print, by frame of the pieces' program.
     prints: std::collections::BTreeMap<i64, Seen>,
     sound: Option<measure::Sound>,
 }
 
-/// Render the pieces `ids` of the fine plan end to end (each moved to its place in a program
-/// of its own, its fades with it) by `render` itself, in the file's container (its sound's
-/// priming is laid out the same way), and decode them.
+/// Render the fine plan's pieces holding `frames` by `render` itself, in the file's
+/// container, and decode them.
 fn references(
     fine: &Plan,
-    ids: &std::collections::BTreeSet<usize>,
+    frames: &std::collections::BTreeSet<i64>,
     work: &Path,
     budget: Budget,
     cancel: &Cancel,
 ) -> Result<References, VerifyError> {
-    let ext = match fine.output.container {
-        crate::edl::Container::Mkv => "mkv",
-        crate::edl::Container::Mov => "mov",
-        crate::edl::Container::Mp4 => "mp4",
-    };
-    let path = work.join(format!("pieces.{ext}"));
-    let (fps, sr) = (fine.output.fps, fine.output.audio.sample_rate);
-    let mut one = fine.clone();
-    one.segments.clear();
-    let mut placed = std::collections::BTreeMap::new();
-    let mut at = 0i64;
-    for seg in fine.segments.iter().filter(|s| ids.contains(&s.id)) {
-        let mut s = seg.clone();
-        for fade in &mut s.fades {
-            fade.start += at - s.record_start;
-        }
-        s.id = one.segments.len();
-        s.record_start = at;
-        s.sample_start = plan::sample_at(at, sr, fps);
-        s.samples = plan::sample_at(at + s.frames, sr, fps) - s.sample_start;
-        placed.insert(seg.id, (at, s.sample_start));
-        at += s.frames;
-        one.segments.push(s);
-    }
-    one.frames = at;
-    one.samples = plan::sample_at(at, sr, fps);
-    one.subtitles.clear();
-    one.markers.clear();
-    one.output.path = path.clone();
-    one.output.audio.loudness = None;
-    one.output.chapters.clear();
-    one.output.metadata.clear();
-    render::render(
-        &one,
-        RenderOptions {
-            budget,
-            ..RenderOptions::default()
-        },
-        &render::progress::Silent,
-        cancel,
-    )?;
+    let path = work.join(format!("pieces.{}", fine.output.container.extension()));
+    let pieces = render::pieces::render_pieces(fine, frames, &path, budget, cancel)?;
     let mut prints = std::collections::BTreeMap::new();
     let mut k = 0i64;
     measure::for_each_picture(&path, |p| {
@@ -556,7 +497,7 @@ fn references(
     })?;
     let sound = measure::decode_sound(&path)?;
     Ok(References {
-        placed,
+        pieces,
         prints,
         sound,
     })

@@ -9,7 +9,7 @@ use super::{exit, CliError, CliResult};
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut diff old.json new.json\n  roughcut diff cut.json --rev HEAD~1\n  roughcut diff cut.json --rev main --json > changes.json\n\nEvents are matched by what they show (file and source range, titles by text, gaps in order),\nnot by position: moved, trimmed (head/tail frames), re-sourced, added, removed. Exit 0 when the\ncuts are the same, 4 when they differ, 3 when an EDL is invalid or the revision cannot be read."
+    after_help = "Examples:\n  roughcut diff old.json new.json\n  roughcut diff cut.json --rev HEAD~1\n  roughcut diff cut.json --rev main --json > changes.json\n  roughcut diff cut.json --rev main --storyboard review/   # the changed shots framed\n\nEvents are matched by what they show (file and source range, titles by text, gaps in order),\nnot by position: moved, trimmed (head/tail frames), re-sourced, added, removed. Exit 0 when the\ncuts are the same, 4 when they differ, 3 when an EDL is invalid or the revision cannot be read."
 )]
 pub struct DiffArgs {
     /// The old EDL (or, with --rev, the EDL whose older version to compare against).
@@ -22,6 +22,11 @@ pub struct DiffArgs {
     /// Print the changes as JSON (the shape `roughcut schema diff` describes).
     #[arg(long)]
     json: bool,
+    /// Also write the new cut's storyboard into this folder, the changed shots framed in
+    /// colour (added green, moved blue, trimmed yellow, re-sourced magenta) and the removed
+    /// ones listed.
+    #[arg(long, value_name = "DIR")]
+    storyboard: Option<std::path::PathBuf>,
 }
 
 pub fn exec(a: DiffArgs) -> CliResult {
@@ -61,6 +66,23 @@ pub fn exec(a: DiffArgs) -> CliResult {
         }
         // For people: stderr (stdout carries only machine output, the JSON).
         eprint!("{out}");
+    }
+    if let Some(dir) = &a.storyboard {
+        let plan = roughcut::plan::build(
+            &new,
+            roughcut::plan::PlanOptions {
+                salt: roughcut::media::library_versions(),
+                ..Default::default()
+            },
+        )
+        .map_err(CliError::invalid)?;
+        let opts = roughcut::storyboard::Options {
+            thumb_width: 240,
+            video: None,
+            warnings: Vec::new(),
+            diff: Some(d.clone()),
+        };
+        super::storyboard::write(&new, &plan, dir, &opts, None, &super::interruptible())?;
     }
     if d.changes.is_empty() {
         Ok(())

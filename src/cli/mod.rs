@@ -10,6 +10,7 @@ pub mod probe;
 pub mod render;
 pub mod samples;
 pub mod schema;
+pub mod storyboard;
 pub mod subtitles;
 pub mod text;
 pub mod transcode;
@@ -169,20 +170,21 @@ pub fn print_diagnostics(shown: &str, diagnostics: &[roughcut::edl::Diagnostic])
     }
 }
 
+/// A checked EDL, its plan, its warnings as printed and its sources as reports list them.
+pub struct Planned {
+    pub edl: roughcut::edl::Edl,
+    pub plan: Plan,
+    pub warnings: Vec<String>,
+    pub sources: Vec<roughcut::render::report::SourceReport>,
+}
+
 /// Load, check and plan an EDL (`output`: the `-o` override), printing its warnings.
 pub fn load_plan(
     path: &Path,
     output: Option<PathBuf>,
     draft: bool,
     setup: &roughcut::gather::Setup,
-) -> Result<
-    (
-        Plan,
-        Vec<String>,
-        Vec<roughcut::render::report::SourceReport>,
-    ),
-    CliError,
-> {
+) -> Result<Planned, CliError> {
     let shown = path.display().to_string();
     if let Some(o) = &output {
         if Container::from_path(o).is_none() {
@@ -211,11 +213,12 @@ pub fn load_plan(
         ..PlanOptions::default()
     };
     let plan = plan::build(&loaded.edl, opts).map_err(CliError::invalid)?;
-    Ok((
+    Ok(Planned {
+        sources: roughcut::render::report::sources(&loaded.edl),
+        edl: loaded.edl,
         plan,
         warnings,
-        roughcut::render::report::sources(&loaded.edl),
-    ))
+    })
 }
 
 /// Print the cues that were dropped from each track, and why.

@@ -64,6 +64,10 @@ pub struct RenderArgs {
     /// segments that are missing.
     #[arg(long, conflicts_with_all = ["no_cache", "dry_run"])]
     assemble_only: bool,
+    /// Also write a storyboard of the cut into this folder (contact sheet, review page with a
+    /// player for the render; see `roughcut storyboard --help`).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["dry_run", "shard"])]
+    storyboard: Option<PathBuf>,
 }
 
 /// A cache size limit, or none.
@@ -96,7 +100,12 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 pub fn exec(a: RenderArgs) -> CliResult {
     let setup = super::setup(a.cache_dir.as_deref(), a.no_cache);
-    let (plan, mut warnings, sources) = super::load_plan(&a.edl, a.output, a.draft, &setup)?;
+    let super::Planned {
+        edl,
+        plan,
+        mut warnings,
+        sources,
+    } = super::load_plan(&a.edl, a.output, a.draft, &setup)?;
     if a.verbose {
         super::print_dropped(&plan);
     }
@@ -176,6 +185,15 @@ pub fn exec(a: RenderArgs) -> CliResult {
             }
             if !quiet {
                 super::text::print_loudness(&plan, &s);
+            }
+            if let Some(dir) = &a.storyboard {
+                let opts = roughcut::storyboard::Options {
+                    thumb_width: 240,
+                    video: Some(out.clone()),
+                    warnings: warnings.clone(),
+                    diff: None,
+                };
+                super::storyboard::write(&edl, &plan, dir, &opts, a.jobs, &cancel)?;
             }
             if let Some(w) = render::loudness_warning(&plan, &s) {
                 eprintln!("roughcut: warning: {w}");

@@ -22,7 +22,7 @@ pub struct SubtitlesArgs {
 }
 
 pub fn exec(a: SubtitlesArgs) -> CliResult {
-    let (plan, _, _) = super::load_plan(&a.edl, None, false, &super::setup(None, false))?;
+    let plan = super::load_plan(&a.edl, None, false, &super::setup(None, false))?.plan;
     if a.verbose {
         super::print_dropped(&plan);
     }

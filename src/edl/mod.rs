@@ -203,6 +203,14 @@ pub enum Container {
 }
 
 impl Container {
+    /// The file extension it is written with.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Container::Mkv => "mkv",
+            Container::Mov => "mov",
+            Container::Mp4 => "mp4",
+        }
+    }
     /// The container an output path asks for by its extension (`.mp4`/`.m4v`, `.mov`, `.mkv`).
     pub fn from_path(path: &Path) -> Option<Container> {
         let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();

@@ -8,6 +8,7 @@ pub mod assemble;
 pub mod colour;
 pub mod encode;
 pub mod graph;
+pub mod image;
 pub mod layout;
 pub mod loudness;
 pub mod measure;

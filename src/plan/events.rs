@@ -125,6 +125,7 @@ impl Ctx<'_> {
             first: offset,
             frames,
             fit: out.fit,
+            tone,
         })
     }
 

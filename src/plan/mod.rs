@@ -207,6 +207,10 @@ pub struct StillPicture {
     pub frames: i64,
     /// How each framing fits the output frame.
     pub fit: crate::edl::Fit,
+    /// The chroma every pixel is set to, if any (the filter carries it; kept apart for
+    /// checks and storyboards, in no key).
+    #[serde(skip)]
+    pub tone: Option<crate::edl::Tone>,
 }
 
 /// A cutaway's picture.

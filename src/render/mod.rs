@@ -1,6 +1,7 @@
 //! Runs a [`Plan`]: segments on a dedicated pool of workers (longest first), then assembly into
 //! a temporary file beside the output, renamed only when complete.
 
+pub mod pieces;
 pub mod progress;
 pub mod queue;
 pub mod report;

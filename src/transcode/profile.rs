@@ -93,9 +93,7 @@ impl Profile {
     /// The output files' extension.
     pub fn extension(&self) -> &'static str {
         match self.kind {
-            ProfileKind::Video(Container::Mp4) => "mp4",
-            ProfileKind::Video(Container::Mov) => "mov",
-            ProfileKind::Video(Container::Mkv) => "mkv",
+            ProfileKind::Video(c) => c.extension(),
             ProfileKind::Wav => "wav",
         }
     }
@@ -153,9 +151,8 @@ fn check(kind: ProfileKind, mut output: Value, origin: &str) -> Result<crate::ed
             ));
         }
         let ext = match kind {
-            ProfileKind::Video(Container::Mp4) => "mp4",
-            ProfileKind::Video(Container::Mov) | ProfileKind::Wav => "mov",
-            ProfileKind::Video(Container::Mkv) => "mkv",
+            ProfileKind::Video(c) => c.extension(),
+            ProfileKind::Wav => "mov",
         };
         obj.insert("path".into(), format!("profile-check.{ext}").into());
         let doc =

@@ -42,6 +42,7 @@ const TABLE: &[(&str, u32)] = &[
     ("media::subtitle", 7),
     ("media::synth", 7),
     ("media::probe", 8),
+    ("media::image", 8),
     ("media::segment::job", 8),
     ("media::segment::sink", 9),
     ("media::segment::sound", 9),
@@ -57,6 +58,7 @@ const TABLE: &[(&str, u32)] = &[
     ("gather", 20),
     ("render", 20),
     ("verify", 21),
+    ("storyboard", 21),
     ("samples", 20),
     ("transcode", 21),
     // The binary: exit codes, text and progress displays, the shared command helpers, one file

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use roughcut::media::image::Rgb;
+
 use crate::common::{roughcut, workdir};
 
 /// The example cut with its media paths pointing at the test's samples.
@@ -83,6 +85,57 @@ fn diff_names_exactly_a_trim_a_move_and_a_new_event() {
         v["diff"]["new_frames"].as_i64().unwrap() - v["diff"]["old_frames"].as_i64().unwrap(),
         25
     );
+
+    // The storyboard of the new cut frames exactly those three shots, each in its colour.
+    let out = run_in(
+        &dir,
+        &["diff", "old.json", "new.json", "--storyboard", "board"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let board: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("board/storyboard.json")).unwrap())
+            .unwrap();
+    let marked: Vec<(usize, &str, &str)> = board["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c["changed"].is_null())
+        .map(|(k, c)| {
+            (
+                k,
+                c["name"].as_str().unwrap(),
+                c["changed"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (5, "telecine, 1948", "trimmed"),
+            (10, "harbour, 1957", "moved"),
+            (11, "river, last light", "added")
+        ]
+    );
+    let sheet = &png_rgb(&dir.join("board/contact-sheet.png"));
+    let size = &board["thumbnail_size"];
+    let layout = roughcut::storyboard::sheet::Layout::new(
+        12,
+        size[0].as_u64().unwrap() as usize,
+        size[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!((sheet.width, sheet.height), (layout.width, layout.height));
+    // The frame's colour, three pixels left of each thumbnail (the frame is three wide, a
+    // pixel off the picture).
+    let border = |k: usize| {
+        let (x, y) = layout.thumb_at(k);
+        sheet.at(x - 3, y + 40).unwrap()
+    };
+    use roughcut::storyboard::sheet::{change_colour, BACKGROUND};
+    assert_eq!(border(5), change_colour("trimmed"));
+    assert_eq!(border(10), change_colour("moved"));
+    assert_eq!(border(11), change_colour("added"));
+    assert_eq!(border(4), BACKGROUND);
 
     // The same cut: no changes, exit 0.
     let same = run_in(&dir, &["diff", "old.json", "old.json"]);
@@ -314,4 +367,235 @@ fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
             && text.contains("behind the picture"),
         "{text}"
     );
+}
+
+/// A PNG file's pixels in RGB, as they are stored (no colour conversion on the way).
+fn png_rgb(path: &Path) -> Rgb {
+    use ffmpeg_next as ff;
+    ff::init().unwrap();
+    let mut ictx = ff::format::input(&path).unwrap();
+    let st = ictx.streams().best(ff::media::Type::Video).unwrap();
+    let index = st.index();
+    let ctx = ff::codec::context::Context::from_parameters(st.parameters()).unwrap();
+    let mut dec = ctx.decoder().video().unwrap();
+    let mut frame = ff::frame::Video::empty();
+    for (s, p) in ictx.packets() {
+        if s.index() == index {
+            dec.send_packet(&p).unwrap();
+        }
+    }
+    dec.send_eof().unwrap();
+    dec.receive_frame(&mut frame).unwrap();
+    assert_eq!(frame.format(), ff::format::Pixel::RGB24);
+    let (w, h) = (frame.width() as usize, frame.height() as usize);
+    let stride = frame.stride(0);
+    let mut data = Vec::new();
+    for r in 0..h {
+        data.extend_from_slice(&frame.data(0)[r * stride..r * stride + w * 3]);
+    }
+    Rgb {
+        width: w,
+        height: h,
+        data,
+    }
+}
+
+/// 12×6 block means of a rectangle's BT.709 luma (0–255, full range).
+fn blocks(p: &Rgb, x0: usize, y0: usize, w: usize, h: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    for by in 0..6 {
+        for bx in 0..12 {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for y in y0 + h * by / 6..y0 + h * (by + 1) / 6 {
+                for x in x0 + w * bx / 12..x0 + w * (bx + 1) / 12 {
+                    let [r, g, b] = p.at(x, y).unwrap();
+                    sum += 0.2126 * f64::from(r) + 0.7152 * f64::from(g) + 0.0722 * f64::from(b);
+                    n += 1.0;
+                }
+            }
+            out.push(sum / n);
+        }
+    }
+    out
+}
+
+/// The largest difference between a pixel's channels in a rectangle: 0 for neutral grey.
+fn max_chroma(p: &Rgb, x0: usize, y0: usize, w: usize, h: usize) -> u8 {
+    let mut worst = 0;
+    for y in y0..y0 + h {
+        for x in x0..x0 + w {
+            let [r, g, b] = p.at(x, y).unwrap();
+            worst = worst
+                .max(r.abs_diff(g))
+                .max(g.abs_diff(b))
+                .max(r.abs_diff(b));
+        }
+    }
+    worst
+}
+
+/// The median of the blocks' absolute differences (robust to a badge drawn over a corner).
+fn median_difference(a: &[f64], b: &[f64]) -> f64 {
+    let mut d: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x - y).abs()).collect();
+    d.sort_by(f64::total_cmp);
+    d[d.len() / 2]
+}
+
+/// The storyboard page in headless chromium (scripts/browser-setup installs it and
+/// playwright-core): what `tests/browser/storyboard.mjs` saw, as JSON.
+fn in_browser(root: &Path, page: &str) -> serde_json::Value {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let setup = std::process::Command::new("bash")
+        .arg(repo.join("scripts/browser-setup"))
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "scripts/browser-setup: {}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let out = std::process::Command::new("node")
+        .arg(repo.join("tests/browser/storyboard.mjs"))
+        .arg(root)
+        .arg(page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the browser check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn storyboard_shows_every_event_as_rendered_and_its_page_seeks_the_render() {
+    let dir = workdir("storyboard");
+    let mut cut = example();
+    cut["output"]["width"] = 320.into();
+    cut["output"]["height"] = 180.into();
+    cut["output"]["path"] = "cut.mp4".into();
+    // Thumbnails show the picture without burn-ins: so does this render, to compare them.
+    cut.as_object_mut().unwrap().remove("overlays");
+    cut.as_object_mut().unwrap().remove("subtitles");
+    write(&dir.join("cut.json"), &cut);
+    let board_dir = dir.join("board");
+    crate::common::render(
+        &dir.join("cut.json"),
+        &["--storyboard", board_dir.to_str().unwrap()],
+    );
+
+    // The plan's events, as `render --dry-run --json` gives them: the cards' places.
+    let dry = run_in(&dir, &["render", "cut.json", "--dry-run", "--json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let events: Vec<(i64, i64)> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["record_start"].as_i64().unwrap(),
+                e["frames"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(events.len(), 11);
+    let board: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(board_dir.join("storyboard.json")).unwrap())
+            .unwrap();
+    let cards = board["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 11);
+    for (c, (record, frames)) in cards.iter().zip(&events) {
+        assert_eq!(c["record"], *record);
+        assert_eq!(c["frames"], *frames);
+        assert_eq!(c["thumbnail"], record + (frames - 1) / 2);
+    }
+    let looks: Vec<&str> = cards.iter().map(|c| c["look"].as_str().unwrap()).collect();
+    assert_eq!(
+        looks,
+        [
+            "black_and_white",
+            "black_and_white",
+            "colour",
+            "title",
+            "black",
+            "black_and_white",
+            "black_and_white",
+            "colour",
+            "black_and_white",
+            "title",
+            "toned"
+        ]
+    );
+    assert_eq!(cards[2]["transition"], "dissolve 25f");
+    assert_eq!(cards[2]["source"], "amur_2004_pal.mkv");
+
+    // The contact sheet: one picture of the grid's size; each thumbnail shows the frame the
+    // render shows at the card's thumbnail frame (not its neighbours'), black-and-white ones
+    // neutral, colour ones in colour.
+    let sheet = &png_rgb(&board_dir.join("contact-sheet.png"));
+    // 320×180 output: 240-pixel thumbnails, 135 rounded to the nearest even height.
+    assert_eq!(board["thumbnail_size"], serde_json::json!([240, 136]));
+    let layout = roughcut::storyboard::sheet::Layout::new(11, 240, 136);
+    assert_eq!((sheet.width, sheet.height), (layout.width, layout.height));
+    let render: Vec<Rgb> = crate::common::pictures(&dir.join("cut.mp4"))
+        .iter()
+        .map(|p| roughcut::media::image::to_rgb(p).unwrap())
+        .collect();
+    for (k, c) in cards.iter().enumerate() {
+        let (x, y) = layout.thumb_at(k);
+        let f = c["thumbnail"].as_i64().unwrap() as usize;
+        let thumb = blocks(sheet, x, y, 240, 136);
+        let here = median_difference(&thumb, &blocks(&render[f], 0, 0, 320, 180));
+        assert!(
+            here <= 6.0,
+            "card {k}: thumbnail differs from frame {f} by {here}"
+        );
+        // Below the badge and right of the transition bar.
+        let chroma = max_chroma(sheet, x + 8, y + 22, 224, 106);
+        match c["look"].as_str().unwrap() {
+            "black_and_white" => assert!(chroma <= 2, "card {k}: chroma {chroma}"),
+            "colour" => assert!(chroma >= 40, "card {k}: chroma {chroma}"),
+            _ => {}
+        }
+    }
+    // Two cards of different shots differ by more than the tolerance (the check can fail).
+    let (a, b) = (layout.thumb_at(0), layout.thumb_at(2));
+    assert!(
+        median_difference(
+            &blocks(sheet, a.0, a.1, 240, 136),
+            &blocks(sheet, b.0, b.1, 240, 136)
+        ) > 6.0
+    );
+
+    // The page in a real browser: no console errors, nothing fetched from elsewhere, a
+    // thumbnail per event on the cards and on the bar, the markers, the render playable, and
+    // a click on each thumbnail seeks the player to its event's record time.
+    let v = in_browser(&dir, "board/index.html");
+    assert_eq!(v["errors"], serde_json::json!([]), "{v:#}");
+    assert_eq!(v["offsite"], serde_json::json!([]));
+    assert_eq!(v["cards"], 11);
+    assert_eq!(v["thumbnails"], 11);
+    assert_eq!(v["barThumbnails"], 11);
+    assert_eq!(v["markers"], cut["markers"].as_array().unwrap().len());
+    assert_eq!(v["canPlay"], "probably");
+    assert_eq!(v["ready"], true);
+    let duration = v["duration"].as_f64().unwrap();
+    assert!((duration - 712.0 / 25.0).abs() < 0.05, "{duration}");
+    assert!(
+        v["played"].as_f64().unwrap() > 0.0,
+        "the render did not play: {v:#}"
+    );
+    let seeks = v["seeks"].as_array().unwrap();
+    assert_eq!(seeks.len(), 11);
+    for (s, (record, _)) in seeks.iter().zip(&events) {
+        let t = s["currentTime"].as_f64().unwrap();
+        let want = *record as f64 / 25.0;
+        assert!(
+            s["seeked"] == true && (t - want).abs() < 0.5 / 25.0,
+            "event {}: seeked to {t}, its record time is {want}",
+            s["event"]
+        );
+        assert_eq!(s["highlighted"], s["event"]);
+    }
 }

@@ -1,0 +1,282 @@
+//! What a storyboard shows, as data: one card per event (record place and timecode, name,
+//! source and source timecode, the look the plan gives it, the transition into it, what a diff
+//! says changed), the markers, the chapters, the warnings. Pure: built from a checked EDL and
+//! its plan; the sheet and the page only draw it.
+
+use serde::Serialize;
+
+use crate::edl::{Edl, Tone};
+use crate::interchange::cut::{Cut, Picture as Shown};
+use crate::plan::{Picture, Plan};
+use crate::review::diff::{Change, Diff};
+use crate::time::{frames_to_timecode, round_half_up, Rational};
+
+/// How an event's picture is finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Look {
+    Colour,
+    /// Neutral black-and-white.
+    BlackAndWhite,
+    /// Black-and-white with a tone (sepia, a tint).
+    Toned,
+    Title,
+    /// A gap: black.
+    Black,
+}
+
+impl Look {
+    /// The badge's word.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Look::Colour => "COLOUR",
+            Look::BlackAndWhite => "B&W",
+            Look::Toned => "TONED",
+            Look::Title => "TITLE",
+            Look::Black => "GAP",
+        }
+    }
+}
+
+/// What a diff says about an event of the new cut.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    /// `added`, `moved`, `trimmed` or `re-sourced`.
+    pub kind: String,
+    /// In words (`head −5, tail +0 frames`).
+    pub detail: String,
+}
+
+/// One event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    /// 1-based position in the timeline.
+    pub event: usize,
+    pub name: String,
+    /// First program frame, its record timecode and time in seconds (for the player).
+    pub record: i64,
+    pub timecode: String,
+    pub seconds: f64,
+    /// Program frames shown (a dissolve into the next event overlaps the tail).
+    pub frames: i64,
+    /// The source file's name and the timecode of the first frame shown, in its own clock.
+    pub source: Option<String>,
+    pub source_timecode: Option<String>,
+    pub look: Look,
+    /// The transition into the event (`dissolve 12f`, `dip 12f`).
+    pub transition: Option<String>,
+    /// The program frame the thumbnail shows (the event's middle frame).
+    pub thumbnail: i64,
+    pub changed: Option<Changed>,
+}
+
+/// A marker on the program.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mark {
+    pub name: String,
+    pub note: Option<String>,
+    pub colour: String,
+    pub frame: i64,
+    pub timecode: String,
+    pub seconds: f64,
+}
+
+/// A chapter of the render (when the EDL writes chapters), or one per event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chapter {
+    pub title: String,
+    pub seconds: f64,
+    pub timecode: String,
+}
+
+/// The whole board.
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    pub title: String,
+    /// Output rate as `num/den` and in frames per second.
+    pub fps: String,
+    pub frames: i64,
+    pub seconds: f64,
+    pub duration: String,
+    /// Thumbnail width and height in pixels (set when the thumbnails are made).
+    pub thumbnail_size: [u32; 2],
+    pub cards: Vec<Card>,
+    pub markers: Vec<Mark>,
+    pub chapters: Vec<Chapter>,
+    pub warnings: Vec<String>,
+    /// Events of the old cut that the new one no longer has (from a diff).
+    pub removed: Vec<String>,
+}
+
+/// Seconds of program frame `f` (for the page's player only; every time is exact until here).
+fn seconds(plan: &Plan, f: i64) -> f64 {
+    let r = Rational::from_integer(f) / plan.output.fps.as_ratio();
+    *r.numer() as f64 / *r.denom() as f64
+}
+
+/// The look the plan gives program frame `f`.
+fn look_at(plan: &Plan, f: i64) -> Look {
+    let k = plan
+        .segments
+        .partition_point(|s| s.record_start + s.frames <= f);
+    let Some(seg) = plan.segments.get(k) else {
+        return Look::Black;
+    };
+    fn of(p: &Picture) -> Look {
+        let toned = |t: Option<Tone>| match t {
+            Some(Tone::NEUTRAL) => Look::BlackAndWhite,
+            Some(_) => Look::Toned,
+            None => Look::Colour,
+        };
+        match p {
+            Picture::Source(s) => toned(s.tone),
+            Picture::Insert(i) => toned(i.picture.tone),
+            Picture::Still(s) => toned(s.tone),
+            Picture::Black => Look::Black,
+            Picture::Title(_) => Look::Title,
+            Picture::Dissolve(d) => of(&d.to),
+        }
+    }
+    of(&seg.picture)
+}
+
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The board of `edl` as `plan` renders it; `warnings` as validation printed them; `diff` from
+/// an older cut to this one marks what changed.
+pub fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -> Board {
+    let cut = Cut::of(edl, None);
+    let fps = plan.output.fps;
+    let label = |f: i64| cut.record_label(f);
+    let mut changed: std::collections::BTreeMap<usize, Changed> = Default::default();
+    let mut removed = Vec::new();
+    for c in diff.map(|d| d.changes.as_slice()).unwrap_or_default() {
+        let (event, kind, detail) = match c {
+            Change::Added { new } => (new.event, "added", format!("new at {}", new.timecode)),
+            Change::Moved { old, new } => (
+                new.event,
+                "moved",
+                format!("was event {} at {}", old.event, old.timecode),
+            ),
+            Change::Trimmed {
+                new,
+                head_frames,
+                tail_frames,
+                ..
+            } => (
+                new.event,
+                "trimmed",
+                format!("head {:+}, tail {:+} frames", -head_frames, -tail_frames),
+            ),
+            Change::Resourced { old, new } => (
+                new.event,
+                "re-sourced",
+                format!("was {}", old.file.as_deref().unwrap_or(old.kind.as_str())),
+            ),
+            Change::Removed { old } => {
+                removed.push(format!(
+                    "event {} \"{}\" ({} frames at {})",
+                    old.event, old.name, old.frames, old.timecode
+                ));
+                continue;
+            }
+        };
+        changed.insert(
+            event,
+            Changed {
+                kind: kind.into(),
+                detail,
+            },
+        );
+    }
+    let mut cards = Vec::new();
+    for ev in &plan.events {
+        let shot = cut.picture.iter().find(|s| s.index == ev.index);
+        let (source, source_timecode) = match shot.map(|s| &s.what) {
+            Some(Shown::Clip(m)) => {
+                let f = round_half_up(m.media_in * m.rate.as_ratio());
+                (
+                    Some(file_name(&m.path)),
+                    (!m.still).then(|| frames_to_timecode(f, m.rate, false)),
+                )
+            }
+            _ => (None, None),
+        };
+        let transition = shot.and_then(|s| {
+            if s.dissolve > 0 {
+                Some(format!("dissolve {}f", s.dissolve))
+            } else if s.dip > 0 {
+                Some(format!("dip {}f", s.dip))
+            } else {
+                None
+            }
+        });
+        let thumbnail = ev.record_start + (ev.frames.max(1) - 1) / 2;
+        cards.push(Card {
+            event: ev.index + 1,
+            name: ev.name.clone(),
+            record: ev.record_start,
+            timecode: label(ev.record_start),
+            seconds: seconds(plan, ev.record_start),
+            frames: ev.frames,
+            source,
+            source_timecode,
+            look: look_at(plan, thumbnail),
+            transition,
+            thumbnail,
+            changed: changed.remove(&(ev.index + 1)),
+        });
+    }
+    let markers = plan
+        .markers
+        .iter()
+        .map(|m| Mark {
+            name: m.marker.name.clone(),
+            note: m.marker.note.clone(),
+            colour: format!("{:?}", m.marker.colour).to_lowercase(),
+            frame: m.marker.frame,
+            timecode: label(m.marker.frame),
+            seconds: seconds(plan, m.marker.frame),
+        })
+        .collect();
+    let chapters = if plan.output.chapters.is_empty() {
+        cards
+            .iter()
+            .map(|c| Chapter {
+                title: c.name.clone(),
+                seconds: c.seconds,
+                timecode: c.timecode.clone(),
+            })
+            .collect()
+    } else {
+        plan.output
+            .chapters
+            .iter()
+            .map(|c| Chapter {
+                title: c.title.clone(),
+                seconds: seconds(plan, c.start),
+                timecode: label(c.start),
+            })
+            .collect()
+    };
+    Board {
+        title: edl
+            .title
+            .clone()
+            .unwrap_or_else(|| file_name(&plan.output.path.display().to_string())),
+        fps: fps.to_string(),
+        frames: plan.frames,
+        seconds: seconds(plan, plan.frames),
+        duration: frames_to_timecode(plan.frames, fps, false),
+        thumbnail_size: [0, 0],
+        cards,
+        markers,
+        chapters,
+        warnings: warnings.to_vec(),
+        removed,
+    }
+}
