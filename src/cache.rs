@@ -67,6 +67,46 @@ pub struct Entry {
     pub samples: i64,
 }
 
+/// Hard links to the files of the entries a render uses, in a folder of the cache's own, so
+/// that `cache clean` or another render's eviction cannot take a file away between the
+/// look-up and the assembly. The folder goes when the pins are dropped; a killed render's is
+/// removed by `cache clean` a day later.
+#[derive(Debug)]
+pub struct Pins {
+    dir: Option<PathBuf>,
+    count: std::sync::atomic::AtomicU64,
+}
+
+impl Pins {
+    /// `e` with its files pinned (the same entry when they cannot be linked: the file system
+    /// has no hard links).
+    pub fn pin(&self, e: Entry) -> Entry {
+        let Some(dir) = &self.dir else { return e };
+        let n = self
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (video, sound) = (
+            dir.join(format!("{n}.video")),
+            dir.join(format!("{n}.sound")),
+        );
+        if std::fs::hard_link(&e.video, &video).is_ok()
+            && std::fs::hard_link(&e.sound, &sound).is_ok()
+        {
+            Entry { video, sound, ..e }
+        } else {
+            e
+        }
+    }
+}
+
+impl Drop for Pins {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
 /// A finished output file kept in the cache, and what its render reported.
 #[derive(Debug, Clone)]
 pub struct StoredOutput {
@@ -366,6 +406,16 @@ impl Cache {
         self.root.join("segments").join(shard).join(key)
     }
 
+    /// Remove the entry `key`, if there is one (set aside, then deleted: a reader never sees
+    /// half of it).
+    pub fn remove(&self, key: &str) {
+        let dir = self.entry_dir(key);
+        let aside = self.root.join("tmp").join(unique("drop"));
+        if std::fs::rename(&dir, &aside).is_ok() {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+
     /// Look `key` up and verify the entry (sizes and hashes of its files).
     pub fn lookup(&self, key: &str) -> Lookup {
         let dir = self.entry_dir(key);
@@ -421,6 +471,15 @@ impl Cache {
             frames: meta.frames,
             samples: meta.samples,
         })
+    }
+
+    /// A new, empty set of pins (see [`Pins`]); without a folder for them, pinning does nothing.
+    pub fn pins(&self) -> Pins {
+        let dir = self.root.join("tmp").join(unique("pin"));
+        Pins {
+            dir: std::fs::create_dir_all(&dir).ok().map(|()| dir),
+            count: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     /// A fresh temporary folder inside the cache to render a segment into.
@@ -581,12 +640,16 @@ impl Cache {
         }
         if let Ok(tmp) = std::fs::read_dir(self.root.join("tmp")) {
             for t in tmp.flatten() {
+                // A render's pins live as long as the render: a day before they count as a
+                // killed render's; staging and set-aside folders an hour.
+                let pinned = t.file_name().to_string_lossy().starts_with("pin-");
+                let limit = Duration::from_secs(if pinned { 86_400 } else { 3600 });
                 let old = t
                     .metadata()
                     .and_then(|m| m.modified())
                     .ok()
                     .and_then(|m| now.duration_since(m).ok())
-                    .is_some_and(|age| age > Duration::from_secs(3600));
+                    .is_some_and(|age| age > limit);
                 if old {
                     let _ = std::fs::remove_dir_all(t.path());
                 }
@@ -603,6 +666,10 @@ impl Cache {
 /// whose time or size moved is hashed again — and keeps its identity if its bytes did not
 /// change).
 pub fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<String> {
+    // Asked before opening: opening a FIFO blocks until something writes to it.
+    if let Some(why) = crate::facts::not_a_regular_file(&std::fs::metadata(path)?) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     let len = meta.len();

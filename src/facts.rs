@@ -591,6 +591,26 @@ pub enum FileFacts {
     Unusable(String),
 }
 
+/// Why a path's metadata is not a regular file roughcut can read as media or text (`None` for
+/// a regular file): a FIFO or a device would block or never end, a folder is not a file.
+pub fn not_a_regular_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a folder, not a file")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe), not a regular file; roughcut reads regular files only")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device, not a regular file; roughcut reads regular files only")
+    } else if t.is_socket() {
+        Some("a socket, not a regular file; roughcut reads regular files only")
+    } else {
+        Some("not a regular file; roughcut reads regular files only")
+    }
+}
+
 /// Something EDL validation needs to know about a file, which the caller finds out.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Need {

@@ -75,10 +75,7 @@ enum Found {
 fn find(need: &Need, setup: &Setup) -> Found {
     match need {
         Need::Media(p) => Found::Media(p.clone(), Box::new(media(p, setup))),
-        Need::Bytes(p) => Found::Bytes(
-            p.clone(),
-            std::fs::read(p).map(Arc::from).map_err(|e| io_reason(&e)),
-        ),
+        Need::Bytes(p) => Found::Bytes(p.clone(), read_regular(p)),
         Need::Canonical(p) => Found::Canonical(p.clone(), std::fs::canonicalize(p).ok()),
         Need::Filter(n) => Found::Filter(n.clone(), crate::media::has_filter(n)),
     }
@@ -93,8 +90,14 @@ fn media(path: &Path, setup: &Setup) -> FileFacts {
             },
             Err(why) => FileFacts::Unusable(why),
         },
-        Probing::PresenceOnly => match std::fs::File::open(path) {
-            Ok(_) => FileFacts::Present,
+        Probing::PresenceOnly => match std::fs::metadata(path) {
+            Ok(m) => match crate::facts::not_a_regular_file(&m) {
+                None => match std::fs::File::open(path) {
+                    Ok(_) => FileFacts::Present,
+                    Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
+                },
+                Some(why) => FileFacts::Unusable(format!("{}: {why}", path.display())),
+            },
             Err(e) => FileFacts::Unusable(format!("{}: {}", path.display(), io_reason(&e))),
         },
     }
@@ -120,6 +123,16 @@ pub fn probe(
         c.store_facts(&key, &identity, &facts);
     }
     Ok((facts, identity))
+}
+
+/// A whole regular file's bytes (a FIFO or a device is refused, not read: it could block or
+/// never end), or why not, in the user's words.
+fn read_regular(p: &Path) -> Result<Arc<[u8]>, String> {
+    let meta = std::fs::metadata(p).map_err(|e| io_reason(&e))?;
+    if let Some(why) = crate::facts::not_a_regular_file(&meta) {
+        return Err(why.into());
+    }
+    std::fs::read(p).map(Arc::from).map_err(|e| io_reason(&e))
 }
 
 /// An I/O error in the user's words.

@@ -108,7 +108,13 @@ fn difference(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
 }
 
-/// The lag (samples) of `file` against `reference` that correlates best, within ±`max`.
+/// Scores this close to the best count as equally good: a periodic sound (a line-up tone, a
+/// test signal) correlates as well one period away as in place.
+const LAG_TIE: f64 = 0.01;
+
+/// The lag (samples) of `file` against `reference` that correlates best, within ±`max`, and
+/// its score; of lags scoring within [`LAG_TIE`] of the best, the one nearest zero (a periodic
+/// sound cannot tell a shift of whole periods from none, and is not said to be shifted).
 fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
     // `file` holds the reference's span with `max` samples of margin on each side.
     let n = reference.len();
@@ -120,7 +126,7 @@ fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
     if er < 1e-6 {
         return None;
     }
-    let mut best: Option<(i64, f64)> = None;
+    let mut scores = Vec::with_capacity(2 * max + 1);
     for shift in 0..=2 * max {
         let window = &file[shift..shift + n];
         let ef = energy(window);
@@ -132,12 +138,19 @@ fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
             .zip(window)
             .map(|(a, b)| f64::from(*a) * f64::from(*b))
             .sum();
-        let score = dot / (er * ef).sqrt();
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((shift as i64 - max as i64, score));
-        }
+        scores.push((shift as i64 - max as i64, dot / (er * ef).sqrt()));
     }
-    best
+    let best = scores.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+    // Peaks only (a lag beside its peak scores nearly as well and is no tie): each at least
+    // its neighbours.
+    let peak = |k: usize| {
+        let s = scores[k].1;
+        (k == 0 || scores[k - 1].1 <= s) && scores.get(k + 1).is_none_or(|n| n.1 <= s)
+    };
+    (0..scores.len())
+        .filter(|&k| peak(k) && scores[k].1 >= best - LAG_TIE)
+        .map(|k| scores[k])
+        .min_by_key(|s| s.0.abs())
 }
 
 /// Verify `file` against `plan` (made from `edl` with `salt`). `work` is a folder for the
@@ -214,13 +227,16 @@ pub fn verify(
     // The file's pictures (the wanted frames' prints only: memory stays flat) and sound.
     let mut pictures: std::collections::BTreeMap<i64, Seen> = Default::default();
     let wanted = wanted_frames(plan);
-    let mut k = 0i64;
-    measure::for_each_picture(file, |p| {
-        if wanted.contains(&k) {
-            pictures.insert(k, Seen::of(&p));
-        }
-        k += 1;
-    })?;
+    let mut seen = wanted.iter().copied();
+    measure::for_each_picture_where(
+        file,
+        |k| wanted.contains(&(k as i64)),
+        |p| {
+            if let Some(k) = seen.next() {
+                pictures.insert(k, Seen::of(&p));
+            }
+        },
+    )?;
     let sr = i64::from(out.audio.sample_rate);
     let spf = sr * out.fps.den() / out.fps.num();
 
@@ -506,4 +522,47 @@ fn references(
 /// The JSON Schema of `roughcut verify --json`.
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Verification)).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sound that repeats nowhere: a sum of tones with a drifting pitch.
+    fn speechlike(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / 48000.0;
+                ((2.0 * std::f64::consts::PI * (180.0 + 90.0 * (3.1 * t).sin()) * t).sin()
+                    + 0.5 * (2.0 * std::f64::consts::PI * 733.0 * t * (1.0 + t)).sin())
+                    as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_shift_is_found_in_samples() {
+        let sound = speechlike(48000);
+        let (max, len, at) = (2880usize, 3840usize, 20000usize);
+        let reference = &sound[at..at + len];
+        for shift in [-1920i64, -7, 0, 1, 1920, 2400] {
+            let from = (at as i64 - max as i64 - shift) as usize;
+            let file = &sound[from..from + len + 2 * max];
+            let (lag, score) = best_lag(reference, file, max).unwrap();
+            assert_eq!(lag, shift, "score {score}");
+        }
+    }
+
+    #[test]
+    fn a_pure_tone_in_place_is_not_called_shifted() {
+        // 440 Hz at 48 kHz repeats every 109.09 samples: 22 periods are 2400 samples, where
+        // the correlation is as good as in place. In place, the nearest of the ties is 0.
+        let tone: Vec<f32> = (0..48000)
+            .map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 48000.0).sin() as f32)
+            .collect();
+        let (max, len, at) = (2880usize, 3840usize, 20000usize);
+        let file = &tone[at - max..at + len + max];
+        let (lag, _) = best_lag(&tone[at..at + len], file, max).unwrap();
+        assert_eq!(lag, 0);
+    }
 }

@@ -92,7 +92,18 @@ fn err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> MediaEr
 
 /// Decode every picture of the first video stream, converted to yuv420p, and hand each to `f`
 /// in presentation order.
-pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize, MediaError> {
+pub fn for_each_picture(path: &Path, f: impl FnMut(Picture)) -> Result<usize, MediaError> {
+    for_each_picture_where(path, |_| true, f)
+}
+
+/// [`for_each_picture`] handing `f` only the pictures whose position (0-based, in output
+/// order) `want` accepts: the others are decoded but neither converted nor copied, so
+/// looking at a few frames of a long file costs its decoding alone. Returns the count of all.
+pub fn for_each_picture_where(
+    path: &Path,
+    want: impl Fn(usize) -> bool,
+    mut f: impl FnMut(Picture),
+) -> Result<usize, MediaError> {
     let mut reader = Reader::open(path)?;
     let (index, tb, dec) = best_decoder(&reader, ff::media::Type::Video)?
         .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
@@ -112,6 +123,12 @@ pub fn for_each_picture(path: &Path, mut f: impl FnMut(Picture)) -> Result<usize
         let Some(g) = scaler.as_mut() else {
             return Ok(());
         };
+        if !want(*count) {
+            // The graph passes pictures one for one (a pixel format conversion): counting the
+            // decoded ones counts the pictures.
+            *count += 1;
+            return Ok(());
+        }
         g.push(frame).map_err(err(path, "convert"))?;
         let mut out = ff::frame::Video::empty();
         while g.pull(&mut out).map_err(err(path, "convert"))? {

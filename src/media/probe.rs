@@ -252,6 +252,32 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         streams.push(facts);
     }
 
+    // Resource caps, before any picture or sound is decoded: a header can claim anything.
+    for st in &streams {
+        if let Some(v) = &st.video {
+            if v.width > MAX_SIDE || v.height > MAX_SIDE {
+                return Err(MediaError::Unreadable {
+                    path: path.display().to_string(),
+                    reason: format!(
+                        "stream {} claims pictures of {}x{}; roughcut refuses pictures over {MAX_SIDE} pixels on a side (a damaged or hostile header, or a format to scale down first)",
+                        st.index, v.width, v.height
+                    ),
+                });
+            }
+        }
+        if let Some(a) = &st.audio {
+            if a.sample_rate > MAX_SAMPLE_RATE || a.channels > MAX_CHANNELS {
+                return Err(MediaError::Unreadable {
+                    path: path.display().to_string(),
+                    reason: format!(
+                        "stream {} claims {} Hz sound in {} channels; roughcut refuses more than {MAX_SAMPLE_RATE} Hz or {MAX_CHANNELS} channels (a damaged or hostile header)",
+                        st.index, a.sample_rate, a.channels
+                    ),
+                });
+            }
+        }
+    }
+
     if let Some(vi) = first_video {
         let (vfr, interlaced, tff) = scan_video(&mut reader, vi, path)?;
         if let Some(v) = streams
@@ -397,6 +423,14 @@ fn scan_video(
     };
     Ok((vfr, interlaced, tff))
 }
+
+/// The largest picture side roughcut opens (FFmpeg's own limit is far larger: a header claiming
+/// 60,000 × 60,000 would have the decoders allocate gigabytes).
+pub const MAX_SIDE: u32 = 16_384;
+/// The highest sample rate roughcut opens.
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
+/// The most sound channels roughcut opens.
+pub const MAX_CHANNELS: u32 = 64;
 
 /// Probe one file: container and stream facts, then the colour class of its first video stream
 /// (gray pixel formats are black-and-white without measuring).

@@ -164,6 +164,49 @@ pub struct Segment {
     pub key: String,
 }
 
+impl Plan {
+    /// Every media file the segments read (pictures, sound, beds), once each.
+    pub fn source_files(&self) -> std::collections::BTreeSet<PathBuf> {
+        fn picture(p: &Picture, out: &mut std::collections::BTreeSet<PathBuf>) {
+            match p {
+                Picture::Source(s) => {
+                    out.insert(s.path.clone());
+                }
+                Picture::Insert(i) => {
+                    out.insert(i.picture.path.clone());
+                }
+                Picture::Still(s) => {
+                    out.insert(s.path.clone());
+                }
+                Picture::Dissolve(d) => {
+                    picture(&d.from, out);
+                    picture(&d.to, out);
+                }
+                Picture::Black | Picture::Title(_) => {}
+            }
+        }
+        fn sound(s: &Sound, out: &mut std::collections::BTreeSet<PathBuf>) {
+            match s {
+                Sound::Source { path, .. } => {
+                    out.insert(path.clone());
+                }
+                Sound::Crossfade { from, to } => {
+                    sound(from, out);
+                    sound(to, out);
+                }
+                Sound::Silence => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for seg in &self.segments {
+            picture(&seg.picture, &mut out);
+            sound(&seg.sound, &mut out);
+            out.extend(seg.beds.iter().map(|b| b.path.clone()));
+        }
+        out
+    }
+}
+
 /// Where a segment's picture comes from.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -107,6 +107,34 @@ pub enum RenderError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the source {} changed while rendering (its size or modification time is not what it was when the render began); nothing was written to {} and the segments this render made from it were dropped from the cache; render again", path.display(), output.display())]
+    SourceChanged { path: PathBuf, output: PathBuf },
+}
+
+/// Size and modification time of every file a plan reads, when the render begins.
+type Stamps = Vec<(PathBuf, Option<(u64, std::time::SystemTime)>)>;
+
+fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+fn stamps(plan: &Plan) -> Stamps {
+    plan.source_files()
+        .into_iter()
+        .map(|p| {
+            let s = stamp(&p);
+            (p, s)
+        })
+        .collect()
+}
+
+/// The first file whose size or time moved since `before`.
+fn changed(before: &Stamps) -> Option<PathBuf> {
+    before
+        .iter()
+        .find(|(p, s)| stamp(p) != *s)
+        .map(|(p, _)| p.clone())
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> RenderError + '_ {
@@ -154,7 +182,10 @@ pub fn render(
     if let Some(done) = from_cache(plan, &opts, work.path(), progress, started)? {
         return Ok(done);
     }
-    let mut stock = take_stock(plan, &opts)?;
+    // The cache entries this render uses, held until it is done; the sources as they are now.
+    let pins = opts.cache.as_ref().map(Cache::pins);
+    let before = stamps(plan);
+    let mut stock = take_stock(plan, &opts, pins.as_ref())?;
     let (workers, threads) = opts.budget.for_tasks(stock.todo.len());
     progress.event(&ProgressEvent::Started {
         frames: plan.frames,
@@ -179,6 +210,7 @@ pub fn render(
     let worker = Worker {
         plan,
         cache: opts.cache.as_ref(),
+        pins: pins.as_ref(),
         work: work.path(),
         threads,
         progress,
@@ -232,7 +264,7 @@ pub fn render(
     let assembling = Instant::now();
     let files: Vec<SegmentFiles> = stock.results.into_iter().flatten().collect();
     // The sound's chunks are encoded side by side on every worker of the budget.
-    let (loudness, stages) = assemble_output(
+    let assembled = assemble_output(
         plan,
         &files,
         work.path(),
@@ -240,7 +272,17 @@ pub fn render(
         opts.cache.as_ref(),
         progress,
         cancel,
-    )?;
+        &before,
+    );
+    if let (Err(RenderError::SourceChanged { .. }), Some(cache)) = (&assembled, &opts.cache) {
+        // What this render made may hold pictures of either version: not to be reused.
+        for (o, seg) in stock.outcomes.iter().zip(&plan.segments) {
+            if o.status == SegmentStatus::Rendered {
+                cache.remove(&seg.key);
+            }
+        }
+    }
+    let (loudness, stages) = assembled?;
     let assemble_seconds = assembling.elapsed().as_secs_f64();
     if let (true, Some(cache)) = (opts.keep_output, &opts.cache) {
         let details = serde_json::json!({ "loudness": loudness });
@@ -347,7 +389,11 @@ struct Stock {
 
 /// Look every segment up in the cache (damaged entries are warnings and rendered again) and
 /// pick this run's share; `--assemble-only` fails listing what is missing.
-fn take_stock(plan: &Plan, opts: &RenderOptions) -> Result<Stock, RenderError> {
+fn take_stock(
+    plan: &Plan,
+    opts: &RenderOptions,
+    pins: Option<&crate::cache::Pins>,
+) -> Result<Stock, RenderError> {
     let n = plan.segments.len();
     let mut warnings = Vec::new();
     let mut results: Vec<Option<SegmentFiles>> = vec![None; n];
@@ -366,6 +412,10 @@ fn take_stock(plan: &Plan, opts: &RenderOptions) -> Result<Stock, RenderError> {
         for (i, seg) in plan.segments.iter().enumerate() {
             match cache.lookup(&seg.key) {
                 Lookup::Hit(e) if e.frames == seg.frames && e.samples == seg.samples => {
+                    let e = match pins {
+                        Some(p) => p.pin(e),
+                        None => e,
+                    };
                     results[i] = Some(SegmentFiles {
                         video: e.video,
                         pcm: e.sound,
@@ -415,6 +465,8 @@ fn take_stock(plan: &Plan, opts: &RenderOptions) -> Result<Stock, RenderError> {
 struct Worker<'a> {
     plan: &'a Plan,
     cache: Option<&'a Cache>,
+    /// Where the entries it commits are pinned until assembly.
+    pins: Option<&'a crate::cache::Pins>,
     /// The render's temporary folder (segments go there when there is no cache).
     work: &'a Path,
     threads: usize,
@@ -480,6 +532,10 @@ impl Worker<'_> {
                     files.frames,
                     seg.samples,
                 )
+                .map(|e| match self.pins {
+                    Some(p) => p.pin(e),
+                    None => e,
+                })
                 .map(|e| SegmentFiles {
                     video: e.video,
                     pcm: e.sound,
@@ -525,7 +581,9 @@ impl Worker<'_> {
 }
 
 /// Join the segments into the output under a temporary name in `work`, measure the written
-/// sound when there is a loudness target, and rename it onto the output path.
+/// sound when there is a loudness target, and rename it onto the output path — unless a file in
+/// `sources` changed since the render began.
+#[allow(clippy::too_many_arguments)]
 fn assemble_output(
     plan: &Plan,
     files: &[SegmentFiles],
@@ -534,6 +592,7 @@ fn assemble_output(
     chunk_cache: Option<&Cache>,
     progress: &dyn Progress,
     cancel: &Cancel,
+    sources: &Stamps,
 ) -> Result<(Option<(LoudnessApplied, LoudnessStats)>, AssemblyStages), RenderError> {
     let output = plan.output.path.clone();
     let pieces: Vec<Piece> = plan
@@ -592,6 +651,10 @@ fn assemble_output(
         None => None,
     };
     stages.verify_loudness = clock.elapsed().as_secs_f64();
+    // Never a mixed output: every source is still the file the render began with.
+    if let Some(path) = changed(sources) {
+        return Err(RenderError::SourceChanged { path, output });
+    }
     std::fs::rename(&partial, &output).map_err(io(&output))?;
     Ok((loudness, stages))
 }

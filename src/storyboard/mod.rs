@@ -147,24 +147,27 @@ pub fn write(
     let mut rgb = BTreeMap::new();
     let mut jpegs = BTreeMap::new();
     let mut failed: Option<crate::media::MediaError> = None;
-    let mut k = 0i64;
-    measure::for_each_picture(&pieces_path, |p| {
-        if let Some(cards) = by_frame.get(&k) {
-            match (image::to_rgb(&p), image::jpeg(&p, JPEG_QUALITY)) {
-                (Ok(r), Ok(j)) => {
-                    let j = base64::engine::general_purpose::STANDARD.encode(&j);
-                    for &c in cards {
-                        rgb.insert(c, r.clone());
-                        jpegs.insert(c, j.clone());
+    let mut frames = by_frame.values();
+    measure::for_each_picture_where(
+        &pieces_path,
+        |k| by_frame.contains_key(&(k as i64)),
+        |p| {
+            if let Some(cards) = frames.next() {
+                match (image::to_rgb(&p), image::jpeg(&p, JPEG_QUALITY)) {
+                    (Ok(r), Ok(j)) => {
+                        let j = base64::engine::general_purpose::STANDARD.encode(&j);
+                        for &c in cards {
+                            rgb.insert(c, r.clone());
+                            jpegs.insert(c, j.clone());
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        failed.get_or_insert(e);
                     }
                 }
-                (Err(e), _) | (_, Err(e)) => {
-                    failed.get_or_insert(e);
-                }
             }
-        }
-        k += 1;
-    })?;
+        },
+    )?;
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -133,9 +133,17 @@ fn is_media_name(p: &Path) -> bool {
 pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<Collected, String> {
     let mut jobs = Vec::new();
     let mut not_media = 0;
+    // The output folder, resolved: never walked into when it lies inside an input folder
+    // (its files are this batch's outputs, not its inputs).
+    let out_real = std::fs::canonicalize(out_dir).ok();
     for input in inputs {
         let meta =
             std::fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), e.kind()))?;
+        if !meta.is_dir() {
+            if let Some(why) = crate::facts::not_a_regular_file(&meta) {
+                return Err(format!("{}: {why}", input.display()));
+            }
+        }
         if meta.is_dir() {
             let base = input
                 .canonicalize()
@@ -145,7 +153,7 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "input".into());
             let mut files = Vec::new();
-            walk(&base, &mut files);
+            walk(&base, out_real.as_deref(), &mut files);
             files.sort();
             for f in files {
                 let rel = f.strip_prefix(&base).unwrap_or(&f).to_path_buf();
@@ -172,6 +180,22 @@ pub fn collect(inputs: &[PathBuf], out_dir: &Path, profile: &Profile) -> Result<
                 .map_err(|e| format!("{}: {e}", input.display()))?;
             jobs.push(job(&input, out_dir, &out_rel));
         }
+    }
+    // Never write over an input: an output path that is one of the inputs (`-o` the input
+    // folder itself, with outputs of the inputs' own extension).
+    let inputs_real: std::collections::BTreeSet<PathBuf> = jobs
+        .iter()
+        .filter_map(|j| std::fs::canonicalize(&j.input).ok())
+        .collect();
+    if let Some(j) = jobs
+        .iter()
+        .find(|j| std::fs::canonicalize(&j.output).is_ok_and(|o| inputs_real.contains(&o)))
+    {
+        return Err(format!(
+            "{} would be written over the input {}; give -o a folder of its own",
+            j.output.display(),
+            j.input.display()
+        ));
     }
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
     let mut clashes = Vec::new();
@@ -212,7 +236,11 @@ fn job(input: &Path, out_dir: &Path, out_rel: &Path) -> Job {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The regular files under `dir`, but for hidden ones and the folder `skip` (the output).
+/// Folders reached through symbolic links are not followed (a link to a parent would never
+/// end, and the tree is the folder's own); linked files are read where they point. FIFOs,
+/// devices and sockets are passed over.
+fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -222,9 +250,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         if name.starts_with('.') {
             continue; // hidden files, and roughcut's own temporaries
         }
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() {
+            if skip.is_some_and(|s| std::fs::canonicalize(&p).is_ok_and(|c| c == s)) {
+                continue;
+            }
+            walk(&p, skip, out);
+        } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
             out.push(p);
         }
     }
@@ -521,6 +553,11 @@ fn one(
 ) -> Outcome {
     let started = Instant::now();
     let fail = |reason: String| Outcome::Failed { reason };
+    if facts.video().is_none() && facts.audio_streams().next().is_none() {
+        return fail(
+            "no picture and no sound streams: the file is damaged (its index may be missing) or is not media".into(),
+        );
+    }
     if facts.video().is_none() && matches!(opts.profile.kind, ProfileKind::Video(_)) {
         return Outcome::PassedOver {
             reason: format!(

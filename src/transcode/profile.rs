@@ -188,10 +188,15 @@ fn check(kind: ProfileKind, mut output: Value, origin: &str) -> Result<crate::ed
 /// Profiles from a JSON file: `{"profiles": {"NAME": {"container": "mp4" | "mov" | "mkv" |
 /// "wav", …output fields…}}}`. Every profile is checked; all problems are reported at once.
 pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
-    let shown = path.display();
+    let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    profiles_from_text(&text, &shown)
+}
+
+/// [`load_profiles`] from the file's text (`shown`: its name in messages).
+pub fn profiles_from_text(text: &str, shown: &str) -> Result<BTreeMap<String, Profile>, String> {
     let doc: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{shown}: JSON syntax error: {e}"))?;
+        serde_json::from_str(text).map_err(|e| format!("{shown}: JSON syntax error: {e}"))?;
     let Some(map) = doc.get("profiles").and_then(Value::as_object) else {
         return Err(format!(
             "{shown}: expected {{\"profiles\": {{\"NAME\": {{\"container\": \"mp4\", …output fields…}}}}}}"

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::common::{render_fresh, roughcut, roughcut_process, synth, video, workdir};
 
 /// A 30 s 160x120 source with a tone: cheap to cut into many events.
-fn long_clip() -> PathBuf {
+pub(crate) fn long_clip() -> PathBuf {
     synth(
         "long_160.mp4",
         30,
@@ -32,7 +32,7 @@ fn long_clip() -> PathBuf {
 }
 
 /// An EDL of `n` one-second events from `sources` (cycled), the `k`th starting at `ins[k]` s.
-fn cut_edl(dir: &Path, name: &str, sources: &[&Path], ins: &[u32]) -> PathBuf {
+pub(crate) fn cut_edl(dir: &Path, name: &str, sources: &[&Path], ins: &[u32]) -> PathBuf {
     let srcs: Vec<String> = sources
         .iter()
         .enumerate()
@@ -63,7 +63,7 @@ fn cut_edl(dir: &Path, name: &str, sources: &[&Path], ins: &[u32]) -> PathBuf {
 }
 
 /// Render with `args`; the report as JSON and stderr.
-fn render_report(edl: &Path, cache: &Path, args: &[&str]) -> (Value, String) {
+pub(crate) fn render_report(edl: &Path, cache: &Path, args: &[&str]) -> (Value, String) {
     let report = edl.with_extension("report.json");
     let out = roughcut()
         .arg("render")
@@ -82,7 +82,7 @@ fn render_report(edl: &Path, cache: &Path, args: &[&str]) -> (Value, String) {
 }
 
 /// Segment ids of the report with `status`.
-fn with_status(report: &Value, status: &str) -> Vec<u64> {
+pub(crate) fn with_status(report: &Value, status: &str) -> Vec<u64> {
     report["plan"]["segments"]
         .as_array()
         .unwrap()
@@ -92,7 +92,7 @@ fn with_status(report: &Value, status: &str) -> Vec<u64> {
         .collect()
 }
 
-fn checksum(path: &Path) -> String {
+pub(crate) fn checksum(path: &Path) -> String {
     blake3::hash(&std::fs::read(path).unwrap())
         .to_hex()
         .to_string()

@@ -11,6 +11,9 @@ fn fuzz_reproducers_hold_their_invariants() {
             roughcut::fuzzing::timecode as fn(&[u8]) -> Result<(), String>,
         ),
         ("interchange", roughcut::fuzzing::interchange),
+        ("edl", roughcut::fuzzing::edl),
+        ("subtitles", roughcut::fuzzing::subtitles),
+        ("profiles", roughcut::fuzzing::profiles),
     ] {
         for e in std::fs::read_dir(root.join(target)).unwrap().flatten() {
             let data = std::fs::read(e.path()).unwrap();
@@ -20,5 +23,5 @@ fn fuzz_reproducers_hold_their_invariants() {
             run += 1;
         }
     }
-    assert!(run >= 2, "{run} reproducers");
+    assert!(run >= 5, "{run} reproducers");
 }

@@ -3,6 +3,7 @@
 //! failure reported, up-to-date outputs skipped, `--force`, sound-only WAV, and the corpus.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use roughcut::media::synth::SynthAudio;
 use roughcut::time::Rational;
@@ -424,4 +425,150 @@ fn a_rushes_folder_with_sound_files_is_not_a_failure() {
     // … and counted: the XML sidecar (hidden files such as `.DS_Store` are not even looked at).
     assert_eq!(r["not_media"].as_u64(), Some(1), "{r}");
     assert!(stderr.contains("; 1 other file is not media"), "{stderr}");
+}
+
+/// Every file under `dir` (following no links).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let t = e.file_type().unwrap();
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue; // transcode's manifest
+        }
+        if t.is_dir() {
+            out.extend(files_under(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn transcode_writes_only_under_its_output_folder_and_reads_only_regular_files() {
+    let dir = workdir("transcode-paths");
+    let clip = synth(
+        "paths_clip.mp4",
+        1,
+        Some(video(
+            "testsrc2=size=160x120:rate=25".into(),
+            160,
+            120,
+            (25, 1),
+            (1, 1),
+        )),
+        None,
+    );
+    // An input tree with a link to its own parent (a loop), a link to a file outside it, a
+    // FIFO, and the output folder inside it.
+    let tree = dir.join("rushes");
+    std::fs::create_dir_all(tree.join("day1")).unwrap();
+    std::fs::copy(&clip, tree.join("day1/a.mp4")).unwrap();
+    std::os::unix::fs::symlink(&tree, tree.join("day1/loop")).unwrap();
+    std::os::unix::fs::symlink(&clip, tree.join("day1/linked.mp4")).unwrap();
+    let fifo = tree.join("day1/pipe.mp4");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = tree.join("proxies");
+    let (code, report, err) = run(
+        &["--progress", "none"],
+        &[&tree],
+        &out,
+        &dir.join("r1.json"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // The two real files (one through its link) and nothing else: no loop, no FIFO.
+    let mut made: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    made.sort();
+    assert_eq!(
+        made,
+        ["rushes/day1/a.mp4", "rushes/day1/linked.mp4"],
+        "{report}"
+    );
+    // Run again: the output folder inside the input is not walked into (its proxies are not
+    // transcoded into proxies of proxies); both are up to date.
+    let (code, report, err) = run(
+        &["--progress", "none"],
+        &[&tree],
+        &out,
+        &dir.join("r2.json"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(report["inputs"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(files_under(&out).len(), 2);
+
+    // A FIFO or a device given directly: refused by name, nothing blocks or is written.
+    for special in [fifo.as_path(), Path::new("/dev/zero")] {
+        let o = roughcut()
+            .arg("transcode")
+            .arg(special)
+            .arg("-o")
+            .arg(dir.join("special"))
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&special.display().to_string()) && err.contains("regular file"),
+            "{err}"
+        );
+        assert!(!dir.join("special").exists() || files_under(&dir.join("special")).is_empty());
+    }
+    // An output that would be one of the inputs: refused before any work.
+    let flat = dir.join("flat");
+    std::fs::create_dir_all(&flat).unwrap();
+    std::fs::copy(&clip, flat.join("b.mp4")).unwrap();
+    let before = std::fs::read(flat.join("b.mp4")).unwrap();
+    let o = roughcut()
+        .arg("transcode")
+        .arg(flat.join("b.mp4"))
+        .arg("-o")
+        .arg(&flat)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("would be written over the input"), "{err}");
+    assert_eq!(std::fs::read(flat.join("b.mp4")).unwrap(), before);
+}
+
+#[test]
+fn a_fifo_as_an_edl_source_or_subtitle_is_refused_not_waited_on() {
+    let dir = workdir("fifo-source");
+    let fifo = dir.join("live.mp4");
+    let subs = dir.join("live.srt");
+    for f in [&fifo, &subs] {
+        assert!(Command::new("mkfifo").arg(f).status().unwrap().success());
+    }
+    let edl = dir.join("cut.json");
+    std::fs::write(
+        &edl,
+        r#"{ "version": 1, "output": { "path": "out.mp4" }, "sources": { "live": { "path": "live.mp4" } },
+           "timeline": [ { "source": "live", "in": 0, "duration": 1 } ],
+           "subtitles": [ { "path": "live.srt", "language": "eng" } ] }"#,
+    )
+    .unwrap();
+    let o = roughcut()
+        .arg("validate")
+        .arg(&edl)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("/sources/live") && err.contains("FIFO"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/subtitles/0") && err.contains("FIFO"),
+        "{err}"
+    );
 }
