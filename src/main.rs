@@ -64,8 +64,9 @@ fn main() -> ExitCode {
             });
         }
     };
-    // Process-wide switches, before any thread or encoder exists.
-    roughcut::media::deterministic_allocations();
+    // The allocator fill that keeps encoders deterministic is switched on by the commands that
+    // encode, once their planning is done (`cli::before_encoding`): it costs planning a large
+    // EDL five times its time, and nothing else needs it.
     roughcut::media::init();
     let result = match cli.command {
         Command::Validate(a) => cli::validate::exec(a),

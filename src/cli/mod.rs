@@ -116,6 +116,13 @@ pub fn folder_of(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
+/// Switch on the allocator fill that keeps the encoders' bytes deterministic (glibc's
+/// `M_PERTURB`): called by every command that encodes, after its planning and before its first
+/// encoder. Every allocation after it is filled, whatever was freed before.
+pub fn before_encoding() {
+    roughcut::media::deterministic_allocations();
+}
+
 /// A cancel token that Ctrl-C and SIGTERM trip as the user's interruption.
 pub fn interruptible() -> Cancel {
     let token = Cancel::new();

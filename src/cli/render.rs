@@ -117,6 +117,7 @@ pub fn exec(a: RenderArgs) -> CliResult {
             Ok(())
         };
     }
+    super::before_encoding();
     let choice = match (a.no_cache, a.cache_dir) {
         (true, _) => CacheChoice::Off,
         (false, Some(dir)) => CacheChoice::Explicit(dir),

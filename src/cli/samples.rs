@@ -16,6 +16,7 @@ pub struct SamplesArgs {
 }
 
 pub fn exec(a: SamplesArgs) -> CliResult {
+    super::before_encoding();
     eprintln!("writing sample media into {} …", a.dir.display());
     let paths = roughcut::samples::write_samples(&a.dir, super::cores())
         .map_err(|e| CliError::failed(format!("samples: {e}")))?;

@@ -65,6 +65,7 @@ pub fn write(
     jobs: Option<u16>,
     cancel: &roughcut::cancel::Cancel,
 ) -> CliResult {
+    super::before_encoding();
     let w = storyboard::write(
         edl,
         plan,

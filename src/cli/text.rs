@@ -142,6 +142,12 @@ pub fn print_plan(p: &Plan) {
         p.output.audio.sample_rate,
         p.segments.len()
     );
+    // Each event's segments, found once (not searched for per event: quadratic at 100,000).
+    let mut by_event: std::collections::BTreeMap<usize, Vec<&roughcut::plan::Segment>> =
+        Default::default();
+    for s in &p.segments {
+        by_event.entry(s.event).or_default().push(s);
+    }
     for ev in &p.events {
         let t = ev
             .transition
@@ -154,7 +160,7 @@ pub fn print_plan(p: &Plan) {
             roughcut::time::frames_to_timecode(ev.record_start, fps, false),
             ev.frames
         );
-        for s in p.segments.iter().filter(|s| s.event == ev.index) {
+        for s in by_event.get(&ev.index).into_iter().flatten() {
             let what = match &s.picture {
                 Picture::Source(src) => format!(
                     "{} from {}: {}",

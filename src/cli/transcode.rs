@@ -39,6 +39,7 @@ pub struct TranscodeArgs {
 }
 
 pub fn exec(a: TranscodeArgs) -> CliResult {
+    super::before_encoding();
     let started = std::time::Instant::now();
     let custom = match &a.profiles {
         Some(file) => transcode::load_profiles(file).map_err(CliError::invalid)?,

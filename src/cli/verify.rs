@@ -45,6 +45,7 @@ pub fn exec(a: VerifyArgs) -> CliResult {
     }
     let work =
         tempfile::tempdir().map_err(|e| CliError::failed(format!("a temporary folder: {e}")))?;
+    super::before_encoding();
     let cancel = super::interruptible();
     let v = verify::verify(
         &loaded,

@@ -60,6 +60,23 @@ fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
     serde_json::from_value(v?.clone()).ok()
 }
 
+/// A timeline event, its kind told by its key (`source`, `title` or `gap`) rather than by
+/// trying each kind in turn: a failed try builds an error message, and a long timeline of
+/// gaps and titles spent most of its validation building messages nobody reads.
+fn event_part(v: Option<&Value>) -> Option<RawEvent> {
+    let o = v?.as_object()?;
+    let one = || Some(v?.clone());
+    if o.contains_key("source") {
+        serde_json::from_value(one()?).ok().map(RawEvent::Clip)
+    } else if o.contains_key("title") {
+        serde_json::from_value(one()?).ok().map(RawEvent::Title)
+    } else if o.contains_key("gap") {
+        serde_json::from_value(one()?).ok().map(RawEvent::Gap)
+    } else {
+        part(v)
+    }
+}
+
 /// Read each part of a (pruned) document on its own, so one bad event does not hide the
 /// problems of the others.
 fn split(doc: &Value) -> Parts {
@@ -82,7 +99,10 @@ fn split(doc: &Value) -> Parts {
             .and_then(Value::as_object)
             .map(|m| m.iter().map(|(k, v)| (k.clone(), part(Some(v)))).collect())
             .unwrap_or_default(),
-        timeline: each("timeline").iter().map(|v| part(v.as_ref())).collect(),
+        timeline: each("timeline")
+            .iter()
+            .map(|v| event_part(v.as_ref()))
+            .collect(),
         audio_tracks: each("audio_tracks")
             .iter()
             .map(|v| part(v.as_ref()))
