@@ -113,8 +113,9 @@ fn difference(a: &[f64], b: &[f64]) -> f64 {
 const LAG_TIE: f64 = 0.01;
 
 /// The lag (samples) of `file` against `reference` that correlates best, within ±`max`, and
-/// its score; of lags scoring within [`LAG_TIE`] of the best, the one nearest zero (a periodic
-/// sound cannot tell a shift of whole periods from none, and is not said to be shifted).
+/// its score — but zero when the correlation peaks there within [`LAG_TIE`] of the best (a
+/// periodic sound in place correlates as well whole periods away, and is not said to be
+/// shifted).
 fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
     // `file` holds the reference's span with `max` samples of margin on each side.
     let n = reference.len();
@@ -140,17 +141,18 @@ fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
             .sum();
         scores.push((shift as i64 - max as i64, dot / (er * ef).sqrt()));
     }
-    let best = scores.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
-    // Peaks only (a lag beside its peak scores nearly as well and is no tie): each at least
-    // its neighbours.
+    let best = scores.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    // In place as good as the best (within the tie): no evidence of a shift. A periodic sound
+    // shifted off its period's grid still shows its best peak away from zero.
+    let zero = scores.iter().position(|s| s.0 == 0);
     let peak = |k: usize| {
         let s = scores[k].1;
         (k == 0 || scores[k - 1].1 <= s) && scores.get(k + 1).is_none_or(|n| n.1 <= s)
     };
-    (0..scores.len())
-        .filter(|&k| peak(k) && scores[k].1 >= best - LAG_TIE)
-        .map(|k| scores[k])
-        .min_by_key(|s| s.0.abs())
+    match zero {
+        Some(k) if peak(k) && scores[k].1 >= best.1 - LAG_TIE => Some(scores[k]),
+        _ => Some(best),
+    }
 }
 
 /// Verify `file` against `plan` (made from `edl` with `salt`). `work` is a folder for the
