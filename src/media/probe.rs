@@ -291,6 +291,21 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         }
     }
 
+    // A damaged file may claim more than it holds (a truncated Matroska file keeps its
+    // header's Duration): the picture's real end is read from the file's tail, and a claim
+    // more than a second beyond it is replaced by it — measured, not trusted.
+    if let Some(vi) = first_video {
+        if let Some(st) = streams.iter_mut().find(|s| s.index == vi) {
+            if let Some(claimed) = st.duration.map(|d| d.0).or(duration) {
+                if let Some(end) = measured_end(path, vi, claimed) {
+                    if claimed - end > Rational::from_integer(1) {
+                        st.duration = Some(Ratio(end));
+                    }
+                }
+            }
+        }
+    }
+
     Ok(MediaFacts {
         path: path.display().to_string(),
         container,
@@ -422,6 +437,45 @@ fn scan_video(
         _ => false,
     };
     Ok((vfr, interlaced, tff))
+}
+
+/// Packets read from the tail before giving up on finding the stream there.
+const TAIL_PACKETS: usize = 4096;
+
+/// Where stream `index`'s packets really end (seconds from its origin): read from two seconds
+/// before the `claimed` end, or — when nothing is there (the file stops short) — from the
+/// start, demuxing only. `None` when no packet has a time.
+fn measured_end(path: &Path, index: usize, claimed: Rational) -> Option<Rational> {
+    let mut reader = Reader::open(path).ok()?;
+    let info = reader.stream(index)?;
+    let scan = |reader: &mut Reader, limit: usize| -> Option<Rational> {
+        let mut end: Option<Rational> = None;
+        for _ in 0..limit {
+            let Ok(Some(p)) = reader.read_packet() else {
+                break;
+            };
+            if p.stream() != index {
+                continue;
+            }
+            if let Some(ts) = p.pts().or(p.dts()) {
+                let t = info.seconds(ts + p.duration().max(0));
+                end = Some(end.map_or(t, |e: Rational| e.max(t)));
+            }
+        }
+        end
+    };
+    let near = (claimed - Rational::from_integer(2)).max(Rational::from_integer(0));
+    let tail = reader
+        .seek(info.origin + near)
+        .ok()
+        .and_then(|()| scan(&mut reader, TAIL_PACKETS));
+    match tail {
+        Some(end) => Some(end),
+        None => {
+            reader.seek(info.origin).ok()?;
+            scan(&mut reader, usize::MAX)
+        }
+    }
 }
 
 /// The largest picture side roughcut opens (FFmpeg's own limit is far larger: a header claiming

@@ -45,4 +45,25 @@ fn damaged_media_end_in_exact_output_or_a_clear_error() {
     assert!(letters.chars().all(|c| c == 'o' || c == 'e'), "{text}");
     // Both outcomes occur: damage some commands survive exactly, some they refuse.
     assert!(letters.contains('o') && letters.contains('e'), "{text}");
+
+    // A Matroska file cut at half keeps its header's duration (8 s) but holds 3.64 s: the
+    // transcode is as long as what is there — every picture the file holds, none made up.
+    let work = dir.join("work");
+    let variant = work.join("variants/amur_2004_pal.truncated-50.mkv");
+    let out =
+        work.join("runs/amur_2004_pal.truncated-50.mkv/transcode/amur_2004_pal.truncated-50.mp4");
+    let video = |p: &Path| {
+        let counts = roughcut::media::measure::packet_counts(p).unwrap();
+        let facts = crate::common::probe(p).unwrap();
+        let v = facts
+            .streams
+            .iter()
+            .find(|s| s.video.is_some())
+            .unwrap()
+            .index;
+        counts.iter().find(|c| c.0 == v).unwrap().1
+    };
+    let (held, made) = (video(&variant), video(&out));
+    assert!(held > 50 && held < 150, "{held}");
+    assert_eq!(made, held);
 }
