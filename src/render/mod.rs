@@ -137,6 +137,33 @@ fn changed(before: &Stamps) -> Option<PathBuf> {
         .map(|(p, _)| p.clone())
 }
 
+/// Remove the temporary folders that renders killed outright (`kill -9`, a power cut) left in
+/// `dir`: each is named `.roughcut-PID-…` after its render's process, and one whose process is
+/// gone (no `/proc/PID`) is nobody's. Where `/proc` is not there, nothing is touched.
+fn sweep_dead(dir: &Path) {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(".roughcut-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && e.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn io(path: &Path) -> impl Fn(std::io::Error) -> RenderError + '_ {
     move |e| RenderError::Io {
         path: path.to_path_buf(),
@@ -174,8 +201,9 @@ pub fn render(
     } else {
         parent.clone()
     };
+    sweep_dead(&work_base);
     let work = tempfile::Builder::new()
-        .prefix(".roughcut-")
+        .prefix(&format!(".roughcut-{}-", std::process::id()))
         .tempdir_in(&work_base)
         .map_err(io(&work_base))?;
 

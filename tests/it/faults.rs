@@ -165,6 +165,9 @@ fn a_killed_render_leaves_a_cache_the_next_one_trusts() {
     assert!((4..12).contains(&cached), "{cached} cached: {stderr}");
     assert!(!stderr.contains("damaged"), "{stderr}");
     assert_eq!(checksum(&dir.join("kill.mp4")), want);
+    // The killed render's temporary folder beside the output went with the next render (its
+    // process is gone).
+    assert_eq!(temporaries(&dir), Vec::<PathBuf>::new());
 }
 
 #[test]
