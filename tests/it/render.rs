@@ -538,9 +538,11 @@ fn soundless_source_gives_digital_silence_and_exact_length() {
 }
 
 #[test]
-fn truncated_source_fails_cleanly_naming_source_event_and_time() {
+fn truncated_source_is_measured_and_the_event_past_its_end_refused() {
     let dir = workdir("truncated");
-    // The first 40% of the DV-style clip: the container still claims 8 s.
+    // The first 40% of the DV-style clip: the container still claims 8 s, the file holds about
+    // 3. Its length is measured, not trusted: the event beyond what is there is refused before
+    // anything renders, by its pointer, with the length the file really has.
     let whole = std::fs::read(samples_dir().join("amur_2004_pal.mkv")).expect("read sample");
     let cut = dir.join("amur_cut.mkv");
     std::fs::write(&cut, &whole[..whole.len() * 2 / 5]).expect("write truncated copy");
@@ -553,20 +555,26 @@ fn truncated_source_fails_cleanly_naming_source_event_and_time() {
     )
     .expect("write EDL");
     let (code, stderr) = render_failure(&edl_path);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("late part"), "names the event: {stderr}");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("/timeline/1/"), "names the event: {stderr}");
     assert!(
-        stderr.contains("amur_cut.mkv"),
-        "names the source: {stderr}"
+        stderr.contains("past the end of source `amur` (2.68s long)"),
+        "names the source and its measured length (not the 8 s its header claims): {stderr}"
     );
-    assert!(stderr.contains("source time"), "names the time: {stderr}");
-    // The event is at record 1 s (25 frames in): its record timecode is named.
     assert!(
-        stderr.contains("at record 00:00:01:00"),
-        "names the record timecode: {stderr}"
+        !stderr.contains("/timeline/0/"),
+        "the first second is there: {stderr}"
     );
     assert!(!dir.join("t.mp4").exists(), "no output after a failure");
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    // The part that is there renders.
+    let text = std::fs::read_to_string(&edl_path).unwrap().replace(
+        r#", { "source": "amur", "in": 5, "out": 7, "name": "late part" }"#,
+        "",
+    );
+    std::fs::write(&edl_path, text).unwrap();
+    crate::common::render(&edl_path, &[]);
+    assert_eq!(crate::common::pictures(&dir.join("t.mp4")).len(), 25);
 }
 
 #[test]
