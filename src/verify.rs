@@ -155,6 +155,7 @@ fn best_lag(reference: &[f32], file: &[f32], max: usize) -> Option<(i64, f64)> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Verify `file` against `plan` (made from `edl` with `salt`). `work` is a folder for the
 /// reference pieces.
 pub fn verify(
@@ -164,6 +165,7 @@ pub fn verify(
     salt: &str,
     budget: Budget,
     work: &Path,
+    cache: Option<&crate::cache::Cache>,
     cancel: &Cancel,
 ) -> Result<Verification, VerifyError> {
     let out = &plan.output;
@@ -269,7 +271,70 @@ pub fn verify(
             st.cues.len().to_string(),
         );
     }
-    // The reference: each wanted frame's one-second piece, rendered alone.
+    std::fs::create_dir_all(work).map_err(|e| VerifyError::Io {
+        path: work.to_path_buf(),
+        source: e,
+    })?;
+    let max = spf * 3 / 2;
+    let len = spf * 2;
+    let channels = (out.audio.channels as usize).max(1);
+    let mono = |samples: &[f32], ch: usize| -> Vec<f32> {
+        let ch = ch.max(1);
+        samples
+            .chunks(ch)
+            .map(|c| c.iter().sum::<f32>() / ch as f32)
+            .collect()
+    };
+
+    // The references, first from the cache: the render's own segments under the keys the plan
+    // makes today (verified by their hashes, pinned while read). Renders are byte-identical,
+    // so a cached segment is exactly what rendering its piece again would make — decoding it
+    // costs a fraction. Its sound is the segment's samples with the beds mixed as assembly
+    // mixes them.
+    let mut ref_prints: std::collections::BTreeMap<i64, Seen> = Default::default();
+    let mut cached_sound: std::collections::BTreeMap<usize, Vec<f32>> = Default::default();
+    let pins = cache.map(crate::cache::Cache::pins);
+    if let (Some(c), Some(pins)) = (cache, &pins) {
+        let ids: std::collections::BTreeSet<usize> = wanted
+            .iter()
+            .filter_map(|&f| render::pieces::piece_of(plan, f).map(|s| s.id))
+            .collect();
+        for id in ids {
+            let Some(seg) = plan.segments.get(id) else {
+                continue;
+            };
+            let crate::cache::Lookup::Hit(e) = c.lookup(&seg.key) else {
+                continue;
+            };
+            if e.frames != seg.frames || e.samples != seg.samples {
+                continue;
+            }
+            let e = pins.pin(e);
+            let start = seg.record_start;
+            measure::for_each_segment_picture(
+                &e.video,
+                out.video.codec,
+                &e.extradata,
+                |n| wanted.contains(&(start + n)),
+                |n, p| {
+                    ref_prints.insert(start + n, Seen::of(&p));
+                },
+            )?;
+            if seg.samples >= len {
+                if let Ok(mut pcm) = read_f32(&e.sound) {
+                    if crate::media::segment::mix_beds(out, cancel, &seg.beds, &mut pcm).is_ok() {
+                        cached_sound.insert(id, mono(&pcm, channels));
+                    }
+                }
+            }
+        }
+    }
+    // The rest: each wanted frame's short piece, rendered alone by `render`.
+    let rest: std::collections::BTreeSet<i64> = wanted
+        .iter()
+        .copied()
+        .filter(|f| !ref_prints.contains_key(f))
+        .collect();
     let fine = plan::build(
         edl,
         PlanOptions {
@@ -279,25 +344,36 @@ pub fn verify(
             ..PlanOptions::default()
         },
     )?;
+    let refs = if rest.is_empty() {
+        None
+    } else {
+        Some(references(&fine, &rest, work, budget, cancel)?)
+    };
+    if let Some(r) = &refs {
+        for &f in &rest {
+            let Some(seg) = render::pieces::piece_of(&fine, f) else {
+                continue;
+            };
+            let Some(&(at, _)) = r.pieces.placed.get(&seg.id) else {
+                continue;
+            };
+            if let Some(print) = r.prints.get(&(at + f - seg.record_start)) {
+                ref_prints.insert(f, print.clone());
+            }
+        }
+    }
+    let ref_mono = refs
+        .as_ref()
+        .and_then(|r| r.sound.as_ref())
+        .map(|s| mono(&s.samples, s.channels))
+        .unwrap_or_default();
+    let ref_start = refs
+        .as_ref()
+        .and_then(|r| r.sound.as_ref())
+        .map_or(0, |s| crate::time::round_half_up(s.start * sr));
+
     let mut events = Vec::new();
     let mut windows: Vec<Window> = Vec::new();
-    let mono = |s: &measure::Sound| -> Vec<f32> {
-        let ch = s.channels.max(1);
-        s.samples
-            .chunks(ch)
-            .map(|c| c.iter().sum::<f32>() / ch as f32)
-            .collect()
-    };
-    std::fs::create_dir_all(work).map_err(|e| VerifyError::Io {
-        path: work.to_path_buf(),
-        source: e,
-    })?;
-    let refs = references(&fine, &wanted, work, budget, cancel)?;
-    let ref_mono = refs.sound.as_ref().map(&mono).unwrap_or_default();
-    let ref_start = refs
-        .sound
-        .as_ref()
-        .map_or(0, |s| crate::time::round_half_up(s.start * sr));
     for ev in &plan.events {
         if ev.frames <= 0 {
             continue;
@@ -305,14 +381,12 @@ pub fn verify(
         let mut problems = Vec::new();
         let mut frame_checks = Vec::new();
         let mut window: Option<Window> = None;
-        for f in sample_frames(ev.record_start, ev.frames) {
-            let Some(seg) = render::pieces::piece_of(&fine, f) else {
+        let frames = sample_frames(ev.record_start, ev.frames);
+        for &f in &frames {
+            let Some(seg) = render::pieces::piece_of(plan, f) else {
                 continue;
             };
-            let Some(&(at, sample_at)) = refs.pieces.placed.get(&seg.id) else {
-                continue;
-            };
-            let Some(reference) = refs.prints.get(&(at + f - seg.record_start)) else {
+            let Some(reference) = ref_prints.get(&f) else {
                 continue;
             };
             match pictures.get(&f) {
@@ -346,11 +420,42 @@ pub fn verify(
                 }
                 None => problems.push(format!("frame {f} is missing from the file")),
             }
-            // The sound: the middle of the piece, against the file's around it (read below,
-            // in one pass over the file).
-            if window.is_none() && seg.frames >= PIECE_FRAMES && !ref_mono.is_empty() {
-                let max = spf * 3 / 2;
-                let len = spf * 2;
+        }
+        // The sound: two frames of it from the middle of a segment of the event, against the
+        // file's around them (read below, in one pass over the file) — from the cached
+        // segment holding the event's middle frame, else from a rendered piece.
+        let middle = frames
+            .get(frames.len() / 2)
+            .copied()
+            .unwrap_or(ev.record_start);
+        if let Some(seg) = render::pieces::piece_of(plan, middle) {
+            if let Some(m) = cached_sound.get(&seg.id) {
+                let a = (seg.samples - len) / 2;
+                if a >= 0 && ((a + len) as usize) <= m.len() {
+                    window = Some(Window {
+                        event: events.len(),
+                        reference: m[a as usize..(a + len) as usize].to_vec(),
+                        from: seg.sample_start + a - max,
+                        max: max as usize,
+                        seen: Vec::new(),
+                    });
+                }
+            }
+        }
+        if let Some(r) = refs
+            .as_ref()
+            .filter(|_| window.is_none() && !ref_mono.is_empty())
+        {
+            for &f in &frames {
+                let Some(seg) = render::pieces::piece_of(&fine, f) else {
+                    continue;
+                };
+                let Some(&(_, sample_at)) = r.pieces.placed.get(&seg.id) else {
+                    continue;
+                };
+                if seg.frames < PIECE_FRAMES {
+                    continue;
+                }
                 let a = (seg.samples - len) / 2;
                 // The reference's first decoded sample may sit before its start (AAC's
                 // priming): its program sample n is at index n − ref_start.
@@ -363,6 +468,7 @@ pub fn verify(
                         max: max as usize,
                         seen: Vec::new(),
                     });
+                    break;
                 }
             }
         }
@@ -376,6 +482,7 @@ pub fn verify(
             problems,
         });
     }
+    drop(pins);
     // The file's sound, once through: its length, and the windows the events asked for.
     let mut count = 0i64;
     let mut start_sample = None;
@@ -434,6 +541,14 @@ pub fn verify(
     })
 }
 
+/// A file of little-endian `f32` samples (a segment's sound).
+fn read_f32(path: &Path) -> std::io::Result<Vec<f32>> {
+    Ok(std::fs::read(path)?
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
 /// Whether the plan finishes a segment's picture as neutral black-and-white.
 fn bw(p: &Picture) -> bool {
     match p {
@@ -474,6 +589,7 @@ struct Window {
 }
 
 /// What is kept of a decoded picture: its print and how far its chroma strays from neutral.
+#[derive(Clone)]
 struct Seen {
     print: Vec<f64>,
     chroma: u8,

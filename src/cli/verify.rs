@@ -9,7 +9,9 @@ use super::{exit, CliError, CliResult};
 
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  roughcut verify cut.json out/cut.mp4\n  roughcut verify cut.json out/cut.mp4 --json > verify.json\n  roughcut render cut.json && roughcut verify cut.json out/cut.mp4 || echo 'stale render'\n\nChecks the container, codecs, size, rate, frame and sample counts, each event's first, middle\nand last frame against the same frame rendered anew (a one-second piece alone, by the same\npipeline), black in gaps, neutral chroma in black-and-white events and the sound's offset\n(cross-correlated with the piece's, in samples). Exit 0 when the file matches, 4 when it\ndiffers (which events, which frames, by how much), 3 when the EDL or the file is invalid."
+    after_help = "Examples:\n  roughcut verify cut.json out/cut.mp4\n  roughcut verify cut.json out/cut.mp4 --json > verify.json\n  roughcut render cut.json && roughcut verify cut.json out/cut.mp4 || echo 'stale render'\n\nChecks the container, codecs, size, rate, frame and sample counts, each event's first, middle\nand last frame against the same frame rendered anew (a one-second piece alone, by the same\npipeline), black in gaps, neutral chroma in black-and-white events and the sound's offset\n(cross-correlated with the piece's, in samples). Reference frames come from the segment cache
+when the render left its segments there (decoded, not rendered again: renders are
+byte-identical), else from pieces rendered anew. Exit 0 when the file matches, 4 when it\ndiffers (which events, which frames, by how much), 3 when the EDL or the file is invalid."
 )]
 pub struct VerifyArgs {
     /// The EDL the file should be a render of.
@@ -22,6 +24,14 @@ pub struct VerifyArgs {
     /// Segment workers (default: the number of cores).
     #[arg(long)]
     jobs: Option<u16>,
+    /// The segment cache to take reference frames from (default: $ROUGHCUT_CACHE_DIR, else
+    /// ~/.cache/roughcut): the render's own segments under today's keys, decoded instead of
+    /// rendered again.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Render every reference piece anew (no cache is read).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 pub fn exec(a: VerifyArgs) -> CliResult {
@@ -46,6 +56,11 @@ pub fn exec(a: VerifyArgs) -> CliResult {
     let work =
         tempfile::tempdir().map_err(|e| CliError::failed(format!("a temporary folder: {e}")))?;
     super::before_encoding();
+    let cache = if a.no_cache {
+        None
+    } else {
+        super::facts_cache(a.cache_dir.as_deref())
+    };
     let cancel = super::interruptible();
     let v = verify::verify(
         &loaded,
@@ -54,6 +69,7 @@ pub fn exec(a: VerifyArgs) -> CliResult {
         &salt,
         super::budget(a.jobs),
         work.path(),
+        cache.as_ref(),
         &cancel,
     )
     .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;

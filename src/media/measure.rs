@@ -109,58 +109,157 @@ pub fn for_each_picture_where(
         .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
     let mut dec = dec.video().map_err(err(path, "open video decoder"))?;
-    let mut scaler: Option<Graph> = None;
+    let mut convert = Yuv420::new(path, (tb.numerator() as i64, tb.denominator() as i64));
     let mut count = 0usize;
-    let mut handle = |frame: &mut ff::frame::Video, count: &mut usize| -> Result<(), MediaError> {
-        if scaler.is_none() {
-            let tb = (tb.numerator() as i64, tb.denominator() as i64);
-            let args = super::buffer_args(frame, tb, (1, 1));
-            scaler = Some(
+    let mut frame = ff::frame::Video::empty();
+    decode_all(&mut reader, index, &mut dec, &mut frame, |frame| {
+        let k = count;
+        count += 1;
+        if !want(k) {
+            return Ok(());
+        }
+        let time = frame.timestamp().map(|t| tbr * t).unwrap_or_default();
+        f(convert.picture(frame, time)?);
+        Ok(())
+    })?;
+    Ok(count)
+}
+
+/// Decoded pictures made into [`Picture`]s: converted to yuv420p (a graph built for the first
+/// picture's format) and copied without padding.
+struct Yuv420<'a> {
+    path: &'a Path,
+    time_base: (i64, i64),
+    graph: Option<Graph>,
+}
+
+impl<'a> Yuv420<'a> {
+    fn new(path: &'a Path, time_base: (i64, i64)) -> Yuv420<'a> {
+        Yuv420 {
+            path,
+            time_base,
+            graph: None,
+        }
+    }
+
+    fn picture(
+        &mut self,
+        frame: &mut ff::frame::Video,
+        time: Rational,
+    ) -> Result<Picture, MediaError> {
+        let path = self.path;
+        if self.graph.is_none() {
+            let args = super::buffer_args(frame, self.time_base, (1, 1));
+            self.graph = Some(
                 Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
                     .map_err(err(path, "convert"))?,
             );
         }
-        let Some(g) = scaler.as_mut() else {
-            return Ok(());
-        };
-        if !want(*count) {
-            // The graph passes pictures one for one (a pixel format conversion): counting the
-            // decoded ones counts the pictures.
-            *count += 1;
-            return Ok(());
-        }
+        let g = self
+            .graph
+            .as_mut()
+            .ok_or_else(|| MediaError::ffmpeg(path, "convert", ff::Error::Bug))?;
         g.push(frame).map_err(err(path, "convert"))?;
         let mut out = ff::frame::Video::empty();
-        while g.pull(&mut out).map_err(err(path, "convert"))? {
-            let (w, h) = (out.width() as usize, out.height() as usize);
-            let plane = |i: usize, pw: usize, ph: usize| -> Vec<u8> {
-                let stride = out.stride(i);
-                let data = out.data(i);
-                let mut v = Vec::with_capacity(pw * ph);
-                for r in 0..ph {
-                    v.extend_from_slice(&data[r * stride..r * stride + pw]);
-                }
-                v
-            };
-            let time = out.timestamp().map(|t| tbr * t).unwrap_or_default();
-            f(Picture {
-                time,
-                width: w,
-                height: h,
-                y: plane(0, w, h),
-                u: plane(1, w.div_ceil(2), h.div_ceil(2)),
-                v: plane(2, w.div_ceil(2), h.div_ceil(2)),
-                key: out.is_key(),
-            });
-            *count += 1;
+        if !g.pull(&mut out).map_err(err(path, "convert"))? {
+            return Err(MediaError::ffmpeg(path, "convert", ff::Error::Bug));
         }
-        Ok(())
+        let (w, h) = (out.width() as usize, out.height() as usize);
+        let plane = |i: usize, pw: usize, ph: usize| -> Vec<u8> {
+            let stride = out.stride(i);
+            let data = out.data(i);
+            let mut v = Vec::with_capacity(pw * ph);
+            for r in 0..ph {
+                v.extend_from_slice(&data[r * stride..r * stride + pw]);
+            }
+            v
+        };
+        Ok(Picture {
+            time,
+            width: w,
+            height: h,
+            y: plane(0, w, h),
+            u: plane(1, w.div_ceil(2), h.div_ceil(2)),
+            v: plane(2, w.div_ceil(2), h.div_ceil(2)),
+            key: out.is_key(),
+        })
+    }
+}
+
+/// Decode a segment's packet file (as `media::packets` writes it: pts 0, 1, 2 … in frames)
+/// with the output's `codec` and its parameter sets `extradata`, and hand `f` each picture
+/// whose number in the segment `want` accepts, with that number, in presentation order.
+pub fn for_each_segment_picture(
+    path: &Path,
+    codec: crate::edl::VideoCodec,
+    extradata: &[u8],
+    want: impl Fn(i64) -> bool,
+    mut f: impl FnMut(i64, Picture),
+) -> Result<(), MediaError> {
+    use crate::edl::VideoCodec;
+    let id = match codec {
+        VideoCodec::H264 => ff::codec::Id::H264,
+        VideoCodec::Hevc => ff::codec::Id::HEVC,
+        _ => ff::codec::Id::PRORES,
     };
+    let found = ff::decoder::find(id)
+        .ok_or_else(|| MediaError::ffmpeg(path, "find the decoder", ff::Error::DecoderNotFound))?;
+    let mut ctx = ff::codec::context::Context::new_with_codec(found);
+    if !extradata.is_empty() {
+        let padding = ff::ffi::AV_INPUT_BUFFER_PADDING_SIZE as usize;
+        // SAFETY: the context is valid and not opened; the buffer comes from av_mallocz with
+        // the padding FFmpeg requires, is filled with exactly `extradata`, and is owned (and
+        // freed) by the context from here on.
+        unsafe {
+            let buf = ff::ffi::av_mallocz(extradata.len() + padding) as *mut u8;
+            if buf.is_null() {
+                return Err(MediaError::ffmpeg(path, "open the decoder", ff::Error::Bug));
+            }
+            std::ptr::copy_nonoverlapping(extradata.as_ptr(), buf, extradata.len());
+            let p = ctx.as_mut_ptr();
+            (*p).extradata = buf;
+            (*p).extradata_size = extradata.len() as i32;
+        }
+    }
+    let mut dec = ctx
+        .decoder()
+        .video()
+        .map_err(err(path, "open the decoder"))?;
+    let mut reader =
+        super::packets::PacketReader::open(path).map_err(|e| MediaError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let mut convert = Yuv420::new(path, (1, 1));
     let mut frame = ff::frame::Video::empty();
-    decode_all(&mut reader, index, &mut dec, &mut frame, |f| {
-        handle(f, &mut count)
-    })?;
-    Ok(count)
+    let mut handle =
+        |dec: &mut ff::decoder::Video, frame: &mut ff::frame::Video| -> Result<(), MediaError> {
+            while dec.receive_frame(frame).is_ok() {
+                let n = frame.timestamp().or(frame.pts()).unwrap_or(-1);
+                if n >= 0 && want(n) {
+                    let picture = convert.picture(frame, Rational::from_integer(n))?;
+                    f(n, picture);
+                }
+            }
+            Ok(())
+        };
+    loop {
+        let next = reader
+            .next_packet()
+            .map_err(|_| MediaError::ffmpeg(path, "read packets", ff::Error::InvalidData))?;
+        let Some(sp) = next else { break };
+        let mut packet = ff::Packet::copy(&sp.data);
+        let none = ff::ffi::AV_NOPTS_VALUE;
+        packet.set_pts((sp.pts != none).then_some(sp.pts));
+        packet.set_dts((sp.dts != none).then_some(sp.dts));
+        if sp.key {
+            packet.set_flags(ff::codec::packet::Flags::KEY);
+        }
+        dec.send_packet(&packet).map_err(err(path, "decode"))?;
+        handle(&mut dec, &mut frame)?;
+    }
+    let _ = dec.send_eof();
+    handle(&mut dec, &mut frame)
 }
 
 /// Decode the whole first audio stream as interleaved `f32`.

@@ -44,7 +44,7 @@ impl Pieces {
     }
 }
 
-/// The fine plan's segment holding program frame `f`.
+/// The segment of `fine` (a fine plan, or any plan) holding program frame `f`.
 pub fn piece_of(fine: &Plan, f: i64) -> Option<&Segment> {
     let k = fine
         .segments

@@ -272,10 +272,38 @@ fn verify_passes_a_fresh_render_and_catches_a_stale_one_and_shifted_sound() {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code(), v)
     };
-    // A fresh render matches: every check, 33 frames of 11 events, the sound in place.
+    // A fresh render matches: every check, 33 frames of 11 events, the sound in place — with
+    // the references taken from the render's cached segments (the default), and with every
+    // reference rendered anew (`--no-cache`): the same frames, the same verdict.
     let (code, v) = verify("cut.json", "cut.mp4");
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["matches"], true);
+    let anew = run_in(
+        &dir,
+        &["verify", "cut.json", "cut.mp4", "--json", "--no-cache"],
+    );
+    assert_eq!(
+        anew.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&anew.stderr)
+    );
+    let anew: serde_json::Value = serde_json::from_slice(&anew.stdout).unwrap();
+    let frames_of = |v: &serde_json::Value| -> Vec<i64> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| {
+                e["frames"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["frame"].as_i64().unwrap())
+            })
+            .collect()
+    };
+    assert_eq!(frames_of(&v), frames_of(&anew));
     // The example's −23 LUFS target and its subtitle track with its cues were checked too.
     let checked: Vec<&str> = v["checks"]
         .as_array()
