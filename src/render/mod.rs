@@ -137,28 +137,42 @@ fn changed(before: &Stamps) -> Option<PathBuf> {
         .map(|(p, _)| p.clone())
 }
 
+/// A short tag of this machine's name: a temporary folder names the machine and the process
+/// of its render, so a folder shared by several machines (a network share) is only ever swept
+/// by the machine whose process made it.
+fn host_tag() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    blake3::hash(name.trim().as_bytes()).to_hex()[..8].to_string()
+}
+
 /// Remove the temporary folders that renders killed outright (`kill -9`, a power cut) left in
-/// `dir`: each is named `.roughcut-PID-…` after its render's process, and one whose process is
-/// gone (no `/proc/PID`) is nobody's. Where `/proc` is not there, nothing is touched.
+/// `dir`: each is named `.roughcut-PID-HOST-…` after its render's process and machine, and one
+/// of this machine whose process is gone (no `/proc/PID`) is nobody's. Where `/proc` is not
+/// there, nothing is touched.
 fn sweep_dead(dir: &Path) {
-    let proc_fs = Path::new("/proc/self");
-    if !proc_fs.exists() {
+    if !Path::new("/proc/self").exists() {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let host = host_tag();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(".roughcut-")
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
+        let Some(rest) = name.strip_prefix(".roughcut-") else {
+            continue;
+        };
+        let mut parts = rest.split('-');
+        let (Some(pid), Some(tag)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
         let alive = Path::new("/proc").join(pid.to_string()).exists();
-        if !alive && e.file_type().is_ok_and(|t| t.is_dir()) {
+        if tag == host && !alive && e.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
@@ -203,7 +217,7 @@ pub fn render(
     };
     sweep_dead(&work_base);
     let work = tempfile::Builder::new()
-        .prefix(&format!(".roughcut-{}-", std::process::id()))
+        .prefix(&format!(".roughcut-{}-{}-", std::process::id(), host_tag()))
         .tempdir_in(&work_base)
         .map_err(io(&work_base))?;
 
