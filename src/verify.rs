@@ -335,23 +335,25 @@ pub fn verify(
         .copied()
         .filter(|f| !ref_prints.contains_key(f))
         .collect();
-    let fine = plan::build(
-        edl,
-        PlanOptions {
-            salt: salt.to_string(),
-            draft: out.draft,
-            segment_frames: Some(PIECE_FRAMES),
-            ..PlanOptions::default()
-        },
-    )?;
+    // (The fine plan is made only then: with every reference in the cache, nothing is planned
+    // twice.)
     let refs = if rest.is_empty() {
         None
     } else {
-        Some(references(&fine, &rest, work, budget, cancel)?)
+        let fine = plan::build(
+            edl,
+            PlanOptions {
+                salt: salt.to_string(),
+                draft: out.draft,
+                segment_frames: Some(PIECE_FRAMES),
+                ..PlanOptions::default()
+            },
+        )?;
+        Some(references(fine, &rest, work, budget, cancel)?)
     };
     if let Some(r) = &refs {
         for &f in &rest {
-            let Some(seg) = render::pieces::piece_of(&fine, f) else {
+            let Some(seg) = render::pieces::piece_of(&r.fine, f) else {
                 continue;
             };
             let Some(&(at, _)) = r.pieces.placed.get(&seg.id) else {
@@ -447,7 +449,7 @@ pub fn verify(
             .filter(|_| window.is_none() && !ref_mono.is_empty())
         {
             for &f in &frames {
-                let Some(seg) = render::pieces::piece_of(&fine, f) else {
+                let Some(seg) = render::pieces::piece_of(&r.fine, f) else {
                     continue;
                 };
                 let Some(&(_, sample_at)) = r.pieces.placed.get(&seg.id) else {
@@ -606,6 +608,8 @@ impl Seen {
 
 /// The reference pieces, rendered as one short program of their own, decoded.
 struct References {
+    /// The fine plan the pieces were taken from.
+    fine: Plan,
     pieces: render::pieces::Pieces,
     /// Every frame's print, by frame of the pieces' program.
     prints: std::collections::BTreeMap<i64, Seen>,
@@ -615,14 +619,14 @@ struct References {
 /// Render the fine plan's pieces holding `frames` by `render` itself, in the file's
 /// container, and decode them.
 fn references(
-    fine: &Plan,
+    fine: Plan,
     frames: &std::collections::BTreeSet<i64>,
     work: &Path,
     budget: Budget,
     cancel: &Cancel,
 ) -> Result<References, VerifyError> {
     let path = work.join(format!("pieces.{}", fine.output.container.extension()));
-    let pieces = render::pieces::render_pieces(fine, frames, &path, budget, cancel)?;
+    let pieces = render::pieces::render_pieces(&fine, frames, &path, budget, cancel)?;
     let mut prints = std::collections::BTreeMap::new();
     let mut k = 0i64;
     measure::for_each_picture(&path, |p| {
@@ -631,6 +635,7 @@ fn references(
     })?;
     let sound = measure::decode_sound(&path)?;
     Ok(References {
+        fine,
         pieces,
         prints,
         sound,

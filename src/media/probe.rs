@@ -297,7 +297,7 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     if let Some(vi) = first_video {
         if let Some(st) = streams.iter_mut().find(|s| s.index == vi) {
             if let Some(claimed) = st.duration.map(|d| d.0).or(duration) {
-                if let Some(end) = measured_end(path, vi, claimed) {
+                if let Some(end) = measured_end(&mut reader, vi, claimed) {
                     if claimed - end > Rational::from_integer(1) {
                         st.duration = Some(Ratio(end));
                     }
@@ -445,8 +445,7 @@ const TAIL_PACKETS: usize = 4096;
 /// Where stream `index`'s packets really end (seconds from its origin): read from two seconds
 /// before the `claimed` end, or — when nothing is there (the file stops short) — from the
 /// start, demuxing only. `None` when no packet has a time.
-fn measured_end(path: &Path, index: usize, claimed: Rational) -> Option<Rational> {
-    let mut reader = Reader::open(path).ok()?;
+fn measured_end(reader: &mut Reader, index: usize, claimed: Rational) -> Option<Rational> {
     let info = reader.stream(index)?;
     let scan = |reader: &mut Reader, limit: usize| -> Option<Rational> {
         let mut end: Option<Rational> = None;
@@ -468,12 +467,12 @@ fn measured_end(path: &Path, index: usize, claimed: Rational) -> Option<Rational
     let tail = reader
         .seek(info.origin + near)
         .ok()
-        .and_then(|()| scan(&mut reader, TAIL_PACKETS));
+        .and_then(|()| scan(reader, TAIL_PACKETS));
     match tail {
         Some(end) => Some(end),
         None => {
             reader.seek(info.origin).ok()?;
-            scan(&mut reader, usize::MAX)
+            scan(reader, usize::MAX)
         }
     }
 }

@@ -555,7 +555,7 @@ fn one(
     let fail = |reason: String| Outcome::Failed { reason };
     if facts.video().is_none() && facts.audio_streams().next().is_none() {
         return fail(
-            "no picture and no sound streams: the file is damaged (its index may be missing) or is not media".into(),
+            "no picture and no sound streams: the file is damaged (its index may be missing) or is not media; copy or export it again from its source".into(),
         );
     }
     if facts.video().is_none() && matches!(opts.profile.kind, ProfileKind::Video(_)) {
