@@ -116,6 +116,16 @@ pub struct ColourAnalysis {
     pub fringe_share: f64,
     /// Share of coloured regions whose hue is over 40° from the main one.
     pub hue_spread: f64,
+    /// Chroma fitted as a straight line in luma (median over the frames), read at video black
+    /// and at mid-grey (U − 128, V − 128): a toning rises from neutral black in one hue.
+    #[serde(default)]
+    pub luma_black_u: f64,
+    #[serde(default)]
+    pub luma_black_v: f64,
+    #[serde(default)]
+    pub luma_grey_u: f64,
+    #[serde(default)]
+    pub luma_grey_v: f64,
     /// The toning, when the picture has a cast: `warm (sepia)`, `blue`, `magenta`, `green`.
     pub tone: Option<String>,
     /// The decision in words.
@@ -129,8 +139,8 @@ pub const OVER_NOISE: f64 = 5.0;
 /// Strong off-tone chroma below which a picture is black-and-white.
 pub const BW_MAX: f64 = 1.25;
 /// Colour whose clearly coloured regions follow the luma gradient this often may be fringing:
-/// not judged colour…
-pub const FRINGE_MAX: f64 = 0.6;
+/// not judged colour (the tune part's colour reaches 37 %, its wider fringing 51 %)…
+pub const FRINGE_MAX: f64 = 0.45;
 /// …and from this share on it is fringing: black-and-white.
 pub const FRINGE_BW: f64 = 0.75;
 /// Fewer coloured regions than this share away from the main hue: one hue.
@@ -142,6 +152,12 @@ pub const TONED_SHARE: f64 = 0.6;
 /// A cast stronger than this is no toning (the sepia and blue tonings of the evaluation set
 /// reach 25): the picture is one strong colour.
 pub const TONE_MAX: f64 = 35.0;
+
+/// A one-hue picture whose chroma, fitted on luma, is at least this strong at mid-grey…
+pub const RISING_MIN: f64 = 4.5;
+/// …and at most this far from neutral at black (and a quarter of its mid-grey strength) is a
+/// toning rising from its blacks.
+pub const BLACK_NEUTRAL: f64 = 1.5;
 
 /// The name of a tone from its cast (U − 128, V − 128).
 fn tone_name(u: f64, v: f64) -> &'static str {
@@ -181,6 +197,17 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let fringe = median(frames.iter().map(|f| f.fringe).collect());
     let hues = median(frames.iter().map(|f| f.hue_spread).collect());
     let cast = (cast_u * cast_u + cast_v * cast_v).sqrt();
+    let luma_black_u = median(frames.iter().map(|f| f.luma_black_u).collect());
+    let luma_black_v = median(frames.iter().map(|f| f.luma_black_v).collect());
+    let luma_grey_u = median(frames.iter().map(|f| f.luma_grey_u).collect());
+    let luma_grey_v = median(frames.iter().map(|f| f.luma_grey_v).collect());
+    let at_black = luma_black_u.hypot(luma_black_v);
+    let at_grey = luma_grey_u.hypot(luma_grey_v);
+    // A toning rising from neutral blacks in one hue, no stronger than a toning gets.
+    let rising = hues < ONE_HUE
+        && (RISING_MIN..=TONE_MAX).contains(&at_grey)
+        && at_black <= BLACK_NEUTRAL
+        && at_black <= 0.25 * at_grey;
     let toned = cast >= 1.5;
     // A tone is named for one-hue pictures with a real cast (a toning), not for colour casts.
     let tone = (hues < ONE_HUE && cast >= TONE_CAST).then(|| tone_name(cast_u, cast_v).to_string());
@@ -209,6 +236,12 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         (
             ColourVerdict::Bw,
             format!("a {t} toning (U {cast_u:+.1}, V {cast_v:+.1}): one hue, {strong:.1} off it"),
+        )
+    } else if rising {
+        let t = tone_name(luma_grey_u, luma_grey_v);
+        (
+            ColourVerdict::Bw,
+            format!("a {t} toning rising from neutral blacks: one hue, its chroma a line in luma (U {luma_grey_u:+.1}, V {luma_grey_v:+.1} at mid-grey, {at_black:.1} at black)"),
         )
     } else if fringe >= FRINGE_BW {
         (
@@ -261,7 +294,15 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         strong_chroma: strong,
         fringe_share: fringe,
         hue_spread: hues,
-        tone,
+        luma_black_u,
+        luma_black_v,
+        luma_grey_u,
+        luma_grey_v,
+        tone: if rising && tone.is_none() {
+            Some(tone_name(luma_grey_u, luma_grey_v).to_string())
+        } else {
+            tone
+        },
         reason,
     }
 }
@@ -575,6 +616,12 @@ pub struct ChromaFrame {
     /// The median block's chroma − 128: the picture's cast.
     pub cast_u: f64,
     pub cast_v: f64,
+    /// Chroma − 128 as a straight line in block luma (unclipped blocks), read at video black
+    /// (luma 16) and at mid-grey (luma 126): a toning rises from neutral black in one hue.
+    pub luma_black_u: f64,
+    pub luma_black_v: f64,
+    pub luma_grey_u: f64,
+    pub luma_grey_v: f64,
 }
 
 /// What the caller found out about one media file an EDL names, for validation.
@@ -699,6 +746,11 @@ mod tests {
             hue_spread: hues,
             cast_u: cast.0,
             cast_v: cast.1,
+            // A cast the same at every luma.
+            luma_black_u: cast.0,
+            luma_black_v: cast.1,
+            luma_grey_u: cast.0,
+            luma_grey_v: cast.1,
         }
     }
 
@@ -760,6 +812,40 @@ mod tests {
         assert_eq!(
             verdict(frame(5.7, 0.04, 0.2, 0.64, (0.1, 0.4))),
             ColourVerdict::Colour
+        );
+    }
+
+    #[test]
+    fn a_toning_rising_from_neutral_blacks_is_black_and_white() {
+        let rising = |hues: f64, black: (f64, f64), grey: (f64, f64)| {
+            let mut f = frame(6.1, 0.0, 0.12, hues, (0.0, 0.0));
+            (f.luma_black_u, f.luma_black_v) = black;
+            (f.luma_grey_u, f.luma_grey_v) = grey;
+            classify(&vec![f; 12])
+        };
+        // The night street toned sepia (measured): no cast, one hue, a line from black.
+        let night = rising(0.0, (0.1, 0.1), (-7.6, 5.0));
+        assert_eq!(night.class, ColourVerdict::Bw, "{night:?}");
+        assert_eq!(night.tone.as_deref(), Some("warm (sepia)"));
+        assert!(night.reason.contains("rising"), "{}", night.reason);
+        // Several hues: colour, whatever the line.
+        assert_eq!(
+            rising(0.6, (0.1, 0.1), (-7.6, 5.0)).class,
+            ColourVerdict::Colour
+        );
+        // Blacks carrying the cast (a faded picture under a magenta cast): not a toning.
+        assert_eq!(
+            rising(0.0, (6.0, 6.0), (6.5, 6.5)).class,
+            ColourVerdict::Uncertain
+        );
+        // Too faint a line, or stronger than any toning: not decided by it.
+        assert_eq!(
+            rising(0.0, (0.1, 0.1), (-2.0, 1.0)).class,
+            ColourVerdict::Uncertain
+        );
+        assert_eq!(
+            rising(0.0, (0.1, 0.1), (-40.0, 25.0)).class,
+            ColourVerdict::Uncertain
         );
     }
 

@@ -49,14 +49,18 @@ pub fn describe(f: &MediaFacts) -> String {
         if c.frames > 0 {
             let _ = writeln!(
                 out,
-                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}",
+                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}\n             chroma on luma: U {:+.1} V {:+.1} at black, U {:+.1} V {:+.1} at mid-grey",
                 c.strong_chroma,
                 c.noise_in_blocks,
                 c.fringe_share * 100.0,
                 c.hue_spread * 100.0,
                 c.cast_u,
                 c.cast_v,
-                c.tone.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+                c.tone.as_deref().map(|t| format!(" ({t})")).unwrap_or_default(),
+                c.luma_black_u,
+                c.luma_black_v,
+                c.luma_grey_u,
+                c.luma_grey_v,
             );
         }
     }

@@ -357,6 +357,36 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
         percentile(lit.iter().map(|b| b.2).collect(), 0.5),
         percentile(lit.iter().map(|b| b.3).collect(), 0.5),
     );
+    // Chroma as a straight line in luma, fitted over the unclipped blocks: a toning (silver
+    // turned sepia, a blue toning) maps every grey to one hue with a strength that grows with
+    // its brightness from neutral blacks — in a dark picture that is the only trace of it, as
+    // its median block is black. Real colour is not a function of luma.
+    let (mut n, mut sx, mut sxx, mut su, mut sxu, mut sv, mut sxv) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for b in sums.iter().filter(|b| b.6 <= UNCLIPPED) {
+        let x = b.6 - BLACK;
+        n += 1.0;
+        sx += x;
+        sxx += x * x;
+        su += b.2;
+        sxu += x * b.2;
+        sv += b.3;
+        sxv += x * b.3;
+    }
+    let (black, grey) = {
+        let det = n * sxx - sx * sx;
+        if n == 0.0 {
+            ((0.0, 0.0), (0.0, 0.0))
+        } else if det <= n * n {
+            // Luma spread under one code value: no slope to fit.
+            ((su / n, sv / n), (su / n, sv / n))
+        } else {
+            let (ku, kv) = ((n * sxu - sx * su) / det, (n * sxv - sx * sv) / det);
+            let (u0, v0) = ((su - ku * sx) / n, (sv - kv * sx) / n);
+            let at = MID_GREY - BLACK;
+            ((u0, v0), (u0 + ku * at, v0 + kv * at))
+        }
+    };
     // How coherent each block's chroma is around the cast: the length of its mean deviation
     // over the mean length of its samples' deviations. A patch of colour is 1; noise, grain and
     // the opposite-hued fringes either side of an edge cancel towards 0.
@@ -505,11 +535,17 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
         hue_spread,
         cast_u: cast.0,
         cast_v: cast.1,
+        luma_black_u: black.0,
+        luma_black_v: black.1,
+        luma_grey_u: grey.0,
+        luma_grey_v: grey.1,
     }
 }
 
 /// How much of a block's chroma (around the cast) a linear fit on the signed luma gradient
 /// explains: R² of `(U, V) ≈ A · (∂Y/∂x, ∂Y/∂y)` over its samples (0 when the block is flat).
+/// The gradient is taken one pixel either side: coarser ones (tried: 2 and 4 pixels) follow
+/// DV's horizontally upsampled 4:1:1 chroma too, and took faint DV colour for fringing.
 fn follows_gradient(p: &Planes, bx: usize, by: usize, cast: (f64, f64)) -> f64 {
     let at = |plane: &[u8], stride: usize, x: usize, y: usize| plane[y * stride + x] as f64;
     let (lw, lh) = (2 * p.cw, 2 * p.ch);
@@ -562,5 +598,11 @@ const COHERENT: f64 = 0.6;
 const GROUP_COHERENT: f64 = 0.4;
 /// Blocks at least this bright (mean luma, 8-bit) are lit: the cast is measured on them.
 const LIT: f64 = 48.0;
+/// Blocks brighter than this (mean luma, 8-bit) may be clipped by a toning (sepia's red
+/// saturates first): the luma fit leaves them out.
+const UNCLIPPED: f64 = 200.0;
+/// Video black and mid-grey (8-bit limited range): where the luma fit is read.
+const BLACK: f64 = 16.0;
+const MID_GREY: f64 = 126.0;
 /// Hues further apart than this (radians, 40°) are different colours.
 const HUE_APART: f64 = 0.7;

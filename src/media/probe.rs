@@ -508,6 +508,10 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
                 strong_chroma: 0.0,
                 fringe_share: 0.0,
                 hue_spread: 0.0,
+                luma_black_u: 0.0,
+                luma_black_v: 0.0,
+                luma_grey_u: 0.0,
+                luma_grey_v: 0.0,
                 tone: None,
                 reason: format!("`{pix_fmt}` pictures have no chroma"),
             })

@@ -66,6 +66,10 @@ pub struct ColourMeasures {
     pub hue_spread: f64,
     pub cast_u: f64,
     pub cast_v: f64,
+    /// Chroma fitted as a straight line in luma, read at video black and at mid-grey
+    /// (U − 128, V − 128): a toning rises from neutral black in one hue.
+    pub luma_black: [f64; 2],
+    pub luma_grey: [f64; 2],
     pub tone: Option<String>,
 }
 
@@ -107,6 +111,8 @@ pub fn source_report(
             hue_spread: c.hue_spread,
             cast_u: c.cast_u,
             cast_v: c.cast_v,
+            luma_black: [c.luma_black_u, c.luma_black_v],
+            luma_grey: [c.luma_grey_u, c.luma_grey_v],
             tone: c.tone.clone(),
         }),
     }

@@ -148,6 +148,53 @@ fn detection_is_robust_both_ways() {
     );
 }
 
+/// A night picture: a small lit picture (56 × 40, 1.3 % of the frame) on near-black, the rest
+/// of the frame black; `lit` filters the small picture, `after` the whole frame.
+fn night(name: &str, lit: &str, after: &str) -> PathBuf {
+    clip(
+        name,
+        &format!(
+            "color=c=0x111111:s=480x360:r=24[bg];testsrc2=size=56x40:rate=24{lit}[fg];[bg][fg]overlay=200:150{after}"
+        ),
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (480, 360),
+    )
+}
+
+const SEPIA: &str = "colorchannelmixer=.393:.769:.189:0:.349:.686:.168:0:.272:.534:.131";
+
+#[test]
+fn a_dark_toned_picture_is_black_and_white_and_dark_colour_is_not() {
+    // Toned night: the median block is black (no cast to measure), the tone only in the lit
+    // corner — its chroma, fitted on luma, rises from neutral black in one hue.
+    let toned = class_of(&night("night_sepia.mp4", ",hue=s=0", &format!(",{SEPIA}")));
+    assert_eq!(toned.class, ColourVerdict::Bw, "{toned:?}");
+    assert!(
+        toned.reason.contains("rising from neutral blacks"),
+        "{toned:?}"
+    );
+    assert_eq!(toned.tone.as_deref(), Some("warm (sepia)"), "{toned:?}");
+    let at_black = toned.luma_black_u.hypot(toned.luma_black_v);
+    let at_grey = toned.luma_grey_u.hypot(toned.luma_grey_v);
+    assert!(at_black < 1.5 && at_grey > 10.0, "{toned:?}");
+    // The same night in colour, full or faded to 30 %: its lights have several hues.
+    for (name, lit) in [("night_colour.mp4", ""), ("night_faded.mp4", ",hue=s=0.3")] {
+        let colour = class_of(&night(name, lit, ""));
+        assert_eq!(colour.class, ColourVerdict::Colour, "{name}: {colour:?}");
+        assert!(colour.hue_spread > 0.3, "{name}: {colour:?}");
+    }
+    // A night under a uniform cast (blacks tinted too) with faded colour: never black-and-white.
+    let cast = class_of(&night(
+        "night_faded_cast.mp4",
+        ",hue=s=0.25",
+        ",lutyuv=u=val+6:v=val+6",
+    ));
+    assert_ne!(cast.class, ColourVerdict::Bw, "{cast:?}");
+}
+
 #[test]
 #[cfg_attr(
     not(corpus),
@@ -222,6 +269,15 @@ fn real_colour_is_never_taken_for_black_and_white() {
         (640, 360),
     ));
     assert_eq!(fringed.class, ColourVerdict::Bw, "{fringed:?}");
+    // The night street toned: its few lights carry the tone, its median block is black.
+    let night = class_of(&from_corpus(
+        "sepia_night.mp4",
+        "sowt-with-video.mov",
+        &format!("scale=960:540,hue=s=0,{SEPIA}"),
+        (960, 540),
+    ));
+    assert_eq!(night.class, ColourVerdict::Bw, "{night:?}");
+    assert!(night.reason.contains("rising"), "{night:?}");
 }
 
 #[test]
