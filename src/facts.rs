@@ -118,6 +118,13 @@ pub struct ColourAnalysis {
     pub hue_spread: f64,
     /// Chroma fitted as a straight line in luma (median over the frames), read at video black
     /// and at mid-grey (U − 128, V − 128): a toning rises from neutral black in one hue.
+    /// Share of the coloured regions' chroma that misregistered colour planes explain (median
+    /// over the frames; see docs/colour.md), and the displacements of the blue and red planes
+    /// (luma pixels across, down) in the frame that fits best.
+    #[serde(default)]
+    pub plane_shift: f64,
+    #[serde(default)]
+    pub plane_shift_px: [i8; 4],
     #[serde(default)]
     pub luma_black_u: f64,
     #[serde(default)]
@@ -143,6 +150,10 @@ pub const BW_MAX: f64 = 1.25;
 pub const FRINGE_MAX: f64 = 0.45;
 /// …and from this share on it is fringing: black-and-white.
 pub const FRINGE_BW: f64 = 0.75;
+/// A picture in several hues whose coloured regions' chroma misregistered colour planes explain
+/// this well (luma differences at one displacement per channel, fitted over the picture) is a
+/// fringed scan: black-and-white. The tune part's colour reaches 39 %, its fringing starts at 87 %.
+pub const PLANES_BW: f64 = 0.6;
 /// Fewer coloured regions than this share away from the main hue: one hue.
 pub const ONE_HUE: f64 = 0.05;
 /// A one-hue picture is a toning when its cast is at least this strong…
@@ -201,6 +212,12 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let luma_black_v = median(frames.iter().map(|f| f.luma_black_v).collect());
     let luma_grey_u = median(frames.iter().map(|f| f.luma_grey_u).collect());
     let luma_grey_v = median(frames.iter().map(|f| f.luma_grey_v).collect());
+    let plane_shift = median(frames.iter().map(|f| f.shift_fit).collect());
+    let plane_shift_px = frames
+        .iter()
+        .max_by(|a, b| a.shift_fit.total_cmp(&b.shift_fit))
+        .map(|f| [f.shift_u.0, f.shift_u.1, f.shift_v.0, f.shift_v.1])
+        .unwrap_or_default();
     let at_black = luma_black_u.hypot(luma_black_v);
     let at_grey = luma_grey_u.hypot(luma_grey_v);
     // A toning rising from neutral blacks in one hue, no stronger than a toning gets.
@@ -242,6 +259,12 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         (
             ColourVerdict::Bw,
             format!("a {t} toning rising from neutral blacks: one hue, its chroma a line in luma (U {luma_grey_u:+.1}, V {luma_grey_v:+.1} at mid-grey, {at_black:.1} at black)"),
+        )
+    } else if plane_shift >= PLANES_BW && hues >= ONE_HUE {
+        let [bx, by, rx, ry] = plane_shift_px;
+        (
+            ColourVerdict::Bw,
+            format!("chromatic fringing: misregistered colour planes explain {:.0} % of its chroma (blue plane {:+}, {:+} px, red {:+}, {:+} px from the luma), as a scan's do", plane_shift * 100.0, -bx, -by, -rx, -ry),
         )
     } else if fringe >= FRINGE_BW {
         (
@@ -294,6 +317,8 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         strong_chroma: strong,
         fringe_share: fringe,
         hue_spread: hues,
+        plane_shift,
+        plane_shift_px,
         luma_black_u,
         luma_black_v,
         luma_grey_u,
@@ -616,6 +641,12 @@ pub struct ChromaFrame {
     /// The median block's chroma − 128: the picture's cast.
     pub cast_u: f64,
     pub cast_v: f64,
+    /// Share of the coloured regions' chroma energy that luma differences at one displacement
+    /// per channel explain (misregistered colour planes), and the displacements (luma pixels:
+    /// U's — the blue plane — and V's — the red).
+    pub shift_fit: f64,
+    pub shift_u: (i8, i8),
+    pub shift_v: (i8, i8),
     /// Chroma − 128 as a straight line in block luma (unclipped blocks), read at video black
     /// (luma 16) and at mid-grey (luma 126): a toning rises from neutral black in one hue.
     pub luma_black_u: f64,
@@ -746,6 +777,9 @@ mod tests {
             hue_spread: hues,
             cast_u: cast.0,
             cast_v: cast.1,
+            shift_fit: 0.0,
+            shift_u: (0, 0),
+            shift_v: (0, 0),
             // A cast the same at every luma.
             luma_black_u: cast.0,
             luma_black_v: cast.1,
@@ -847,6 +881,30 @@ mod tests {
             rising(0.0, (0.1, 0.1), (-40.0, 25.0)).class,
             ColourVerdict::Uncertain
         );
+    }
+
+    #[test]
+    fn misregistered_planes_in_several_hues_are_fringing() {
+        // The city's wider fringing (measured): few regions follow the 1-pixel gradient, but a
+        // blue plane 4 px left and a red one 4 right, 2 down explain 85 % of its chroma.
+        let mut f = frame(32.9, 0.51, 0.38, 0.38, (0.0, 0.0));
+        (f.shift_fit, f.shift_u, f.shift_v) = (0.85, (4, 0), (-4, -2));
+        let fringed = classify(&vec![f; 12]);
+        assert_eq!(fringed.class, ColourVerdict::Bw, "{fringed:?}");
+        assert!(
+            fringed
+                .reason
+                .contains("blue plane -4, +0 px, red +4, +2 px"),
+            "{}",
+            fringed.reason
+        );
+        // Colour with a little chroma on edges (the most the tune part's colour reaches: 39 %).
+        f.shift_fit = 0.39;
+        assert_eq!(verdict(f), ColourVerdict::Colour);
+        // One hue (a single coloured light whose glow its luma difference matches): not fringing.
+        let mut one = frame(20.0, 0.0, 0.1, 0.0, (0.0, 0.0));
+        one.shift_fit = 0.9;
+        assert_ne!(verdict(one), ColourVerdict::Bw);
     }
 
     #[test]

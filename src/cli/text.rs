@@ -49,7 +49,7 @@ pub fn describe(f: &MediaFacts) -> String {
         if c.frames > 0 {
             let _ = writeln!(
                 out,
-                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}\n             chroma on luma: U {:+.1} V {:+.1} at black, U {:+.1} V {:+.1} at mid-grey",
+                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}\n             chroma on luma: U {:+.1} V {:+.1} at black, U {:+.1} V {:+.1} at mid-grey; misregistered planes explain {:.0} %",
                 c.strong_chroma,
                 c.noise_in_blocks,
                 c.fringe_share * 100.0,
@@ -61,6 +61,7 @@ pub fn describe(f: &MediaFacts) -> String {
                 c.luma_black_v,
                 c.luma_grey_u,
                 c.luma_grey_v,
+                c.plane_shift * 100.0,
             );
         }
     }

@@ -485,6 +485,7 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
     // Fringing: a scan's misregistered colour planes leave chroma that follows the signed luma
     // gradient (R and B are shifted copies of G), so it is explained by a linear fit on the
     // gradient; a patch of colour or a coloured light is not.
+    let mut vivid_at = Vec::new();
     let fringe = {
         let (mut n, mut fringed) = (0usize, 0usize);
         for (i, b) in blocks.iter().enumerate() {
@@ -495,6 +496,7 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
                 continue;
             }
             n += 1;
+            vivid_at.push(i);
             let (bx, by) = (i % cols, i / cols);
             if follows_gradient(p, bx, by, cast) >= FRINGE_FIT {
                 fringed += 1;
@@ -522,6 +524,7 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
             .count() as f64
             / hues.len() as f64
     };
+    let (shift_fit, shift_u, shift_v) = plane_shift(p, &vivid_at, cols, cast);
     ChromaFrame {
         time,
         mean_u: mu,
@@ -535,12 +538,177 @@ fn measure(p: &Planes, time: Rational) -> ChromaFrame {
         hue_spread,
         cast_u: cast.0,
         cast_v: cast.1,
+        shift_fit,
+        shift_u,
+        shift_v,
         luma_black_u: black.0,
         luma_black_v: black.1,
         luma_grey_u: grey.0,
         luma_grey_v: grey.1,
     }
 }
+
+/// Misregistered colour planes, fitted over the whole picture: a scan whose red and blue
+/// planes sit a few pixels off the green leaves chroma that is the difference between the luma a
+/// few pixels away and the luma here — one displacement for V (the red plane), one for U (the
+/// blue), the same across the picture. For each channel the displacement whose luma difference
+/// best explains it (rising with it) is found among ±`SHIFT_X` × ±`SHIFT_Y` luma pixels, then both
+/// channels are fitted on the two differences together. Gives the share of the coloured
+/// regions' chroma energy the fit explains and the two displacements (U's, V's). A patch of
+/// colour keeps its chroma inside, where luma differences vanish; two lights of different hues
+/// need two factors — neither fits.
+fn plane_shift(
+    p: &Planes,
+    vivid: &[usize],
+    cols: usize,
+    cast: (f64, f64),
+) -> (f64, (i8, i8), (i8, i8)) {
+    let (lw, lh) = (2 * p.cw, 2 * p.ch);
+    let margin = (SHIFT_X + 1).max(SHIFT_Y + 1) as usize;
+    // The chroma samples of the coloured blocks (every n-th block past SHIFT_SAMPLES).
+    let step = (vivid.len() * BLOCK * BLOCK).div_ceil(SHIFT_SAMPLES).max(1);
+    let mut samples: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for &i in vivid.iter().step_by(step) {
+        let (bx, by) = (i % cols, i / cols);
+        for cy in by * BLOCK..(by + 1) * BLOCK {
+            for cx in bx * BLOCK..(bx + 1) * BLOCK {
+                let (lx, ly) = (2 * cx, 2 * cy);
+                if lx < margin || ly < margin || lx + margin + 1 >= lw || ly + margin + 1 >= lh {
+                    continue;
+                }
+                let u = p.u[cy * p.su + cx] as f64 - 128.0 - cast.0;
+                let v = p.v[cy * p.sv + cx] as f64 - 128.0 - cast.1;
+                samples.push((lx, ly, u, v));
+            }
+        }
+    }
+    if samples.len() < 64 {
+        return (0.0, (0, 0), (0, 0));
+    }
+    // Luma of the 2 × 2 pixels a chroma sample covers, displaced by (dx, dy).
+    let luma = |lx: usize, ly: usize, dx: i32, dy: i32| -> f64 {
+        let (x, y) = ((lx as i32 + dx) as usize, (ly as i32 + dy) as usize);
+        let row = |y: usize| p.y[y * p.sy + x] as f64 + p.y[y * p.sy + x + 1] as f64;
+        (row(y) + row(y + 1)) / 4.0
+    };
+    let n = samples.len() as f64;
+    let mu = samples.iter().map(|s| s.2).sum::<f64>() / n;
+    let mv = samples.iter().map(|s| s.3).sum::<f64>() / n;
+    let var_u: f64 = samples.iter().map(|s| (s.2 - mu).powi(2)).sum();
+    let var_v: f64 = samples.iter().map(|s| (s.3 - mv).powi(2)).sum();
+    if var_u + var_v <= 0.0 {
+        return (0.0, (0, 0), (0, 0));
+    }
+    // Each sample's own luma, read once.
+    let here: Vec<f64> = samples
+        .iter()
+        .map(|&(lx, ly, _, _)| luma(lx, ly, 0, 0))
+        .collect();
+    // How well the luma difference at (dx, dy) explains U and V (single-regressor r², rising
+    // only: the displaced plane's own luma moving in lifts its channel).
+    let score = |dx: i32, dy: i32| -> (f64, f64) {
+        let (mut sd, mut sdd, mut sdu, mut sdv) = (0.0, 0.0, 0.0, 0.0);
+        for (&(lx, ly, u, v), &h) in samples.iter().zip(&here) {
+            let d = luma(lx, ly, dx, dy) - h;
+            sd += d;
+            sdd += d * d;
+            sdu += d * (u - mu);
+            sdv += d * (v - mv);
+        }
+        let var_d = sdd - sd * sd / n;
+        let r2 = |s: f64, var: f64| {
+            if s > 0.0 && var > 0.0 && var_d > 0.0 {
+                s * s / (var_d * var)
+            } else {
+                0.0
+            }
+        };
+        (r2(sdu, var_u), r2(sdv, var_v))
+    };
+    type Best = ((f64, (i32, i32)), (f64, (i32, i32)));
+    let consider = |best: &mut Best, dx: i32, dy: i32| {
+        if (dx == 0 && dy == 0) || dx.abs() > SHIFT_X || dy.abs() > SHIFT_Y {
+            return;
+        }
+        let (ru, rv) = score(dx, dy);
+        if ru > best.0 .0 {
+            best.0 = (ru, (dx, dy));
+        }
+        if rv > best.1 .0 {
+            best.1 = (rv, (dx, dy));
+        }
+    };
+    let mut best: Best = ((0.0, (0, 0)), (0.0, (0, 0)));
+    // Every second displacement first, then the neighbours of each channel's best.
+    for dy in (-SHIFT_Y..=SHIFT_Y).step_by(2) {
+        for dx in (-SHIFT_X..=SHIFT_X).step_by(2) {
+            consider(&mut best, dx, dy);
+        }
+    }
+    for centre in [best.0 .1, best.1 .1] {
+        for (ex, ey) in [
+            (-1, -1),
+            (0, -1),
+            (1, -1),
+            (-1, 0),
+            (1, 0),
+            (-1, 1),
+            (0, 1),
+            (1, 1),
+        ] {
+            consider(&mut best, centre.0 + ex, centre.1 + ey);
+        }
+    }
+    let (best_u, best_v) = best;
+    // Both channels on both differences together.
+    let (a, b) = (best_u.1, best_v.1);
+    let rows: Vec<(f64, f64, f64, f64)> = samples
+        .iter()
+        .map(|&(lx, ly, u, v)| {
+            let here = luma(lx, ly, 0, 0);
+            (
+                luma(lx, ly, a.0, a.1) - here,
+                luma(lx, ly, b.0, b.1) - here,
+                u - mu,
+                v - mv,
+            )
+        })
+        .collect();
+    let m1 = rows.iter().map(|r| r.0).sum::<f64>() / n;
+    let m2 = rows.iter().map(|r| r.1).sum::<f64>() / n;
+    let (mut s11, mut s12, mut s22, mut s1u, mut s2u, mut s1v, mut s2v) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(d1, d2, u, v) in &rows {
+        let (d1, d2) = (d1 - m1, d2 - m2);
+        s11 += d1 * d1;
+        s12 += d1 * d2;
+        s22 += d2 * d2;
+        s1u += d1 * u;
+        s2u += d2 * u;
+        s1v += d1 * v;
+        s2v += d2 * v;
+    }
+    let det = s11 * s22 - s12 * s12;
+    let explained = if det > 1e-9 {
+        // Explained sum of squares of a two-regressor fit: bᵀ·Xᵀy.
+        let fit = |s1: f64, s2: f64| {
+            let (c1, c2) = ((s22 * s1 - s12 * s2) / det, (s11 * s2 - s12 * s1) / det);
+            (c1 * s1 + c2 * s2).max(0.0)
+        };
+        fit(s1u, s2u) + fit(s1v, s2v)
+    } else {
+        best_u.0 * var_u + best_v.0 * var_v
+    };
+    let share = (explained / (var_u + var_v)).clamp(0.0, 1.0);
+    let px = |d: (i32, i32)| (d.0 as i8, d.1 as i8);
+    (share, px(a), px(b))
+}
+
+/// Displacements searched for misregistered planes, in luma pixels either way.
+const SHIFT_X: i32 = 8;
+const SHIFT_Y: i32 = 4;
+/// Most chroma samples the plane fit reads per picture.
+const SHIFT_SAMPLES: usize = 4096;
 
 /// How much of a block's chroma (around the cast) a linear fit on the signed luma gradient
 /// explains: R² of `(U, V) ≈ A · (∂Y/∂x, ∂Y/∂y)` over its samples (0 when the block is flat).

@@ -508,6 +508,8 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
                 strong_chroma: 0.0,
                 fringe_share: 0.0,
                 hue_spread: 0.0,
+                plane_shift: 0.0,
+                plane_shift_px: [0; 4],
                 luma_black_u: 0.0,
                 luma_black_v: 0.0,
                 luma_grey_u: 0.0,

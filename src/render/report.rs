@@ -70,6 +70,8 @@ pub struct ColourMeasures {
     /// (U − 128, V − 128): a toning rises from neutral black in one hue.
     pub luma_black: [f64; 2],
     pub luma_grey: [f64; 2],
+    /// Share of the coloured regions' chroma that misregistered colour planes explain.
+    pub plane_shift: f64,
     pub tone: Option<String>,
 }
 
@@ -113,6 +115,7 @@ pub fn source_report(
             cast_v: c.cast_v,
             luma_black: [c.luma_black_u, c.luma_black_v],
             luma_grey: [c.luma_grey_u, c.luma_grey_v],
+            plane_shift: c.plane_shift,
             tone: c.tone.clone(),
         }),
     }

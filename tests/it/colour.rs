@@ -196,6 +196,37 @@ fn a_dark_toned_picture_is_black_and_white_and_dark_colour_is_not() {
 }
 
 #[test]
+fn misregistered_colour_planes_are_found_and_measured() {
+    // A black-and-white scan whose red plane sits 4 px right and 2 down, its blue 4 px left.
+    let fringed = class_of(&clip(
+        "fringed_wide.mp4",
+        "testsrc2=size=320x240:rate=24,hue=s=0,format=rgb24,rgbashift=rh=4:rv=2:bh=-4",
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (320, 240),
+    ));
+    assert_eq!(fringed.class, ColourVerdict::Bw, "{fringed:?}");
+    assert!(fringed.plane_shift > 0.6, "{fringed:?}");
+    // The displacements found are the ones made: U rises with the luma 4 px right (the blue
+    // plane moved left), V with the luma 4 px left and 2 up (the red plane moved right, down).
+    assert_eq!(fringed.plane_shift_px, [4, 0, -4, -2], "{fringed:?}");
+    // The same picture in colour: its chroma sits inside its patches, no displacement explains it.
+    let colour = class_of(&clip(
+        "colour_small.mp4",
+        "testsrc2=size=320x240:rate=24",
+        "libx264",
+        "yuv420p",
+        "tv",
+        None,
+        (320, 240),
+    ));
+    assert_eq!(colour.class, ColourVerdict::Colour, "{colour:?}");
+    assert!(colour.plane_shift < 0.3, "{colour:?}");
+}
+
+#[test]
 #[cfg_attr(
     not(corpus),
     ignore = "../shared/corpus is absent: these tests need the shared real-world media beside the checkout"
