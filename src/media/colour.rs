@@ -664,42 +664,19 @@ fn plane_shift(
     let (a, b) = (best_u.1, best_v.1);
     let rows: Vec<(f64, f64, f64, f64)> = samples
         .iter()
-        .map(|&(lx, ly, u, v)| {
-            let here = luma(lx, ly, 0, 0);
+        .zip(&here)
+        .map(|(&(lx, ly, u, v), &h)| {
             (
-                luma(lx, ly, a.0, a.1) - here,
-                luma(lx, ly, b.0, b.1) - here,
+                luma(lx, ly, a.0, a.1) - h,
+                luma(lx, ly, b.0, b.1) - h,
                 u - mu,
                 v - mv,
             )
         })
         .collect();
-    let m1 = rows.iter().map(|r| r.0).sum::<f64>() / n;
-    let m2 = rows.iter().map(|r| r.1).sum::<f64>() / n;
-    let (mut s11, mut s12, mut s22, mut s1u, mut s2u, mut s1v, mut s2v) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for &(d1, d2, u, v) in &rows {
-        let (d1, d2) = (d1 - m1, d2 - m2);
-        s11 += d1 * d1;
-        s12 += d1 * d2;
-        s22 += d2 * d2;
-        s1u += d1 * u;
-        s2u += d2 * u;
-        s1v += d1 * v;
-        s2v += d2 * v;
-    }
-    let det = s11 * s22 - s12 * s12;
-    let explained = if det > 1e-9 {
-        // Explained sum of squares of a two-regressor fit: bᵀ·Xᵀy.
-        let fit = |s1: f64, s2: f64| {
-            let (c1, c2) = ((s22 * s1 - s12 * s2) / det, (s11 * s2 - s12 * s1) / det);
-            (c1 * s1 + c2 * s2).max(0.0)
-        };
-        fit(s1u, s2u) + fit(s1v, s2v)
-    } else {
-        best_u.0 * var_u + best_v.0 * var_v
-    };
-    let share = (explained / (var_u + var_v)).clamp(0.0, 1.0);
+    let share = explained_share(&rows, true).unwrap_or_else(|| {
+        ((best_u.0 * var_u + best_v.0 * var_v) / (var_u + var_v)).clamp(0.0, 1.0)
+    });
     let px = |d: (i32, i32)| (d.0 as i8, d.1 as i8);
     (share, px(a), px(b))
 }
@@ -717,9 +694,7 @@ const SHIFT_SAMPLES: usize = 4096;
 fn follows_gradient(p: &Planes, bx: usize, by: usize, cast: (f64, f64)) -> f64 {
     let at = |plane: &[u8], stride: usize, x: usize, y: usize| plane[y * stride + x] as f64;
     let (lw, lh) = (2 * p.cw, 2 * p.ch);
-    let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
-    let (mut ux, mut uy, mut vx, mut vy, mut total) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let mut samples = Vec::with_capacity(BLOCK * BLOCK);
+    let mut rows = Vec::with_capacity(BLOCK * BLOCK);
     for y in by * BLOCK..(by + 1) * BLOCK {
         for x in bx * BLOCK..(bx + 1) * BLOCK {
             let (lx, ly) = (2 * x, 2 * y);
@@ -730,29 +705,48 @@ fn follows_gradient(p: &Planes, bx: usize, by: usize, cast: (f64, f64)) -> f64 {
             let gy = at(p.y, p.sy, lx, ly + 1) - at(p.y, p.sy, lx, ly - 1);
             let du = at(p.u, p.su, x, y) - 128.0 - cast.0;
             let dv = at(p.v, p.sv, x, y) - 128.0 - cast.1;
-            gxx += gx * gx;
-            gxy += gx * gy;
-            gyy += gy * gy;
-            ux += gx * du;
-            uy += gy * du;
-            vx += gx * dv;
-            vy += gy * dv;
-            total += du * du + dv * dv;
-            samples.push((gx, gy, du, dv));
+            rows.push((gx, gy, du, dv));
         }
     }
-    let det = gxx * gyy - gxy * gxy;
-    if det.abs() < 1e-6 || total <= 0.0 {
-        return 0.0;
+    explained_share(&rows, false).unwrap_or(0.0)
+}
+
+/// Least squares of U and of V on two regressors, rows `(x1, x2, u, v)`: the share of the
+/// chroma's energy (`Σ u² + v²`, around the means when `centre`) the fit explains; `None` when
+/// the regressors do not span two directions or there is no chroma.
+fn explained_share(rows: &[(f64, f64, f64, f64)], centre: bool) -> Option<f64> {
+    let n = rows.len().max(1) as f64;
+    let mean = |f: fn(&(f64, f64, f64, f64)) -> f64| {
+        if centre {
+            rows.iter().map(f).sum::<f64>() / n
+        } else {
+            0.0
+        }
+    };
+    let (m1, m2, mu, mv) = (mean(|r| r.0), mean(|r| r.1), mean(|r| r.2), mean(|r| r.3));
+    let (mut s11, mut s12, mut s22, mut s1u, mut s2u, mut s1v, mut s2v, mut total) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(x1, x2, u, v) in rows {
+        let (x1, x2, u, v) = (x1 - m1, x2 - m2, u - mu, v - mv);
+        s11 += x1 * x1;
+        s12 += x1 * x2;
+        s22 += x2 * x2;
+        s1u += x1 * u;
+        s2u += x2 * u;
+        s1v += x1 * v;
+        s2v += x2 * v;
+        total += u * u + v * v;
     }
-    // Least squares for U and for V on (gx, gy).
-    let (a1, a2) = ((ux * gyy - uy * gxy) / det, (uy * gxx - ux * gxy) / det);
-    let (b1, b2) = ((vx * gyy - vy * gxy) / det, (vy * gxx - vx * gxy) / det);
-    let residual: f64 = samples
-        .iter()
-        .map(|(gx, gy, du, dv)| (du - a1 * gx - a2 * gy).powi(2) + (dv - b1 * gx - b2 * gy).powi(2))
-        .sum();
-    (1.0 - residual / total).max(0.0)
+    let det = s11 * s22 - s12 * s12;
+    if det.abs() < 1e-6 || total <= 0.0 {
+        return None;
+    }
+    // The explained sum of squares of a least-squares fit is bᵀ·Xᵀy.
+    let fit = |s1: f64, s2: f64| {
+        let (c1, c2) = ((s22 * s1 - s12 * s2) / det, (s11 * s2 - s12 * s1) / det);
+        (c1 * s1 + c2 * s2).max(0.0)
+    };
+    Some(((fit(s1u, s2u) + fit(s1v, s2v)) / total).clamp(0.0, 1.0))
 }
 
 /// A block whose chroma a gradient fit explains this well is a fringe.
