@@ -116,8 +116,6 @@ pub struct ColourAnalysis {
     pub fringe_share: f64,
     /// Share of coloured regions whose hue is over 40° from the main one.
     pub hue_spread: f64,
-    /// Chroma fitted as a straight line in luma (median over the frames), read at video black
-    /// and at mid-grey (U − 128, V − 128): a toning rises from neutral black in one hue.
     /// Share of the coloured regions' chroma that misregistered colour planes explain (median
     /// over the frames; see docs/colour.md), and the displacements of the blue and red planes
     /// (luma pixels across, down) in the frame that fits best.
@@ -125,6 +123,8 @@ pub struct ColourAnalysis {
     pub plane_shift: f64,
     #[serde(default)]
     pub plane_shift_px: [i8; 4],
+    /// Chroma fitted as a straight line in luma (median over the frames), read at video black
+    /// and at mid-grey (U − 128, V − 128): a toning rises from neutral black in one hue.
     #[serde(default)]
     pub luma_black_u: f64,
     #[serde(default)]
