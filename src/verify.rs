@@ -321,7 +321,7 @@ pub fn verify(
                 },
             )?;
             if seg.samples >= len {
-                if let Ok(mut pcm) = read_f32(&e.sound) {
+                if let Ok(mut pcm) = crate::media::segment::read_pcm(&e.sound) {
                     if crate::media::segment::mix_beds(out, cancel, &seg.beds, &mut pcm).is_ok() {
                         cached_sound.insert(id, mono(&pcm, channels));
                     }
@@ -541,14 +541,6 @@ pub fn verify(
         checks,
         events,
     })
-}
-
-/// A file of little-endian `f32` samples (a segment's sound).
-fn read_f32(path: &Path) -> std::io::Result<Vec<f32>> {
-    Ok(std::fs::read(path)?
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect())
 }
 
 /// Whether the plan finishes a segment's picture as neutral black-and-white.

@@ -92,14 +92,7 @@ fn true_peak_margin(out: &OutputSpec) -> f64 {
 }
 
 fn read_pcm(path: &Path) -> Result<Vec<f32>, AssembleError> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(fail("read segment sound"))?;
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect())
+    super::segment::read_pcm(path).map_err(fail("read segment sound"))
 }
 
 /// Measure the program's loudness from the segments' sound, after the filters of `chain`

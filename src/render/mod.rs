@@ -151,14 +151,13 @@ fn host_tag() -> String {
 /// `dir`: each is named `.roughcut-PID-HOST-…` after its render's process and machine, and one
 /// of this machine whose process is gone (no `/proc/PID`) is nobody's. Where `/proc` is not
 /// there, nothing is touched.
-fn sweep_dead(dir: &Path) {
+fn sweep_dead(dir: &Path, host: &str) {
     if !Path::new("/proc/self").exists() {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let host = host_tag();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix(".roughcut-") else {
@@ -215,9 +214,10 @@ pub fn render(
     } else {
         parent.clone()
     };
-    sweep_dead(&work_base);
+    let host = host_tag();
+    sweep_dead(&work_base, &host);
     let work = tempfile::Builder::new()
-        .prefix(&format!(".roughcut-{}-{}-", std::process::id(), host_tag()))
+        .prefix(&format!(".roughcut-{}-{host}-", std::process::id()))
         .tempdir_in(&work_base)
         .map_err(io(&work_base))?;
 

@@ -32,7 +32,7 @@ use crate::plan::{Picture, Sound};
 use job::{io_err, out_err, FrameSink};
 pub use job::{SegmentError, SegmentFiles, SegmentJob};
 use sink::EncodeSink;
-pub use sound::mix_beds;
+pub use sound::{mix_beds, read_pcm};
 pub use title::title_graph;
 
 /// Render `job.segment` into files in `job.dir`.
