@@ -362,6 +362,19 @@ pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
     )
 }
 
+/// A rational as the nearest `f64`, for display, measurement and formats that carry floats
+/// (OTIO's `rate`, FCPXML's seconds): the one place exact time leaves the integers. Never
+/// accumulate the result; a zero denominator gives 0.
+#[must_use]
+pub fn to_f64(r: Rational) -> f64 {
+    let (num, den) = (*r.numer(), *r.denom());
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
 /// Rounds to the nearest integer, halves towards +infinity: 2.5 → 3,
 /// −2.5 → −2. Saturates at the `i64` bounds (only reachable for a rational
 /// built with a zero or negative denominator through `Ratio::new_raw`).

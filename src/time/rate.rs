@@ -131,6 +131,13 @@ impl Rate {
         self.0
     }
 
+    /// The rate as the nearest `f64` frames per second (29.97002997… for 30000/1001), for
+    /// display and for formats that carry a float rate.
+    #[must_use]
+    pub fn to_f64(self) -> f64 {
+        super::to_f64(self.0)
+    }
+
     /// Numerator of the reduced rate (30000 for 30000/1001).
     #[must_use]
     pub fn num(self) -> i64 {
