@@ -916,18 +916,17 @@ proptest::proptest! {
     }
 }
 
-/// The reference reader (OpenTimelineIO with its CMX 3600 adapter, in a venv under target/,
-/// installed by `scripts/otio-setup`) on `file`: its JSON account of the tracks.
+/// The reference reader (OpenTimelineIO with its CMX 3600 adapter, in a venv under target/)
+/// on `file`: its JSON account of the tracks. `scripts/test` installs it (`scripts/otio-setup`),
+/// never the suite itself: without it the test fails saying so.
 fn reference_read(file: &std::path::Path, rate: Option<&str>) -> serde_json::Value {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let setup = std::process::Command::new("bash")
-        .arg(root.join("scripts/otio-setup"))
-        .output()
-        .unwrap();
+    let python = root.join("target/otio-venv/bin/python");
     assert!(
-        setup.status.success(),
-        "scripts/otio-setup: {}",
-        String::from_utf8_lossy(&setup.stderr)
+        python.is_file(),
+        "the reference reader is not installed ({} is missing); run scripts/otio-setup \
+         (scripts/test runs it)",
+        python.display()
     );
     let mut cmd = std::process::Command::new(root.join("target/otio-venv/bin/python"));
     cmd.arg(root.join("scripts/otio-ranges.py")).arg(file);

@@ -469,18 +469,19 @@ fn median_difference(a: &[f64], b: &[f64]) -> f64 {
     d[d.len() / 2]
 }
 
-/// The storyboard page in headless chromium (scripts/browser-setup installs it and
-/// playwright-core): what `tests/browser/storyboard.mjs` saw, as JSON.
+/// The storyboard page in headless chromium: what `tests/browser/storyboard.mjs` saw, as JSON.
+/// The browser and playwright-core are installed by `scripts/test` (`scripts/setup --test`,
+/// `scripts/browser-setup`), never from inside the suite: without them the test fails saying so.
 fn in_browser(root: &Path, page: &str) -> serde_json::Value {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let setup = std::process::Command::new("bash")
-        .arg(repo.join("scripts/browser-setup"))
-        .output()
-        .unwrap();
+    let driver = repo.join("tests/browser/node_modules/playwright-core/package.json");
+    let chromium = std::process::Command::new("chromium").arg("--version").output();
     assert!(
-        setup.status.success(),
-        "scripts/browser-setup: {}",
-        String::from_utf8_lossy(&setup.stderr)
+        driver.is_file() && chromium.is_ok_and(|o| o.status.success()),
+        "the storyboard page test needs Debian's chromium and playwright-core ({} {}); \
+         run scripts/setup --test and scripts/browser-setup (scripts/test runs both)",
+        driver.display(),
+        if driver.is_file() { "is there" } else { "is missing" }
     );
     let out = std::process::Command::new("node")
         .arg(repo.join("tests/browser/storyboard.mjs"))
