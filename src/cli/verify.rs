@@ -11,7 +11,7 @@ use super::{exit, CliError, CliResult};
 #[command(
     after_help = "Examples:\n  roughcut verify cut.json out/cut.mp4\n  roughcut verify cut.json out/cut.mp4 --json > verify.json\n  roughcut render cut.json && roughcut verify cut.json out/cut.mp4 || echo 'stale render'\n\nChecks the container, codecs, size, rate, frame and sample counts, each event's first, middle\nand last frame against the same frame rendered anew (a one-second piece alone, by the same\npipeline), black in gaps, neutral chroma in black-and-white events and the sound's offset\n(cross-correlated with the piece's, in samples). Reference frames come from the segment cache
 when the render left its segments there (decoded, not rendered again: renders are
-byte-identical), else from pieces rendered anew. Exit 0 when the file matches, 4 when it\ndiffers (which events, which frames, by how much), 3 when the EDL or the file is invalid."
+byte-identical), else from pieces rendered anew. Exit 0 when the file matches, 4 when it\ndiffers (which events, which frames, by how much), 1 when nothing differs but a planned check\ncould not be made (which, and why), 3 when the EDL or the file is invalid."
 )]
 pub struct VerifyArgs {
     /// The EDL the file should be a render of.
@@ -63,14 +63,16 @@ pub fn exec(a: VerifyArgs) -> CliResult {
     };
     let cancel = super::interruptible();
     let v = verify::verify(
-        &loaded,
-        &plan,
+        &verify::Verify {
+            edl: &loaded,
+            plan: &plan,
+            salt: &salt,
+            budget: super::budget(a.jobs),
+            work: work.path(),
+            cache: cache.as_ref(),
+            cancel: &cancel,
+        },
         &a.file,
-        &salt,
-        super::budget(a.jobs),
-        work.path(),
-        cache.as_ref(),
-        &cancel,
     )
     .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
     if a.json {
@@ -79,10 +81,14 @@ pub fn exec(a: VerifyArgs) -> CliResult {
         // For people: stderr (stdout carries only machine output, the JSON).
         eprint!("{}", describe(&shown, &v));
     }
-    if v.matches {
-        Ok(())
-    } else {
+    let differs = v.checks.iter().any(|c| !c.ok) || v.events.iter().any(|e| !e.problems.is_empty());
+    if differs {
         Err(CliError::reported(exit::DIFFERS))
+    } else if !v.complete {
+        // Nothing found wrong, but not everything could be checked: not a pass.
+        Err(CliError::reported(exit::FAILED))
+    } else {
+        Ok(())
     }
 }
 
@@ -104,12 +110,29 @@ fn describe(edl: &str, v: &Verification) -> String {
             ));
         }
     }
+    for e in &v.events {
+        for u in &e.unchecked {
+            out.push_str(&format!(
+                "{}: event {} \"{}\": could not check: {u}\n",
+                v.file, e.event, e.name
+            ));
+        }
+    }
+    for m in &v.cache_misses {
+        out.push_str(&format!("{}: from the cache: {m}\n", v.file));
+    }
     let compared: usize = v.events.iter().map(|e| e.frames.len()).sum();
     let lags: Vec<i64> = v.events.iter().filter_map(|e| e.sound_lag).collect();
     out.push_str(&format!(
         "{}: {} {edl} — {} checks, {compared} frames of {} events compared, sound offset {} samples\n",
         v.file,
-        if v.matches { "matches" } else { "differs from" },
+        if v.matches {
+            "matches"
+        } else if v.complete {
+            "differs from"
+        } else {
+            "could not be fully checked against"
+        },
         v.checks.len(),
         v.events.len(),
         match (lags.iter().min(), lags.iter().max()) {

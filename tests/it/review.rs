@@ -475,13 +475,19 @@ fn median_difference(a: &[f64], b: &[f64]) -> f64 {
 fn in_browser(root: &Path, page: &str) -> serde_json::Value {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let driver = repo.join("tests/browser/node_modules/playwright-core/package.json");
-    let chromium = std::process::Command::new("chromium").arg("--version").output();
+    let chromium = std::process::Command::new("chromium")
+        .arg("--version")
+        .output();
     assert!(
         driver.is_file() && chromium.is_ok_and(|o| o.status.success()),
         "the storyboard page test needs Debian's chromium and playwright-core ({} {}); \
          run scripts/setup --test and scripts/browser-setup (scripts/test runs both)",
         driver.display(),
-        if driver.is_file() { "is there" } else { "is missing" }
+        if driver.is_file() {
+            "is there"
+        } else {
+            "is missing"
+        }
     );
     let out = std::process::Command::new("node")
         .arg(repo.join("tests/browser/storyboard.mjs"))
@@ -627,4 +633,91 @@ fn storyboard_shows_every_event_as_rendered_and_its_page_seeks_the_render() {
         );
         assert_eq!(s["highlighted"], s["event"]);
     }
+}
+
+/// Every cached segment's sound file cut to half between render and verify, its entry left
+/// self-consistent (size and hash rewritten, so the cache's own check passes): verify cannot
+/// take those references from the cache, says so, and makes every sound check it made before
+/// from pieces rendered anew — the same lags, none lost.
+#[test]
+fn verify_makes_every_sound_check_when_a_cached_sound_file_is_damaged() {
+    let dir = workdir("verify-damaged-cache");
+    let mut cut = example();
+    cut["output"]["width"] = 320.into();
+    cut["output"]["height"] = 180.into();
+    cut["output"]["path"] = "cut.mp4".into();
+    write(&dir.join("cut.json"), &cut);
+    let cache = dir.join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    crate::common::render(&dir.join("cut.json"), &["--cache-dir", cache_arg]);
+    let verify = || {
+        let out = run_in(
+            &dir,
+            &[
+                "verify",
+                "cut.json",
+                "cut.mp4",
+                "--json",
+                "--cache-dir",
+                cache_arg,
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), v)
+    };
+    let lags = |v: &serde_json::Value| -> Vec<(i64, Option<i64>)> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["event"].as_i64().unwrap(), e["sound_lag"].as_i64()))
+            .collect()
+    };
+    let (code, before) = verify();
+    assert_eq!(code, Some(0), "{before:#}");
+    assert!(before["cache_misses"].is_null(), "{before:#}");
+    let measured = lags(&before).iter().filter(|l| l.1.is_some()).count();
+    assert!(measured >= 5, "{before:#}");
+
+    // Damage every entry's sound consistently.
+    let mut damaged = 0;
+    for shard in std::fs::read_dir(cache.join("segments")).unwrap() {
+        for entry in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+            let entry = entry.unwrap().path();
+            let sound = entry.join("sound.pcm");
+            let bytes = std::fs::read(&sound).unwrap();
+            let half = &bytes[..bytes.len() / 8 * 4];
+            std::fs::write(&sound, half).unwrap();
+            let meta_path = entry.join("meta.json");
+            let mut meta: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+            meta["sound"]["bytes"] = (half.len() as u64).into();
+            meta["sound"]["blake3"] = blake3::hash(half).to_hex().to_string().into();
+            std::fs::write(&meta_path, serde_json::to_string(&meta).unwrap()).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged >= 5, "{damaged} entries");
+
+    let (code, after) = verify();
+    assert_eq!(code, Some(0), "{after:#}");
+    assert_eq!(after["complete"], true);
+    assert_eq!(lags(&after), lags(&before), "{after:#}");
+    let misses = after["cache_misses"].as_array().unwrap();
+    assert!(
+        misses
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("samples, the segment has")),
+        "{misses:?}"
+    );
+    let text = run_in(
+        &dir,
+        &["verify", "cut.json", "cut.mp4", "--cache-dir", cache_arg],
+    );
+    let text = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        text.contains("from the cache: segment") && text.contains("rendered anew"),
+        "{text}"
+    );
 }
