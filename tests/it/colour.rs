@@ -19,10 +19,6 @@ fn clip(
     colour: Option<&'static str>,
     (w, h): (u32, u32),
 ) -> PathBuf {
-    let path = samples_dir().join(name);
-    if path.exists() {
-        return path;
-    }
     let options = match encoder {
         "libx264" => vec![
             ("preset".into(), "veryfast".into()),
@@ -30,8 +26,8 @@ fn clip(
         ],
         _ => vec![],
     };
-    crate::common::write_clip(&SynthClip {
-        path: path.clone(),
+    crate::common::shared_clip(name, |path| SynthClip {
+        path,
         duration: Rational::from_integer(3),
         video: Some(SynthVideo {
             source: source.into(),
@@ -52,8 +48,6 @@ fn clip(
         audio: vec![],
         metadata: vec![],
     })
-    .expect("write test source");
-    path
 }
 
 /// A black-and-white film scan with strong chroma noise: per-pixel saturation like weak colour,

@@ -186,8 +186,20 @@ pub fn synth(
     video: Option<SynthVideo>,
     audio: Option<SynthAudio>,
 ) -> PathBuf {
-    // Tests run in parallel and share sources: one writer at a time, under a temporary name,
-    // so no test ever reads a half-written file.
+    shared_clip(name, |path| SynthClip {
+        path,
+        duration: Rational::from_integer(seconds),
+        video,
+        audio: audio.into_iter().collect(),
+        metadata: vec![],
+    })
+}
+
+/// Write the clip `describe` gives (its `path` is the one handed in) into the samples folder
+/// as `name`, once per run, and return its path. Tests run in parallel and share these
+/// sources: one writer at a time, under a temporary name renamed when complete, so no test
+/// ever reads a half-written file and none writes one twice.
+pub fn shared_clip(name: &str, describe: impl FnOnce(PathBuf) -> SynthClip) -> PathBuf {
     static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let path = samples_dir().join(name);
     let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
@@ -196,14 +208,7 @@ pub fn synth(
             .extension()
             .map_or("mp4".into(), |e| e.to_string_lossy().into_owned());
         let tmp = samples_dir().join(format!(".{name}.partial.{ext}"));
-        write_clip(&SynthClip {
-            path: tmp.clone(),
-            duration: Rational::from_integer(seconds),
-            video,
-            audio: audio.into_iter().collect(),
-            metadata: vec![],
-        })
-        .expect("write test source");
+        write_clip(&describe(tmp.clone())).expect("write test source");
         std::fs::rename(&tmp, &path).expect("rename test source");
     }
     path

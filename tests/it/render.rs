@@ -1053,23 +1053,18 @@ fn a_draft_is_small_and_fast_but_every_frame_sample_and_grey_is_exact() {
 /// A one-picture file written in-process: `picture` (a lavfi graph, 320x240) encoded by
 /// `encoder` in `pix_fmt` to `name` (its extension chooses the writer).
 fn still_file(name: &str, picture: &str, encoder: &str, pix_fmt: &str) -> PathBuf {
-    let path = crate::common::samples_dir().join(name);
-    if !path.exists() {
-        let mut v = video(picture.into(), 320, 240, (25, 1), (1, 1));
-        v.encoder = encoder.into();
-        v.pix_fmt = pix_fmt.into();
-        v.range = "pc";
-        v.options = vec![];
-        crate::common::write_clip(&roughcut::media::synth::SynthClip {
-            path: path.clone(),
-            duration: Rational::new(1, 25),
-            video: Some(v),
-            audio: vec![],
-            metadata: vec![],
-        })
-        .expect("write the still");
-    }
-    path
+    let mut v = video(picture.into(), 320, 240, (25, 1), (1, 1));
+    v.encoder = encoder.into();
+    v.pix_fmt = pix_fmt.into();
+    v.range = "pc";
+    v.options = vec![];
+    crate::common::shared_clip(name, |path| roughcut::media::synth::SynthClip {
+        path,
+        duration: Rational::new(1, 25),
+        video: Some(v),
+        audio: vec![],
+        metadata: vec![],
+    })
 }
 
 /// `jpeg` with an EXIF block saying Orientation = `value` inserted after its start marker.

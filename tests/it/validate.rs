@@ -262,10 +262,8 @@ fn unreadable_media() {
 
 #[test]
 fn source_without_video() {
-    let dir = samples_dir();
-    let wav = dir.join("tone_only.wav");
-    crate::common::write_clip(&roughcut::media::synth::SynthClip {
-        path: wav.clone(),
+    crate::common::shared_clip("tone_only.wav", |path| roughcut::media::synth::SynthClip {
+        path,
         duration: edl::Rational::from_integer(1),
         video: None,
         audio: vec![roughcut::media::synth::SynthAudio {
@@ -276,8 +274,7 @@ fn source_without_video() {
             bit_rate: 0,
         }],
         metadata: vec![],
-    })
-    .expect("write a sound-only file");
+    });
     let d = check(
         r#"{ "version": 1, "sources": { "tone": { "path": "tone_only.wav" } }, "timeline": [ { "source": "tone", "in": 0, "out": 1 } ] }"#,
     );
