@@ -8,14 +8,14 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
-use cli::exit;
+use cli::exit::Exit;
 
 #[derive(Parser)]
 #[command(
     name = "roughcut",
     version,
     about = "Render preview cuts from a JSON edit decision list, in parallel, through FFmpeg",
-    after_help = "Exit codes: 0 success, 1 the work failed, 2 usage error, 3 invalid input (EDL or media), 130 interrupted.\nHuman text goes to stderr; machine output (JSON) to stdout.\n\nExamples:\n  roughcut samples edl/media\n  roughcut validate edl/komsomolsk-rough-cut.json\n  roughcut probe edl/media/amur_2004_pal.mkv --json\n  roughcut render edl/komsomolsk-rough-cut.json -o /tmp/preview.mp4"
+    after_help = "Exit codes: 0 success, 1 the work failed, 2 usage error, 3 invalid input (EDL or media), 4 the things compared differ (diff, verify), 130 interrupted.\nHuman text goes to stderr; machine output (JSON) to stdout.\n\nExamples:\n  roughcut samples edl/media\n  roughcut validate edl/komsomolsk-rough-cut.json\n  roughcut probe edl/media/amur_2004_pal.mkv --json\n  roughcut render edl/komsomolsk-rough-cut.json -o /tmp/preview.mp4"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,9 +36,9 @@ enum Command {
     Cache(cli::cache::CacheArgs),
     /// Print every subtitle track's cues as they fall in the program (retimed through the edit), without rendering.
     Subtitles(cli::subtitles::SubtitlesArgs),
-    /// Turn an editing system's list (CMX 3600) into a roughcut EDL, its media linked.
+    /// Turn an editing system's list (CMX 3600, OpenTimelineIO, FCPXML) into a roughcut EDL, its media linked.
     Import(cli::import::ImportArgs),
-    /// Write a roughcut EDL as an editing system's list (CMX 3600, OpenTimelineIO).
+    /// Write a roughcut EDL as an editing system's list (CMX 3600, OpenTimelineIO, FCPXML).
     Export(cli::export::ExportArgs),
     /// What changed between two versions of a cut (two EDLs, or one and a git revision).
     Diff(cli::diff::DiffArgs),
@@ -48,7 +48,7 @@ enum Command {
     Storyboard(cli::storyboard::StoryboardArgs),
     /// Write the generated sample media set used by the example EDLs.
     Samples(cli::samples::SamplesArgs),
-    /// Print the JSON Schema of the EDL format, or of render reports (generated from roughcut's own types).
+    /// Print the JSON Schema of the EDL format, of render reports, of diff or of verify output (generated from roughcut's own types).
     Schema(cli::schema::SchemaArgs),
 }
 
@@ -58,9 +58,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
-                exit::USAGE as u8
+                Exit::Usage
             } else {
-                exit::SUCCESS as u8
+                Exit::Success
             });
         }
     };
@@ -84,12 +84,12 @@ fn main() -> ExitCode {
         Command::Schema(a) => cli::schema::exec(a),
     };
     match result {
-        Ok(()) => ExitCode::from(exit::SUCCESS as u8),
+        Ok(()) => Exit::Success.into(),
         Err(e) => {
             if let Some(message) = &e.message {
                 eprintln!("roughcut: {message}");
             }
-            ExitCode::from(e.code as u8)
+            e.code.into()
         }
     }
 }

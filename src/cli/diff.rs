@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use roughcut::review::diff::{self, Change, Shown};
 
-use super::{exit, CliError, CliResult};
+use super::{CliError, CliResult, Exit};
 
 #[derive(Args)]
 #[command(
@@ -87,7 +87,7 @@ pub fn exec(a: DiffArgs) -> CliResult {
     if d.changes.is_empty() {
         Ok(())
     } else {
-        Err(CliError::reported(exit::DIFFERS))
+        Err(CliError::reported(Exit::Differs))
     }
 }
 

@@ -10,7 +10,7 @@ use roughcut::interchange::to_edl::{self, Link};
 use roughcut::interchange::{fcpxml, otio};
 use roughcut::time::{Rate, TimeSpec};
 
-use super::{exit, CliError, CliResult};
+use super::{CliError, CliResult, Exit};
 
 #[derive(Args)]
 #[command(
@@ -112,7 +112,7 @@ pub fn exec(a: ImportArgs) -> CliResult {
         }
     };
     if list.problems.iter().any(|p| p.error) {
-        return Err(CliError::reported(exit::INVALID_INPUT));
+        return Err(CliError::reported(Exit::InvalidInput));
     }
     let linker = linker(fps);
     let (edl, problems) = to_edl::cmx_to_edl(&list, fps, &|e| {

@@ -18,6 +18,7 @@ pub mod ui;
 pub mod validate;
 pub mod verify;
 
+pub use exit::Exit;
 pub use ui::{resolve, ProgressMode};
 
 use std::fmt::Display;
@@ -32,19 +33,19 @@ use roughcut::plan::{self, Plan, PlanOptions};
 #[derive(Debug)]
 pub struct CliError {
     pub message: Option<String>,
-    pub code: i32,
+    pub code: Exit,
 }
 
 impl CliError {
     /// Fail with `code`, printing `message` as `roughcut: message`.
-    pub fn new(code: i32, message: impl Display) -> CliError {
+    pub fn new(code: Exit, message: impl Display) -> CliError {
         CliError {
             message: Some(message.to_string()),
             code,
         }
     }
     /// Fail with `code`; the command already told the user why.
-    pub fn reported(code: i32) -> CliError {
+    pub fn reported(code: Exit) -> CliError {
         CliError {
             message: None,
             code,
@@ -52,15 +53,15 @@ impl CliError {
     }
     /// The work failed (exit 1).
     pub fn failed(message: impl Display) -> CliError {
-        CliError::new(exit::FAILED, message)
+        CliError::new(Exit::Failed, message)
     }
     /// Bad command-line arguments (exit 2).
     pub fn usage(message: impl Display) -> CliError {
-        CliError::new(exit::USAGE, message)
+        CliError::new(Exit::Usage, message)
     }
     /// Invalid input: the EDL or a media file (exit 3).
     pub fn invalid(message: impl Display) -> CliError {
-        CliError::new(exit::INVALID_INPUT, message)
+        CliError::new(Exit::InvalidInput, message)
     }
 }
 
@@ -102,7 +103,7 @@ pub fn load_checked(
         Err(LoadError::Invalid { diagnostics, .. }) => {
             print_diagnostics(shown, &diagnostics);
             eprintln!("{shown}: invalid — fix the errors above; nothing was {doing}");
-            Err(CliError::reported(exit::INVALID_INPUT))
+            Err(CliError::reported(Exit::InvalidInput))
         }
         Err(e) => Err(CliError::invalid(e)),
     }
@@ -206,7 +207,7 @@ pub fn load_plan(
         Err(LoadError::Invalid { diagnostics, .. }) => {
             print_diagnostics(&shown, &diagnostics);
             eprintln!("{shown}: invalid — fix the errors above (roughcut validate {shown} lists them too)");
-            return Err(CliError::reported(exit::INVALID_INPUT));
+            return Err(CliError::reported(Exit::InvalidInput));
         }
         Err(e) => return Err(CliError::invalid(e)),
     };

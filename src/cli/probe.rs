@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use rayon::prelude::*;
 
-use super::{exit, print_json, CliError, CliResult};
+use super::{print_json, CliError, CliResult, Exit};
 
 #[derive(Args)]
 #[command(
@@ -73,7 +73,7 @@ pub fn exec(a: ProbeArgs) -> CliResult {
         print_json(&out)?;
     }
     if failed {
-        Err(CliError::reported(exit::INVALID_INPUT))
+        Err(CliError::reported(Exit::InvalidInput))
     } else {
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use roughcut::render::{self, CacheChoice, RenderError, RenderOptions};
 
-use super::{exit, print_json, resolve, write_json, CliError, CliResult, ProgressMode};
+use super::{print_json, resolve, write_json, CliError, CliResult, Exit, ProgressMode};
 
 #[derive(Args)]
 #[command(
@@ -147,7 +147,7 @@ pub fn exec(a: RenderArgs) -> CliResult {
     };
     let s = render::render(&plan, opts, progress.as_ref(), &cancel).map_err(|e| match e {
         RenderError::Cancelled { output } => CliError::new(
-            exit::INTERRUPTED,
+            Exit::Interrupted,
             format!("interrupted; nothing was written to {}", output.display()),
         ),
         err => CliError::failed(format!("render failed: {err}")),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use roughcut::transcode::{self, Outcome};
 
-use super::{exit, resolve, write_json, CliError, CliResult, ProgressMode};
+use super::{resolve, write_json, CliError, CliResult, Exit, ProgressMode};
 
 #[derive(Args)]
 #[command(
@@ -127,9 +127,9 @@ pub fn exec(a: TranscodeArgs) -> CliResult {
             .map_err(|e| CliError::failed(format!("writing the report {}: {e}", file.display())))?;
     }
     if interrupted {
-        Err(CliError::reported(exit::INTERRUPTED))
+        Err(CliError::reported(Exit::Interrupted))
     } else if failed > 0 {
-        Err(CliError::reported(exit::FAILED))
+        Err(CliError::reported(Exit::Failed))
     } else {
         Ok(())
     }

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use roughcut::edl::{CheckOptions, Diagnostic};
 use roughcut::gather::{self, Probing};
 
-use super::{exit, print_json, CliError, CliResult};
+use super::{print_json, CliError, CliResult, Exit};
 
 /// Output format of the diagnostics.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,7 +79,7 @@ pub fn exec(a: ValidateArgs) -> CliResult {
             let (summary, code) = if errors > 0 {
                 (
                     format!("{shown}: invalid — {errors} error(s), {warnings} warning(s)"),
-                    exit::INVALID_INPUT,
+                    Exit::InvalidInput,
                 )
             } else {
                 let summary = match checked.outline {
@@ -95,7 +95,7 @@ pub fn exec(a: ValidateArgs) -> CliResult {
                             "{shown}: no errors, {warnings} warning(s) (some checks need probing)"
                         ),
                     };
-                (summary, exit::SUCCESS)
+                (summary, Exit::Success)
             };
             verdicts = checked.verdicts;
             (checked.diagnostics, summary, code)
@@ -103,7 +103,7 @@ pub fn exec(a: ValidateArgs) -> CliResult {
         Err(e) => (
             vec![Diagnostic::error("", e.to_string())],
             format!("{shown}: cannot be read"),
-            exit::INVALID_INPUT,
+            Exit::InvalidInput,
         ),
     };
     match a.format {
@@ -125,7 +125,7 @@ pub fn exec(a: ValidateArgs) -> CliResult {
         Format::Text => super::print_diagnostics(&shown, &diagnostics),
     }
     eprintln!("{summary}");
-    if code == exit::SUCCESS {
+    if code == Exit::Success {
         Ok(())
     } else {
         Err(CliError::reported(code))

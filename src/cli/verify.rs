@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use roughcut::verify::{self, Verification};
 
-use super::{exit, CliError, CliResult};
+use super::{CliError, CliResult, Exit};
 
 #[derive(Args)]
 #[command(
@@ -83,10 +83,10 @@ pub fn exec(a: VerifyArgs) -> CliResult {
     }
     let differs = v.checks.iter().any(|c| !c.ok) || v.events.iter().any(|e| !e.problems.is_empty());
     if differs {
-        Err(CliError::reported(exit::DIFFERS))
+        Err(CliError::reported(Exit::Differs))
     } else if !v.complete {
         // Nothing found wrong, but not everything could be checked: not a pass.
-        Err(CliError::reported(exit::FAILED))
+        Err(CliError::reported(Exit::Failed))
     } else {
         Ok(())
     }
