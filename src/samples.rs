@@ -24,6 +24,8 @@ pub struct Sample {
     pub audio: Option<(u32, u32)>,
     /// Duration in whole seconds.
     pub seconds: i64,
+    /// How it is generated (the file's path given).
+    pub make: fn(&Sample, PathBuf) -> SynthClip,
 }
 
 /// The sample set, in the order it is written.
@@ -39,6 +41,7 @@ pub const SAMPLES: &[Sample] = &[
         pix_fmt: "yuv420p",
         audio: Some((48000, 2)),
         seconds: 8,
+        make: amur,
     },
     Sample {
         file: "builders_1932_gray.mp4",
@@ -51,6 +54,7 @@ pub const SAMPLES: &[Sample] = &[
         pix_fmt: "gray",
         audio: None,
         seconds: 6,
+        make: builders,
     },
     Sample {
         file: "telecine_1948_cast.mp4",
@@ -63,6 +67,7 @@ pub const SAMPLES: &[Sample] = &[
         pix_fmt: "yuv420p",
         audio: Some((44100, 1)),
         seconds: 6,
+        make: telecine,
     },
     Sample {
         file: "knam_hd.mp4",
@@ -75,6 +80,7 @@ pub const SAMPLES: &[Sample] = &[
         pix_fmt: "yuv420p",
         audio: Some((48000, 6)),
         seconds: 4,
+        make: knam,
     },
     Sample {
         file: "interview_2004.mp4",
@@ -87,6 +93,7 @@ pub const SAMPLES: &[Sample] = &[
         pix_fmt: "yuv420p",
         audio: Some((48000, 1)),
         seconds: 12,
+        make: interview,
     },
 ];
 
@@ -168,15 +175,25 @@ fn x264(crf: &str, preset: &str) -> Vec<(String, String)> {
 
 /// The full description of how sample `s` is generated.
 fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
-    let path = dir.join(s.file);
-    let duration = Rational::from_integer(s.seconds);
-    let (w, h) = (s.width, s.height);
-    let base = |source: String, encoder: &str, options, bit_rate, gop| SynthVideo {
+    (s.make)(s, dir.join(s.file))
+}
+
+/// The picture every sample starts from: its size, rate, aspect, field order and pixel format,
+/// encoded by `encoder` with `options`.
+fn base(
+    s: &Sample,
+    source: String,
+    encoder: &str,
+    options: Vec<(String, String)>,
+    bit_rate: usize,
+    gop: u32,
+) -> SynthVideo {
+    SynthVideo {
         source,
         encoder: encoder.to_string(),
         pix_fmt: s.pix_fmt.to_string(),
-        width: w,
-        height: h,
+        width: s.width,
+        height: s.height,
         rate: s.rate,
         sar: s.sar,
         top_field_first: s.top_field_first,
@@ -186,146 +203,164 @@ fn clip_for(s: &Sample, dir: &Path) -> SynthClip {
         bit_rate,
         gop,
         display_matrix: None,
-    };
-    match s.file {
-        "amur_2004_pal.mkv" => {
-            // 50p material interlaced into 25i, bottom field first; a white frame (both
-            // fields) during the first 40 ms of every second.
-            let mut v = base(
-                format!(
-                    "testsrc2=size={w}x{h}:rate=50,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.04)',interlace=scan=bff:lowpass=off"
-                ),
-                "mpeg2video",
-                vec![("bf".into(), "2".into())],
-                1_200_000,
-                12,
-            );
-            v.colour = Some("bt470bg");
-            let beep = "if(lt(mod(t,1),0.04),0.5*sin(2*PI*1000*t),0)";
-            SynthClip {
-                path,
-                duration,
-                video: Some(v),
-                audio: vec![SynthAudio {
-                    source: format!(
-                        "aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"
-                    ),
-                    encoder: "pcm_s16le".into(),
-                    sample_rate: 48000,
-                    layout: "stereo",
-                    bit_rate: 0,
-                }],
-                metadata: vec![("title".into(), "Amur, spring 2004 (sample)".into())],
-            }
-        }
-        "builders_1932_gray.mp4" => {
-            let mut v = base(
-                format!("testsrc2=size={w}x{h}:rate=18,hue=s=0,noise=c0s=10:c0f=t"),
-                "libx265",
-                vec![
-                    ("crf".into(), "30".into()),
-                    ("preset".into(), "ultrafast".into()),
-                    ("x265-params".into(), "log-level=none".into()),
-                ],
-                0,
-                36,
-            );
-            v.range = "pc";
-            SynthClip {
-                path,
-                duration,
-                video: Some(v),
-                audio: vec![],
-                metadata: vec![("title".into(), "Builders, 1932 (sample)".into())],
-            }
-        }
-        "telecine_1948_cast.mp4" => {
-            let mut v = base(
-                format!(
-                    "testsrc2=size={w}x{h}:rate=24,hue=s=0,noise=c0s=6:c0f=t,lutyuv=u=131:v=126"
-                ),
-                "libx264",
-                x264("24", "veryfast"),
-                0,
-                48,
-            );
-            v.colour = Some("smpte170m");
-            SynthClip {
-                path,
-                duration,
-                video: Some(v),
-                audio: vec![SynthAudio {
-                    source: "sine=frequency=440:sample_rate=44100".into(),
-                    encoder: "aac".into(),
-                    sample_rate: 44100,
-                    layout: "mono",
-                    bit_rate: 64_000,
-                }],
-                metadata: vec![("title".into(), "Telecine, 1948 (sample)".into())],
-            }
-        }
-        "interview_2004.mp4" => {
-            let mut v = base(
-                format!("testsrc2=size={w}x{h}:rate=25,hue=h=200:s=0.5"),
-                "libx264",
-                x264("30", "veryfast"),
-                0,
-                25,
-            );
-            v.colour = Some("bt709");
-            // A voice-band tone gliding around 200 Hz, in syllables of a quarter second.
-            let voice = "0.3*sin(2*PI*(200*t+8*sin(2*PI*1.5*t)))*(0.55+0.45*sin(2*PI*4*t))";
-            SynthClip {
-                path,
-                duration,
-                video: Some(v),
-                audio: vec![SynthAudio {
-                    source: format!(
-                        "aevalsrc=exprs='{voice}':sample_rate=48000:channel_layout=mono"
-                    ),
-                    encoder: "aac".into(),
-                    sample_rate: 48000,
-                    layout: "mono",
-                    bit_rate: 96_000,
-                }],
-                metadata: vec![("title".into(), "Interview, 2004 (sample)".into())],
-            }
-        }
-        _ => {
-            let mut v = base(
-                format!("testsrc2=size={w}x{h}:rate=25"),
-                "libx264",
-                x264("32", "veryfast"),
-                0,
-                25,
-            );
-            v.colour = Some("bt709");
-            let tone = |f: u32, a: &str| format!("{a}*sin(2*PI*{f}*t)");
-            let exprs = [
-                tone(440, "0.3"),
-                tone(550, "0.3"),
-                tone(660, "0.3"),
-                tone(60, "0.1"),
-                tone(770, "0.2"),
-                tone(880, "0.2"),
-            ]
-            .join("|");
-            SynthClip {
-                path,
-                duration,
-                video: Some(v),
-                audio: vec![SynthAudio {
-                    source: format!(
-                        "aevalsrc=exprs='{exprs}':sample_rate=48000:channel_layout=5.1"
-                    ),
-                    encoder: "aac".into(),
-                    sample_rate: 48000,
-                    layout: "5.1",
-                    bit_rate: 256_000,
-                }],
-                metadata: vec![("title".into(), "KnAAPO theatre, HD (sample)".into())],
-            }
-        }
+    }
+}
+
+/// PAL camera footage: 50p interlaced into 25i bottom field first, a white frame and a 1 kHz
+/// beep at every whole second.
+fn amur(s: &Sample, path: PathBuf) -> SynthClip {
+    let (w, h) = (s.width, s.height);
+    let duration = Rational::from_integer(s.seconds);
+    // 50p material interlaced into 25i, bottom field first; a white frame (both
+    // fields) during the first 40 ms of every second.
+    let mut v = base(
+        s,
+        format!(
+            "testsrc2=size={w}x{h}:rate=50,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.04)',interlace=scan=bff:lowpass=off"
+        ),
+        "mpeg2video",
+        vec![("bf".into(), "2".into())],
+        1_200_000,
+        12,
+    );
+    v.colour = Some("bt470bg");
+    let beep = "if(lt(mod(t,1),0.04),0.5*sin(2*PI*1000*t),0)";
+    SynthClip {
+        path,
+        duration,
+        video: Some(v),
+        audio: vec![SynthAudio {
+            source: format!(
+                "aevalsrc=exprs='{beep}|{beep}':sample_rate=48000:channel_layout=stereo"
+            ),
+            encoder: "pcm_s16le".into(),
+            sample_rate: 48000,
+            layout: "stereo",
+            bit_rate: 0,
+        }],
+        metadata: vec![("title".into(), "Amur, spring 2004 (sample)".into())],
+    }
+}
+
+/// A black-and-white film scan: `gray`, full range, film grain, in HEVC; no sound.
+fn builders(s: &Sample, path: PathBuf) -> SynthClip {
+    let (w, h) = (s.width, s.height);
+    let duration = Rational::from_integer(s.seconds);
+    let mut v = base(
+        s,
+        format!("testsrc2=size={w}x{h}:rate=18,hue=s=0,noise=c0s=10:c0f=t"),
+        "libx265",
+        vec![
+            ("crf".into(), "30".into()),
+            ("preset".into(), "ultrafast".into()),
+            ("x265-params".into(), "log-level=none".into()),
+        ],
+        0,
+        36,
+    );
+    v.range = "pc";
+    SynthClip {
+        path,
+        duration,
+        video: Some(v),
+        audio: vec![],
+        metadata: vec![("title".into(), "Builders, 1932 (sample)".into())],
+    }
+}
+
+/// A black-and-white telecine stored as colour with a faint uniform cast; a mono tone.
+fn telecine(s: &Sample, path: PathBuf) -> SynthClip {
+    let (w, h) = (s.width, s.height);
+    let duration = Rational::from_integer(s.seconds);
+    let mut v = base(
+        s,
+        format!("testsrc2=size={w}x{h}:rate=24,hue=s=0,noise=c0s=6:c0f=t,lutyuv=u=131:v=126"),
+        "libx264",
+        x264("24", "veryfast"),
+        0,
+        48,
+    );
+    v.colour = Some("smpte170m");
+    SynthClip {
+        path,
+        duration,
+        video: Some(v),
+        audio: vec![SynthAudio {
+            source: "sine=frequency=440:sample_rate=44100".into(),
+            encoder: "aac".into(),
+            sample_rate: 44100,
+            layout: "mono",
+            bit_rate: 64_000,
+        }],
+        metadata: vec![("title".into(), "Telecine, 1948 (sample)".into())],
+    }
+}
+
+/// A talking-head stand-in: colour, with speech-band syllables in mono.
+fn interview(s: &Sample, path: PathBuf) -> SynthClip {
+    let (w, h) = (s.width, s.height);
+    let duration = Rational::from_integer(s.seconds);
+    let mut v = base(
+        s,
+        format!("testsrc2=size={w}x{h}:rate=25,hue=h=200:s=0.5"),
+        "libx264",
+        x264("30", "veryfast"),
+        0,
+        25,
+    );
+    v.colour = Some("bt709");
+    // A voice-band tone gliding around 200 Hz, in syllables of a quarter second.
+    let voice = "0.3*sin(2*PI*(200*t+8*sin(2*PI*1.5*t)))*(0.55+0.45*sin(2*PI*4*t))";
+    SynthClip {
+        path,
+        duration,
+        video: Some(v),
+        audio: vec![SynthAudio {
+            source: format!("aevalsrc=exprs='{voice}':sample_rate=48000:channel_layout=mono"),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "mono",
+            bit_rate: 96_000,
+        }],
+        metadata: vec![("title".into(), "Interview, 2004 (sample)".into())],
+    }
+}
+
+/// A modern HD colour clip with six tones in 5.1.
+fn knam(s: &Sample, path: PathBuf) -> SynthClip {
+    let (w, h) = (s.width, s.height);
+    let duration = Rational::from_integer(s.seconds);
+    let mut v = base(
+        s,
+        format!("testsrc2=size={w}x{h}:rate=25"),
+        "libx264",
+        x264("32", "veryfast"),
+        0,
+        25,
+    );
+    v.colour = Some("bt709");
+    let tone = |f: u32, a: &str| format!("{a}*sin(2*PI*{f}*t)");
+    let exprs = [
+        tone(440, "0.3"),
+        tone(550, "0.3"),
+        tone(660, "0.3"),
+        tone(60, "0.1"),
+        tone(770, "0.2"),
+        tone(880, "0.2"),
+    ]
+    .join("|");
+    SynthClip {
+        path,
+        duration,
+        video: Some(v),
+        audio: vec![SynthAudio {
+            source: format!("aevalsrc=exprs='{exprs}':sample_rate=48000:channel_layout=5.1"),
+            encoder: "aac".into(),
+            sample_rate: 48000,
+            layout: "5.1",
+            bit_rate: 256_000,
+        }],
+        metadata: vec![("title".into(), "KnAAPO theatre, HD (sample)".into())],
     }
 }
 

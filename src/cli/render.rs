@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use roughcut::cache::Cache;
 use roughcut::render::{self, CacheChoice, RenderError, RenderOptions};
 
 use super::{print_json, resolve, write_json, CliError, CliResult, Exit, ProgressMode};
@@ -105,7 +106,7 @@ pub fn exec(a: RenderArgs) -> CliResult {
         plan,
         mut warnings,
         sources,
-    } = super::load_plan(&a.edl, a.output, a.draft, &setup)?;
+    } = super::load_plan(&a.edl, a.output.clone(), a.draft, &setup)?;
     if a.verbose {
         super::print_dropped(&plan);
     }
@@ -118,20 +119,7 @@ pub fn exec(a: RenderArgs) -> CliResult {
         };
     }
     super::before_encoding();
-    let choice = match (a.no_cache, a.cache_dir) {
-        (true, _) => CacheChoice::Off,
-        (false, Some(dir)) => CacheChoice::Explicit(dir),
-        (false, None) => CacheChoice::Default(roughcut::cache::default_dir()),
-    };
-    let required = a.shard.is_some() || a.assemble_only;
-    let (cache, warning) = render::open_cache(choice, required).map_err(|e| match e {
-        render::CacheProblem::NoFolder => CliError::usage(e),
-        render::CacheProblem::Unusable { .. } => CliError::failed(e),
-    })?;
-    if let Some(w) = warning {
-        eprintln!("roughcut: warning: {w}");
-        warnings.push(w);
-    }
+    let cache = open_cache(&a, &mut warnings)?;
     let cache_dir = cache.as_ref().map(|c| c.root().to_path_buf());
     let kept = cache.clone();
     let started = std::time::SystemTime::now();
@@ -168,45 +156,13 @@ pub fn exec(a: RenderArgs) -> CliResult {
         eprintln!("roughcut: warning: {w}");
     }
     warnings.extend(s.warnings.iter().cloned());
-    let mut facts = None;
-    match &s.output {
-        None => super::text::print_shard(&s, a.shard),
-        Some(out) => {
-            if !quiet {
-                super::text::print_summary(&plan, &s, out);
-            }
-            if let Some(dir) = &a.subtitles_out {
-                let paths = render::write_subtitles(dir, &plan.output.path, &plan.subtitles)
-                    .map_err(|e| {
-                        CliError::failed(format!("writing subtitles into {}: {e}", dir.display()))
-                    })?;
-                for p in paths.iter().filter(|_| !quiet) {
-                    eprintln!("subtitles: {}", p.display());
-                }
-            }
-            if !quiet {
-                super::text::print_loudness(&plan, &s);
-            }
-            if let Some(dir) = &a.storyboard {
-                let opts = roughcut::storyboard::Options {
-                    thumb_width: 240,
-                    video: Some(out.clone()),
-                    warnings: warnings.clone(),
-                    diff: None,
-                };
-                super::storyboard::write(&edl, &plan, dir, &opts, a.jobs, &cancel)?;
-            }
-            if let Some(w) = render::loudness_warning(&plan, &s) {
-                eprintln!("roughcut: warning: {w}");
-                warnings.push(w);
-            }
-            if a.report.is_some() {
-                facts = Some(render::report::output_facts(out).map_err(|e| {
-                    CliError::failed(format!("measuring the output for the report: {e}"))
-                })?);
-            }
+    let facts = match &s.output {
+        None => {
+            super::text::print_shard(&s, a.shard);
+            None
         }
-    }
+        Some(out) => finish_output(&a, &edl, &plan, &s, out, &mut warnings, &cancel)?,
+    };
     if let Some(file) = &a.report {
         let extras = render::report::Extras {
             edl: &a.edl,
@@ -221,4 +177,73 @@ pub fn exec(a: RenderArgs) -> CliResult {
             .map_err(|e| CliError::failed(format!("writing the report {}: {e}", file.display())))?;
     }
     Ok(())
+}
+
+/// The segment cache this render uses: none (`--no-cache`), `--cache-dir` (required), or the
+/// default folder (a convenience: without it the render goes on, and `warnings` says so). A
+/// shard or `--assemble-only` needs one.
+fn open_cache(a: &RenderArgs, warnings: &mut Vec<String>) -> Result<Option<Cache>, CliError> {
+    let choice = match (a.no_cache, &a.cache_dir) {
+        (true, _) => CacheChoice::Off,
+        (false, Some(dir)) => CacheChoice::Explicit(dir.clone()),
+        (false, None) => CacheChoice::Default(roughcut::cache::default_dir()),
+    };
+    let required = a.shard.is_some() || a.assemble_only;
+    let (cache, warning) = render::open_cache(choice, required).map_err(|e| match e {
+        render::CacheProblem::NoFolder => CliError::usage(e),
+        render::CacheProblem::Unusable { .. } => CliError::failed(e),
+    })?;
+    if let Some(w) = warning {
+        eprintln!("roughcut: warning: {w}");
+        warnings.push(w);
+    }
+    Ok(cache)
+}
+
+/// After the output is written: the summary, subtitles out, loudness, the storyboard, the
+/// loudness warning, and the output's facts when a report is wanted.
+fn finish_output(
+    a: &RenderArgs,
+    edl: &roughcut::edl::Edl,
+    plan: &roughcut::plan::Plan,
+    s: &render::RenderSummary,
+    out: &std::path::Path,
+    warnings: &mut Vec<String>,
+    cancel: &roughcut::cancel::Cancel,
+) -> Result<Option<render::report::OutputFacts>, CliError> {
+    let quiet = a.progress == ProgressMode::None;
+    if !quiet {
+        super::text::print_summary(plan, s, out);
+    }
+    if let Some(dir) = &a.subtitles_out {
+        let paths =
+            render::write_subtitles(dir, &plan.output.path, &plan.subtitles).map_err(|e| {
+                CliError::failed(format!("writing subtitles into {}: {e}", dir.display()))
+            })?;
+        for p in paths.iter().filter(|_| !quiet) {
+            eprintln!("subtitles: {}", p.display());
+        }
+    }
+    if !quiet {
+        super::text::print_loudness(plan, s);
+    }
+    if let Some(dir) = &a.storyboard {
+        let opts = roughcut::storyboard::Options {
+            thumb_width: 240,
+            video: Some(out.to_path_buf()),
+            warnings: warnings.clone(),
+            diff: None,
+        };
+        super::storyboard::write(edl, plan, dir, &opts, a.jobs, cancel)?;
+    }
+    if let Some(w) = render::loudness_warning(plan, s) {
+        eprintln!("roughcut: warning: {w}");
+        warnings.push(w);
+    }
+    if a.report.is_none() {
+        return Ok(None);
+    }
+    render::report::output_facts(out)
+        .map(Some)
+        .map_err(|e| CliError::failed(format!("measuring the output for the report: {e}")))
 }

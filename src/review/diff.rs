@@ -163,109 +163,8 @@ fn frames(d: Rational, fps: Rate) -> i64 {
 /// The changes from `old` to `new`.
 pub fn diff(old: &Edl, new: &Edl) -> Diff {
     let (a, b) = (items(old), items(new));
-    let fps = new.output.fps;
-    // pairs[i] = Some(j): old event i is new event j.
-    let mut pairs: Vec<Option<usize>> = vec![None; a.len()];
-    let mut taken = vec![false; b.len()];
-    // 1. The same thing shown.
-    for (i, x) in a.iter().enumerate() {
-        if let Some(j) = (0..b.len()).find(|&j| !taken[j] && b[j].what == x.what) {
-            pairs[i] = Some(j);
-            taken[j] = true;
-        }
-    }
-    // 2. The same file, overlapping ranges (a trim): the largest overlap first.
-    let mut overlaps = Vec::new();
-    for (i, x) in a.iter().enumerate().filter(|(i, _)| pairs[*i].is_none()) {
-        for (j, y) in b.iter().enumerate().filter(|(j, _)| !taken[*j]) {
-            if let Some(o) = overlap(&x.what, &y.what) {
-                overlaps.push((o, i, j));
-            }
-        }
-    }
-    overlaps.sort_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)));
-    for (_, i, j) in overlaps {
-        if pairs[i].is_none() && !taken[j] {
-            pairs[i] = Some(j);
-            taken[j] = true;
-        }
-    }
-    // 3. The same name and kind, another picture (re-sourced).
-    for (i, x) in a.iter().enumerate() {
-        if pairs[i].is_some() {
-            continue;
-        }
-        if let Some(j) = (0..b.len()).find(|&j| {
-            !taken[j] && b[j].shown.name == x.shown.name && b[j].shown.kind == x.shown.kind
-        }) {
-            pairs[i] = Some(j);
-            taken[j] = true;
-        }
-    }
-    // Moved: matched events outside the longest run kept in order.
-    let matched: Vec<(usize, usize)> = pairs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.map(|j| (i, j)))
-        .collect();
-    let kept = longest_increasing(&matched.iter().map(|p| p.1).collect::<Vec<_>>());
-    let mut in_order = vec![false; matched.len()];
-    for k in kept {
-        in_order[k] = true;
-    }
-    let mut changes: Vec<(usize, Change)> = Vec::new();
-    for (k, &(i, j)) in matched.iter().enumerate() {
-        let (x, y) = (&a[i], &b[j]);
-        let (old_s, new_s) = (x.shown.clone(), y.shown.clone());
-        if !in_order[k] {
-            changes.push((
-                j,
-                Change::Moved {
-                    old: old_s.clone(),
-                    new: new_s.clone(),
-                },
-            ));
-        }
-        match (&x.what, &y.what) {
-            (w1, w2) if w1 == w2 => {}
-            (What::Clip { source_in: i1, .. }, What::Clip { source_in: i2, .. })
-                if overlap(&x.what, &y.what).is_some() =>
-            {
-                // The head in output frames; the tail is the rest of the length's change, so
-                // the two add up to it exactly.
-                let head = frames(*i2 - *i1, fps);
-                changes.push((
-                    j,
-                    Change::Trimmed {
-                        head_frames: head,
-                        tail_frames: (x.shown.frames - y.shown.frames) - head,
-                        old: old_s,
-                        new: new_s,
-                    },
-                ))
-            }
-            (What::Gap(_), What::Gap(_)) => {
-                if x.shown.frames != y.shown.frames {
-                    changes.push((
-                        j,
-                        Change::Trimmed {
-                            head_frames: 0,
-                            tail_frames: x.shown.frames - y.shown.frames,
-                            old: old_s,
-                            new: new_s,
-                        },
-                    ));
-                }
-            }
-            _ => changes.push((
-                j,
-                Change::Resourced {
-                    old: old_s,
-                    new: new_s,
-                },
-            )),
-        }
-    }
+    let (pairs, taken) = pair(&a, &b);
+    let mut changes = matched_changes(&a, &b, &pairs, new.output.fps);
     // A gap whose length alone changed is matched by its order; a title or gap that matched
     // exactly is unchanged. Added and removed:
     for (j, y) in b.iter().enumerate().filter(|(j, _)| !taken[*j]) {
@@ -295,6 +194,117 @@ pub fn diff(old: &Edl, new: &Edl) -> Diff {
         old_frames: old.program_frames(),
         new_frames: new.program_frames(),
         changes: changes.into_iter().map(|(_, c)| c).collect(),
+    }
+}
+
+/// Which new event each old one is (`pairs[i] = Some(j)`), and which new events are taken:
+/// first the same thing shown, then the same file with overlapping ranges (a trim, the largest
+/// overlap first), then the same name and kind showing another picture (re-sourced).
+fn pair(a: &[Item], b: &[Item]) -> (Vec<Option<usize>>, Vec<bool>) {
+    let mut pairs: Vec<Option<usize>> = vec![None; a.len()];
+    let mut taken = vec![false; b.len()];
+    for (i, x) in a.iter().enumerate() {
+        if let Some(j) = (0..b.len()).find(|&j| !taken[j] && b[j].what == x.what) {
+            pairs[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    let mut overlaps = Vec::new();
+    for (i, x) in a.iter().enumerate().filter(|(i, _)| pairs[*i].is_none()) {
+        for (j, y) in b.iter().enumerate().filter(|(j, _)| !taken[*j]) {
+            if let Some(o) = overlap(&x.what, &y.what) {
+                overlaps.push((o, i, j));
+            }
+        }
+    }
+    overlaps.sort_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)));
+    for (_, i, j) in overlaps {
+        if pairs[i].is_none() && !taken[j] {
+            pairs[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    for (i, x) in a.iter().enumerate() {
+        if pairs[i].is_some() {
+            continue;
+        }
+        if let Some(j) = (0..b.len()).find(|&j| {
+            !taken[j] && b[j].shown.name == x.shown.name && b[j].shown.kind == x.shown.kind
+        }) {
+            pairs[i] = Some(j);
+            taken[j] = true;
+        }
+    }
+    (pairs, taken)
+}
+
+/// What happened to each matched event, at its new position: moved (outside the longest run
+/// kept in order), trimmed or re-sourced.
+fn matched_changes(
+    a: &[Item],
+    b: &[Item],
+    pairs: &[Option<usize>],
+    fps: Rate,
+) -> Vec<(usize, Change)> {
+    let matched: Vec<(usize, usize)> = pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|j| (i, j)))
+        .collect();
+    let kept = longest_increasing(&matched.iter().map(|p| p.1).collect::<Vec<_>>());
+    let mut in_order = vec![false; matched.len()];
+    for k in kept {
+        in_order[k] = true;
+    }
+    let mut changes: Vec<(usize, Change)> = Vec::new();
+    for (k, &(i, j)) in matched.iter().enumerate() {
+        let (x, y) = (&a[i], &b[j]);
+        if !in_order[k] {
+            changes.push((
+                j,
+                Change::Moved {
+                    old: x.shown.clone(),
+                    new: y.shown.clone(),
+                },
+            ));
+        }
+        if let Some(c) = change_of(x, y, fps) {
+            changes.push((j, c));
+        }
+    }
+    changes
+}
+
+/// How a matched event changed in what it shows, if it did.
+fn change_of(x: &Item, y: &Item, fps: Rate) -> Option<Change> {
+    let (old_s, new_s) = (x.shown.clone(), y.shown.clone());
+    match (&x.what, &y.what) {
+        (w1, w2) if w1 == w2 => None,
+        (What::Clip { source_in: i1, .. }, What::Clip { source_in: i2, .. })
+            if overlap(&x.what, &y.what).is_some() =>
+        {
+            // The head in output frames; the tail is the rest of the length's change, so the
+            // two add up to it exactly.
+            let head = frames(*i2 - *i1, fps);
+            Some(Change::Trimmed {
+                head_frames: head,
+                tail_frames: (x.shown.frames - y.shown.frames) - head,
+                old: old_s,
+                new: new_s,
+            })
+        }
+        (What::Gap(_), What::Gap(_)) => {
+            (x.shown.frames != y.shown.frames).then(|| Change::Trimmed {
+                head_frames: 0,
+                tail_frames: x.shown.frames - y.shown.frames,
+                old: old_s,
+                new: new_s,
+            })
+        }
+        _ => Some(Change::Resourced {
+            old: old_s,
+            new: new_s,
+        }),
     }
 }
 

@@ -107,20 +107,8 @@ pub fn write(
 
     // The thumbnails: the cut at thumbnail size without burn-ins, in short pieces, of which
     // only those holding a thumbnail's frame are rendered.
-    let mut small = edl.clone();
-    small.output.width = tw;
-    small.output.height = th;
-    small.overlays = Default::default();
-    small.subtitles.clear();
-    // Titles are sized in the output's pixels: the same share of the smaller picture.
-    let full = u64::from(plan.output.height.max(1));
-    for ev in &mut small.timeline {
-        if let crate::edl::EventKind::Title(t) = &mut ev.kind {
-            t.size = ((u64::from(t.size) * u64::from(th) + full / 2) / full).max(4) as u32;
-        }
-    }
     let fine = plan::build(
-        &small,
+        &at_thumbnail_size(edl, plan, (tw, th)),
         PlanOptions {
             salt: salt.to_string(),
             draft: plan.output.draft,
@@ -128,50 +116,7 @@ pub fn write(
             ..PlanOptions::default()
         },
     )?;
-    let wanted: BTreeSet<i64> = board.cards.iter().map(|c| c.thumbnail).collect();
-    let work = tempfile::Builder::new()
-        .prefix(".roughcut-storyboard-")
-        .tempdir_in(dir)
-        .map_err(io(dir))?;
-    let pieces_path = work
-        .path()
-        .join(format!("pieces.{}", fine.output.container.extension()));
-    let pieces = render::pieces::render_pieces(&fine, &wanted, &pieces_path, budget, cancel)?;
-    // Pieces' frame → the cards showing it.
-    let mut by_frame: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (k, c) in board.cards.iter().enumerate() {
-        if let Some(f) = pieces.frame_of(&fine, c.thumbnail) {
-            by_frame.entry(f).or_default().push(k);
-        }
-    }
-    let mut rgb = BTreeMap::new();
-    let mut jpegs = BTreeMap::new();
-    let mut failed: Option<crate::media::MediaError> = None;
-    let mut frames = by_frame.values();
-    measure::for_each_picture_where(
-        &pieces_path,
-        |k| by_frame.contains_key(&(k as i64)),
-        |p| {
-            if let Some(cards) = frames.next() {
-                match (image::to_rgb(&p), image::jpeg(&p, JPEG_QUALITY)) {
-                    (Ok(r), Ok(j)) => {
-                        let j = base64::engine::general_purpose::STANDARD.encode(&j);
-                        for &c in cards {
-                            rgb.insert(c, r.clone());
-                            jpegs.insert(c, j.clone());
-                        }
-                    }
-                    (Err(e), _) | (_, Err(e)) => {
-                        failed.get_or_insert(e);
-                    }
-                }
-            }
-        },
-    )?;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    drop(work);
+    let (rgb, jpegs) = thumbnails(&fine, &board, dir, budget, cancel)?;
 
     let layout = sheet::Layout::new(board.cards.len(), tw as usize, th as usize);
     let font = Path::new(crate::edl::DEFAULT_FONT);
@@ -207,6 +152,80 @@ pub fn write(
         std::fs::rename(&tmp, path).map_err(io(path))?;
     }
     Ok(written)
+}
+
+/// The EDL as thumbnails show it: at thumbnail size, without burn-ins or subtitles, titles
+/// sized as the same share of the smaller picture (they are sized in the output's pixels).
+fn at_thumbnail_size(edl: &Edl, plan: &Plan, (tw, th): (u32, u32)) -> Edl {
+    let mut small = edl.clone();
+    small.output.width = tw;
+    small.output.height = th;
+    small.overlays = Default::default();
+    small.subtitles.clear();
+    let full = u64::from(plan.output.height.max(1));
+    for ev in &mut small.timeline {
+        if let crate::edl::EventKind::Title(t) = &mut ev.kind {
+            t.size = ((u64::from(t.size) * u64::from(th) + full / 2) / full).max(4) as u32;
+        }
+    }
+    small
+}
+
+/// Thumbnails by card index: RGB for the sheet, base64 JPEG for the page.
+type Thumbnails = (BTreeMap<usize, image::Rgb>, BTreeMap<usize, String>);
+
+/// Each card's thumbnail, rendered by `render` as pieces of the fine plan and decoded.
+fn thumbnails(
+    fine: &Plan,
+    board: &board::Board,
+    dir: &Path,
+    budget: Budget,
+    cancel: &Cancel,
+) -> Result<Thumbnails, StoryboardError> {
+    let wanted: BTreeSet<i64> = board.cards.iter().map(|c| c.thumbnail).collect();
+    let work = tempfile::Builder::new()
+        .prefix(".roughcut-storyboard-")
+        .tempdir_in(dir)
+        .map_err(io(dir))?;
+    let pieces_path = work
+        .path()
+        .join(format!("pieces.{}", fine.output.container.extension()));
+    let pieces = render::pieces::render_pieces(fine, &wanted, &pieces_path, budget, cancel)?;
+    // Pieces' frame → the cards showing it.
+    let mut by_frame: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (k, c) in board.cards.iter().enumerate() {
+        if let Some(f) = pieces.frame_of(fine, c.thumbnail) {
+            by_frame.entry(f).or_default().push(k);
+        }
+    }
+    let mut rgb = BTreeMap::new();
+    let mut jpegs = BTreeMap::new();
+    let mut failed: Option<crate::media::MediaError> = None;
+    let mut frames = by_frame.values();
+    measure::for_each_picture_where(
+        &pieces_path,
+        |k| by_frame.contains_key(&(k as i64)),
+        |p| {
+            if let Some(cards) = frames.next() {
+                match (image::to_rgb(&p), image::jpeg(&p, JPEG_QUALITY)) {
+                    (Ok(r), Ok(j)) => {
+                        let j = base64::engine::general_purpose::STANDARD.encode(&j);
+                        for &c in cards {
+                            rgb.insert(c, r.clone());
+                            jpegs.insert(c, j.clone());
+                        }
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        failed.get_or_insert(e);
+                    }
+                }
+            }
+        },
+    )?;
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok((rgb, jpegs)),
+    }
 }
 
 #[cfg(test)]

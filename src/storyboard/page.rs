@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::board::Board;
+use super::board::{Board, Card};
 use super::sheet::{badge_colour, change_colour};
 
 /// Text for HTML (element content and quoted attributes alike).
@@ -111,9 +111,25 @@ const SCRIPT: &str = r#"
 /// URL relative to the page, if there is one.
 pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>) -> String {
     let mut h = String::new();
-    let title = escape(&board.title);
+    header(&mut h, board, video);
+    h.push_str("<section>\n<h2>Events</h2>\n<div class=\"cards\" style=\"--w:240px\">\n");
+    for (k, c) in board.cards.iter().enumerate() {
+        card(&mut h, c, thumbs.get(&k));
+    }
+    h.push_str("</div>\n</section>\n");
+    lists(&mut h, board, video.is_some());
     let _ = write!(
         h,
+        "</section>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    );
+    h
+}
+
+/// The head, the title, the player and the bar of events with the markers above it.
+fn header(h: &mut String, board: &Board, video: Option<&str>) {
+    let title = escape(&board.title);
+    let _ = write!(
+        *h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n<title>{title} — storyboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<div class=\"meta\">{} events · {} · {} frames at {} fps · made by roughcut {}</div>\n",
         board.cards.len(),
         escape(&board.duration),
@@ -123,7 +139,7 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
     );
     if let Some(v) = video {
         let _ = writeln!(
-            h,
+            *h,
             "<video id=\"player\" controls preload=\"auto\" src=\"{}\"></video>",
             escape(v)
         );
@@ -133,7 +149,7 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
     let total = board.frames.max(1) as f64;
     for c in &board.cards {
         let _ = writeln!(
-            h,
+            *h,
             "<div class=\"seg\" data-event=\"{}\" data-seek=\"{}\" style=\"width:{:.4}%\" title=\"{} {} ({} frames)\"></div>",
             c.event,
             c.seconds,
@@ -145,7 +161,7 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
     }
     for m in &board.markers {
         let _ = writeln!(
-            h,
+            *h,
             "<div class=\"mark\" data-seek=\"{}\" style=\"left:{:.4}%;border-color:{}\" title=\"{}\"><span>{}</span></div>",
             m.seconds,
             m.frame as f64 * 100.0 / total,
@@ -155,65 +171,67 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
         );
     }
     h.push_str("</div>\n</header>\n");
+}
 
-    h.push_str("<section>\n<h2>Events</h2>\n<div class=\"cards\" style=\"--w:240px\">\n");
-    for (k, c) in board.cards.iter().enumerate() {
-        let border = c
-            .changed
-            .as_ref()
-            .map(|ch| format!(" style=\"border-color:{}\"", css(change_colour(&ch.kind))))
-            .unwrap_or_default();
+/// One event's card: its thumbnail, look badge, transition, caption and what changed.
+fn card(h: &mut String, c: &Card, jpeg: Option<&String>) {
+    let border = c
+        .changed
+        .as_ref()
+        .map(|ch| format!(" style=\"border-color:{}\"", css(change_colour(&ch.kind))))
+        .unwrap_or_default();
+    let _ = write!(
+        *h,
+        "<figure class=\"card\" id=\"event-{}\" data-event=\"{}\" data-seek=\"{}\"{border}>\n<div class=\"thumb\">",
+        c.event, c.event, c.seconds
+    );
+    if let Some(jpeg) = jpeg {
         let _ = write!(
-            h,
-            "<figure class=\"card\" id=\"event-{}\" data-event=\"{}\" data-seek=\"{}\"{border}>\n<div class=\"thumb\">",
-            c.event, c.event, c.seconds
+            *h,
+            "<img alt=\"event {}\" src=\"data:image/jpeg;base64,{jpeg}\">",
+            c.event
         );
-        if let Some(jpeg) = thumbs.get(&k) {
-            let _ = write!(
-                h,
-                "<img alt=\"event {}\" src=\"data:image/jpeg;base64,{jpeg}\">",
-                c.event
-            );
-        }
-        let _ = write!(
-            h,
-            "<span class=\"badge\" style=\"background:{}\">{}</span>",
-            css(badge_colour(c.look)),
-            escape(c.look.badge())
-        );
-        if let Some(t) = &c.transition {
-            let _ = write!(h, "<span class=\"trans\">{}</span>", escape(t));
-        }
-        let _ = write!(
-            h,
-            "</div>\n<figcaption><b>{}</b> {} · {}f<br>{}<br><span class=\"src\">{}</span>",
-            c.event,
-            escape(&c.timecode),
-            c.frames,
-            escape(&c.name),
-            escape(&match (&c.source, &c.source_timecode) {
-                (Some(s), Some(tc)) => format!("{s} @ {tc}"),
-                (Some(s), None) => s.clone(),
-                _ => c.look.badge().to_lowercase(),
-            })
-        );
-        if let Some(ch) = &c.changed {
-            let _ = write!(
-                h,
-                "<br><span class=\"change\" style=\"color:{}\">{}: {}</span>",
-                css(change_colour(&ch.kind)),
-                escape(&ch.kind.to_uppercase()),
-                escape(&ch.detail)
-            );
-        }
-        h.push_str("</figcaption>\n</figure>\n");
     }
-    h.push_str("</div>\n</section>\n");
+    let _ = write!(
+        *h,
+        "<span class=\"badge\" style=\"background:{}\">{}</span>",
+        css(badge_colour(c.look)),
+        escape(c.look.badge())
+    );
+    if let Some(t) = &c.transition {
+        let _ = write!(*h, "<span class=\"trans\">{}</span>", escape(t));
+    }
+    let _ = write!(
+        *h,
+        "</div>\n<figcaption><b>{}</b> {} · {}f<br>{}<br><span class=\"src\">{}</span>",
+        c.event,
+        escape(&c.timecode),
+        c.frames,
+        escape(&c.name),
+        escape(&match (&c.source, &c.source_timecode) {
+            (Some(s), Some(tc)) => format!("{s} @ {tc}"),
+            (Some(s), None) => s.clone(),
+            _ => c.look.badge().to_lowercase(),
+        })
+    );
+    if let Some(ch) = &c.changed {
+        let _ = write!(
+            *h,
+            "<br><span class=\"change\" style=\"color:{}\">{}: {}</span>",
+            css(change_colour(&ch.kind)),
+            escape(&ch.kind.to_uppercase()),
+            escape(&ch.detail)
+        );
+    }
+    h.push_str("</figcaption>\n</figure>\n");
+}
 
+/// The removed events, the markers, the chapters (with a player) and the warnings.
+fn lists(h: &mut String, board: &Board, chapters: bool) {
     if !board.removed.is_empty() {
         h.push_str("<section>\n<h2>Removed</h2>\n<ul>\n");
         for r in &board.removed {
-            let _ = writeln!(h, "<li>{}</li>", escape(r));
+            let _ = writeln!(*h, "<li>{}</li>", escape(r));
         }
         h.push_str("</ul>\n</section>\n");
     }
@@ -221,24 +239,24 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
         h.push_str("<section>\n<h2>Markers</h2>\n<ul class=\"markers\">\n");
         for m in &board.markers {
             let _ = write!(
-                h,
+                *h,
                 "<li><button class=\"seek\" data-seek=\"{}\">{} {}</button>",
                 m.seconds,
                 escape(&m.timecode),
                 escape(&m.name)
             );
             if let Some(n) = &m.note {
-                let _ = write!(h, " — {}", escape(n));
+                let _ = write!(*h, " — {}", escape(n));
             }
             h.push_str("</li>\n");
         }
         h.push_str("</ul>\n</section>\n");
     }
-    if video.is_some() {
+    if chapters {
         h.push_str("<section>\n<h2>Chapters</h2>\n<ol class=\"chapters\">\n");
         for c in &board.chapters {
             let _ = writeln!(
-                h,
+                *h,
                 "<li><button class=\"seek chapter\" data-seek=\"{}\">{} {}</button></li>",
                 c.seconds,
                 escape(&c.timecode),
@@ -253,15 +271,10 @@ pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>
     } else {
         h.push_str("<ul>\n");
         for w in &board.warnings {
-            let _ = writeln!(h, "<li class=\"warn\">{}</li>", escape(w));
+            let _ = writeln!(*h, "<li class=\"warn\">{}</li>", escape(w));
         }
         h.push_str("</ul>\n");
     }
-    let _ = write!(
-        h,
-        "</section>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
-    );
-    h
 }
 
 #[cfg(test)]
