@@ -201,7 +201,7 @@ pub fn verify(v: &Verify, file: &Path) -> Result<Verification, VerifyError> {
         match sound_window(plan, &frames, &refs, &geometry, events.len()) {
             Some(w) => windows.push(w),
             None => check.notes.push(format!(
-                "sound not compared: the event is too short for a window (two frames from the middle of a segment, or of a {PIECE_FRAMES}-frame piece)"
+                "sound not compared: no window fits (two frames from the middle of a segment, or of a {PIECE_FRAMES}-frame piece, with a frame and a half either side inside the program)"
             )),
         }
         events.push(check);
@@ -402,8 +402,9 @@ fn check_frames(
 }
 
 /// The event's sound window: two frames from the middle of a segment of the event — from the
-/// cached segment holding its middle frame, else from a rendered piece. `None` when the event
-/// has no segment or piece long enough for one.
+/// cached segment holding its middle frame, else from a rendered piece — with room for the
+/// search either side inside the program. `None` when no segment or piece of the event gives
+/// one.
 fn sound_window(
     plan: &Plan,
     frames: &[i64],
@@ -412,11 +413,14 @@ fn sound_window(
     event: usize,
 ) -> Option<Window> {
     let len = geometry.len;
+    // The file's stretch reaches `max` either side of the reference: it must lie inside the
+    // program, or the file would be blamed for ending where the program ends.
+    let fits = |at: i64| at - geometry.max >= 0 && at + len + geometry.max <= plan.samples;
     let middle = frames.get(frames.len() / 2).copied()?;
     if let Some(seg) = render::pieces::piece_of(plan, middle) {
         if let Some(m) = refs.cached_sound.get(&seg.id) {
             let a = (seg.samples - len) / 2;
-            if a >= 0 && ((a + len) as usize) <= m.len() {
+            if a >= 0 && ((a + len) as usize) <= m.len() && fits(seg.sample_start + a) {
                 let reference = m[a as usize..(a + len) as usize].to_vec();
                 return Some(Window::new(
                     event,
@@ -444,7 +448,7 @@ fn sound_window(
             sample_at + a - r.first_sample,
             sample_at + a + len - r.first_sample,
         );
-        if ia >= 0 && ib as usize <= r.mono.len() {
+        if ia >= 0 && ib as usize <= r.mono.len() && fits(seg.sample_start + a) {
             let reference = r.mono[ia as usize..ib as usize].to_vec();
             return Some(Window::new(
                 event,
