@@ -92,12 +92,82 @@ pub enum ColourVerdict {
     Uncertain,
 }
 
+/// How a colour class was found. Serialised as `"pixel format"` or `"measured"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColourMethod {
+    /// A gray pixel format: nothing to measure.
+    #[serde(rename = "pixel format")]
+    PixelFormat,
+    /// Chroma measured on frames from across the file.
+    #[serde(rename = "measured")]
+    Measured,
+}
+
+impl ColourMethod {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColourMethod::PixelFormat => "pixel format",
+            ColourMethod::Measured => "measured",
+        }
+    }
+}
+
+impl std::fmt::Display for ColourMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The hue of a toning, named from its cast. Serialised by its name (`"warm (sepia)"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Toning {
+    /// Towards red-yellow: sepia and its kin.
+    #[serde(rename = "warm (sepia)")]
+    Warm,
+    #[serde(rename = "magenta")]
+    Magenta,
+    #[serde(rename = "blue")]
+    Blue,
+    #[serde(rename = "green")]
+    Green,
+}
+
+impl Toning {
+    /// The toning of a cast (U − 128, V − 128), by its angle.
+    pub fn of_cast(u: f64, v: f64) -> Toning {
+        let deg = v.atan2(u).to_degrees();
+        match deg {
+            d if (90.0..=180.0).contains(&d) => Toning::Warm,
+            d if (0.0..90.0).contains(&d) => Toning::Magenta,
+            d if (-90.0..0.0).contains(&d) => Toning::Blue,
+            _ => Toning::Green,
+        }
+    }
+
+    /// Its name in reports and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Toning::Warm => "warm (sepia)",
+            Toning::Magenta => "magenta",
+            Toning::Blue => "blue",
+            Toning::Green => "green",
+        }
+    }
+}
+
+impl std::fmt::Display for Toning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How a source was classified, with the numbers behind it (chroma in 8-bit code values).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColourAnalysis {
     pub class: ColourVerdict,
-    /// `pixel format` (gray formats need no measuring) or `measured`.
-    pub method: String,
+    /// How the class was found.
+    pub method: ColourMethod,
     /// Frames measured, spread over the whole file.
     pub frames: usize,
     /// Median chroma cast: mean U − 128 and mean V − 128.
@@ -134,7 +204,7 @@ pub struct ColourAnalysis {
     #[serde(default)]
     pub luma_grey_v: f64,
     /// The toning, when the picture has a cast: `warm (sepia)`, `blue`, `magenta`, `green`.
-    pub tone: Option<String>,
+    pub tone: Option<Toning>,
     /// The decision in words.
     pub reason: String,
 }
@@ -169,17 +239,6 @@ pub const RISING_MIN: f64 = 4.5;
 /// …and at most this far from neutral at black (and a quarter of its mid-grey strength) is a
 /// toning rising from its blacks.
 pub const BLACK_NEUTRAL: f64 = 1.5;
-
-/// The name of a tone from its cast (U − 128, V − 128).
-fn tone_name(u: f64, v: f64) -> &'static str {
-    let deg = v.atan2(u).to_degrees();
-    match deg {
-        d if (90.0..=180.0).contains(&d) => "warm (sepia)",
-        d if (0.0..90.0).contains(&d) => "magenta",
-        d if (-90.0..0.0).contains(&d) => "blue",
-        _ => "green",
-    }
-}
 
 /// Classify measured frames as colour, black-and-white or uncertain (pure; see
 /// [`ColourAnalysis`] and docs/colour.md for the rule and the numbers behind it).
@@ -227,7 +286,7 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         && at_black <= 0.25 * at_grey;
     let toned = cast >= 1.5;
     // A tone is named for one-hue pictures with a real cast (a toning), not for colour casts.
-    let tone = (hues < ONE_HUE && cast >= TONE_CAST).then(|| tone_name(cast_u, cast_v).to_string());
+    let tone = (hues < ONE_HUE && cast >= TONE_CAST).then(|| Toning::of_cast(cast_u, cast_v));
     let (class, reason) = if strong <= OVER_NOISE * noise && noise > 0.0 && hues < ONE_HUE {
         (
             ColourVerdict::Bw,
@@ -249,13 +308,13 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
             format!("no colour: strong chroma {strong:.1} < {BW_MAX}{with_cast}"),
         )
     } else if hues < ONE_HUE && cast >= TONE_CAST && strong <= TONED_SHARE * cast {
-        let t = tone.as_deref().unwrap_or("one hue");
+        let t = tone.map_or("one hue", Toning::name);
         (
             ColourVerdict::Bw,
             format!("a {t} toning (U {cast_u:+.1}, V {cast_v:+.1}): one hue, {strong:.1} off it"),
         )
     } else if rising {
-        let t = tone_name(luma_grey_u, luma_grey_v);
+        let t = Toning::of_cast(luma_grey_u, luma_grey_v);
         (
             ColourVerdict::Bw,
             format!("a {t} toning rising from neutral blacks: one hue, its chroma a line in luma (U {luma_grey_u:+.1}, V {luma_grey_v:+.1} at mid-grey, {at_black:.1} at black)"),
@@ -307,7 +366,7 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     };
     ColourAnalysis {
         class,
-        method: "measured".into(),
+        method: ColourMethod::Measured,
         frames: frames.len(),
         cast_u,
         cast_v,
@@ -324,7 +383,7 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         luma_grey_u,
         luma_grey_v,
         tone: if rising && tone.is_none() {
-            Some(tone_name(luma_grey_u, luma_grey_v).to_string())
+            Some(Toning::of_cast(luma_grey_u, luma_grey_v))
         } else {
             tone
         },
@@ -811,7 +870,7 @@ mod tests {
         // A sepia toning: one hue, a strong cast, little off its line; the tone is named.
         let sepia = classify(&vec![frame(3.9, 0.0, 0.1, 0.0, (-11.0, 6.0)); 12]);
         assert_eq!(sepia.class, ColourVerdict::Bw);
-        assert_eq!(sepia.tone.as_deref(), Some("warm (sepia)"));
+        assert_eq!(sepia.tone.map(Toning::name), Some("warm (sepia)"));
         assert!(sepia.reason.contains("toning"), "{}", sepia.reason);
         // One strong colour over the whole picture is no toning.
         assert_eq!(
@@ -860,7 +919,7 @@ mod tests {
         // The night street toned sepia (measured): no cast, one hue, a line from black.
         let night = rising(0.0, (0.1, 0.1), (-7.6, 5.0));
         assert_eq!(night.class, ColourVerdict::Bw, "{night:?}");
-        assert_eq!(night.tone.as_deref(), Some("warm (sepia)"));
+        assert_eq!(night.tone.map(Toning::name), Some("warm (sepia)"));
         assert!(night.reason.contains("rising"), "{}", night.reason);
         // Several hues: colour, whatever the line.
         assert_eq!(

@@ -545,13 +545,7 @@ pub fn verify(
 
 /// Whether the plan finishes a segment's picture as neutral black-and-white.
 fn bw(p: &Picture) -> bool {
-    match p {
-        Picture::Source(s) | Picture::Insert(plan::InsertPicture { picture: s, .. }) => {
-            s.tone == Some(crate::edl::Tone::NEUTRAL)
-        }
-        Picture::Still(s) => s.tone == Some(crate::edl::Tone::NEUTRAL),
-        _ => false,
-    }
+    p.is_neutral()
 }
 
 /// An event's first, middle and last frame.

@@ -170,27 +170,16 @@ pub fn record_starts(events: &[Event]) -> Vec<i64> {
     let mut at = 0i64;
     for (k, e) in events.iter().enumerate() {
         if k > 0 {
-            at += events[k - 1].frames - dissolve_frames(e);
+            at += events[k - 1].frames - e.overlap();
         }
         starts.push(at);
     }
     starts
 }
 
-/// Frames of the dissolve into `e` (0 without one).
-fn dissolve_frames(e: &Event) -> i64 {
-    match e.transition {
-        Some(Transition {
-            kind: TransitionKind::Dissolve,
-            frames,
-        }) => frames,
-        _ => 0,
-    }
-}
-
 /// The length in output frames of a program of `events`.
 fn program_frames(events: &[Event]) -> i64 {
-    events.iter().map(|e| e.frames - dissolve_frames(e)).sum()
+    events.iter().map(|e| e.frames - e.overlap()).sum()
 }
 
 /// Output container, chosen by the output file's extension.
@@ -296,6 +285,55 @@ impl VideoCodec {
     }
 }
 
+/// An x264/x265 speed preset, fastest first. Serialised by its name (`"veryfast"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    Ultrafast,
+    Superfast,
+    Veryfast,
+    Faster,
+    Fast,
+    Medium,
+    Slow,
+    Slower,
+    Veryslow,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 9] = [
+        Preset::Ultrafast,
+        Preset::Superfast,
+        Preset::Veryfast,
+        Preset::Faster,
+        Preset::Fast,
+        Preset::Medium,
+        Preset::Slow,
+        Preset::Slower,
+        Preset::Veryslow,
+    ];
+
+    /// The name in an EDL (also the encoder's option value).
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ultrafast => "ultrafast",
+            Preset::Superfast => "superfast",
+            Preset::Veryfast => "veryfast",
+            Preset::Faster => "faster",
+            Preset::Fast => "fast",
+            Preset::Medium => "medium",
+            Preset::Slow => "slow",
+            Preset::Slower => "slower",
+            Preset::Veryslow => "veryslow",
+        }
+    }
+
+    /// The preset an EDL names, if any.
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 /// The output's audio codec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -368,12 +406,53 @@ impl Tone {
 
     /// Parse `#rrggbb` (the `#` is optional).
     pub fn parse_hex(text: &str) -> Option<Tone> {
+        let Rgb { r, g, b } = Rgb::parse_hex(text)?;
+        Some(Tone::from_rgb(r, g, b))
+    }
+}
+
+/// An 8-bit RGB colour (title text and cards). Written `#rrggbb` in an EDL; shown and
+/// serialised as FFmpeg writes colours, `0xRRGGBB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rgb {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
+impl Rgb {
+    pub const WHITE: Rgb = Rgb {
+        r: 255,
+        g: 255,
+        b: 255,
+    };
+    pub const BLACK: Rgb = Rgb { r: 0, g: 0, b: 0 };
+
+    /// Parse `#rrggbb` (the `#` is optional).
+    pub fn parse_hex(text: &str) -> Option<Rgb> {
         let hex = text.strip_prefix('#').unwrap_or(text);
         if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
-        Some(Tone::from_rgb(byte(0)?, byte(2)?, byte(4)?))
+        let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+        Some(Rgb {
+            r: byte(0)?,
+            g: byte(2)?,
+            b: byte(4)?,
+        })
+    }
+}
+
+impl std::fmt::Display for Rgb {
+    /// `0xRRGGBB`, as FFmpeg's colour options take it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "0x{:02X}{:02X}{:02X}", self.r, self.g, self.b)
+    }
+}
+
+impl Serialize for Rgb {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -437,7 +516,7 @@ impl StartTimecode {
 pub struct VideoSettings {
     pub codec: VideoCodec,
     pub crf: u32,
-    pub preset: String,
+    pub preset: Preset,
 }
 
 /// Audio encoder settings.
@@ -703,24 +782,86 @@ pub struct Title {
     pub text: String,
     /// Text height in pixels.
     pub size: u32,
-    /// Text colour, `0xRRGGBB`.
-    pub colour: String,
+    /// Text colour.
+    pub colour: Rgb,
     /// Font file (checked to draw every character of the text).
     pub font: PathBuf,
-    /// Card colour, `0xRRGGBB`; `None`: transparent, drawn over the previous event carrying on.
-    pub background: Option<String>,
+    /// Card colour; `None`: transparent, drawn over the previous event carrying on.
+    pub background: Option<Rgb>,
     pub position: raw::TitlePosition,
 }
 
 /// The font title cards use unless they name one (installed by `scripts/setup`).
 pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-/// A transition into an event.
+/// A transition into an event, with its length in output frames. Every decision on a
+/// transition matches it whole, so a new kind is a compile error wherever it must be handled.
+///
+/// Serialised as `{"kind": "dissolve", "frames": 12}` (the plan's JSON and keys rely on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Transition {
-    pub kind: TransitionKind,
-    /// Length in output frames.
-    pub frames: i64,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Transition {
+    /// Cross-dissolve: the previous event's last `frames` overlap this event's first.
+    Dissolve { frames: i64 },
+    /// Dip to black: the previous event fades out over its last half, this one fades in over
+    /// its first half; no overlap.
+    FadeBlack { frames: i64 },
+}
+
+impl Transition {
+    /// The checked transition of a raw kind lasting `frames`.
+    pub fn new(kind: TransitionKind, frames: i64) -> Transition {
+        match kind {
+            TransitionKind::Dissolve => Transition::Dissolve { frames },
+            TransitionKind::FadeBlack => Transition::FadeBlack { frames },
+        }
+    }
+
+    /// Its length in output frames.
+    pub fn frames(self) -> i64 {
+        match self {
+            Transition::Dissolve { frames } | Transition::FadeBlack { frames } => frames,
+        }
+    }
+
+    /// Output frames the program is shorter by: where the incoming event starts before the
+    /// outgoing one ends (a dissolve's length; 0 for a dip). The one place that knows it.
+    pub fn overlap(self) -> i64 {
+        match self {
+            Transition::Dissolve { frames } => frames,
+            Transition::FadeBlack { .. } => 0,
+        }
+    }
+
+    /// Whether the incoming event starts before the outgoing one ends (a dissolve, whatever
+    /// its length).
+    pub fn overlaps(self) -> bool {
+        match self {
+            Transition::Dissolve { .. } => true,
+            Transition::FadeBlack { .. } => false,
+        }
+    }
+
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::Dissolve { .. } => "dissolve",
+            Transition::FadeBlack { .. } => "dip to black",
+        }
+    }
+}
+
+impl Event {
+    /// Output frames of this event's start that overlap the previous event's end (the
+    /// dissolve into it; 0 without one).
+    pub fn overlap(&self) -> i64 {
+        self.transition.map_or(0, Transition::overlap)
+    }
+
+    /// Whether a dissolve leads into this event.
+    pub fn dissolves_in(&self) -> bool {
+        self.transition.is_some_and(Transition::overlaps)
+    }
 }
 
 /// A subtitle file, read.

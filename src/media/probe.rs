@@ -498,7 +498,7 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
         facts.colour = if pix_fmt.starts_with("gray") || pix_fmt.starts_with("ya") {
             Some(ColourAnalysis {
                 class: ColourVerdict::Bw,
-                method: "pixel format".into(),
+                method: crate::facts::ColourMethod::PixelFormat,
                 frames: 0,
                 cast_u: 0.0,
                 cast_v: 0.0,

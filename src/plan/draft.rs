@@ -22,14 +22,14 @@ pub(super) fn apply(edl: &Edl) -> Edl {
     let px = |x: u32| -> u32 { round_half_up(k * x as i64).max(1) as u32 };
     e.output.width = even(w);
     e.output.height = even(h);
-    e.output.video.preset = "ultrafast".into();
+    e.output.video.preset = crate::edl::Preset::Ultrafast;
     e.output.draft = true;
     for ev in &mut e.timeline {
         if let EventKind::Title(t) = &mut ev.kind {
             t.size = px(t.size);
         }
     }
-    let kf = *k.numer() as f64 / *k.denom() as f64;
+    let kf = crate::time::to_f64(k);
     for s in &mut e.subtitles {
         s.style.size = px(s.style.size);
         s.style.margin = round_half_up(k * s.style.margin as i64).max(0) as u32;

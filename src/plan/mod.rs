@@ -31,7 +31,7 @@ use keys::{program_key, segment_key};
 pub mod draft;
 
 use crate::edl::{
-    AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, TransitionKind,
+    AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, Transition,
     VideoSettings,
 };
 use crate::facts::{MediaFacts, VideoFacts};
@@ -107,7 +107,7 @@ pub struct PlannedEvent {
     pub frames: i64,
     /// The transition leading into this event, as planned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transition: Option<PlannedTransition>,
+    pub transition: Option<Transition>,
 }
 
 /// A marker on the program, placed.
@@ -120,13 +120,6 @@ pub struct PlanMarker {
     /// Index in the EDL's timeline of the event showing that frame (the incoming one inside
     /// a dissolve).
     pub event: usize,
-}
-
-/// A transition as the plan renders it.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct PlannedTransition {
-    pub kind: TransitionKind,
-    pub frames: i64,
 }
 
 /// A unit of parallel work: a contiguous range of program frames within one event.
@@ -165,6 +158,17 @@ pub struct Segment {
 }
 
 impl Plan {
+    /// The segment holding program frame `f` (segments tile the program in record order), or
+    /// `None` outside the program.
+    pub fn segment_at(&self, f: i64) -> Option<&Segment> {
+        let k = self
+            .segments
+            .partition_point(|s| s.record_start + s.frames <= f);
+        self.segments
+            .get(k)
+            .filter(|s| s.record_start <= f && f < s.record_start + s.frames)
+    }
+
     /// Every media file the segments read (pictures, sound, beds), once each.
     pub fn source_files(&self) -> std::collections::BTreeSet<PathBuf> {
         fn picture(p: &Picture, out: &mut std::collections::BTreeSet<PathBuf>) {
@@ -225,6 +229,47 @@ pub enum Picture {
     /// A move across a still: its picture framed anew on every frame, with sub-pixel
     /// precision.
     Still(StillPicture),
+}
+
+impl Picture {
+    /// The chroma the plan sets on every pixel of every frame of this picture, if it sets one:
+    /// a source finished black-and-white or toned (its filter sets the tone). A dissolve has
+    /// one only when both sides have the same: its frames mix the two, so a dissolve from
+    /// colour into black-and-white has colour in every frame. `None` for colour sources and
+    /// for generated pictures (black, titles), whose chroma the plan does not set this way.
+    pub fn tone(&self) -> Option<Tone> {
+        match self {
+            Picture::Source(s) | Picture::Insert(InsertPicture { picture: s, .. }) => s.tone,
+            Picture::Still(s) => s.tone,
+            Picture::Dissolve(d) => match (d.from.tone(), d.to.tone()) {
+                (Some(a), Some(b)) if a == b => Some(a),
+                _ => None,
+            },
+            Picture::Black | Picture::Title(_) => None,
+        }
+    }
+
+    /// Whether every frame of this picture is planned exactly neutral (black-and-white with
+    /// the neutral finish): what a check of chroma against neutral may expect. False for a
+    /// dissolve unless both sides are neutral.
+    pub fn is_neutral(&self) -> bool {
+        self.tone() == Some(Tone::NEUTRAL)
+    }
+
+    /// The picture of the shot these frames belong to in the editor's terms: a dissolve's
+    /// frames belong to the incoming event (its `to` side), as markers and overlays count
+    /// them; any other picture is its own shot. Its [`Picture::tone`] is the shot's tone
+    /// (a storyboard card's badge), not the tone of the mixed frames.
+    pub fn shot(&self) -> &Picture {
+        match self {
+            Picture::Dissolve(d) => d.to.shot(),
+            Picture::Source(_)
+            | Picture::Insert(_)
+            | Picture::Still(_)
+            | Picture::Black
+            | Picture::Title(_) => self,
+        }
+    }
 }
 
 /// A still's move as one segment draws it.
@@ -542,9 +587,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         let overlap_next = edl
             .timeline
             .get(k + 1)
-            .and_then(|n| n.transition)
-            .filter(|t| t.kind == TransitionKind::Dissolve)
-            .map_or(0, |t| t.frames);
+            .map_or(0, crate::edl::Event::overlap);
         let visible = ev.frames - overlap_next;
         events.push(PlannedEvent {
             index: ev.index,
@@ -555,10 +598,7 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
             }),
             record_start: record,
             frames: visible,
-            transition: ev.transition.map(|t| PlannedTransition {
-                kind: t.kind,
-                frames: t.frames,
-            }),
+            transition: ev.transition,
         });
         record += visible;
     }
@@ -637,12 +677,12 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         // A dissolve into this event is one segment holding both sides: the previous event's
         // hidden tail blended with this event's first frames.
         let dissolve = match (ev.transition, k.checked_sub(1)) {
-            (Some(t), Some(p)) if t.kind == TransitionKind::Dissolve && t.frames > 0 => {
+            (Some(t), Some(p)) if t.overlap() > 0 => {
+                let d = t.overlap();
                 let prev = &edl.timeline[p];
-                let (from_pic, from_sound) =
-                    ctx.event_media(p, prev.frames - t.frames, t.frames)?;
-                let (to_pic, to_sound) = ctx.event_media(k, 0, t.frames)?;
-                Some((t.frames, from_pic, from_sound, to_pic, to_sound))
+                let (from_pic, from_sound) = ctx.event_media(p, prev.frames - d, d)?;
+                let (to_pic, to_sound) = ctx.event_media(k, 0, d)?;
+                Some((d, from_pic, from_sound, to_pic, to_sound))
             }
             _ => None,
         };

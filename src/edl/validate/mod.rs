@@ -22,23 +22,12 @@ use super::diag::{join, suggestion, Diagnostic};
 use super::raw::{self, RawEvent, RawTransition};
 use super::{
     program_frames, AudioCodec, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio,
-    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source,
-    SubStyle, Subtitle, Title, Tone, Transition, TransitionKind, VideoCodec, VideoSettings,
+    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Preset,
+    Rgb, Source, SubStyle, Subtitle, Title, Tone, Transition, VideoCodec, VideoSettings,
 };
 use crate::facts::{Facts, FileFacts, MediaFacts, Need};
 use crate::time::{format_seconds, format_source_time, round_half_up, Rate, Rational, TimeSpec};
 
-pub const PRESETS: &[&str] = &[
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-];
 const MAX_DIMENSION: u32 = 8192;
 
 /// The parts of an EDL that deserialized cleanly (a part with a structural problem is `None`,
@@ -547,12 +536,8 @@ impl Validator<'_> {
             let starts = super::record_starts(events);
             let end = start + ev.frames;
             let cut_into = events.iter().zip(&starts).find(|(e, &s)| {
-                e.transition.is_some_and(|t| {
-                    t.kind == TransitionKind::Dissolve
-                        && s < end
-                        && s + t.frames > start
-                        && !(start <= s && s + t.frames <= end)
-                })
+                let d = e.overlap();
+                d > 0 && s < end && s + d > start && !(start <= s && s + d <= end)
             });
             let retimed_cut = events.iter().zip(&starts).find(|(e, &s)| {
                 matches!(&e.kind, EventKind::Clip(c) if c.retimed())
@@ -571,7 +556,7 @@ impl Validator<'_> {
             if let Some((e, &s)) = cut_into {
                 self.error(
                     format!("{ptr}/at"),
-                    format!("the cutaway cuts into the dissolve into /timeline/{} (frames {s} to {}); a cutaway may cover a dissolve whole, not part of it: move its start or end off the dissolve", e.index, s + e.transition.map_or(0, |t| t.frames)),
+                    format!("the cutaway cuts into the dissolve into /timeline/{} (frames {s} to {}); a cutaway may cover a dissolve whole, not part of it: move its start or end off the dissolve", e.index, s + e.overlap()),
                 );
                 fine = false;
                 continue;
@@ -608,10 +593,7 @@ impl Validator<'_> {
                 continue;
             };
             let ptr = format!("/timeline/{}/audio", ev.index);
-            let dissolve = |e: Option<&Event>| {
-                e.and_then(|e| e.transition)
-                    .is_some_and(|t| t.kind == TransitionKind::Dissolve)
-            };
+            let dissolve = |e: Option<&Event>| e.is_some_and(Event::dissolves_in);
             if c.audio.lead > 0 {
                 let s0 = crate::time::sample_at(starts[k], sr, fps);
                 if dissolve(Some(ev)) {
