@@ -4,6 +4,7 @@
 //! references checked, defaults filled in. Nothing downstream of this module sees raw input.
 
 pub mod diag;
+mod draft;
 pub mod paths;
 pub mod raw;
 pub mod structure;
@@ -16,8 +17,9 @@ use serde::Serialize;
 
 pub use crate::time::{Rate, Rational};
 pub use diag::{Diagnostic, Severity};
+pub use draft::{parse, Draft};
 pub use raw::{ColourClass, Fit, MarkerColour, TransitionKind};
-pub use validate::{check, parse, Draft};
+pub use validate::check;
 
 use crate::facts::MediaFacts;
 
@@ -485,7 +487,7 @@ pub struct Output {
     pub fade_in: i64,
     /// Program fade to black at the end, in output frames (0 = none).
     pub fade_out: i64,
-    /// A draft preview (see `plan::draft`): smaller, faster, cached apart.
+    /// A draft preview (see `plan::draft_quality`): smaller, faster, cached apart.
     pub draft: bool,
     /// The record timecode of the program's first frame, when the EDL gives one.
     pub start_timecode: Option<StartTimecode>,

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::reader::Reader;
 use super::{ff, MediaError};
+use crate::colour_class::classify;
 use crate::facts::{
-    classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
-    VideoFacts, COLOUR_FRAMES,
+    AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts, VideoFacts,
+    COLOUR_FRAMES,
 };
 use crate::time::{format_seconds, Rational};
 

@@ -76,7 +76,7 @@ impl Ctx<'_> {
                 if g.orientation.swaps_axes() {
                     std::mem::swap(&mut sw, &mut sh);
                 }
-                super::draft::hints(codec, video.width, video.height, sw as u32, sh as u32)
+                super::draft_quality::hints(codec, video.width, video.height, sw as u32, sh as u32)
             } else {
                 DecodeHints::default()
             },

@@ -28,7 +28,7 @@ pub use fades::{Fade, FadeKind};
 pub use filters::{audio_filter, output_layout, video_filter};
 pub use fit::{fit_picture, FitBox};
 use keys::{program_key, segment_key};
-pub mod draft;
+pub mod draft_quality;
 
 use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, Transition,
@@ -79,7 +79,7 @@ pub struct OutputSpec {
     /// Language tag of the sound (ISO 639-2), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_language: Option<String>,
-    /// A draft preview (smaller, faster; see [`draft`]).
+    /// A draft preview (smaller, faster; see [`draft_quality`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
     /// Chapters to write, in program frames (in the key: they are bytes of the file).
@@ -503,7 +503,7 @@ pub struct PlanOptions {
     /// Mixed into every segment key: what else decides the bytes (the media libraries'
     /// versions, given by the caller; the plan itself touches no library).
     pub salt: String,
-    /// Plan a draft preview (as `output.draft` does): see [`draft`].
+    /// Plan a draft preview (as `output.draft` does): see [`draft_quality`].
     pub draft: bool,
     /// Segments of at most this many frames instead (`verify`'s short reference pieces).
     pub segment_frames: Option<i64>,
@@ -545,7 +545,7 @@ pub fn split_lengths(frames: i64, target: i64) -> Vec<i64> {
 pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     let drafted;
     let edl = if opts.draft || edl.output.draft {
-        drafted = draft::apply(edl);
+        drafted = draft_quality::apply(edl);
         &drafted
     } else {
         edl

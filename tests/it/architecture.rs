@@ -21,6 +21,7 @@ const TABLE: &[(&str, u32)] = &[
     ("cancel", 0),
     ("facts", 1),
     ("subs", 1),
+    ("colour_class", 2),
     ("edl", 2),
     ("plan", 3),
     ("interchange", 3),

@@ -1,6 +1,7 @@
-//! Draft previews: the same program, smaller and cheaper. The output fits within 640×360 (its
-//! shape kept, even sizes), every size in pixels (titles, burned-in subtitles, overlays) scales
-//! with it, x264 runs `ultrafast`, the scaler uses fast bilinear, and sources are decoded at
+//! Draft quality (`output.draft`, `render --draft`): the same program, smaller and cheaper.
+//! (Not to be confused with `edl::Draft`, a parsed EDL not yet checked.) The output fits within
+//! 640×360 (its shape kept, even sizes), every size in pixels (titles, burned-in subtitles,
+//! overlays) scales with it, x264 runs `ultrafast`, the scaler uses fast bilinear, and sources are decoded at
 //! reduced resolution where the codec offers it (`lowres` for DCT codecs: DV, MPEG-1/2/4,
 //! MJPEG) or without the loop filter (H.264, HEVC). Frames, sound, sync, black-and-white and
 //! subtitles stay exact: only pixels are cheaper. Draft segments have keys of their own.
