@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod cancel;
+pub mod colour_class;
 pub mod edl;
 
 pub mod facts;

@@ -82,7 +82,7 @@ pub fn exec(a: DiffArgs) -> CliResult {
             warnings: Vec::new(),
             diff: Some(d.clone()),
         };
-        super::storyboard::write(&new, &plan, dir, &opts, None, &super::interruptible())?;
+        super::write_storyboard(&new, &plan, dir, &opts, None, &super::interruptible())?;
     }
     if d.changes.is_empty() {
         Ok(())

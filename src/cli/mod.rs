@@ -242,3 +242,34 @@ pub fn print_dropped(plan: &Plan) {
         }
     }
 }
+
+/// Write the storyboard of `edl` (planned as `plan`) into `dir` and say where it is: the
+/// `storyboard` command, `render --storyboard` and `diff --storyboard` share it.
+pub fn write_storyboard(
+    edl: &roughcut::edl::Edl,
+    plan: &roughcut::plan::Plan,
+    dir: &std::path::Path,
+    opts: &roughcut::storyboard::Options,
+    jobs: Option<u16>,
+    cancel: &roughcut::cancel::Cancel,
+) -> CliResult {
+    before_encoding();
+    let w = roughcut::storyboard::write(
+        edl,
+        plan,
+        &roughcut::media::library_versions(),
+        dir,
+        opts,
+        budget(jobs),
+        cancel,
+    )
+    .map_err(|e| CliError::failed(format!("storyboard into {}: {e}", dir.display())))?;
+    eprintln!(
+        "storyboard: {} ({} events), {}, {}",
+        w.page.display(),
+        w.events,
+        w.sheet.display(),
+        w.json.display()
+    );
+    Ok(())
+}

@@ -234,7 +234,7 @@ fn finish_output(
             warnings: warnings.clone(),
             diff: None,
         };
-        super::storyboard::write(edl, plan, dir, &opts, a.jobs, cancel)?;
+        super::write_storyboard(edl, plan, dir, &opts, a.jobs, cancel)?;
     }
     if let Some(w) = render::loudness_warning(plan, s) {
         eprintln!("roughcut: warning: {w}");

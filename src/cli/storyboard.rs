@@ -1,10 +1,10 @@
 //! `roughcut storyboard`: a contact sheet and a review page of a cut (also `render
-//! --storyboard` and `diff --storyboard`, through [`write`]).
+//! --storyboard` and `diff --storyboard`, through [`super::write_storyboard`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use roughcut::storyboard::{self, Options};
+use roughcut::storyboard::Options;
 
 use super::{CliError, CliResult};
 
@@ -46,7 +46,7 @@ pub fn exec(a: StoryboardArgs) -> CliResult {
         warnings: p.warnings,
         diff: None,
     };
-    write(
+    super::write_storyboard(
         &p.edl,
         &p.plan,
         &a.output,
@@ -54,34 +54,4 @@ pub fn exec(a: StoryboardArgs) -> CliResult {
         a.jobs,
         &super::interruptible(),
     )
-}
-
-/// Write the storyboard of `edl` (planned as `plan`) into `dir` and say where it is.
-pub fn write(
-    edl: &roughcut::edl::Edl,
-    plan: &roughcut::plan::Plan,
-    dir: &Path,
-    opts: &Options,
-    jobs: Option<u16>,
-    cancel: &roughcut::cancel::Cancel,
-) -> CliResult {
-    super::before_encoding();
-    let w = storyboard::write(
-        edl,
-        plan,
-        &roughcut::media::library_versions(),
-        dir,
-        opts,
-        super::budget(jobs),
-        cancel,
-    )
-    .map_err(|e| CliError::failed(format!("storyboard into {}: {e}", dir.display())))?;
-    eprintln!(
-        "storyboard: {} ({} events), {}, {}",
-        w.page.display(),
-        w.events,
-        w.sheet.display(),
-        w.json.display()
-    );
-    Ok(())
 }

@@ -56,7 +56,7 @@ pub fn describe(f: &MediaFacts) -> String {
                 c.hue_spread * 100.0,
                 c.cast_u,
                 c.cast_v,
-                c.tone.as_deref().map(|t| format!(" ({t})")).unwrap_or_default(),
+                c.tone.map(|t| format!(" ({t})")).unwrap_or_default(),
                 c.luma_black_u,
                 c.luma_black_v,
                 c.luma_grey_u,
@@ -156,7 +156,13 @@ pub fn print_plan(p: &Plan) {
     for ev in &p.events {
         let t = ev
             .transition
-            .map(|t| format!("  ({:?} {} frames in)", t.kind, t.frames))
+            .map(|t| {
+                let kind = match t {
+                    roughcut::edl::Transition::Dissolve { .. } => "Dissolve",
+                    roughcut::edl::Transition::FadeBlack { .. } => "FadeBlack",
+                };
+                format!("  ({kind} {} frames in)", t.frames())
+            })
             .unwrap_or_default();
         eprintln!(
             "  event {:>3} {:<24} record {} +{} frames{t}",

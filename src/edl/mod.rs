@@ -4,8 +4,10 @@
 //! references checked, defaults filled in. Nothing downstream of this module sees raw input.
 
 pub mod diag;
+mod draft;
 pub mod paths;
 pub mod raw;
+mod settings;
 pub mod structure;
 mod validate;
 
@@ -16,8 +18,13 @@ use serde::Serialize;
 
 pub use crate::time::{Rate, Rational};
 pub use diag::{Diagnostic, Severity};
+pub use draft::{parse, Draft};
 pub use raw::{ColourClass, Fit, MarkerColour, TransitionKind};
-pub use validate::{check, parse, Draft};
+pub use settings::{
+    AudioCodec, AudioSettings, Container, Look, Output, Preset, Rgb, StartTimecode, Tone,
+    VideoCodec, VideoSettings,
+};
+pub use validate::check;
 
 use crate::facts::MediaFacts;
 
@@ -170,287 +177,16 @@ pub fn record_starts(events: &[Event]) -> Vec<i64> {
     let mut at = 0i64;
     for (k, e) in events.iter().enumerate() {
         if k > 0 {
-            at += events[k - 1].frames - dissolve_frames(e);
+            at += events[k - 1].frames - e.overlap();
         }
         starts.push(at);
     }
     starts
 }
 
-/// Frames of the dissolve into `e` (0 without one).
-fn dissolve_frames(e: &Event) -> i64 {
-    match e.transition {
-        Some(Transition {
-            kind: TransitionKind::Dissolve,
-            frames,
-        }) => frames,
-        _ => 0,
-    }
-}
-
 /// The length in output frames of a program of `events`.
 fn program_frames(events: &[Event]) -> i64 {
-    events.iter().map(|e| e.frames - dissolve_frames(e)).sum()
-}
-
-/// Output container, chosen by the output file's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Container {
-    Mp4,
-    Mov,
-    Mkv,
-}
-
-impl Container {
-    /// The file extension it is written with.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Container::Mkv => "mkv",
-            Container::Mov => "mov",
-            Container::Mp4 => "mp4",
-        }
-    }
-    /// The container an output path asks for by its extension (`.mp4`/`.m4v`, `.mov`, `.mkv`).
-    pub fn from_path(path: &Path) -> Option<Container> {
-        let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
-        match ext.as_str() {
-            "mp4" | "m4v" => Some(Container::Mp4),
-            "mov" => Some(Container::Mov),
-            "mkv" => Some(Container::Mkv),
-            _ => None,
-        }
-    }
-}
-
-impl Container {
-    /// Why this container cannot carry `audio` (MP4 carries AAC; PCM and FLAC need MOV or
-    /// Matroska).
-    pub fn audio_conflict(self, audio: AudioCodec) -> Option<String> {
-        (self == Container::Mp4 && audio != AudioCodec::Aac).then(|| {
-            format!(
-                "`{}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv",
-                audio.name()
-            )
-        })
-    }
-
-    /// Why this container cannot carry `video` (ProRes needs MOV or Matroska).
-    pub fn video_conflict(self, video: VideoCodec) -> Option<String> {
-        (self == Container::Mp4 && video.is_prores()).then(|| {
-            format!(
-                "`{}` cannot go in an MP4 file; make the output .mov (or .mkv)",
-                video.name()
-            )
-        })
-    }
-}
-
-/// The output's video codec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VideoCodec {
-    H264,
-    Hevc,
-    /// ProRes 422 Proxy (10-bit 4:2:2).
-    ProresProxy,
-    /// ProRes 422 LT (10-bit 4:2:2).
-    ProresLt,
-}
-
-impl VideoCodec {
-    pub const ALL: [VideoCodec; 4] = [
-        VideoCodec::H264,
-        VideoCodec::Hevc,
-        VideoCodec::ProresProxy,
-        VideoCodec::ProresLt,
-    ];
-
-    /// The name in an EDL.
-    pub fn name(self) -> &'static str {
-        match self {
-            VideoCodec::H264 => "h264",
-            VideoCodec::Hevc => "hevc",
-            VideoCodec::ProresProxy => "prores_proxy",
-            VideoCodec::ProresLt => "prores_lt",
-        }
-    }
-
-    /// The codec an EDL names, if any.
-    pub fn from_name(name: &str) -> Option<VideoCodec> {
-        VideoCodec::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// FFmpeg's encoder for it.
-    pub fn encoder(self) -> &'static str {
-        match self {
-            VideoCodec::H264 => "libx264",
-            VideoCodec::Hevc => "libx265",
-            VideoCodec::ProresProxy | VideoCodec::ProresLt => "prores_ks",
-        }
-    }
-
-    /// ProRes (10-bit 4:2:2, no `crf` or `preset`).
-    pub fn is_prores(self) -> bool {
-        matches!(self, VideoCodec::ProresProxy | VideoCodec::ProresLt)
-    }
-}
-
-/// The output's audio codec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AudioCodec {
-    Aac,
-    PcmS16le,
-    PcmS24le,
-    Flac,
-}
-
-impl AudioCodec {
-    pub const ALL: [AudioCodec; 4] = [
-        AudioCodec::Aac,
-        AudioCodec::PcmS16le,
-        AudioCodec::PcmS24le,
-        AudioCodec::Flac,
-    ];
-
-    /// The name in an EDL (also FFmpeg's encoder name).
-    pub fn name(self) -> &'static str {
-        match self {
-            AudioCodec::Aac => "aac",
-            AudioCodec::PcmS16le => "pcm_s16le",
-            AudioCodec::PcmS24le => "pcm_s24le",
-            AudioCodec::Flac => "flac",
-        }
-    }
-
-    /// The codec an EDL names, if any.
-    pub fn from_name(name: &str) -> Option<AudioCodec> {
-        AudioCodec::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// FFmpeg's encoder for it.
-    pub fn encoder(self) -> &'static str {
-        self.name()
-    }
-
-    /// Lossy (and so with an encoder ripple on peaks, and a bit rate).
-    pub fn is_lossy(self) -> bool {
-        self == AudioCodec::Aac
-    }
-}
-
-/// A chroma tone for black-and-white pictures: every U and V sample set to these values
-/// (8-bit, BT.709). Neutral is (128, 128).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Tone {
-    pub u: u8,
-    pub v: u8,
-}
-
-impl Tone {
-    /// Exactly neutral chroma.
-    pub const NEUTRAL: Tone = Tone { u: 128, v: 128 };
-    /// roughcut's sepia.
-    pub const SEPIA: Tone = Tone { u: 114, v: 140 };
-
-    /// The chroma of an 8-bit RGB colour in BT.709, limited range.
-    pub fn from_rgb(r: u8, g: u8, b: u8) -> Tone {
-        let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
-        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-        let u = 128.0 + 224.0 * (b - y) / 1.8556;
-        let v = 128.0 + 224.0 * (r - y) / 1.5748;
-        Tone {
-            u: u.round().clamp(16.0, 240.0) as u8,
-            v: v.round().clamp(16.0, 240.0) as u8,
-        }
-    }
-
-    /// Parse `#rrggbb` (the `#` is optional).
-    pub fn parse_hex(text: &str) -> Option<Tone> {
-        let hex = text.strip_prefix('#').unwrap_or(text);
-        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
-        Some(Tone::from_rgb(byte(0)?, byte(2)?, byte(4)?))
-    }
-}
-
-/// A picture look of a clip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Look {
-    /// As the source is; black-and-white sources get the output's finish.
-    Natural,
-    /// Black-and-white, with the output's finish.
-    Monochrome,
-    /// Black-and-white toned with this chroma (`sepia` and tints).
-    Toned(Tone),
-}
-
-/// Checked output settings.
-#[derive(Debug, Clone, Serialize)]
-pub struct Output {
-    pub path: PathBuf,
-    pub container: Container,
-    pub width: u32,
-    pub height: u32,
-    pub fps: Rate,
-    pub fit: Fit,
-    pub video: VideoSettings,
-    pub audio: AudioSettings,
-    /// How black-and-white material is finished (neutral by default).
-    pub bw: Tone,
-    /// Program fade from black at the start, in output frames (0 = none).
-    pub fade_in: i64,
-    /// Program fade to black at the end, in output frames (0 = none).
-    pub fade_out: i64,
-    /// A draft preview (see `plan::draft`): smaller, faster, cached apart.
-    pub draft: bool,
-    /// The record timecode of the program's first frame, when the EDL gives one.
-    pub start_timecode: Option<StartTimecode>,
-    /// What the file's chapters are made from.
-    pub chapters: raw::ChapterSource,
-}
-
-/// Where the program's record timecode starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct StartTimecode {
-    /// The first frame's label, as a frame count at the output rate.
-    pub frame: i64,
-    /// Labels are drop-frame (written with `;`).
-    pub drop: bool,
-}
-
-impl StartTimecode {
-    /// The label of program frame `frame`.
-    #[must_use]
-    pub fn label(start: Option<StartTimecode>, frame: i64, fps: Rate) -> String {
-        let (offset, drop) = start.map_or((0, false), |s| (s.frame, s.drop));
-        crate::time::frames_to_timecode(offset + frame, fps, drop)
-    }
-}
-
-/// Video encoder settings.
-#[derive(Debug, Clone, Serialize)]
-pub struct VideoSettings {
-    pub codec: VideoCodec,
-    pub crf: u32,
-    pub preset: String,
-}
-
-/// Audio encoder settings.
-#[derive(Debug, Clone, Serialize)]
-pub struct AudioSettings {
-    pub codec: AudioCodec,
-    pub sample_rate: u32,
-    pub channels: u32,
-    /// Bits per second.
-    pub bitrate: u64,
-    /// Fade at every hard cut, in samples (0 = none).
-    pub join_fade: i64,
-    pub loudness: Option<Loudness>,
+    events.iter().map(|e| e.frames - e.overlap()).sum()
 }
 
 /// A checked source.
@@ -703,24 +439,86 @@ pub struct Title {
     pub text: String,
     /// Text height in pixels.
     pub size: u32,
-    /// Text colour, `0xRRGGBB`.
-    pub colour: String,
+    /// Text colour.
+    pub colour: Rgb,
     /// Font file (checked to draw every character of the text).
     pub font: PathBuf,
-    /// Card colour, `0xRRGGBB`; `None`: transparent, drawn over the previous event carrying on.
-    pub background: Option<String>,
+    /// Card colour; `None`: transparent, drawn over the previous event carrying on.
+    pub background: Option<Rgb>,
     pub position: raw::TitlePosition,
 }
 
 /// The font title cards use unless they name one (installed by `scripts/setup`).
 pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-/// A transition into an event.
+/// A transition into an event, with its length in output frames. Every decision on a
+/// transition matches it whole, so a new kind is a compile error wherever it must be handled.
+///
+/// Serialised as `{"kind": "dissolve", "frames": 12}` (the plan's JSON and keys rely on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Transition {
-    pub kind: TransitionKind,
-    /// Length in output frames.
-    pub frames: i64,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Transition {
+    /// Cross-dissolve: the previous event's last `frames` overlap this event's first.
+    Dissolve { frames: i64 },
+    /// Dip to black: the previous event fades out over its last half, this one fades in over
+    /// its first half; no overlap.
+    FadeBlack { frames: i64 },
+}
+
+impl Transition {
+    /// The checked transition of a raw kind lasting `frames`.
+    pub fn new(kind: TransitionKind, frames: i64) -> Transition {
+        match kind {
+            TransitionKind::Dissolve => Transition::Dissolve { frames },
+            TransitionKind::FadeBlack => Transition::FadeBlack { frames },
+        }
+    }
+
+    /// Its length in output frames.
+    pub fn frames(self) -> i64 {
+        match self {
+            Transition::Dissolve { frames } | Transition::FadeBlack { frames } => frames,
+        }
+    }
+
+    /// Output frames the program is shorter by: where the incoming event starts before the
+    /// outgoing one ends (a dissolve's length; 0 for a dip). The one place that knows it.
+    pub fn overlap(self) -> i64 {
+        match self {
+            Transition::Dissolve { frames } => frames,
+            Transition::FadeBlack { .. } => 0,
+        }
+    }
+
+    /// Whether the incoming event starts before the outgoing one ends (a dissolve, whatever
+    /// its length).
+    pub fn overlaps(self) -> bool {
+        match self {
+            Transition::Dissolve { .. } => true,
+            Transition::FadeBlack { .. } => false,
+        }
+    }
+
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::Dissolve { .. } => "dissolve",
+            Transition::FadeBlack { .. } => "dip to black",
+        }
+    }
+}
+
+impl Event {
+    /// Output frames of this event's start that overlap the previous event's end (the
+    /// dissolve into it; 0 without one).
+    pub fn overlap(&self) -> i64 {
+        self.transition.map_or(0, Transition::overlap)
+    }
+
+    /// Whether a dissolve leads into this event.
+    pub fn dissolves_in(&self) -> bool {
+        self.transition.is_some_and(Transition::overlaps)
+    }
 }
 
 /// A subtitle file, read.

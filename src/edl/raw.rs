@@ -2,10 +2,21 @@
 //! `docs/edl.schema.json` is generated from these types, and structural validation walks that
 //! schema, so the two can never disagree. Nothing downstream of `edl` sees these types.
 
+mod output;
+mod subtitles;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub use output::{
+    BitrateValue, ChapterSource, Fit, RawAudio, RawLoudness, RawLoudnessValue, RawOutput, RawVideo,
+};
+pub use subtitles::{
+    OverlayPosition, RawOverlays, RawSubStyle, RawSubtitle, RawTiming, RawTimingSource,
+    SubPosition, TimingName,
+};
 
 /// A time: a JSON number is seconds; strings may be `"HH:MM:SS:FF"` (non-drop timecode),
 /// `"HH:MM:SS;FF"` (drop-frame, 29.97/59.94 only), `"HH:MM:SS.sss"`, `"12.5s"` or `"300f"`
@@ -177,139 +188,6 @@ impl MarkerColour {
             MarkerColour::Black => "black",
             MarkerColour::White => "white",
         }
-    }
-}
-
-/// Output settings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawOutput {
-    /// Output file, relative to the EDL's folder (default: `<edl name>.mp4` beside the EDL).
-    /// The extension chooses the container: `.mp4`, `.mov` or `.mkv`.
-    pub path: Option<String>,
-    /// Picture width in pixels, even (default 1280).
-    pub width: Option<u32>,
-    /// Picture height in pixels, even (default 720).
-    pub height: Option<u32>,
-    /// Output frame rate (default 25).
-    pub fps: Option<RateValue>,
-    /// How pictures of another shape fit the frame (default `pad`).
-    pub fit: Option<Fit>,
-    /// Video encoder settings.
-    pub video: Option<RawVideo>,
-    /// Audio encoder settings.
-    pub audio: Option<RawAudio>,
-    /// How all black-and-white material (black-and-white sources, `monochrome` looks) is
-    /// finished: `neutral` (default), `sepia`, or `{"tint": "#rrggbb"}`.
-    pub bw: Option<RawFinish>,
-    /// Fade the program in from black over this long at its start (program time).
-    pub fade_in: Option<TimeValue>,
-    /// Fade the program out to black over this long at its end (program time).
-    pub fade_out: Option<TimeValue>,
-    /// A draft preview: at most 640x360, sources decoded at reduced resolution where the codec
-    /// can, cheaper scaling and x264 `ultrafast`; frames, sync, sound, black-and-white and
-    /// subtitles exact as in a full render (default false; `render --draft` sets it).
-    pub draft: Option<bool>,
-    /// Record timecode of the program's first frame (`01:00:00:00`; `;` before the frames for
-    /// drop-frame at 30000/1001 or 60000/1001). Written to the output's timecode track, counted
-    /// on by the timecode overlay and kept by `export` (default: none, i.e. `00:00:00:00`).
-    pub start_timecode: Option<String>,
-    /// Chapters written into the file (MP4/MOV chapter track, Matroska chapters): `events`
-    /// (one per event, named after it), `markers` (one per marker, from it to the next) or
-    /// `none` (default).
-    pub chapters: Option<ChapterSource>,
-}
-
-/// What the output's chapters are made from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChapterSource {
-    Events,
-    Markers,
-    #[default]
-    None,
-}
-
-/// How a picture of another aspect ratio fits the output frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fit {
-    /// Scale to fit inside, letterbox/pillarbox in black.
-    Pad,
-    /// Scale to fill, crop the overflow.
-    Crop,
-    /// Scale to the frame, ignoring aspect ratio.
-    Stretch,
-}
-
-/// Video encoder settings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawVideo {
-    /// Codec: `h264` (default), `hevc`, or `prores_proxy` / `prores_lt` (ProRes 422 Proxy or
-    /// LT, 10-bit 4:2:2, for editing systems; .mov or .mkv only).
-    pub codec: Option<String>,
-    /// Constant rate factor, 0–51 (default 23).
-    pub crf: Option<u32>,
-    /// Encoder speed preset (default `veryfast`).
-    pub preset: Option<String>,
-}
-
-/// Audio encoder settings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawAudio {
-    /// Codec: `aac` (default); `pcm_s16le`, `pcm_s24le` or `flac` in .mov or .mkv outputs.
-    pub codec: Option<String>,
-    /// Sample rate in Hz (default 48000).
-    pub sample_rate: Option<u32>,
-    /// Channels: 1, 2 (default) or 6.
-    pub channels: Option<u32>,
-    /// Bit rate for lossy codecs: `"160k"` (default), `"1M"` or bits per second.
-    pub bitrate: Option<BitrateValue>,
-    /// Length of the fade out and in at every hard cut, so no join clicks (default 0.005 =
-    /// 5 ms; 0 disables).
-    pub join_fade: Option<TimeValue>,
-    /// Bring the whole program to a loudness target (measured, then applied).
-    pub loudness: Option<RawLoudnessValue>,
-}
-
-/// A loudness target: the integrated loudness alone (`-23`), or with its true-peak ceiling.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum RawLoudnessValue {
-    /// Integrated loudness in LUFS (the true-peak ceiling stays −1 dBTP).
-    Target(f64),
-    Full(RawLoudness),
-}
-
-/// A loudness target for the whole program.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawLoudness {
-    /// Integrated loudness in LUFS: −23 for EBU R128 broadcast, −16 for web (−70 to −5).
-    pub target: f64,
-    /// True-peak ceiling in dBTP (default −1; −9 to 0). Peaks above it are limited.
-    pub true_peak: Option<f64>,
-}
-
-/// A bit rate: bits per second as a number, or a string with `k`/`M` suffix.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(transparent)]
-pub struct BitrateValue(pub serde_json::Value);
-
-impl JsonSchema for BitrateValue {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Bitrate".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "Bits per second: a number, or a string such as \"160k\" or \"1.5M\".",
-            "anyOf": [
-                { "type": "integer", "minimum": 1 },
-                { "type": "string" }
-            ]
-        })
     }
 }
 
@@ -695,111 +573,6 @@ pub struct RawGapEvent {
     pub name: Option<String>,
     /// Transition leading into this event.
     pub transition: Option<RawTransition>,
-}
-
-/// A subtitle file.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawSubtitle {
-    /// Path of an `.srt`, `.ass`, `.ssa` or `.vtt` file, relative to the EDL's folder.
-    pub path: String,
-    /// ISO 639-2 language code (`rus`, `eng`).
-    pub language: Option<String>,
-    /// Render this entry into the picture (at most one entry). A burned-in entry is not also
-    /// carried as a soft track unless `track` says so.
-    pub burn_in: Option<bool>,
-    /// Carry the entry as a soft subtitle track (default: true, except for the burned-in entry,
-    /// which would otherwise show twice to a viewer who picks its language).
-    pub track: Option<bool>,
-    /// `record` (default: the cues are program times) or `{"source": ID}` (the cues are times
-    /// in that source: every clip of it carries the cues inside its in/out, retimed).
-    pub timing: Option<RawTiming>,
-    /// Text encoding of a file without a byte-order mark (default `utf-8`; e.g.
-    /// `windows-1251`, `koi8-r`, `utf-16le`).
-    pub encoding: Option<String>,
-    /// Mark the track as the default one (default: true for the first entry only).
-    pub default: Option<bool>,
-    /// Mark the track as forced (shown even when subtitles are off).
-    pub forced: Option<bool>,
-    /// Track title shown by players (default: the language's name).
-    pub title: Option<String>,
-    /// How the burned-in track looks.
-    pub style: Option<RawSubStyle>,
-}
-
-/// How subtitle cue times are counted.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum RawTiming {
-    /// `record`: program times.
-    Named(TimingName),
-    /// Times in a source: `{"source": "interview"}`.
-    Source(RawTimingSource),
-}
-
-/// Named cue timings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TimingName {
-    /// The cues are program (record) times.
-    Record,
-}
-
-/// Cues timed against a source clip.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawTimingSource {
-    /// Id of a source in `sources`.
-    pub source: String,
-}
-
-/// The look of burned-in subtitles.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawSubStyle {
-    /// Font file (default DejaVu Sans); checked to draw every character of the cues.
-    pub font: Option<String>,
-    /// Text height in pixels (default: output height / 18).
-    pub size: Option<u32>,
-    /// Outline width in pixels (default 2; 0 to 10).
-    pub outline: Option<f64>,
-    /// Distance from the frame's edge in pixels (default: output height / 20).
-    pub margin: Option<u32>,
-    /// `bottom` (default) or `top`.
-    pub position: Option<SubPosition>,
-}
-
-/// Where burned-in subtitles sit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubPosition {
-    Bottom,
-    Top,
-}
-
-/// Burn-in overlays for review copies.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawOverlays {
-    /// Record timecode of the program (`HH:MM:SS:FF`), bottom left.
-    pub timecode: Option<bool>,
-    /// Name of the event on screen and its source time, bottom right.
-    pub clip_name: Option<bool>,
-    /// A watermark text, top left.
-    pub watermark: Option<String>,
-    /// Text height in pixels (default: 1/24 of the output height, at least 14).
-    pub size: Option<u32>,
-    /// `bottom` (default: timecode and clip name along the bottom, watermark top left) or
-    /// `top` (the other way round).
-    pub position: Option<OverlayPosition>,
-}
-
-/// Where the burn-in overlays go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OverlayPosition {
-    Bottom,
-    Top,
 }
 
 /// The JSON Schema of the EDL format, generated from these types.

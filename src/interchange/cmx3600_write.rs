@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::cut::{Cut, Media, Picture, Shot};
+use crate::edl::Transition;
 use crate::time::{frames_to_timecode, round_half_up, Rational};
 
 /// Which picture track a list holds.
@@ -53,7 +54,7 @@ pub fn write(cut: &Cut, track: Track) -> Written {
     match track {
         Track::Main => {
             for (k, shot) in cut.picture.iter().enumerate() {
-                let next = cut.picture.get(k + 1).map_or(0, |n| n.dissolve);
+                let next = cut.picture.get(k + 1).map_or(0, Shot::overlap);
                 w.shot(shot, k.checked_sub(1).map(|p| &cut.picture[p]), next);
             }
             w.sound();
@@ -163,7 +164,12 @@ impl Writer<'_> {
         let length = s.frames - next_dissolve;
         let (rec_in, rec_out) = (s.record, s.record + length);
         let mut transition = "C".to_string();
-        if s.dissolve > 0 {
+        let (dissolve, dip) = match s.transition {
+            Some(Transition::Dissolve { frames }) => (frames, 0),
+            Some(Transition::FadeBlack { frames }) => (0, frames),
+            None => (0, 0),
+        };
+        if dissolve > 0 {
             if let Some(p) = prev {
                 // The outgoing side: a zero-length line at the frame the dissolve starts from.
                 let (reel, at) = match &p.what {
@@ -171,19 +177,19 @@ impl Writer<'_> {
                         let reel = self.reel(&m.source);
                         let first = self.source_frame(m, &what);
                         let played =
-                            round_half_up(Rational::from_integer(p.frames - s.dissolve) * m.speed);
+                            round_half_up(Rational::from_integer(p.frames - dissolve) * m.speed);
                         (reel, first + played)
                     }
                     _ => ("BL".to_string(), 0),
                 };
                 self.event_line(&reel, "V", "C", (at, at), (rec_in, rec_in));
             }
-            transition = format!("D    {:03}", s.dissolve);
+            transition = format!("D    {:03}", dissolve);
         }
-        if s.dip > 0 {
+        if dip > 0 {
             self.warnings.push(format!(
                 "{what}: a dip to black ({} frames) has no CMX 3600 form; written as a comment, a cut on import",
-                s.dip
+                dip
             ));
         }
         match &s.what {
@@ -226,8 +232,8 @@ impl Writer<'_> {
                 self.event_line("BL", "V", &transition, (0, length), (rec_in, rec_out));
             }
         }
-        if s.dip > 0 {
-            let _ = writeln!(self.out, "* DIP TO BLACK: {} FRAMES", s.dip);
+        if dip > 0 {
+            let _ = writeln!(self.out, "* DIP TO BLACK: {} FRAMES", dip);
         }
         let markers: Vec<_> = self
             .cut

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::edl::{Edl, EventKind, StartTimecode, TransitionKind};
+use crate::edl::{Edl, EventKind, StartTimecode, Transition};
 use crate::time::{Rate, Rational, TimeSpec};
 
 /// A cut as interchange formats carry it.
@@ -36,14 +36,19 @@ pub struct Shot {
     pub record: i64,
     /// Program frames, including those a dissolve into the next shot overlaps.
     pub frames: i64,
-    /// Frames of the dissolve into this shot (0: a cut).
-    pub dissolve: i64,
-    /// A dip to black of this many frames leads into this shot (not an overlap).
-    pub dip: i64,
+    /// The transition into this shot (`None`: a cut).
+    pub transition: Option<Transition>,
     pub name: Option<String>,
     pub what: Picture,
     /// The EDL's own JSON of the event, kept by formats that can (OTIO's metadata).
     pub original: Option<Value>,
+}
+
+impl Shot {
+    /// Frames of this shot's start that overlap the previous shot (the dissolve into it).
+    pub fn overlap(&self) -> i64 {
+        self.transition.map_or(0, Transition::overlap)
+    }
 }
 
 /// What a shot shows.
@@ -108,13 +113,8 @@ impl Cut {
         let mut picture = Vec::new();
         let mut record = 0i64;
         for (k, ev) in edl.timeline.iter().enumerate() {
-            let (dissolve, dip) = match ev.transition {
-                Some(t) if t.kind == TransitionKind::Dissolve => (t.frames, 0),
-                Some(t) => (0, t.frames),
-                None => (0, 0),
-            };
             if k > 0 {
-                record -= dissolve;
+                record -= ev.overlap();
             }
             let what = match &ev.kind {
                 EventKind::Clip(c) => media(edl, &c.source, c.source_in, c.speed, c.audio.mute)
@@ -126,8 +126,7 @@ impl Cut {
                 index: ev.index,
                 record,
                 frames: ev.frames,
-                dissolve,
-                dip,
+                transition: ev.transition,
                 name: ev.name.clone(),
                 what,
                 original: raw.and_then(|r| r.get("timeline")?.get(ev.index).cloned()),
@@ -141,8 +140,7 @@ impl Cut {
                 index: c.index,
                 record: c.start,
                 frames: c.frames,
-                dissolve: 0,
-                dip: 0,
+                transition: None,
                 name: c.name.clone(),
                 what: media(edl, &c.clip.source, c.clip.source_in, c.clip.speed, true)
                     .map_or(Picture::Black, Picture::Clip),

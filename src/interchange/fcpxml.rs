@@ -11,7 +11,8 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::cut::{Cut, Picture};
+use super::cut::{Cut, Picture, Shot};
+use crate::edl::Transition;
 use crate::time::{Rate, Rational};
 
 /// An XML element: name, attributes, children.
@@ -485,19 +486,24 @@ pub fn write(cut: &Cut) -> Written {
         };
     let mut spine = String::new();
     for (k, s) in cut.picture.iter().enumerate() {
-        let next = cut.picture.get(k + 1).map_or(0, |n| n.dissolve);
+        let next = cut.picture.get(k + 1).map_or(0, Shot::overlap);
+        let (dissolve, dip) = match s.transition {
+            Some(Transition::Dissolve { frames }) => (frames, 0),
+            Some(Transition::FadeBlack { frames }) => (0, frames),
+            None => (0, 0),
+        };
         // This shot's part of the spine: from its own edit to the next.
-        let head = s.dissolve / 2;
+        let head = dissolve / 2;
         let (from, to) = (s.record + head, s.record + s.frames - next + next / 2);
-        if s.dissolve > 0 {
+        if dissolve > 0 {
             let _ = writeln!(
                 spine,
                 r#"          <transition name="Cross Dissolve" offset="{}" duration="{}"><filter-video ref="r2" name="Cross Dissolve"/></transition>"#,
                 t(s.record, fps),
-                t(s.dissolve, fps)
+                t(dissolve, fps)
             );
         }
-        if s.dip > 0 {
+        if dip > 0 {
             warnings.push(format!(
                 "event {}: a dip to black is a cut in FCPXML",
                 s.index + 1

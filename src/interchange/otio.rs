@@ -46,17 +46,22 @@ pub fn write(cut: &Cut) -> Written {
     let mut warnings = Vec::new();
     let mut v1 = Vec::new();
     for (k, s) in cut.picture.iter().enumerate() {
-        let next = cut.picture.get(k + 1).map_or(0, |n| n.dissolve);
-        if s.dissolve > 0 && k > 0 {
+        let next = cut.picture.get(k + 1).map_or(0, Shot::overlap);
+        let (dissolve, dip) = match s.transition {
+            Some(crate::edl::Transition::Dissolve { frames }) => (frames, 0),
+            Some(crate::edl::Transition::FadeBlack { frames }) => (0, frames),
+            None => (0, 0),
+        };
+        if dissolve > 0 && k > 0 {
             // roughcut's dissolve starts where the incoming shot does: the cut is there, the
             // outgoing shot's media runs on under it (out_offset).
             v1.push(json!({
                 "OTIO_SCHEMA": "Transition.1", "name": "", "metadata": {},
                 "transition_type": "SMPTE_Dissolve",
-                "in_offset": rt(0.0, fps), "out_offset": rt(s.dissolve as f64, fps),
+                "in_offset": rt(0.0, fps), "out_offset": rt(dissolve as f64, fps),
             }));
         }
-        if s.dip > 0 {
+        if dip > 0 {
             warnings.push(format!(
                 "event {}: a dip to black has no OpenTimelineIO form; kept in its metadata, a cut elsewhere",
                 s.index + 1

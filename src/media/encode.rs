@@ -64,7 +64,7 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
         VideoCodec::ProresLt => opts.set("profile", "lt"),
         VideoCodec::H264 | VideoCodec::Hevc => {
             opts.set("crf", &out.video.crf.to_string());
-            opts.set("preset", &out.video.preset);
+            opts.set("preset", out.video.preset.name());
         }
     }
     if out.video.codec == VideoCodec::Hevc {

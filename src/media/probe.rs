@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::reader::Reader;
 use super::{ff, MediaError};
+use crate::colour_class::classify;
 use crate::facts::{
-    classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
-    VideoFacts, COLOUR_FRAMES,
+    AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts, VideoFacts,
+    COLOUR_FRAMES,
 };
 use crate::time::{format_seconds, Rational};
 
@@ -498,7 +499,7 @@ pub fn probe_file(path: &Path, threads: usize) -> Result<MediaFacts, MediaError>
         facts.colour = if pix_fmt.starts_with("gray") || pix_fmt.starts_with("ya") {
             Some(ColourAnalysis {
                 class: ColourVerdict::Bw,
-                method: "pixel format".into(),
+                method: crate::facts::ColourMethod::PixelFormat,
                 frames: 0,
                 cast_u: 0.0,
                 cast_v: 0.0,

@@ -76,7 +76,7 @@ impl Ctx<'_> {
                 if g.orientation.swaps_axes() {
                     std::mem::swap(&mut sw, &mut sh);
                 }
-                super::draft::hints(codec, video.width, video.height, sw as u32, sh as u32)
+                super::draft_quality::hints(codec, video.width, video.height, sw as u32, sh as u32)
             } else {
                 DecodeHints::default()
             },
@@ -97,7 +97,7 @@ impl Ctx<'_> {
         let (cw, ch) = g.cropped();
         // Scale the picture down only as far as the widest framing still fills its box in the
         // output one to one (each frame then samples it without skipping pixels).
-        let sar = *g.sar.numer() as f64 / (*g.sar.denom()).max(1) as f64;
+        let sar = crate::time::to_f64(g.sar);
         let (ow, oh) = (out.width as f64, out.height as f64);
         let mut scale: f64 = 1.0;
         for r in [m.from, m.to] {
@@ -201,9 +201,9 @@ impl Ctx<'_> {
                     Picture::Title(TitlePicture {
                         lines: title_layout(&t.text, t.size, out.height, t.position),
                         size: t.size,
-                        colour: t.colour.clone(),
+                        colour: t.colour.to_string(),
                         font: t.font.clone(),
-                        background: t.background.clone(),
+                        background: t.background.map(|b| b.to_string()),
                         underneath,
                     }),
                     sound,
@@ -255,8 +255,7 @@ impl<'a> Ctx<'a> {
         let dissolves_in = |k: usize| {
             edl.timeline
                 .get(k)
-                .and_then(|e| e.transition)
-                .is_some_and(|t| t.kind == TransitionKind::Dissolve)
+                .is_some_and(crate::edl::Event::dissolves_in)
         };
         let mut curves = vec![Vec::new(); edl.timeline.len()];
         let mut dialogue: Vec<(i64, i64)> = Vec::new();
@@ -557,7 +556,7 @@ pub(super) fn stretch(speed: Rational, kind: crate::edl::raw::Stretch) -> Option
     if speed == one || *speed.numer() <= 0 {
         return None;
     }
-    let exact = |r: Rational| *r.numer() as f64 / *r.denom() as f64;
+    let exact = crate::time::to_f64;
     if kind == crate::edl::raw::Stretch::Rubberband {
         return Some(format!("rubberband=tempo={}", exact(speed)));
     }

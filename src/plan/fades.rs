@@ -74,15 +74,13 @@ pub(super) fn program_fades(edl: &Edl, events: &[PlannedEvent], total: i64) -> V
         });
     }
     for (k, ev) in events.iter().enumerate().skip(1) {
-        let Some(t) = ev
-            .transition
-            .filter(|t| t.kind == TransitionKind::FadeBlack)
-        else {
-            continue;
+        let frames = match ev.transition {
+            Some(Transition::FadeBlack { frames }) => frames,
+            Some(Transition::Dissolve { .. }) | None => continue,
         };
         let prev = &events[k - 1];
-        let out_frames = (t.frames / 2).min(prev.frames);
-        let in_frames = (t.frames - t.frames / 2).min(ev.frames);
+        let out_frames = (frames / 2).min(prev.frames);
+        let in_frames = (frames - frames / 2).min(ev.frames);
         if out_frames > 0 {
             fades.push(Fade {
                 kind: FadeKind::Out,

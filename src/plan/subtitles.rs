@@ -60,7 +60,7 @@ pub struct DroppedCue {
 }
 
 fn ser_seconds<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(*r.numer() as f64 / *r.denom() as f64)
+    s.serialize_f64(crate::time::to_f64(*r))
 }
 
 /// Retime every subtitle entry. `starts[k]` is the record frame where event `k`'s frame 0

@@ -46,12 +46,7 @@ impl Pieces {
 
 /// The segment of `fine` (a fine plan, or any plan) holding program frame `f`.
 pub fn piece_of(fine: &Plan, f: i64) -> Option<&Segment> {
-    let k = fine
-        .segments
-        .partition_point(|s| s.record_start + s.frames <= f);
-    fine.segments
-        .get(k)
-        .filter(|s| s.record_start <= f && f < s.record_start + s.frames)
+    fine.segment_at(f)
 }
 
 /// Render the fine plan's segments that hold `frames` into `path` (its container is the

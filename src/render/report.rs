@@ -116,7 +116,7 @@ pub fn source_report(
             luma_black: [c.luma_black_u, c.luma_black_v],
             luma_grey: [c.luma_grey_u, c.luma_grey_v],
             plane_shift: c.plane_shift,
-            tone: c.tone.clone(),
+            tone: c.tone.map(|t| t.name().to_string()),
         }),
     }
 }
@@ -252,7 +252,7 @@ pub struct Timings {
 }
 
 fn secs(r: Option<crate::facts::Ratio>) -> Option<f64> {
-    r.map(|r| *r.0.numer() as f64 / *r.0.denom() as f64)
+    r.map(|r| crate::time::to_f64(r.0))
 }
 
 /// Measure the written file.

@@ -152,7 +152,7 @@ fn items(edl: &Edl) -> Vec<Item> {
 }
 
 fn seconds(r: Rational) -> f64 {
-    *r.numer() as f64 / *r.denom() as f64
+    crate::time::to_f64(r)
 }
 
 /// Frames of `fps` in a source-time difference, rounded.

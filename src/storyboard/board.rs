@@ -110,34 +110,26 @@ pub struct Board {
 
 /// Seconds of program frame `f` (for the page's player only; every time is exact until here).
 fn seconds(plan: &Plan, f: i64) -> f64 {
-    let r = Rational::from_integer(f) / plan.output.fps.as_ratio();
-    *r.numer() as f64 / *r.denom() as f64
+    crate::time::to_f64(Rational::from_integer(f) / plan.output.fps.as_ratio())
 }
 
 /// The look the plan gives program frame `f`.
 fn look_at(plan: &Plan, f: i64) -> Look {
-    let k = plan
-        .segments
-        .partition_point(|s| s.record_start + s.frames <= f);
-    let Some(seg) = plan.segments.get(k) else {
+    let Some(seg) = plan.segment_at(f) else {
         return Look::Black;
     };
-    fn of(p: &Picture) -> Look {
-        let toned = |t: Option<Tone>| match t {
-            Some(Tone::NEUTRAL) => Look::BlackAndWhite,
-            Some(_) => Look::Toned,
-            None => Look::Colour,
-        };
-        match p {
-            Picture::Source(s) => toned(s.tone),
-            Picture::Insert(i) => toned(i.picture.tone),
-            Picture::Still(s) => toned(s.tone),
-            Picture::Black => Look::Black,
-            Picture::Title(_) => Look::Title,
-            Picture::Dissolve(d) => of(&d.to),
+    let shot = seg.picture.shot();
+    match shot {
+        Picture::Black => Look::Black,
+        Picture::Title(_) => Look::Title,
+        Picture::Source(_) | Picture::Insert(_) | Picture::Still(_) | Picture::Dissolve(_) => {
+            match shot.tone() {
+                Some(Tone::NEUTRAL) => Look::BlackAndWhite,
+                Some(_) => Look::Toned,
+                None => Look::Colour,
+            }
         }
     }
-    of(&seg.picture)
 }
 
 fn file_name(path: &str) -> String {
@@ -206,12 +198,14 @@ pub fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -
             }
             _ => (None, None),
         };
-        let transition = shot.and_then(|s| {
-            if s.dissolve > 0 {
-                Some(format!("dissolve {}f", s.dissolve))
-            } else if s.dip > 0 {
-                Some(format!("dip {}f", s.dip))
-            } else {
+        let transition = shot.and_then(|s| match s.transition? {
+            crate::edl::Transition::Dissolve { frames } if frames > 0 => {
+                Some(format!("dissolve {frames}f"))
+            }
+            crate::edl::Transition::FadeBlack { frames } if frames > 0 => {
+                Some(format!("dip {frames}f"))
+            }
+            crate::edl::Transition::Dissolve { .. } | crate::edl::Transition::FadeBlack { .. } => {
                 None
             }
         });

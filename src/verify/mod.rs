@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::cancel::Cancel;
 use crate::edl::Edl;
 use crate::media::measure::{self, Picture as Pixels};
-use crate::plan::{self, Picture, Plan};
+use crate::plan::{Picture, Plan};
 use crate::render::{self, Budget};
 
 use references::References;
@@ -356,7 +356,7 @@ fn check_frames(
     check: &mut EventCheck,
 ) {
     for &f in frames {
-        let Some(seg) = render::pieces::piece_of(plan, f) else {
+        let Some(seg) = plan.segment_at(f) else {
             check
                 .unchecked
                 .push(format!("frame {f}: no segment of the plan holds it"));
@@ -387,7 +387,7 @@ fn check_frames(
                 .problems
                 .push(format!("frame {f} should be black (a gap)"));
         }
-        if bw(&seg.picture) && p.chroma > BW_TOLERANCE {
+        if seg.picture.is_neutral() && p.chroma > BW_TOLERANCE {
             check.problems.push(format!(
                 "frame {f} of a black-and-white event has chroma {} from neutral (> {BW_TOLERANCE})",
                 p.chroma
@@ -417,7 +417,7 @@ fn sound_window(
     // program, or the file would be blamed for ending where the program ends.
     let fits = |at: i64| at - geometry.max >= 0 && at + len + geometry.max <= plan.samples;
     let middle = frames.get(frames.len() / 2).copied()?;
-    if let Some(seg) = render::pieces::piece_of(plan, middle) {
+    if let Some(seg) = plan.segment_at(middle) {
         if let Some(m) = refs.cached_sound.get(&seg.id) {
             let a = (seg.samples - len) / 2;
             if a >= 0 && ((a + len) as usize) <= m.len() && fits(seg.sample_start + a) {
@@ -433,7 +433,7 @@ fn sound_window(
     }
     let r = refs.rendered.as_ref().filter(|r| !r.mono.is_empty())?;
     for &f in frames {
-        let Some(seg) = render::pieces::piece_of(&r.fine, f) else {
+        let Some(seg) = r.fine.segment_at(f) else {
             continue;
         };
         let Some(&(_, sample_at)) = r.pieces.placed.get(&seg.id) else {
@@ -459,17 +459,6 @@ fn sound_window(
         }
     }
     None
-}
-
-/// Whether the plan finishes a segment's picture as neutral black-and-white.
-fn bw(p: &Picture) -> bool {
-    match p {
-        Picture::Source(s) | Picture::Insert(plan::InsertPicture { picture: s, .. }) => {
-            s.tone == Some(crate::edl::Tone::NEUTRAL)
-        }
-        Picture::Still(s) => s.tone == Some(crate::edl::Tone::NEUTRAL),
-        _ => false,
-    }
 }
 
 /// An event's first, middle and last frame.

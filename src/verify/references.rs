@@ -73,7 +73,7 @@ impl References {
         let pins = cache.pins();
         let ids: BTreeSet<usize> = wanted
             .iter()
-            .filter_map(|&f| render::pieces::piece_of(v.plan, f).map(|s| s.id))
+            .filter_map(|&f| v.plan.segment_at(f).map(|s| s.id))
             .collect();
         for seg in ids.iter().filter_map(|&id| v.plan.segments.get(id)) {
             let crate::cache::Lookup::Hit(e) = cache.lookup(&seg.key) else {

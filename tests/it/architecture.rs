@@ -22,6 +22,7 @@ const TABLE: &[(&str, u32)] = &[
     ("cancel", 0),
     ("facts", 1),
     ("subs", 1),
+    ("colour_class", 2),
     ("edl", 2),
     ("plan", 3),
     ("interchange", 3),
@@ -393,7 +394,7 @@ fn the_architecture_document_names_only_what_exists() {
     // Paths written in backticks: `src/edl/raw.rs`, `src/media/segment/` (templates such as
     // `src/cli/<name>.rs` are left out).
     for piece in doc.split('`').skip(1).step_by(2) {
-        if piece.starts_with("src/") && !piece.contains(['<', '{', '*', ' ']) {
+        if piece.starts_with("src/") && !piece.contains(['<', '{', '*', ' ', '…']) {
             let path = piece.split(['#', ':']).next().unwrap_or(piece);
             if !root.join(path).exists() {
                 problems.push(format!(

@@ -668,9 +668,7 @@ fn program_shape_of(edl: &roughcut::edl::Edl, with_mute: bool, with_colour: bool
             format!(
                 "{} frames: {what}{}",
                 e.frames,
-                e.transition
-                    .map(|t| format!(", {:?} {}", t.kind, t.frames))
-                    .unwrap_or_default()
+                e.transition.map(|t| format!(", {t:?}")).unwrap_or_default()
             )
         })
         .collect();
@@ -1125,8 +1123,7 @@ fn the_reference_implementation_reads_the_exports_with_roughcut_ranges() {
             plan.events
                 .get(i)
                 .and_then(|e| e.transition.as_ref())
-                .filter(|t| t.kind == roughcut::edl::TransitionKind::Dissolve)
-                .map_or(0, |t| t.frames)
+                .map_or(0, |t| t.overlap())
         };
         let (head, next) = (dissolve(k) / 2, dissolve(k + 1));
         // The plan's frames already leave out the next dissolve's overlap.

@@ -1,6 +1,7 @@
-//! Validation: EDL text → draft → checked [`Edl`], collecting every problem at once.
+//! Validation: a [`Draft`] → checked [`Edl`], collecting every problem at once.
 //!
-//! This file holds the draft, the entry points and the walk over the parts; the checks of each
+//! This file holds the entry point and the walk over the parts (the draft and its parts are
+//! read in `edl/draft.rs`); the checks of each
 //! part live beside it: [`output`] (output settings, title cards, fonts, colours), [`inputs`]
 //! (sources, subtitle files, overlays), [`timeline`] (events, times, transitions, clips),
 //! [`sound`] (clip sound, beds, program samples) and [`files`] (what the gathered facts say about
@@ -15,200 +16,20 @@ mod timeline;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::diag::{join, suggestion, Diagnostic};
+use super::draft::{split, Draft, Parts};
 use super::raw::{self, RawEvent, RawTransition};
 use super::{
     program_frames, AudioCodec, AudioSettings, Bed, CheckOptions, Checked, Clip, ClipAudio,
-    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Source,
-    SubStyle, Subtitle, Title, Tone, Transition, TransitionKind, VideoCodec, VideoSettings,
+    ColourClass, Container, Duck, Edl, Event, EventKind, Look, Outline, Output, Overlays, Preset,
+    Rgb, Source, SubStyle, Subtitle, Title, Tone, Transition, VideoCodec, VideoSettings,
 };
 use crate::facts::{Facts, FileFacts, MediaFacts, Need};
 use crate::time::{format_seconds, format_source_time, round_half_up, Rate, Rational, TimeSpec};
 
-pub const PRESETS: &[&str] = &[
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-];
 const MAX_DIMENSION: u32 = 8192;
-
-/// The parts of an EDL that deserialized cleanly (a part with a structural problem is `None`,
-/// and its problem is already reported).
-struct Parts {
-    version: Option<u32>,
-    title: Option<String>,
-    output: raw::RawOutput,
-    sources: Vec<(String, Option<raw::RawSource>)>,
-    timeline: Vec<Option<RawEvent>>,
-    audio_tracks: Vec<Option<raw::RawAudioTrack>>,
-    subtitles: Vec<Option<raw::RawSubtitle>>,
-    overlays: Option<raw::RawOverlays>,
-    markers: Vec<Option<raw::RawMarker>>,
-    cutaways: Vec<Option<raw::RawCutaway>>,
-}
-
-fn part<T: DeserializeOwned>(v: Option<&Value>) -> Option<T> {
-    serde_json::from_value(v?.clone()).ok()
-}
-
-/// A timeline event, its kind told by its key (`source`, `title` or `gap`) rather than by
-/// trying each kind in turn: a failed try builds an error message, and a long timeline of
-/// gaps and titles spent most of its validation building messages nobody reads.
-fn event_part(v: Option<&Value>) -> Option<RawEvent> {
-    let o = v?.as_object()?;
-    let one = || Some(v?.clone());
-    if o.contains_key("source") {
-        serde_json::from_value(one()?).ok().map(RawEvent::Clip)
-    } else if o.contains_key("title") {
-        serde_json::from_value(one()?).ok().map(RawEvent::Title)
-    } else if o.contains_key("gap") {
-        serde_json::from_value(one()?).ok().map(RawEvent::Gap)
-    } else {
-        part(v)
-    }
-}
-
-/// Read each part of a (pruned) document on its own, so one bad event does not hide the
-/// problems of the others.
-fn split(doc: &Value) -> Parts {
-    let get = |k: &str| doc.get(k);
-    let each = |k: &str| -> Vec<Option<Value>> {
-        get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|v| Some(v.clone()).filter(|v| !v.is_null()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Parts {
-        version: part(get("version")),
-        title: part(get("title")),
-        output: part(get("output")).unwrap_or_default(),
-        sources: get("sources")
-            .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), part(Some(v)))).collect())
-            .unwrap_or_default(),
-        timeline: each("timeline")
-            .iter()
-            .map(|v| event_part(v.as_ref()))
-            .collect(),
-        audio_tracks: each("audio_tracks")
-            .iter()
-            .map(|v| part(v.as_ref()))
-            .collect(),
-        subtitles: each("subtitles").iter().map(|v| part(v.as_ref())).collect(),
-        overlays: part(get("overlays")),
-        markers: each("markers").iter().map(|v| part(v.as_ref())).collect(),
-        cutaways: each("cutaways").iter().map(|v| part(v.as_ref())).collect(),
-    }
-}
-
-/// An EDL read as far as it can be without knowing anything about its files: its JSON, its
-/// structure against the schema, and its parts.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    path: PathBuf,
-    /// The document with every structurally bad value pruned (`None`: not JSON at all).
-    doc: Option<Value>,
-    /// Syntax and structure problems.
-    diagnostics: Vec<Diagnostic>,
-}
-
-/// Parse EDL `text` (from the file `path`: relative paths resolve against its folder).
-pub fn parse(text: &str, path: &Path) -> Draft {
-    let doc: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let message = if comment_at(text, e.line(), e.column()) {
-                "comments are not allowed in JSON; remove the `//` or `/* */` comment (keep notes in a \"name\" field or a separate file)".to_string()
-            } else {
-                format!("JSON syntax error: {}", strip_position(&e.to_string()))
-            };
-            let mut d = Diagnostic::error("", message);
-            d.line = Some(e.line());
-            d.column = Some(e.column());
-            return Draft {
-                path: path.to_path_buf(),
-                doc: None,
-                diagnostics: vec![d],
-            };
-        }
-    };
-    let mut diagnostics = super::structure::check(&doc, &raw::schema());
-    let pruned = super::structure::prune(&doc, &diagnostics);
-    // Reported, not pruned: the value that JSON keeps is still checked.
-    diagnostics.extend(super::structure::duplicate_keys(text));
-    Draft {
-        path: path.to_path_buf(),
-        doc: Some(pruned),
-        diagnostics,
-    }
-}
-
-/// Remove every `null` member (typed raw values write absent options as `null`; an EDL means
-/// the same by leaving them out).
-fn strip_nulls(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(strip_nulls);
-        }
-        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
-}
-
-impl Draft {
-    /// A draft of an EDL built in code (as if it were the file `path`), checked exactly as one
-    /// read from text.
-    pub fn from_raw(raw: &raw::RawEdl, path: &Path) -> Draft {
-        match serde_json::to_value(raw) {
-            Ok(v) => Draft::from_value(v, path),
-            Err(e) => Draft {
-                path: path.to_path_buf(),
-                doc: None,
-                diagnostics: vec![Diagnostic::error("", e.to_string())],
-            },
-        }
-    }
-
-    /// A draft of an EDL given as a JSON value (as if it were the file `path`).
-    pub fn from_value(mut doc: Value, path: &Path) -> Draft {
-        strip_nulls(&mut doc);
-        let diagnostics = super::structure::check(&doc, &raw::schema());
-        let pruned = super::structure::prune(&doc, &diagnostics);
-        Draft {
-            path: path.to_path_buf(),
-            doc: Some(pruned),
-            diagnostics,
-        }
-    }
-
-    /// The EDL file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// What checking still needs to know about the files this EDL names (with `facts` as
-    /// gathered so far): media to probe, files to read, paths to resolve. Gather them and ask
-    /// again until nothing is needed (a subtitle file must be read before its burn-in font is
-    /// known, for one).
-    pub fn needs(&self, facts: &Facts, opts: &CheckOptions) -> Vec<Need> {
-        let (_, needs) = run_checks(self, facts, opts);
-        needs
-    }
-}
 
 /// Check a draft against the facts gathered for its files, into an [`Edl`] (when every part is
 /// sound and every source was probed) and every problem found. Does no I/O.
@@ -216,7 +37,11 @@ pub fn check(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> Checked {
     run_checks(draft, facts, opts).0
 }
 
-fn run_checks(draft: &Draft, facts: &Facts, opts: &CheckOptions) -> (Checked, Vec<Need>) {
+pub(super) fn run_checks(
+    draft: &Draft,
+    facts: &Facts,
+    opts: &CheckOptions,
+) -> (Checked, Vec<Need>) {
     let Some(doc) = &draft.doc else {
         return (
             Checked {
@@ -309,20 +134,6 @@ impl Candidate {
     }
 }
 
-/// Whether a `//` or `/*` comment starts where the JSON parser stopped (line and column are
-/// 1-based; the column may point at either of its two characters).
-fn comment_at(text: &str, line: usize, column: usize) -> bool {
-    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
-        return false;
-    };
-    let chars: Vec<char> = l.chars().collect();
-    let at = |i: usize| chars.get(i).copied();
-    let c = column.saturating_sub(1);
-    [c, c.saturating_sub(1)]
-        .iter()
-        .any(|&i| at(i) == Some('/') && matches!(at(i + 1), Some('/' | '*')))
-}
-
 /// Order pointers section by section; array indices compare as numbers, so `/timeline/2`
 /// comes before `/timeline/10`.
 fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
@@ -335,13 +146,6 @@ fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
             .collect()
     };
     key(a).cmp(&key(b))
-}
-
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
 }
 
 struct Validator<'f> {
@@ -547,12 +351,8 @@ impl Validator<'_> {
             let starts = super::record_starts(events);
             let end = start + ev.frames;
             let cut_into = events.iter().zip(&starts).find(|(e, &s)| {
-                e.transition.is_some_and(|t| {
-                    t.kind == TransitionKind::Dissolve
-                        && s < end
-                        && s + t.frames > start
-                        && !(start <= s && s + t.frames <= end)
-                })
+                let d = e.overlap();
+                d > 0 && s < end && s + d > start && !(start <= s && s + d <= end)
             });
             let retimed_cut = events.iter().zip(&starts).find(|(e, &s)| {
                 matches!(&e.kind, EventKind::Clip(c) if c.retimed())
@@ -571,7 +371,7 @@ impl Validator<'_> {
             if let Some((e, &s)) = cut_into {
                 self.error(
                     format!("{ptr}/at"),
-                    format!("the cutaway cuts into the dissolve into /timeline/{} (frames {s} to {}); a cutaway may cover a dissolve whole, not part of it: move its start or end off the dissolve", e.index, s + e.transition.map_or(0, |t| t.frames)),
+                    format!("the cutaway cuts into the dissolve into /timeline/{} (frames {s} to {}); a cutaway may cover a dissolve whole, not part of it: move its start or end off the dissolve", e.index, s + e.overlap()),
                 );
                 fine = false;
                 continue;
@@ -608,10 +408,7 @@ impl Validator<'_> {
                 continue;
             };
             let ptr = format!("/timeline/{}/audio", ev.index);
-            let dissolve = |e: Option<&Event>| {
-                e.and_then(|e| e.transition)
-                    .is_some_and(|t| t.kind == TransitionKind::Dissolve)
-            };
+            let dissolve = |e: Option<&Event>| e.is_some_and(Event::dissolves_in);
             if c.audio.lead > 0 {
                 let s0 = crate::time::sample_at(starts[k], sr, fps);
                 if dissolve(Some(ev)) {

@@ -94,14 +94,16 @@ impl Validator<'_> {
             );
             fine = false;
         }
-        let preset = rv.preset.unwrap_or_else(|| "veryfast".into());
-        if !PRESETS.contains(&preset.as_str()) {
+        let preset_name = rv.preset.unwrap_or_else(|| Preset::Veryfast.name().into());
+        let preset = Preset::from_name(&preset_name);
+        if preset.is_none() {
+            let names = Preset::ALL.map(Preset::name);
             self.error(
                 "/output/video/preset",
                 format!(
-                    "unknown preset `{preset}`; use one of: {}{}",
-                    PRESETS.join(", "),
-                    suggestion(&preset, PRESETS.iter().copied())
+                    "unknown preset `{preset_name}`; use one of: {}{}",
+                    names.join(", "),
+                    suggestion(&preset_name, names.iter().copied())
                 ),
             );
             fine = false;
@@ -223,7 +225,7 @@ impl Validator<'_> {
             video: VideoSettings {
                 codec: vcodec?,
                 crf,
-                preset,
+                preset: preset?,
             },
             audio: AudioSettings {
                 codec: acodec?,
@@ -284,7 +286,7 @@ impl Validator<'_> {
         let colour = self.hex_colour(
             &format!("{ptr}/title/colour"),
             t.colour.as_deref(),
-            "0xFFFFFF",
+            Rgb::WHITE,
         )?;
         let background = match t.background.as_deref() {
             Some("transparent") if ptr == "/timeline/0" => {
@@ -293,7 +295,7 @@ impl Validator<'_> {
             }
             Some("transparent") => None,
             other => {
-                Some(self.hex_colour(&format!("{ptr}/title/background"), other, "0x000000")?)
+                Some(self.hex_colour(&format!("{ptr}/title/background"), other, Rgb::BLACK)?)
             }
         };
         let font = match &t.font {
@@ -383,25 +385,24 @@ impl Validator<'_> {
         false
     }
 
-    /// A colour written `#rrggbb`, as FFmpeg's `0xRRGGBB` (`default` when absent).
+    /// A colour written `#rrggbb` (`default` when absent).
     pub(super) fn hex_colour(
         &mut self,
         ptr: &str,
         text: Option<&str>,
-        default: &str,
-    ) -> Option<String> {
+        default: Rgb,
+    ) -> Option<Rgb> {
         let Some(c) = text else {
-            return Some(default.to_string());
+            return Some(default);
         };
-        let hex = c.strip_prefix('#').unwrap_or(c);
-        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let rgb = Rgb::parse_hex(c);
+        if rgb.is_none() {
             self.error(
                 ptr,
                 format!("`{c}` is not a colour; write it as #rrggbb, e.g. #ffffff for white"),
             );
-            return None;
         }
-        Some(format!("0x{}", hex.to_ascii_uppercase()))
+        rgb
     }
 
     /// A tint colour: `#rrggbb`.

@@ -134,10 +134,7 @@ impl Validator<'_> {
         }
         // A clip whose speed is changed is stretched in one piece: no dissolve may share it.
         for (k, ev) in events.iter().enumerate() {
-            let dissolve = |e: &Event| {
-                e.transition
-                    .is_some_and(|t| t.kind == TransitionKind::Dissolve)
-            };
+            let dissolve = Event::dissolves_in;
             let retimed = matches!(&ev.kind, EventKind::Clip(c) if c.retimed());
             let into = dissolve(ev);
             let out_of = events
@@ -157,17 +154,14 @@ impl Validator<'_> {
                 continue;
             }
             let ptr = format!("/timeline/{}/transition/duration", ev.index);
-            if t.frames < 1 {
+            if t.frames() < 1 {
                 self.error(
                     ptr,
                     "the transition is shorter than one output frame; make it longer or remove it",
                 );
                 continue;
             }
-            let what = match t.kind {
-                TransitionKind::Dissolve => "dissolve",
-                TransitionKind::FadeBlack => "dip to black",
-            };
+            let what = t.name();
             // The previous event, when it was checked without problems of its own.
             let prev = k
                 .checked_sub(1)
@@ -180,26 +174,23 @@ impl Validator<'_> {
                 ),
                 _ => (ev.frames, "this event lasts".to_string()),
             };
-            // This event must also hold the dissolve out of it, if the next event has one.
+            // This event must also hold the dissolve out of it, if it dissolves in and the next
+            // event dissolves out of it.
             let next_dissolve = events
                 .get(k + 1)
-                .filter(|n| n.index == ev.index + 1)
-                .and_then(|n| n.transition)
-                .filter(|n| {
-                    n.kind == TransitionKind::Dissolve && t.kind == TransitionKind::Dissolve
-                })
-                .map_or(0, |n| n.frames);
-            if next_dissolve > 0 && t.frames + next_dissolve > ev.frames {
+                .filter(|n| n.index == ev.index + 1 && t.overlap() > 0)
+                .map_or(0, Event::overlap);
+            if next_dissolve > 0 && t.frames() + next_dissolve > ev.frames {
                 self.error(
                     ptr.clone(),
-                    format!("this event lasts {} frames but dissolves in over {} and out over {} more; shorten a dissolve or lengthen the event", ev.frames, t.frames, next_dissolve),
+                    format!("this event lasts {} frames but dissolves in over {} and out over {} more; shorten a dissolve or lengthen the event", ev.frames, t.frames(), next_dissolve),
                 );
                 continue;
             }
-            if t.frames > limit {
+            if t.frames() > limit {
                 self.error(
                     ptr,
-                    format!("the {what} lasts {} frames but {who} only {limit} frames; shorten the transition to at most {limit} frames", t.frames),
+                    format!("the {what} lasts {} frames but {who} only {limit} frames; shorten the transition to at most {limit} frames", t.frames()),
                 );
             }
         }
@@ -220,10 +211,7 @@ impl Validator<'_> {
         let frames = self
             .program_frames(&format!("{ptr}/transition/duration"), &t.duration.0, fps)
             .ok_or(())?;
-        Ok(Some(Transition {
-            kind: t.kind,
-            frames,
-        }))
+        Ok(Some(Transition::new(t.kind, frames)))
     }
 
     pub(super) fn event(

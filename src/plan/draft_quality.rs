@@ -1,6 +1,7 @@
-//! Draft previews: the same program, smaller and cheaper. The output fits within 640×360 (its
-//! shape kept, even sizes), every size in pixels (titles, burned-in subtitles, overlays) scales
-//! with it, x264 runs `ultrafast`, the scaler uses fast bilinear, and sources are decoded at
+//! Draft quality (`output.draft`, `render --draft`): the same program, smaller and cheaper.
+//! (Not to be confused with `edl::Draft`, a parsed EDL not yet checked.) The output fits within
+//! 640×360 (its shape kept, even sizes), every size in pixels (titles, burned-in subtitles,
+//! overlays) scales with it, x264 runs `ultrafast`, the scaler uses fast bilinear, and sources are decoded at
 //! reduced resolution where the codec offers it (`lowres` for DCT codecs: DV, MPEG-1/2/4,
 //! MJPEG) or without the loop filter (H.264, HEVC). Frames, sound, sync, black-and-white and
 //! subtitles stay exact: only pixels are cheaper. Draft segments have keys of their own.
@@ -22,14 +23,14 @@ pub(super) fn apply(edl: &Edl) -> Edl {
     let px = |x: u32| -> u32 { round_half_up(k * x as i64).max(1) as u32 };
     e.output.width = even(w);
     e.output.height = even(h);
-    e.output.video.preset = "ultrafast".into();
+    e.output.video.preset = crate::edl::Preset::Ultrafast;
     e.output.draft = true;
     for ev in &mut e.timeline {
         if let EventKind::Title(t) = &mut ev.kind {
             t.size = px(t.size);
         }
     }
-    let kf = *k.numer() as f64 / *k.denom() as f64;
+    let kf = crate::time::to_f64(k);
     for s in &mut e.subtitles {
         s.style.size = px(s.style.size);
         s.style.margin = round_half_up(k * s.style.margin as i64).max(0) as u32;
