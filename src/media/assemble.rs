@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::Path;
 
 use super::encode::{audio_encoder, extradata, video_encoder};
-use super::ff;
 use super::graph::{Graph, Medium};
 use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
@@ -15,6 +14,7 @@ use super::segment::{mix_beds, SegmentError, SegmentFiles};
 use crate::edl::{Container, Loudness};
 use crate::plan::subtitles::Track;
 use crate::plan::{BedPiece, OutputSpec};
+use ffmpeg_next as ff;
 
 /// Why assembly failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,9 +9,10 @@ use rayon::prelude::*;
 
 use super::graph::{Graph, Medium};
 use super::reader::{Reader, StreamInfo};
-use super::{ff, MediaError};
+use super::MediaError;
 use crate::facts::ChromaFrame;
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Side of the square blocks, in chroma samples.
 const BLOCK: usize = 4;

@@ -1,9 +1,9 @@
 //! Encoders configured from the plan's output settings. Every segment and the assembler open
 //! the video encoder through [`video_encoder`], so all segments share one set of parameters.
 
-use super::ff;
 use crate::edl::VideoCodec;
 use crate::plan::OutputSpec;
+use ffmpeg_next as ff;
 
 /// The pixel format the output's video encoder takes (conformed pictures are 8-bit 4:2:0 and are
 /// converted to it just before encoding).

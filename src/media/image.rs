@@ -6,7 +6,8 @@ use std::path::Path;
 
 use super::graph::{Builder, Graph, Medium};
 use super::measure::Picture;
-use super::{ff, MediaError};
+use super::MediaError;
+use ffmpeg_next as ff;
 
 /// An 8-bit RGB picture, rows without padding.
 #[derive(Debug, Clone, PartialEq, Eq)]

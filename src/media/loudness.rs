@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::graph::{Graph, Medium};
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::MediaError;
+use ffmpeg_next as ff;
 
 /// A program's loudness.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use super::graph::{Graph, Medium};
 use super::reader::{drain, Reader};
-use super::{ff, MediaError};
+use super::MediaError;
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// One decoded picture in 8-bit 4:2:0 (planes without padding).
 #[derive(Debug, Clone)]

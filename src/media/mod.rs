@@ -24,7 +24,7 @@ pub mod synth;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-pub use ffmpeg_next as ff;
+use ffmpeg_next as ff;
 
 /// Errors of the media layer. Each names the file it concerns.
 #[derive(Debug, thiserror::Error)]

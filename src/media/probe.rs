@@ -5,12 +5,13 @@ use std::os::raw::c_char;
 use std::path::Path;
 
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::MediaError;
 use crate::facts::{
     classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
     VideoFacts, COLOUR_FRAMES,
 };
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How many video packets are read to judge whether the frame rate is variable.
 const VFR_PACKETS: usize = 120;

@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ff, open_input, MediaError};
+use super::{open_input, MediaError};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// What a loop needs to know about one stream.
 #[derive(Debug, Clone, Copy)]

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::graph::{Graph, Medium};
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::MediaError;
 use crate::edl::AudioCodec;
 use crate::edl::AudioSettings;
+use ffmpeg_next as ff;
 
 /// Why a sound-only transcode stopped.
 #[derive(Debug, thiserror::Error)]

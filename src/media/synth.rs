@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, Medium};
-use super::{ff, init, MediaError};
+use super::{init, MediaError};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Picture of a synthetic clip.
 #[derive(Debug, Clone)]

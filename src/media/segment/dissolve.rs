@@ -3,7 +3,7 @@
 
 use super::job::{out_err, FrameSink, SegmentError};
 use super::sink::EncodeSink;
-use crate::media::ff;
+use ffmpeg_next as ff;
 
 /// Keeps the outgoing side of a dissolve.
 pub(super) struct CollectSink {

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
-use crate::media::{ff, MediaError};
+use crate::media::MediaError;
 use crate::plan::{OutputSpec, Segment};
+use ffmpeg_next as ff;
 
 /// What a segment worker needs besides the segment.
 pub struct SegmentJob<'a> {

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use super::job::{io_err, out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::encode::encoder_pixel_format;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::overlay;
 use crate::media::packets::PacketWriter;
 use crate::plan::{Fade, OutputSpec};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Encodes conformed frames with pts 0, 1, 2 … and writes the packets.
 pub(super) struct EncodeSink<'a> {

@@ -4,11 +4,11 @@
 
 use super::job::{out_err, SegmentError};
 use crate::cancel::Cancel;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
 use crate::plan::{BedPiece, Envelope, OutputSpec, Segment};
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
 /// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).

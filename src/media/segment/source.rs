@@ -7,10 +7,10 @@ use crate::plan::{DecodeHints, SourcePicture};
 use super::generated::pull_video;
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use super::sound::{open_audio, AudioState, SEEK_LEAD};
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How far past a source's last decoded frame a clip may reach (container durations round, and
 /// the last frame lasts a frame): beyond this the source is treated as truncated.

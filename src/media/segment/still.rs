@@ -6,11 +6,11 @@
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use crate::edl::raw::Ease;
 use crate::edl::Fit;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
 use crate::plan::StillPicture;
 use crate::time::format_seconds;
+use ffmpeg_next as ff;
 
 /// Render the segment's frames of the move `s` into `sink`.
 pub(super) fn moving_still(
