@@ -10,6 +10,7 @@ use super::encode::{audio_encoder, extradata, video_encoder};
 use super::graph::{Graph, Medium};
 use super::loudness::{LoudnessStats, Meter};
 use super::packets::PacketReader;
+use super::received;
 use super::segment::{mix_beds, SegmentError, SegmentFiles};
 use crate::edl::{Container, Loudness};
 use crate::plan::subtitles::Track;
@@ -336,15 +337,7 @@ pub fn assemble(
         // The moov box before mdat: the file plays while it downloads.
         opts.set("movflags", "+faststart");
     }
-    // Bit-exact muxing: no library version strings, no random track ids (Matroska), so the same
-    // program always gives the same bytes.
-    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
-    // int field.
-    // (The constant's integer type differs between FFmpeg bindings: hence the cast.)
-    #[allow(clippy::unnecessary_cast)]
-    unsafe {
-        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
-    }
+    super::encode::bitexact_muxer(&mut octx);
     octx.write_header_with(opts).map_err(fail("write header"))?;
     for s in &mut subs {
         super::subtitle::write_cues(&mut octx, s).map_err(fail("write subtitles"))?;
@@ -708,16 +701,18 @@ impl Encoding<'_> {
         let channels = self.program.channels;
         let layout = ff::util::channel_layout::ChannelLayout::default(channels as i32);
         let mut kept = Vec::new();
-        let mut keep = |encoder: &mut ff::codec::encoder::audio::Encoder| {
-            let mut packet = ff::Packet::empty();
-            while encoder.receive_packet(&mut packet).is_ok() {
-                let pts = packet.pts().unwrap_or(i64::MIN);
-                let inside = (c == 0 || pts >= start) && (last || pts < end);
-                if inside {
-                    kept.push(std::mem::replace(&mut packet, ff::Packet::empty()));
+        let mut keep =
+            |encoder: &mut ff::codec::encoder::audio::Encoder| -> Result<(), AssembleError> {
+                let mut packet = ff::Packet::empty();
+                while received(encoder.receive_packet(&mut packet)).map_err(fail("encode sound"))? {
+                    let pts = packet.pts().unwrap_or(i64::MIN);
+                    let inside = (c == 0 || pts >= start) && (last || pts < end);
+                    if inside {
+                        kept.push(std::mem::replace(&mut packet, ff::Packet::empty()));
+                    }
                 }
-            }
-        };
+                Ok(())
+            };
         // Fed in blocks of 64 Ki samples: the graph cuts them into the encoder's frames.
         const BLOCK: i64 = 1 << 16;
         let mut at = from;
@@ -748,7 +743,7 @@ impl Encoding<'_> {
             let mut outf = ff::frame::Audio::empty();
             while graph.pull(&mut outf).map_err(fail("prepare sound"))? {
                 encoder.send_frame(&outf).map_err(fail("encode sound"))?;
-                keep(&mut encoder);
+                keep(&mut encoder)?;
             }
             at += n;
         }
@@ -756,10 +751,10 @@ impl Encoding<'_> {
         let mut outf = ff::frame::Audio::empty();
         while graph.pull(&mut outf).map_err(fail("prepare sound"))? {
             encoder.send_frame(&outf).map_err(fail("encode sound"))?;
-            keep(&mut encoder);
+            keep(&mut encoder)?;
         }
         encoder.send_eof().map_err(fail("encode sound"))?;
-        keep(&mut encoder);
+        keep(&mut encoder)?;
         if let (Some(store), Some(key)) = (&self.store, &key) {
             // A failure to keep it only means encoding it again next time.
             let _ = store.save(key, &kept);

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::graph::{Graph, Medium};
 use super::reader::{Reader, StreamInfo};
-use super::MediaError;
+use super::{received, MediaError};
 use crate::facts::ChromaFrame;
 use crate::time::Rational;
 use ffmpeg_next as ff;
@@ -113,7 +113,7 @@ impl<'p> Pass<'p> {
         let reader = Reader::open(path)?;
         let info = reader
             .stream(stream)
-            .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
+            .ok_or_else(|| MediaError::read(path, "find video", ff::Error::StreamNotFound))?;
         let mut dec = reader
             .decoder(stream, 1)
             .and_then(|mut d| {
@@ -133,7 +133,7 @@ impl<'p> Pass<'p> {
                 }
                 d.video()
             })
-            .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
+            .map_err(|e| MediaError::read(path, "open video decoder", e))?;
         dec.flush();
         Ok(Pass {
             path,
@@ -172,7 +172,7 @@ impl<'p> Pass<'p> {
                     let _ = self.dec.send_eof();
                     return Ok(None);
                 }
-                Err(e) => return Err(MediaError::ffmpeg(self.path, "read", e)),
+                Err(e) => return Err(MediaError::read(self.path, "read", e)),
             }
         }
     }
@@ -180,16 +180,24 @@ impl<'p> Pass<'p> {
     /// Decode to the next frame (at or after `at`, when given) into `self.frame`; its time.
     fn next_frame(&mut self, at: Option<Rational>) -> Result<Option<Rational>, MediaError> {
         loop {
-            while self.dec.receive_frame(&mut self.frame).is_ok() {
-                self.decoded += 1;
-                let t = self
-                    .frame
-                    .timestamp()
-                    .map(|p| self.info.seconds(p))
-                    .unwrap_or_default();
-                if at.is_none_or(|a| t >= a) {
-                    return Ok(Some(t));
+            match received(self.dec.receive_frame(&mut self.frame)) {
+                Ok(true) => {
+                    self.decoded += 1;
+                    let t = self
+                        .frame
+                        .timestamp()
+                        .map(|p| self.info.seconds(p))
+                        .unwrap_or_default();
+                    if at.is_none_or(|a| t >= a) {
+                        return Ok(Some(t));
+                    }
+                    continue;
                 }
+                // The decoder wants the next packet, or has given every picture.
+                Ok(false) => {}
+                // A picture the decoder fails on is skipped, like a damaged packet: this is a
+                // measurement over many pictures, not a render; the next packet is read.
+                Err(_) => {}
             }
             if self.eof || self.decoded > FALLBACK_FRAMES {
                 return Ok(None);
@@ -205,7 +213,7 @@ impl<'p> Pass<'p> {
                     self.eof = true;
                     let _ = self.dec.send_eof();
                 }
-                Err(e) => return Err(MediaError::ffmpeg(self.path, "read", e)),
+                Err(e) => return Err(MediaError::read(self.path, "read", e)),
             }
         }
     }
@@ -221,10 +229,10 @@ fn stats(path: &Path, time: Rational, frame: &ff::frame::Video) -> Result<Chroma
     } else {
         let args = super::buffer_args(frame, (1, 25), (1, 1));
         let mut g = Graph::chain(Medium::Video, &args, "format=yuv420p", 1)
-            .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
+            .map_err(|e| MediaError::read(path, "convert", e))?;
         let mut out = frame.clone();
         g.through(&mut out)
-            .map_err(|e| MediaError::ffmpeg(path, "convert", e))?;
+            .map_err(|e| MediaError::read(path, "convert", e))?;
         converted = out;
         &converted
     };

@@ -73,6 +73,17 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
     enc.open_with(opts)
 }
 
+/// Make a muxer bit-exact: no library version strings, no random track ids (Matroska), so the
+/// same streams always give the same bytes. Call before `write_header`.
+pub(crate) fn bitexact_muxer(octx: &mut ff::format::context::Output) {
+    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
+    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
+    #[allow(clippy::unnecessary_cast)]
+    unsafe {
+        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
+    }
+}
+
 /// The bytes of an opened encoder's extradata (parameter sets).
 pub fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
     // SAFETY: the context is open and owned by `enc`; extradata is `extradata_size` bytes or null.

@@ -5,7 +5,7 @@ use std::os::raw::c_char;
 use std::path::Path;
 
 use super::reader::Reader;
-use super::MediaError;
+use super::{received, MediaError};
 use crate::facts::{
     classify, AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts,
     VideoFacts, COLOUR_FRAMES,
@@ -391,7 +391,7 @@ fn scan_video(
     let mut decoder = reader
         .decoder(index, 1)
         .and_then(|d| d.video())
-        .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
+        .map_err(|e| MediaError::read(path, "open video decoder", e))?;
     let mut pts_list: Vec<i64> = Vec::new();
     let mut frames_seen = 0usize;
     let mut interlaced = false;
@@ -406,7 +406,7 @@ fn scan_video(
                 at_eof = true;
                 break;
             }
-            Err(e) => return Err(MediaError::ffmpeg(path, "read packets", e)),
+            Err(e) => return Err(MediaError::read(path, "read packets", e)),
         };
         if packet.stream() != index {
             continue;
@@ -414,8 +414,10 @@ fn scan_video(
         if let Some(p) = packet.pts() {
             pts_list.push(p);
         }
+        // A packet or picture the decoder fails on is passed over: the flags are read from the
+        // first pictures that decode (a damaged one is reported when it is rendered).
         if frames_seen < FLAG_FRAMES && decoder.send_packet(packet).is_ok() {
-            while decoder.receive_frame(&mut frame).is_ok() {
+            while let Ok(true) = received(decoder.receive_frame(&mut frame)) {
                 frames_seen += 1;
                 if frame.is_interlaced() {
                     interlaced = true;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, Medium};
-use super::{init, MediaError};
+use super::{init, received, MediaError};
 use crate::time::Rational;
 use ffmpeg_next as ff;
 
@@ -303,14 +303,9 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
         meta.set(k, v);
     }
     octx.set_metadata(meta);
-    // Bit-exact muxing: no library version string, no random Matroska ids — the same clip is
-    // the same bytes on every run (source identities and cache keys depend on them).
-    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
-    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
-    #[allow(clippy::unnecessary_cast)]
-    unsafe {
-        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
-    }
+    // Bit-exact muxing: the same clip is the same bytes on every run (source identities and
+    // cache keys depend on them).
+    super::encode::bitexact_muxer(&mut octx);
     octx.write_header().map_err(io_err(path, "write header"))?;
 
     // Interleave: always advance the track that is furthest behind.
@@ -404,7 +399,7 @@ fn drain(
         .stream(track.stream_index)
         .map(|s| s.time_base())
         .unwrap_or(track.tb);
-    while track.encoder.receive_packet(&mut packet).is_ok() {
+    while received(track.encoder.receive_packet(&mut packet)).map_err(io_err(path, "encode"))? {
         packet.set_stream(track.stream_index);
         if track.video && packet.duration() == 0 {
             // One frame in the encoder's 1/fps time base (not every FFmpeg sets it).

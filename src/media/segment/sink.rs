@@ -8,6 +8,7 @@ use crate::media::encode::encoder_pixel_format;
 use crate::media::graph::{Graph, Medium};
 use crate::media::overlay;
 use crate::media::packets::PacketWriter;
+use crate::media::received;
 use crate::plan::{Fade, OutputSpec};
 use crate::time::Rational;
 use ffmpeg_next as ff;
@@ -203,7 +204,7 @@ impl<'a> EncodeSink<'a> {
 
     fn drain(&mut self) -> Result<(), SegmentError> {
         let mut packet = ff::Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
+        while received(self.encoder.receive_packet(&mut packet)).map_err(out_err("encode video"))? {
             self.writer
                 .write(&packet)
                 .map_err(io_err("write segment packets"))?;

@@ -9,6 +9,7 @@ use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use super::sound::{open_audio, AudioState, SEEK_LEAD};
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
+use crate::media::received;
 use crate::time::{format_seconds, Rational};
 use ffmpeg_next as ff;
 
@@ -176,7 +177,9 @@ pub(super) fn decode_source(
             }
             vdec.send_packet(packet)
                 .map_err(src_err("decode video", last_t))?;
-            while vdec.receive_frame(&mut frame).is_ok() {
+            while received(vdec.receive_frame(&mut frame))
+                .map_err(src_err("decode video", last_t))?
+            {
                 let t = match frame.timestamp() {
                     Some(ts) => video.seconds(ts),
                     None => last_t,
@@ -192,7 +195,7 @@ pub(super) fn decode_source(
     if !sampler.done() {
         // Flush the decoder: frames it still holds.
         let _ = vdec.send_eof();
-        while vdec.receive_frame(&mut frame).is_ok() {
+        while received(vdec.receive_frame(&mut frame)).map_err(src_err("decode video", last_t))? {
             let t = frame
                 .timestamp()
                 .map(|ts| video.seconds(ts))

@@ -8,6 +8,7 @@ use crate::edl::raw::Ease;
 use crate::edl::Fit;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
+use crate::media::received;
 use crate::plan::StillPicture;
 use crate::time::format_seconds;
 use ffmpeg_next as ff;
@@ -163,12 +164,12 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
         match reader.read_packet().map_err(fail("read"))? {
             Some(packet) if packet.stream() == s.stream => {
                 dec.send_packet(packet).map_err(fail("decode picture"))?;
-                got = dec.receive_frame(&mut decoded).is_ok();
+                got = received(dec.receive_frame(&mut decoded)).map_err(fail("decode picture"))?;
             }
             Some(_) => {}
             None => {
                 let _ = dec.send_eof();
-                got = dec.receive_frame(&mut decoded).is_ok();
+                got = received(dec.receive_frame(&mut decoded)).map_err(fail("decode picture"))?;
                 if !got {
                     return Err(SegmentError::Source {
                         path: shown,
