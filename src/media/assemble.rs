@@ -24,17 +24,26 @@ pub enum AssembleError {
     Cancelled,
     #[error("segment {segment} was encoded with different parameters than the others; refusing to join it")]
     Mismatch { segment: usize },
+    /// A step failed, said in words.
     #[error("{stage}: {message}")]
     Failed {
         stage: &'static str,
         message: String,
     },
+    /// A step failed with an error of its own (FFmpeg's, a file's, a segment's), kept as the
+    /// source.
+    #[error("{stage}: {source}")]
+    Step {
+        stage: &'static str,
+        #[source]
+        source: super::Cause,
+    },
 }
 
-fn fail<E: std::fmt::Display>(stage: &'static str) -> impl Fn(E) -> AssembleError {
-    move |e| AssembleError::Failed {
+fn fail<E: Into<super::Cause>>(stage: &'static str) -> impl Fn(E) -> AssembleError {
+    move |e| AssembleError::Step {
         stage,
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

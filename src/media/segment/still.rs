@@ -112,7 +112,7 @@ impl Placement {
         let mix = |i: usize| s.from[i] + (s.to[i] - s.from[i]) * e;
         let (w, h) = (p.planes[0].width as f64, p.planes[0].height as f64);
         let rect = [mix(0) * w, mix(1) * h, mix(2) * w, mix(3) * h];
-        let sar = *s.sar.numer() as f64 / (*s.sar.denom()).max(1) as f64;
+        let sar = crate::time::to_f64(s.sar);
         let shown_w = rect[2] * if sar > 0.0 { sar } else { 1.0 };
         let aspect = shown_w / rect[3].max(1e-9);
         // The framing fitted to the frame, unrounded: it moves by fractions of a pixel.
