@@ -216,7 +216,7 @@ impl<'a> EncodeSink<'a> {
         if self.next_pts != self.frames {
             return Err(SegmentError::Output {
                 stage: "conform video",
-                message: format!("produced {} of {} frames", self.next_pts, self.frames),
+                source: format!("produced {} of {} frames", self.next_pts, self.frames).into(),
             });
         }
         self.encoder.send_eof().map_err(out_err("encode video"))?;

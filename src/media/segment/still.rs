@@ -191,7 +191,7 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
     if !g.pull(&mut conformed).map_err(out_err("conform still"))? {
         return Err(SegmentError::Output {
             stage: "conform still",
-            message: "the conform chain gave no picture".into(),
+            source: "the conform chain gave no picture".into(),
         });
     }
     let plane = |i: usize| {
