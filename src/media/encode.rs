@@ -1,9 +1,9 @@
 //! Encoders configured from the plan's output settings. Every segment and the assembler open
 //! the video encoder through [`video_encoder`], so all segments share one set of parameters.
 
-use super::ff;
 use crate::edl::VideoCodec;
 use crate::plan::OutputSpec;
+use ffmpeg_next as ff;
 
 /// The pixel format the output's video encoder takes (conformed pictures are 8-bit 4:2:0 and are
 /// converted to it just before encoding).
@@ -71,6 +71,17 @@ pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Enco
         opts.set("x265-params", "log-level=none");
     }
     enc.open_with(opts)
+}
+
+/// Make a muxer bit-exact: no library version strings, no random track ids (Matroska), so the
+/// same streams always give the same bytes. Call before `write_header`.
+pub(crate) fn bitexact_muxer(octx: &mut ff::format::context::Output) {
+    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
+    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
+    #[allow(clippy::unnecessary_cast)]
+    unsafe {
+        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
+    }
 }
 
 /// The bytes of an opened encoder's extradata (parameter sets).

@@ -13,8 +13,8 @@
 
 use std::ffi::CString;
 
-use super::ff;
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Whether a graph carries pictures or sound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

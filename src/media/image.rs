@@ -6,7 +6,8 @@ use std::path::Path;
 
 use super::graph::{Builder, Graph, Medium};
 use super::measure::Picture;
-use super::{ff, MediaError};
+use super::{received, MediaError};
+use ffmpeg_next as ff;
 
 /// An 8-bit RGB picture, rows without padding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +79,10 @@ pub struct Text {
 }
 
 fn err(stage: &'static str) -> impl Fn(ff::Error) -> MediaError {
-    move |e| MediaError::ffmpeg(Path::new("(image)"), stage, e)
+    move |e| MediaError::Picture {
+        stage,
+        source: e.into(),
+    }
 }
 
 /// A frame in yuv420p holding `p` (BT.709, limited range, as the pipeline writes).
@@ -114,11 +118,7 @@ fn through(
     if graph.pull(&mut out).map_err(err("convert"))? {
         Ok(out)
     } else {
-        Err(MediaError::ffmpeg(
-            Path::new("(image)"),
-            "convert",
-            ff::Error::Bug,
-        ))
+        Err(err("convert")(ff::Error::Bug))
     }
 }
 
@@ -202,15 +202,11 @@ fn encode_one(
     enc.send_eof().map_err(err("encode"))?;
     let mut bytes = Vec::new();
     let mut packet = ff::Packet::empty();
-    while enc.receive_packet(&mut packet).is_ok() {
+    while received(enc.receive_packet(&mut packet)).map_err(err("encode"))? {
         bytes.extend_from_slice(packet.data().unwrap_or_default());
     }
     if bytes.is_empty() {
-        return Err(MediaError::ffmpeg(
-            Path::new("(image)"),
-            "encode",
-            ff::Error::Bug,
-        ));
+        return Err(err("encode")(ff::Error::Bug));
     }
     Ok(bytes)
 }
@@ -246,10 +242,9 @@ const TEXTS_PER_PASS: usize = 64;
 
 /// Draw `texts` on `canvas` with the font file `font`. Control characters are left out.
 pub fn draw_text(canvas: &mut Rgb, texts: &[Text], font: &Path) -> Result<(), MediaError> {
-    let font = font
-        .to_str()
-        .ok_or(ff::Error::InvalidData)
-        .map_err(err("font path"))?;
+    let font = font.to_str().ok_or_else(|| MediaError::BadPath {
+        path: font.display().to_string(),
+    })?;
     for batch in texts.chunks(TEXTS_PER_PASS) {
         let mut g = Builder::new(1);
         let args = super::sized_buffer_args(

@@ -3,7 +3,7 @@
 use std::ffi::CStr;
 use std::os::raw::c_char;
 
-use super::ff;
+use ffmpeg_next as ff;
 
 /// FFmpeg's name for `layout` (`stereo`, `5.1(side)`, `3 channels` …); `unknown` if it has
 /// none.

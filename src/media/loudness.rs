@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::graph::{Graph, Medium};
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::{received, MediaError};
+use ffmpeg_next as ff;
 
 /// A program's loudness.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -137,15 +138,7 @@ impl Meter {
 /// Measure the loudness of a file's `n`th audio stream (0 = first).
 pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> {
     super::init();
-    let shown = path.display().to_string();
-    let fail = |stage: &'static str| {
-        let shown = shown.clone();
-        move |e: ff::Error| MediaError::Ffmpeg {
-            path: shown.clone(),
-            stage,
-            message: e.to_string(),
-        }
-    };
+    let fail = |stage: &'static str| move |e: ff::Error| MediaError::read(path, stage, e);
     let mut reader = Reader::open(path)?;
     let index = reader
         .input()
@@ -153,14 +146,13 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
         .filter(|s| s.parameters().medium() == ff::media::Type::Audio)
         .nth(n)
         .map(|s| s.index())
-        .ok_or_else(|| MediaError::Ffmpeg {
-            path: shown.clone(),
-            stage: "find sound",
-            message: if n == 0 {
-                "the file has no audio stream".into()
+        .ok_or_else(|| {
+            let said = if n == 0 {
+                "the file has no audio stream".to_string()
             } else {
                 format!("the file has no audio stream {n}")
-            },
+            };
+            MediaError::read(path, "find sound", said)
         })?;
     let mut dec = reader
         .decoder(index, 1)
@@ -199,20 +191,16 @@ pub fn measure_file(path: &Path, n: usize) -> Result<LoudnessStats, MediaError> 
             continue;
         }
         dec.send_packet(packet).map_err(fail("decode"))?;
-        while dec.receive_frame(&mut frame).is_ok() {
+        while received(dec.receive_frame(&mut frame)).map_err(fail("decode"))? {
             feed(&mut frame, &mut meter, &dec).map_err(fail("measure"))?;
         }
     }
     let _ = dec.send_eof();
-    while dec.receive_frame(&mut frame).is_ok() {
+    while received(dec.receive_frame(&mut frame)).map_err(fail("decode"))? {
         feed(&mut frame, &mut meter, &dec).map_err(fail("measure"))?;
     }
     meter
-        .ok_or_else(|| MediaError::Ffmpeg {
-            path: shown.clone(),
-            stage: "decode",
-            message: "no sound could be decoded".into(),
-        })?
+        .ok_or_else(|| MediaError::read(path, "decode", "no sound could be decoded"))?
         .finish()
         .map_err(fail("measure"))
 }

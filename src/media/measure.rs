@@ -6,8 +6,9 @@ use std::path::Path;
 
 use super::graph::{Graph, Medium};
 use super::reader::{drain, Reader};
-use super::{ff, MediaError};
+use super::{received, MediaError};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// One decoded picture in 8-bit 4:2:0 (planes without padding).
 #[derive(Debug, Clone)]
@@ -87,7 +88,7 @@ impl Sound {
 }
 
 fn err<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> MediaError + 'a {
-    move |e| MediaError::ffmpeg(path, stage, e)
+    move |e| MediaError::read(path, stage, e)
 }
 
 /// Decode every picture of the first video stream, converted to yuv420p, and hand each to `f`
@@ -106,7 +107,7 @@ pub fn for_each_picture_where(
 ) -> Result<usize, MediaError> {
     let mut reader = Reader::open(path)?;
     let (index, tb, dec) = best_decoder(&reader, ff::media::Type::Video)?
-        .ok_or_else(|| MediaError::ffmpeg(path, "find video", ff::Error::StreamNotFound))?;
+        .ok_or_else(|| MediaError::read(path, "find video", ff::Error::StreamNotFound))?;
     let tbr = Rational::new(tb.numerator() as i64, tb.denominator().max(1) as i64);
     let mut dec = dec.video().map_err(err(path, "open video decoder"))?;
     let mut convert = Yuv420::new(path, (tb.numerator() as i64, tb.denominator() as i64));
@@ -158,11 +159,11 @@ impl<'a> Yuv420<'a> {
         let g = self
             .graph
             .as_mut()
-            .ok_or_else(|| MediaError::ffmpeg(path, "convert", ff::Error::Bug))?;
+            .ok_or_else(|| MediaError::read(path, "convert", ff::Error::Bug))?;
         g.push(frame).map_err(err(path, "convert"))?;
         let mut out = ff::frame::Video::empty();
         if !g.pull(&mut out).map_err(err(path, "convert"))? {
-            return Err(MediaError::ffmpeg(path, "convert", ff::Error::Bug));
+            return Err(MediaError::read(path, "convert", ff::Error::Bug));
         }
         let (w, h) = (out.width() as usize, out.height() as usize);
         let plane = |i: usize, pw: usize, ph: usize| -> Vec<u8> {
@@ -203,7 +204,7 @@ pub fn for_each_segment_picture(
         _ => ff::codec::Id::PRORES,
     };
     let found = ff::decoder::find(id)
-        .ok_or_else(|| MediaError::ffmpeg(path, "find the decoder", ff::Error::DecoderNotFound))?;
+        .ok_or_else(|| MediaError::read(path, "find the decoder", ff::Error::DecoderNotFound))?;
     let mut ctx = ff::codec::context::Context::new_with_codec(found);
     if !extradata.is_empty() {
         let padding = ff::ffi::AV_INPUT_BUFFER_PADDING_SIZE as usize;
@@ -213,7 +214,7 @@ pub fn for_each_segment_picture(
         unsafe {
             let buf = ff::ffi::av_mallocz(extradata.len() + padding) as *mut u8;
             if buf.is_null() {
-                return Err(MediaError::ffmpeg(path, "open the decoder", ff::Error::Bug));
+                return Err(MediaError::read(path, "open the decoder", ff::Error::Bug));
             }
             std::ptr::copy_nonoverlapping(extradata.as_ptr(), buf, extradata.len());
             let p = ctx.as_mut_ptr();
@@ -234,7 +235,7 @@ pub fn for_each_segment_picture(
     let mut frame = ff::frame::Video::empty();
     let mut handle =
         |dec: &mut ff::decoder::Video, frame: &mut ff::frame::Video| -> Result<(), MediaError> {
-            while dec.receive_frame(frame).is_ok() {
+            while received(dec.receive_frame(frame)).map_err(err(path, "decode"))? {
                 let n = frame.timestamp().or(frame.pts()).unwrap_or(-1);
                 if n >= 0 && want(n) {
                     let picture = convert.picture(frame, Rational::from_integer(n))?;
@@ -246,7 +247,7 @@ pub fn for_each_segment_picture(
     loop {
         let next = reader
             .next_packet()
-            .map_err(|_| MediaError::ffmpeg(path, "read packets", ff::Error::InvalidData))?;
+            .map_err(|_| MediaError::read(path, "read packets", ff::Error::InvalidData))?;
         let Some(sp) = next else { break };
         let mut packet = ff::Packet::copy(&sp.data);
         let none = ff::ffi::AV_NOPTS_VALUE;
@@ -367,10 +368,10 @@ fn decode_all<F: std::ops::DerefMut<Target = ff::Frame>>(
             continue;
         }
         dec.send_packet(packet).map_err(err(&path, "decode"))?;
-        drain(dec, frame, &mut f)?;
+        drain(dec, frame, err(&path, "decode"), &mut f)?;
     }
     let _ = dec.send_eof();
-    drain(dec, frame, f)
+    drain(dec, frame, err(&path, "decode"), f)
 }
 
 /// A subtitle stream of a file, as players see it.

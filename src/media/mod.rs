@@ -24,7 +24,7 @@ pub mod synth;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-pub use ffmpeg_next as ff;
+use ffmpeg_next as ff;
 
 /// Errors of the media layer. Each names the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -41,40 +41,66 @@ pub enum MediaError {
     /// The container format is one that opens other files or resources.
     #[error("{path}: the `{format}` format opens other files or URLs and is refused for safety; convert the media to an ordinary file first")]
     RefusedFormat { path: String, format: String },
-    /// FFmpeg could not open or understand the file.
-    #[error("{path}: FFmpeg cannot read this file ({stage}): {message}")]
-    Ffmpeg {
+    /// FFmpeg failed while reading a file: opening it, reading its packets, decoding or
+    /// measuring them (`stage` says which).
+    #[error("{path}: FFmpeg cannot read this file ({stage}): {source}")]
+    Read {
         path: String,
         stage: &'static str,
-        message: String,
+        #[source]
+        source: Cause,
     },
-    /// Writing a generated file failed.
-    #[error("{path}: cannot write ({stage}): {message}")]
+    /// Writing a file failed: filtering or encoding what goes into it, or muxing it (`stage`
+    /// says which).
+    #[error("{path}: cannot write this file ({stage}): {source}")]
     Write {
         path: String,
         stage: &'static str,
-        message: String,
+        #[source]
+        source: Cause,
+    },
+    /// Making a picture in memory failed (a review still, a thumbnail, a contact sheet: no file
+    /// is read or written at that step).
+    #[error("cannot make the picture ({stage}): {source}")]
+    Picture {
+        stage: &'static str,
+        #[source]
+        source: Cause,
     },
 }
 
+/// Why FFmpeg (or roughcut, on what FFmpeg gave) failed: FFmpeg's own error, or a sentence.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 impl MediaError {
-    pub(crate) fn ffmpeg(path: &Path, stage: &'static str, err: ff::Error) -> MediaError {
-        MediaError::Ffmpeg {
+    /// Reading `path` failed at `stage`.
+    pub(crate) fn read(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
+        MediaError::Read {
             path: path.display().to_string(),
             stage,
-            message: err.to_string(),
+            source: err.into(),
         }
     }
-    pub(crate) fn write(
-        path: &Path,
-        stage: &'static str,
-        err: impl std::fmt::Display,
-    ) -> MediaError {
+    /// Writing `path` failed at `stage`.
+    pub(crate) fn write(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
         MediaError::Write {
             path: path.display().to_string(),
             stage,
-            message: err.to_string(),
+            source: err.into(),
         }
+    }
+}
+
+/// Whether one `receive_frame` (decoder) or `receive_packet` (encoder) call gave a frame or
+/// packet. `Ok(false)` when the codec wants more input (`EAGAIN`) or has given everything
+/// (`Eof`): the two ends of a drain loop. Any other error is the codec failing, never taken for
+/// an end: `while received(dec.receive_frame(&mut f)).map_err(…)? { … }`.
+pub(crate) fn received(result: Result<(), ff::Error>) -> Result<bool, ff::Error> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(ff::Error::Eof) => Ok(false),
+        Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -254,7 +280,7 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
                     format,
                 })
             }
-            _ => Err(MediaError::ffmpeg(path, "open", e)),
+            _ => Err(MediaError::read(path, "open", e)),
         },
     }
 }
@@ -307,8 +333,8 @@ fn open_image(
     });
     match ff::format::open_with(url, &format, opts) {
         Ok(ff::format::context::Context::Input(ictx)) => Ok(ictx),
-        Ok(_) => Err(MediaError::ffmpeg(path, "open", ff::Error::Bug)),
-        Err(e) => Err(MediaError::ffmpeg(path, "open", e)),
+        Ok(_) => Err(MediaError::read(path, "open", ff::Error::Bug)),
+        Err(e) => Err(MediaError::read(path, "open", e)),
     }
 }
 
@@ -459,4 +485,30 @@ fn encoder_libraries() -> Vec<String> {
     libs.sort();
     libs.dedup();
     libs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_ends_only_on_eagain_and_eof_and_passes_every_other_error_on() {
+        use ff::util::error::{EAGAIN, EINVAL, ENOMEM};
+        assert!(matches!(received(Ok(())), Ok(true)));
+        assert!(matches!(received(Err(ff::Error::Eof)), Ok(false)));
+        assert!(matches!(
+            received(Err(ff::Error::Other { errno: EAGAIN })),
+            Ok(false)
+        ));
+        // Decoding and encoding failures are errors, not ends.
+        for e in [
+            ff::Error::InvalidData,
+            ff::Error::Bug,
+            ff::Error::Other { errno: EINVAL },
+            ff::Error::Other { errno: ENOMEM },
+            ff::Error::External,
+        ] {
+            assert_eq!(received(Err(e)), Err(e), "{e}");
+        }
+    }
 }

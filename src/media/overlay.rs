@@ -2,9 +2,9 @@
 //! event name and source time, watermark) and burned-in subtitles (libass). Built filter by
 //! filter with every option set literally (see [`super::graph::Builder`]).
 
-use super::ff;
 use super::graph::{Builder, Graph};
 use crate::plan::OutputSpec;
+use ffmpeg_next as ff;
 
 /// A `buffer` source named `name` taking conformed output frames (output size, 1/fps time base).
 pub(crate) fn output_frames_source(

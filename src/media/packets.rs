@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
-use super::ff;
+use ffmpeg_next as ff;
 
 /// Writes packets to a file.
 pub struct PacketWriter {

@@ -5,13 +5,14 @@ use std::os::raw::c_char;
 use std::path::Path;
 
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::{received, MediaError};
 use crate::colour_class::classify;
 use crate::facts::{
     AudioFacts, ColourAnalysis, ColourVerdict, MediaFacts, Ratio, StreamFacts, VideoFacts,
     COLOUR_FRAMES,
 };
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How many video packets are read to judge whether the frame rate is variable.
 const VFR_PACKETS: usize = 120;
@@ -107,8 +108,6 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     } else {
         None
     };
-
-    let mut streams = Vec::new();
     // Container tags worth carrying into transcodes: when it was shot, its timecode.
     let mut tags: Vec<(String, String)> = ictx
         .metadata()
@@ -117,8 +116,37 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
         .filter(|(k, _)| matches!(k.as_str(), "creation_time" | "timecode" | "date"))
         .collect();
-    let chapters = ictx
-        .chapters()
+    let chapters = chapters(ictx);
+    let mut streams = Vec::new();
+    for st in ictx.streams() {
+        if let Some(tc) = st.metadata().get("timecode") {
+            if !tags.iter().any(|(k, _)| k == "timecode") {
+                tags.push(("timecode".to_string(), tc.to_string()));
+            }
+        }
+        streams.push(stream_facts(&st, path, &container));
+    }
+    let first_video = streams.iter().find(|s| s.video.is_some()).map(|s| s.index);
+    check_caps(path, &streams)?;
+    if let Some(vi) = first_video {
+        scan_first_video(&mut reader, vi, path, &mut streams, duration)?;
+    }
+    Ok(MediaFacts {
+        path: path.display().to_string(),
+        container,
+        duration: duration.map(Ratio),
+        duration_text: duration.map(format_seconds),
+        size_bytes,
+        streams,
+        colour: None,
+        tags,
+        chapters,
+    })
+}
+
+/// The container's chapters, in seconds.
+fn chapters(ictx: &ff::format::context::Input) -> Vec<crate::facts::ChapterFacts> {
+    ictx.chapters()
         .filter_map(|c| {
             let tb = rational(c.time_base())?;
             Some(crate::facts::ChapterFacts {
@@ -127,134 +155,134 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
                 title: c.metadata().get("title").unwrap_or("").to_string(),
             })
         })
-        .collect();
-    let mut first_video: Option<usize> = None;
-    for st in ictx.streams() {
-        let params = st.parameters();
-        let tb = rational(st.time_base()).unwrap_or(Rational::new(1, 1));
-        let st_duration = if st.duration() > 0 {
-            Some(Ratio(tb * st.duration()))
+        .collect()
+}
+
+/// What the header says about one stream.
+fn stream_facts(st: &ff::format::stream::Stream, path: &Path, container: &str) -> StreamFacts {
+    let params = st.parameters();
+    let tb = rational(st.time_base()).unwrap_or(Rational::new(1, 1));
+    let st_duration = if st.duration() > 0 {
+        Some(Ratio(tb * st.duration()))
+    } else {
+        None
+    };
+    // SAFETY: `params` wraps the stream's AVCodecParameters, valid while the input lives;
+    // we only read plain fields.
+    let p = unsafe { &*params.as_ptr() };
+    // SAFETY: avcodec_get_name accepts any codec id and returns a static string.
+    let mut codec =
+        cstr(unsafe { ff::ffi::avcodec_get_name(p.codec_id) }).unwrap_or_else(|| "unknown".into());
+    if codec == "none" && p.codec_tag != 0 {
+        // A stream no decoder reads (a QuickTime timecode track): its four-character tag.
+        codec = p
+            .codec_tag
+            .to_le_bytes()
+            .iter()
+            .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+            .collect();
+    }
+    let kind = match params.medium() {
+        ff::media::Type::Video => "video",
+        ff::media::Type::Audio => "audio",
+        ff::media::Type::Subtitle => "subtitle",
+        ff::media::Type::Data => "data",
+        ff::media::Type::Attachment => "attachment",
+        _ => "unknown",
+    };
+    let (video, audio) = match params.medium() {
+        ff::media::Type::Video => (Some(video_facts(st, p, path, container)), None),
+        ff::media::Type::Audio => (None, Some(audio_facts(p))),
+        _ => (None, None),
+    };
+    StreamFacts {
+        index: st.index(),
+        kind: kind.to_string(),
+        codec,
+        time_base: Ratio(tb),
+        duration: st_duration,
+        language: st.metadata().get("language").map(|s| s.to_string()),
+        video,
+        audio,
+    }
+}
+
+/// A video stream's header: size, aspect, rates, field order, pixel format, colour tags and
+/// orientation. (Frame-rate variability and the frames' own flags are read by
+/// [`scan_video`].)
+fn video_facts(
+    st: &ff::format::stream::Stream,
+    p: &ff::ffi::AVCodecParameters,
+    path: &Path,
+    container: &str,
+) -> VideoFacts {
+    let (pix_name, bit_depth) = pixel_format(p.format).unwrap_or_else(|| ("unknown".into(), 0));
+    let sar = rational(ff::Rational::from(p.sample_aspect_ratio)).unwrap_or(Rational::new(1, 1));
+    let (w, h) = (p.width.max(0) as u32, p.height.max(0) as u32);
+    let dar = if h > 0 {
+        sar * Rational::new(w as i64, h as i64)
+    } else {
+        Rational::new(1, 1)
+    };
+    // SAFETY: the name functions accept any enum value and return static strings or null.
+    let (range, matrix, prim, trc) = unsafe {
+        (
+            cstr(ff::ffi::av_color_range_name(p.color_range)),
+            cstr(ff::ffi::av_color_space_name(p.color_space)),
+            cstr(ff::ffi::av_color_primaries_name(p.color_primaries)),
+            cstr(ff::ffi::av_color_transfer_name(p.color_trc)),
+        )
+    };
+    let (mut rotation, mut mirrored, mut orientation) = display_matrix(st);
+    // A JPEG photograph says how to turn it in its EXIF data, which FFmpeg 5.1 does not turn
+    // into a display matrix.
+    if container == "jpeg_pipe" && orientation == crate::facts::Orientation::UPRIGHT {
+        if let Some(o) = exif_orientation(path) {
+            // Reported as if the file carried that display matrix.
+            (rotation, mirrored, orientation) = matrix_facts(&o.matrix());
+        }
+    }
+    VideoFacts {
+        width: w,
+        height: h,
+        sar: Ratio(sar),
+        dar: Ratio(dar),
+        frame_rate: rational(st.rate()).map(Ratio),
+        avg_frame_rate: rational(st.avg_frame_rate()).map(Ratio),
+        variable_frame_rate: false,
+        frames: if st.frames() > 0 {
+            Some(st.frames())
         } else {
             None
-        };
-        // SAFETY: `params` wraps the stream's AVCodecParameters, valid while `ictx` lives;
-        // we only read plain fields.
-        let p = unsafe { &*params.as_ptr() };
-        // SAFETY: avcodec_get_name accepts any codec id and returns a static string.
-        let mut codec = cstr(unsafe { ff::ffi::avcodec_get_name(p.codec_id) })
-            .unwrap_or_else(|| "unknown".into());
-        if codec == "none" && p.codec_tag != 0 {
-            // A stream no decoder reads (a QuickTime timecode track): its four-character tag.
-            codec = p
-                .codec_tag
-                .to_le_bytes()
-                .iter()
-                .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
-                .collect();
-        }
-        let kind = match params.medium() {
-            ff::media::Type::Video => "video",
-            ff::media::Type::Audio => "audio",
-            ff::media::Type::Subtitle => "subtitle",
-            ff::media::Type::Data => "data",
-            ff::media::Type::Attachment => "attachment",
-            _ => "unknown",
-        };
-        let language = st.metadata().get("language").map(|s| s.to_string());
-        if let Some(tc) = st.metadata().get("timecode") {
-            if !tags.iter().any(|(k, _)| k == "timecode") {
-                tags.push(("timecode".to_string(), tc.to_string()));
-            }
-        }
-        let mut facts = StreamFacts {
-            index: st.index(),
-            kind: kind.to_string(),
-            codec,
-            time_base: Ratio(tb),
-            duration: st_duration,
-            language,
-            video: None,
-            audio: None,
-        };
-        match params.medium() {
-            ff::media::Type::Video => {
-                if first_video.is_none() {
-                    first_video = Some(st.index());
-                }
-                let (pix_name, bit_depth) =
-                    pixel_format(p.format).unwrap_or_else(|| ("unknown".into(), 0));
-                let sar = rational(ff::Rational::from(p.sample_aspect_ratio))
-                    .unwrap_or(Rational::new(1, 1));
-                let (w, h) = (p.width.max(0) as u32, p.height.max(0) as u32);
-                let dar = if h > 0 {
-                    sar * Rational::new(w as i64, h as i64)
-                } else {
-                    Rational::new(1, 1)
-                };
-                let frame_rate = rational(st.rate());
-                let avg_frame_rate = rational(st.avg_frame_rate());
-                // SAFETY: the name functions accept any enum value and return static strings or null.
-                let (range, matrix, prim, trc) = unsafe {
-                    (
-                        cstr(ff::ffi::av_color_range_name(p.color_range)),
-                        cstr(ff::ffi::av_color_space_name(p.color_space)),
-                        cstr(ff::ffi::av_color_primaries_name(p.color_primaries)),
-                        cstr(ff::ffi::av_color_transfer_name(p.color_trc)),
-                    )
-                };
-                let (mut rotation, mut mirrored, mut orientation) = display_matrix(&st);
-                // A JPEG photograph says how to turn it in its EXIF data, which FFmpeg 5.1 does
-                // not turn into a display matrix.
-                if container == "jpeg_pipe" && orientation == crate::facts::Orientation::UPRIGHT {
-                    if let Some(o) = exif_orientation(path) {
-                        // Reported as if the file carried that display matrix.
-                        (rotation, mirrored, orientation) = matrix_facts(&o.matrix());
-                    }
-                }
-                facts.video = Some(VideoFacts {
-                    width: w,
-                    height: h,
-                    sar: Ratio(sar),
-                    dar: Ratio(dar),
-                    frame_rate: frame_rate.map(Ratio),
-                    avg_frame_rate: avg_frame_rate.map(Ratio),
-                    variable_frame_rate: false,
-                    frames: if st.frames() > 0 {
-                        Some(st.frames())
-                    } else {
-                        None
-                    },
-                    field_order: field_order_name(p.field_order).to_string(),
-                    frames_interlaced: false,
-                    top_field_first: None,
-                    pix_fmt: pix_name,
-                    bit_depth,
-                    color_range: range.unwrap_or_else(|| "unknown".into()),
-                    color_matrix: matrix.unwrap_or_else(|| "unknown".into()),
-                    color_primaries: prim.unwrap_or_else(|| "unknown".into()),
-                    color_transfer: trc.unwrap_or_else(|| "unknown".into()),
-                    rotation,
-                    orientation,
-                    mirrored,
-                });
-            }
-            ff::media::Type::Audio => {
-                let layout = super::layout::describe(&p.ch_layout);
-                let sample_fmt = sample_format(p.format).unwrap_or_else(|| "unknown".into());
-                facts.audio = Some(AudioFacts {
-                    sample_rate: p.sample_rate.max(0) as u32,
-                    channels: p.ch_layout.nb_channels.max(0) as u32,
-                    layout,
-                    sample_fmt,
-                });
-            }
-            _ => {}
-        }
-        streams.push(facts);
+        },
+        field_order: field_order_name(p.field_order).to_string(),
+        frames_interlaced: false,
+        top_field_first: None,
+        pix_fmt: pix_name,
+        bit_depth,
+        color_range: range.unwrap_or_else(|| "unknown".into()),
+        color_matrix: matrix.unwrap_or_else(|| "unknown".into()),
+        color_primaries: prim.unwrap_or_else(|| "unknown".into()),
+        color_transfer: trc.unwrap_or_else(|| "unknown".into()),
+        rotation,
+        orientation,
+        mirrored,
     }
+}
 
-    // Resource caps, before any picture or sound is decoded: a header can claim anything.
-    for st in &streams {
+/// An audio stream's header: rate, channels, layout, sample format.
+fn audio_facts(p: &ff::ffi::AVCodecParameters) -> AudioFacts {
+    AudioFacts {
+        sample_rate: p.sample_rate.max(0) as u32,
+        channels: p.ch_layout.nb_channels.max(0) as u32,
+        layout: super::layout::describe(&p.ch_layout),
+        sample_fmt: sample_format(p.format).unwrap_or_else(|| "unknown".into()),
+    }
+}
+
+/// Resource caps, before any picture or sound is decoded: a header can claim anything.
+fn check_caps(path: &Path, streams: &[StreamFacts]) -> Result<(), MediaError> {
+    for st in streams {
         if let Some(v) = &st.video {
             if v.width > MAX_SIDE || v.height > MAX_SIDE {
                 return Err(MediaError::Unreadable {
@@ -278,46 +306,38 @@ pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
             }
         }
     }
+    Ok(())
+}
 
-    if let Some(vi) = first_video {
-        let (vfr, interlaced, tff) = scan_video(&mut reader, vi, path)?;
-        if let Some(v) = streams
-            .iter_mut()
-            .find(|s| s.index == vi)
-            .and_then(|s| s.video.as_mut())
-        {
-            v.variable_frame_rate = vfr;
-            v.frames_interlaced = interlaced;
-            v.top_field_first = tff;
-        }
+/// The first video stream's packets and first frames read: whether its frame rate varies,
+/// its frames' interlacing flags, and its real end where the header claims more.
+fn scan_first_video(
+    reader: &mut Reader,
+    vi: usize,
+    path: &Path,
+    streams: &mut [StreamFacts],
+    duration: Option<Rational>,
+) -> Result<(), MediaError> {
+    let (vfr, interlaced, tff) = scan_video(reader, vi, path)?;
+    let Some(st) = streams.iter_mut().find(|s| s.index == vi) else {
+        return Ok(());
+    };
+    if let Some(v) = st.video.as_mut() {
+        v.variable_frame_rate = vfr;
+        v.frames_interlaced = interlaced;
+        v.top_field_first = tff;
     }
-
     // A damaged file may claim more than it holds (a truncated Matroska file keeps its
     // header's Duration): the picture's real end is read from the file's tail, and a claim
     // more than a second beyond it is replaced by it — measured, not trusted.
-    if let Some(vi) = first_video {
-        if let Some(st) = streams.iter_mut().find(|s| s.index == vi) {
-            if let Some(claimed) = st.duration.map(|d| d.0).or(duration) {
-                if let Some(end) = measured_end(&mut reader, vi, claimed) {
-                    if claimed - end > Rational::from_integer(1) {
-                        st.duration = Some(Ratio(end));
-                    }
-                }
+    if let Some(claimed) = st.duration.map(|d| d.0).or(duration) {
+        if let Some(end) = measured_end(reader, vi, claimed) {
+            if claimed - end > Rational::from_integer(1) {
+                st.duration = Some(Ratio(end));
             }
         }
     }
-
-    Ok(MediaFacts {
-        path: path.display().to_string(),
-        container,
-        duration: duration.map(Ratio),
-        duration_text: duration.map(format_seconds),
-        size_bytes,
-        streams,
-        colour: None,
-        tags,
-        chapters,
-    })
+    Ok(())
 }
 
 /// Display rotation (degrees, as FFmpeg reports it, rounded), mirroring and the orientation from
@@ -391,7 +411,7 @@ fn scan_video(
     let mut decoder = reader
         .decoder(index, 1)
         .and_then(|d| d.video())
-        .map_err(|e| MediaError::ffmpeg(path, "open video decoder", e))?;
+        .map_err(|e| MediaError::read(path, "open video decoder", e))?;
     let mut pts_list: Vec<i64> = Vec::new();
     let mut frames_seen = 0usize;
     let mut interlaced = false;
@@ -406,7 +426,7 @@ fn scan_video(
                 at_eof = true;
                 break;
             }
-            Err(e) => return Err(MediaError::ffmpeg(path, "read packets", e)),
+            Err(e) => return Err(MediaError::read(path, "read packets", e)),
         };
         if packet.stream() != index {
             continue;
@@ -414,8 +434,10 @@ fn scan_video(
         if let Some(p) = packet.pts() {
             pts_list.push(p);
         }
+        // A packet or picture the decoder fails on is passed over: the flags are read from the
+        // first pictures that decode (a damaged one is reported when it is rendered).
         if frames_seen < FLAG_FRAMES && decoder.send_packet(packet).is_ok() {
-            while decoder.receive_frame(&mut frame).is_ok() {
+            while let Ok(true) = received(decoder.receive_frame(&mut frame)) {
                 frames_seen += 1;
                 if frame.is_interlaced() {
                     interlaced = true;

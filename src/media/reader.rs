@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ff, open_input, MediaError};
+use super::{open_input, MediaError};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// What a loop needs to know about one stream.
 #[derive(Debug, Clone, Copy)]
@@ -105,16 +106,19 @@ impl Reader {
     }
 }
 
-/// Hand every frame `decoder` has ready to `f`, into `frame`.
+/// Hand every frame `decoder` has ready to `f`, into `frame`, until the decoder wants more
+/// input or has ended. A decoder's failure goes through `fail` (which names the file, the stream
+/// and the stage); it never ends the loop quietly.
 pub fn drain<F, E>(
     decoder: &mut ff::codec::decoder::Opened,
     frame: &mut F,
+    fail: impl Fn(ff::Error) -> E,
     mut f: impl FnMut(&mut F) -> Result<(), E>,
 ) -> Result<(), E>
 where
     F: std::ops::DerefMut<Target = ff::Frame>,
 {
-    while decoder.receive_frame(frame).is_ok() {
+    while super::received(decoder.receive_frame(frame)).map_err(&fail)? {
         f(frame)?;
     }
     Ok(())
@@ -159,22 +163,42 @@ mod tests {
         assert_eq!(info.origin, Rational::from_integer(0));
         let mut dec = r.decoder(index, 1).unwrap().audio().unwrap();
         let mut frame = ff::frame::Audio::empty();
+        // Before any packet the decoder wants input (EAGAIN): an end of the drain, not an error.
+        assert_eq!(
+            crate::media::received(dec.receive_frame(&mut frame)),
+            Ok(false)
+        );
         let (mut packets, mut samples) = (0, 0);
         while let Some(p) = r.read_packet().unwrap() {
             packets += 1;
             dec.send_packet(p).unwrap();
-            drain(&mut dec, &mut frame, |f| {
-                samples += f.samples();
-                Ok::<(), ()>(())
-            })
+            drain(
+                &mut dec,
+                &mut frame,
+                |_| (),
+                |f| {
+                    samples += f.samples();
+                    Ok::<(), ()>(())
+                },
+            )
             .unwrap();
         }
         dec.send_eof().unwrap();
-        drain(&mut dec, &mut frame, |f| {
-            samples += f.samples();
-            Ok::<(), ()>(())
-        })
+        drain(
+            &mut dec,
+            &mut frame,
+            |_| (),
+            |f| {
+                samples += f.samples();
+                Ok::<(), ()>(())
+            },
+        )
         .unwrap();
+        // Drained after its end (EOF): an end again.
+        assert_eq!(
+            crate::media::received(dec.receive_frame(&mut frame)),
+            Ok(false)
+        );
         assert!(packets > 0);
         assert_eq!(samples, 16000, "two seconds at 8 kHz, every sample");
         assert!(r.read_packet().unwrap().is_none(), "still at the end");

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::graph::{Graph, Medium};
 use super::reader::Reader;
-use super::{ff, MediaError};
+use super::{received, MediaError};
 use crate::edl::AudioCodec;
 use crate::edl::AudioSettings;
+use ffmpeg_next as ff;
 
 /// Why a sound-only transcode stopped.
 #[derive(Debug, thiserror::Error)]
@@ -32,93 +33,19 @@ pub fn transcode_wav(
     progress: &dyn Fn(i64),
 ) -> Result<i64, SoundError> {
     super::init();
-    let fail = |stage: &'static str, path: &Path| {
-        let shown = path.display().to_string();
-        move |e: ff::Error| {
-            SoundError::Media(MediaError::Ffmpeg {
-                path: shown.clone(),
-                stage,
-                message: e.to_string(),
-            })
-        }
-    };
+    let read = |stage: &'static str| move |e: ff::Error| MediaError::read(input, stage, e);
     let mut reader = Reader::open(input)?;
     let tb = reader
         .stream(stream)
         .ok_or_else(|| {
-            SoundError::Media(MediaError::Ffmpeg {
-                path: input.display().to_string(),
-                stage: "find sound",
-                message: format!("stream #{stream} is missing"),
-            })
+            MediaError::read(input, "find sound", format!("stream #{stream} is missing"))
         })?
         .time_base;
     let mut dec = reader
         .decoder(stream, 1)
         .and_then(|d| d.audio())
-        .map_err(fail("open audio decoder", input))?;
-
-    let (codec_name, sample_fmt) = match settings.codec {
-        AudioCodec::PcmS24le => ("pcm_s24le", "s32"),
-        AudioCodec::PcmS16le => ("pcm_s16le", "s16"),
-        AudioCodec::Aac | AudioCodec::Flac => {
-            return Err(SoundError::Media(MediaError::Write {
-                path: output.display().to_string(),
-                stage: "audio encoder",
-                message: format!(
-                    "a WAV file carries PCM, not `{}`: use pcm_s16le or pcm_s24le",
-                    settings.codec.name()
-                ),
-            }))
-        }
-    };
-    let codec =
-        ff::encoder::find_by_name(codec_name).ok_or(SoundError::Media(MediaError::Ffmpeg {
-            path: output.display().to_string(),
-            stage: "audio encoder",
-            message: format!("no {codec_name} encoder"),
-        }))?;
-    let path_str = output
-        .to_str()
-        .filter(|s| !s.contains('\0'))
-        .ok_or_else(|| {
-            SoundError::Media(MediaError::BadPath {
-                path: output.display().to_string(),
-            })
-        })?;
-    let mut octx =
-        ff::format::output_as(&path_str, "wav").map_err(fail("create output", output))?;
-    let sr = settings.sample_rate as i32;
-    let mut enc = ff::codec::context::Context::new_with_codec(codec)
-        .encoder()
-        .audio()
-        .map_err(fail("audio encoder", output))?;
-    enc.set_rate(sr);
-    enc.set_format(super::encode::preferred_sample_format(codec));
-    super::encode::set_default_layout(&mut enc, settings.channels as i32);
-    enc.set_time_base(ff::Rational::new(1, sr));
-    enc.set_flags(ff::codec::Flags::BITEXACT);
-    let mut enc = enc.open().map_err(fail("open audio encoder", output))?;
-    let index = {
-        let mut st = octx
-            .add_stream(codec)
-            .map_err(fail("add audio stream", output))?;
-        st.set_parameters(&enc);
-        st.set_time_base(ff::Rational::new(1, sr));
-        st.index()
-    };
-    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
-    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
-    #[allow(clippy::unnecessary_cast)]
-    unsafe {
-        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
-    }
-    octx.write_header().map_err(fail("write header", output))?;
-    let tb_out = octx
-        .stream(index)
-        .map(|s| s.time_base())
-        .unwrap_or(ff::Rational::new(1, sr));
-
+        .map_err(read("open audio decoder"))?;
+    let (mut wav, sample_fmt) = Wav::create(output, settings)?;
     let layout = super::layout::of_decoder(&dec);
     let args = super::abuffer_args(
         (tb.numerator(), tb.denominator()),
@@ -127,66 +54,152 @@ pub fn transcode_wav(
         &layout,
     );
     let spec = format!("{filter},aformat=sample_fmts={sample_fmt}");
-    let mut g =
-        Graph::chain(Medium::Audio, &args, &spec, 1).map_err(fail("conform sound", input))?;
-
-    let mut written: i64 = 0;
+    let mut g = Graph::chain(Medium::Audio, &args, &spec, 1).map_err(read("conform sound"))?;
     let mut frame = ff::frame::Audio::empty();
-    let mut out_frame = ff::frame::Audio::empty();
-    let mut pump = |g: &mut Graph,
-                    enc: &mut ff::codec::encoder::audio::Encoder,
-                    octx: &mut ff::format::context::Output,
-                    written: &mut i64|
-     -> Result<(), SoundError> {
-        while g
-            .pull(&mut out_frame)
-            .map_err(fail("conform sound", output))?
-        {
-            out_frame.set_pts(Some(*written));
-            *written += out_frame.samples() as i64;
-            enc.send_frame(&out_frame)
-                .map_err(fail("encode sound", output))?;
-            let mut pkt = ff::Packet::empty();
-            while enc.receive_packet(&mut pkt).is_ok() {
-                pkt.set_stream(index);
-                pkt.rescale_ts(ff::Rational::new(1, sr), tb_out);
-                pkt.write_interleaved(octx)
-                    .map_err(fail("write sound", output))?;
-            }
-        }
-        progress(*written);
-        Ok(())
-    };
     loop {
         if cancel.is_cancelled() {
             return Err(SoundError::Cancelled);
         }
-        let Some(packet) = reader.read_packet().map_err(fail("read", input))? else {
+        let Some(packet) = reader.read_packet().map_err(read("read"))? else {
             break;
         };
         if packet.stream() != stream {
             continue;
         }
-        dec.send_packet(packet)
-            .map_err(fail("decode sound", input))?;
-        feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
-        pump(&mut g, &mut enc, &mut octx, &mut written)?;
+        dec.send_packet(packet).map_err(read("decode sound"))?;
+        feed(&mut dec, &mut g, &mut frame, input)?;
+        wav.encode_from(&mut g)?;
+        progress(wav.written);
     }
     let _ = dec.send_eof();
-    feed(&mut dec, &mut g, &mut frame).map_err(fail("conform sound", input))?;
+    feed(&mut dec, &mut g, &mut frame, input)?;
     let _ = g.flush();
-    pump(&mut g, &mut enc, &mut octx, &mut written)?;
-    enc.send_eof().map_err(fail("encode sound", output))?;
-    let mut pkt = ff::Packet::empty();
-    while enc.receive_packet(&mut pkt).is_ok() {
-        pkt.set_stream(index);
-        pkt.rescale_ts(ff::Rational::new(1, sr), tb_out);
-        pkt.write_interleaved(&mut octx)
-            .map_err(fail("write sound", output))?;
+    wav.encode_from(&mut g)?;
+    progress(wav.written);
+    Ok(wav.finish()?)
+}
+
+/// A WAV file being written: its muxer, its PCM encoder and the samples written so far.
+struct Wav<'a> {
+    path: &'a Path,
+    octx: ff::format::context::Output,
+    enc: ff::codec::encoder::audio::Encoder,
+    index: usize,
+    /// The encoder's time base (1/sample rate) and the stream's, after the header.
+    tb: ff::Rational,
+    tb_out: ff::Rational,
+    frame: ff::frame::Audio,
+    written: i64,
+}
+
+impl<'a> Wav<'a> {
+    /// Create `path` with `settings`' PCM encoder and write its header; with the sample format
+    /// (FFmpeg name) the conform graph must end in.
+    fn create(
+        path: &'a Path,
+        settings: &AudioSettings,
+    ) -> Result<(Wav<'a>, &'static str), MediaError> {
+        let write = |stage: &'static str| move |e: ff::Error| MediaError::write(path, stage, e);
+        let (codec_name, sample_fmt) = match settings.codec {
+            AudioCodec::PcmS24le => ("pcm_s24le", "s32"),
+            AudioCodec::PcmS16le => ("pcm_s16le", "s16"),
+            AudioCodec::Aac | AudioCodec::Flac => {
+                return Err(MediaError::write(
+                    path,
+                    "audio encoder",
+                    format!(
+                        "a WAV file carries PCM, not `{}`: use pcm_s16le or pcm_s24le",
+                        settings.codec.name()
+                    ),
+                ))
+            }
+        };
+        let codec = ff::encoder::find_by_name(codec_name).ok_or_else(|| {
+            MediaError::write(path, "audio encoder", format!("no {codec_name} encoder"))
+        })?;
+        let path_str =
+            path.to_str()
+                .filter(|s| !s.contains('\0'))
+                .ok_or_else(|| MediaError::BadPath {
+                    path: path.display().to_string(),
+                })?;
+        let mut octx = ff::format::output_as(&path_str, "wav").map_err(write("create output"))?;
+        let sr = settings.sample_rate as i32;
+        let tb = ff::Rational::new(1, sr);
+        let mut enc = ff::codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .audio()
+            .map_err(write("audio encoder"))?;
+        enc.set_rate(sr);
+        enc.set_format(super::encode::preferred_sample_format(codec));
+        super::encode::set_default_layout(&mut enc, settings.channels as i32);
+        enc.set_time_base(tb);
+        enc.set_flags(ff::codec::Flags::BITEXACT);
+        let enc = enc.open().map_err(write("open audio encoder"))?;
+        let index = {
+            let mut st = octx.add_stream(codec).map_err(write("add audio stream"))?;
+            st.set_parameters(&enc);
+            st.set_time_base(tb);
+            st.index()
+        };
+        super::encode::bitexact_muxer(&mut octx);
+        octx.write_header().map_err(write("write header"))?;
+        let tb_out = octx.stream(index).map(|s| s.time_base()).unwrap_or(tb);
+        let wav = Wav {
+            path,
+            octx,
+            enc,
+            index,
+            tb,
+            tb_out,
+            frame: ff::frame::Audio::empty(),
+            written: 0,
+        };
+        Ok((wav, sample_fmt))
     }
-    octx.write_trailer()
-        .map_err(fail("write trailer", output))?;
-    Ok(written)
+
+    fn fail(&self, stage: &'static str) -> impl Fn(ff::Error) -> MediaError + 'a {
+        let path = self.path;
+        move |e| MediaError::write(path, stage, e)
+    }
+
+    /// Encode every frame the conform graph has ready.
+    fn encode_from(&mut self, g: &mut Graph) -> Result<(), MediaError> {
+        while g
+            .pull(&mut self.frame)
+            .map_err(self.fail("conform sound"))?
+        {
+            self.frame.set_pts(Some(self.written));
+            self.written += self.frame.samples() as i64;
+            self.enc
+                .send_frame(&self.frame)
+                .map_err(self.fail("encode sound"))?;
+            self.write_packets()?;
+        }
+        Ok(())
+    }
+
+    /// Write every packet the encoder has ready.
+    fn write_packets(&mut self) -> Result<(), MediaError> {
+        let mut pkt = ff::Packet::empty();
+        while received(self.enc.receive_packet(&mut pkt)).map_err(self.fail("encode sound"))? {
+            pkt.set_stream(self.index);
+            pkt.rescale_ts(self.tb, self.tb_out);
+            pkt.write_interleaved(&mut self.octx)
+                .map_err(self.fail("write sound"))?;
+        }
+        Ok(())
+    }
+
+    /// Flush the encoder and write the trailer; the number of samples written.
+    fn finish(mut self) -> Result<i64, MediaError> {
+        self.enc.send_eof().map_err(self.fail("encode sound"))?;
+        self.write_packets()?;
+        self.octx
+            .write_trailer()
+            .map_err(self.fail("write trailer"))?;
+        Ok(self.written)
+    }
 }
 
 /// Every frame the decoder has ready, into the conform graph.
@@ -194,11 +207,15 @@ fn feed(
     dec: &mut ff::codec::decoder::Audio,
     g: &mut Graph,
     frame: &mut ff::frame::Audio,
-) -> Result<(), ff::Error> {
-    while dec.receive_frame(frame).is_ok() {
+    input: &Path,
+) -> Result<(), MediaError> {
+    while received(dec.receive_frame(frame))
+        .map_err(|e| MediaError::read(input, "decode sound", e))?
+    {
         let ts = frame.timestamp();
         frame.set_pts(ts);
-        g.push(frame)?;
+        g.push(frame)
+            .map_err(|e| MediaError::read(input, "conform sound", e))?;
     }
     Ok(())
 }

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, Medium};
-use super::{ff, init, MediaError};
+use super::{init, received, MediaError};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Picture of a synthetic clip.
 #[derive(Debug, Clone)]
@@ -142,177 +143,222 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
                 path: path.display().to_string(),
             })?;
     let mut octx = ff::format::output(&path_str).map_err(io_err(path, "create output"))?;
-    let global_header = octx
-        .format()
-        .flags()
-        .contains(ff::format::Flags::GLOBAL_HEADER);
+    let out = Out {
+        path,
+        global_header: octx
+            .format()
+            .flags()
+            .contains(ff::format::Flags::GLOBAL_HEADER),
+        threads,
+        duration: clip.duration,
+    };
     let mut tracks: Vec<Track> = Vec::new();
-
     if let Some(v) = &clip.video {
-        let frames = (clip.duration * Rational::new(v.rate.0 as i64, v.rate.1 as i64)).to_integer();
-        let spec = format!(
-            "{},format={},setsar={}/{},trim=end_frame={}",
-            v.source, v.pix_fmt, v.sar.0, v.sar.1, frames
-        );
-        let graph = source_graph(&spec, false, path)?;
-        let codec = ff::encoder::find_by_name(&v.encoder).ok_or_else(|| {
-            MediaError::write(path, "video encoder", format!("no `{}` encoder", v.encoder))
-        })?;
-        let pix: ff::format::Pixel = v.pix_fmt.parse().map_err(|_| {
-            MediaError::write(
-                path,
-                "video encoder",
-                format!("unknown pixel format {}", v.pix_fmt),
-            )
-        })?;
-        let stream_index = octx
-            .add_stream(codec)
-            .map_err(io_err(path, "add video stream"))?
-            .index();
-        let mut ctx = ff::codec::context::Context::new_with_codec(codec);
-        ctx.set_threading(threading(threads));
-        let mut enc = ctx
-            .encoder()
-            .video()
-            .map_err(io_err(path, "video encoder"))?;
-        let tb = ff::Rational::new(v.rate.1, v.rate.0);
-        enc.set_width(v.width);
-        enc.set_height(v.height);
-        enc.set_format(pix);
-        enc.set_time_base(tb);
-        enc.set_frame_rate(Some(ff::Rational::new(v.rate.0, v.rate.1)));
-        enc.set_aspect_ratio(ff::Rational::new(v.sar.0, v.sar.1));
-        enc.set_gop(v.gop);
-        if v.bit_rate > 0 {
-            enc.set_bit_rate(v.bit_rate);
-        }
-        if global_header {
-            enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
-        }
-        // SAFETY: the pointer comes from a live, unopened encoder context owned here.
-        let ctx_ptr = unsafe { enc.as_mut_ptr() };
-        colour_tags(ctx_ptr, v.colour.unwrap_or(""), v.range == "pc");
-        if v.top_field_first.is_none() {
-            // SAFETY: plain enum field of a valid, unopened codec context.
-            unsafe {
-                (*enc.as_mut_ptr()).field_order = ff::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
-            }
-        }
-        if let Some(tff) = v.top_field_first {
-            let mut flags = ff::codec::Flags::INTERLACED_DCT | ff::codec::Flags::INTERLACED_ME;
-            if global_header {
-                flags |= ff::codec::Flags::GLOBAL_HEADER;
-            }
-            enc.set_flags(flags);
-            // SAFETY: plain enum field of a valid, unopened codec context.
-            unsafe {
-                (*enc.as_mut_ptr()).field_order = if tff {
-                    ff::ffi::AVFieldOrder::AV_FIELD_TT
-                } else {
-                    ff::ffi::AVFieldOrder::AV_FIELD_BB
-                };
-            }
-        }
-        let mut opts = ff::Dictionary::new();
-        for (k, val) in &v.options {
-            opts.set(k, val);
-        }
-        let encoder = enc
-            .open_with(opts)
-            .map_err(io_err(path, "open video encoder"))?;
-        if let Some(mut ost) = octx.stream_mut(stream_index) {
-            ost.set_parameters(&encoder);
-            // SAFETY: the stream pointer is valid while `octx` lives; SAR is a plain field.
-            unsafe {
-                (*ost.as_mut_ptr()).sample_aspect_ratio = ff::ffi::AVRational {
-                    num: v.sar.0,
-                    den: v.sar.1,
-                };
-            }
-            ost.set_time_base(tb);
-        }
-        tracks.push(Track {
-            graph,
-            encoder: encoder.0 .0,
-            stream_index,
-            tb,
-            done: false,
-            video: true,
-            next_pts: 0,
-        });
+        tracks.push(video_track(&mut octx, &out, v)?);
     }
-
     for a in &clip.audio {
-        let codec = ff::encoder::find_by_name(&a.encoder).ok_or_else(|| {
-            MediaError::write(path, "audio encoder", format!("no `{}` encoder", a.encoder))
-        })?;
-        let sample_fmt = super::encode::preferred_sample_format(codec);
-        let fmt_name = sample_fmt.name();
-        let samples = (clip.duration * Rational::from_integer(a.sample_rate as i64)).to_integer();
-        let spec = format!(
-            "{},aformat=sample_fmts={}:sample_rates={}:channel_layouts={},atrim=end_sample={}",
-            a.source, fmt_name, a.sample_rate, a.layout, samples
-        );
-        let mut graph = source_graph(&spec, true, path)?;
-        let stream_index = octx
-            .add_stream(codec)
-            .map_err(io_err(path, "add audio stream"))?
-            .index();
-        let mut ctx = ff::codec::context::Context::new_with_codec(codec);
-        ctx.set_threading(threading(threads));
-        let mut enc = ctx
-            .encoder()
-            .audio()
-            .map_err(io_err(path, "audio encoder"))?;
-        let tb = ff::Rational::new(1, a.sample_rate as i32);
-        enc.set_rate(a.sample_rate as i32);
-        enc.set_format(sample_fmt);
-        super::encode::set_default_layout(&mut enc, super::layout::channels(a.layout).unwrap_or(2));
-        enc.set_time_base(tb);
-        if a.bit_rate > 0 {
-            enc.set_bit_rate(a.bit_rate);
-        }
-        if global_header {
-            enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
-        }
-        let encoder = enc.open().map_err(io_err(path, "open audio encoder"))?;
-        let variable = codec
-            .capabilities()
-            .contains(ff::codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE);
-        if !variable && encoder.frame_size() > 0 {
-            graph.set_frame_size(encoder.frame_size());
-        }
-        if let Some(mut ost) = octx.stream_mut(stream_index) {
-            ost.set_parameters(&encoder);
-            ost.set_time_base(tb);
-        }
-        tracks.push(Track {
-            graph,
-            encoder: encoder.0 .0,
-            stream_index,
-            tb,
-            done: false,
-            video: false,
-            next_pts: 0,
-        });
+        tracks.push(audio_track(&mut octx, &out, a)?);
     }
-
     let mut meta = ff::Dictionary::new();
     for (k, v) in &clip.metadata {
         meta.set(k, v);
     }
     octx.set_metadata(meta);
-    // Bit-exact muxing: no library version string, no random Matroska ids — the same clip is
-    // the same bytes on every run (source identities and cache keys depend on them).
-    // SAFETY: the output context is valid and its header not yet written; `flags` is a plain
-    // int field. (The constant's integer type differs between FFmpeg bindings: hence the cast.)
-    #[allow(clippy::unnecessary_cast)]
-    unsafe {
-        (*octx.as_mut_ptr()).flags |= ff::ffi::AVFMT_FLAG_BITEXACT as i32;
-    }
+    // Bit-exact muxing: the same clip is the same bytes on every run (source identities and
+    // cache keys depend on them).
+    super::encode::bitexact_muxer(&mut octx);
     octx.write_header().map_err(io_err(path, "write header"))?;
+    interleave(&mut octx, &mut tracks, path)?;
+    octx.write_trailer()
+        .map_err(io_err(path, "write trailer"))?;
+    drop(octx);
+    if let Some(o) = clip.video.as_ref().and_then(|v| v.display_matrix) {
+        set_track_matrix(path, o).map_err(|e| MediaError::write(path, "display matrix", e))?;
+    }
+    Ok(())
+}
 
-    // Interleave: always advance the track that is furthest behind.
+/// What every track of the file being written shares.
+struct Out<'a> {
+    path: &'a Path,
+    /// Whether the muxer wants the parameter sets out of band.
+    global_header: bool,
+    threads: usize,
+    duration: Rational,
+}
+
+/// The picture's generator graph, encoder and stream.
+fn video_track(
+    octx: &mut ff::format::context::Output,
+    out: &Out,
+    v: &SynthVideo,
+) -> Result<Track, MediaError> {
+    let path = out.path;
+    let frames = (out.duration * Rational::new(v.rate.0 as i64, v.rate.1 as i64)).to_integer();
+    let spec = format!(
+        "{},format={},setsar={}/{},trim=end_frame={}",
+        v.source, v.pix_fmt, v.sar.0, v.sar.1, frames
+    );
+    let graph = source_graph(&spec, false, path)?;
+    let codec = ff::encoder::find_by_name(&v.encoder).ok_or_else(|| {
+        MediaError::write(path, "video encoder", format!("no `{}` encoder", v.encoder))
+    })?;
+    let pix: ff::format::Pixel = v.pix_fmt.parse().map_err(|_| {
+        MediaError::write(
+            path,
+            "video encoder",
+            format!("unknown pixel format {}", v.pix_fmt),
+        )
+    })?;
+    let stream_index = octx
+        .add_stream(codec)
+        .map_err(io_err(path, "add video stream"))?
+        .index();
+    let mut ctx = ff::codec::context::Context::new_with_codec(codec);
+    ctx.set_threading(threading(out.threads));
+    let mut enc = ctx
+        .encoder()
+        .video()
+        .map_err(io_err(path, "video encoder"))?;
+    let tb = ff::Rational::new(v.rate.1, v.rate.0);
+    enc.set_width(v.width);
+    enc.set_height(v.height);
+    enc.set_format(pix);
+    enc.set_time_base(tb);
+    enc.set_frame_rate(Some(ff::Rational::new(v.rate.0, v.rate.1)));
+    enc.set_aspect_ratio(ff::Rational::new(v.sar.0, v.sar.1));
+    enc.set_gop(v.gop);
+    if v.bit_rate > 0 {
+        enc.set_bit_rate(v.bit_rate);
+    }
+    describe_picture(&mut enc, v, out.global_header);
+    let mut opts = ff::Dictionary::new();
+    for (k, val) in &v.options {
+        opts.set(k, val);
+    }
+    let encoder = enc
+        .open_with(opts)
+        .map_err(io_err(path, "open video encoder"))?;
+    if let Some(mut ost) = octx.stream_mut(stream_index) {
+        ost.set_parameters(&encoder);
+        // SAFETY: the stream pointer is valid while `octx` lives; SAR is a plain field.
+        unsafe {
+            (*ost.as_mut_ptr()).sample_aspect_ratio = ff::ffi::AVRational {
+                num: v.sar.0,
+                den: v.sar.1,
+            };
+        }
+        ost.set_time_base(tb);
+    }
+    Ok(Track {
+        graph,
+        encoder: encoder.0 .0,
+        stream_index,
+        tb,
+        done: false,
+        video: true,
+        next_pts: 0,
+    })
+}
+
+/// The picture's flags, colour tags and field order on an unopened encoder.
+fn describe_picture(enc: &mut ff::encoder::video::Video, v: &SynthVideo, global_header: bool) {
+    if global_header {
+        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    // SAFETY: the pointer comes from a live, unopened encoder context owned here.
+    let ctx_ptr = unsafe { enc.as_mut_ptr() };
+    colour_tags(ctx_ptr, v.colour.unwrap_or(""), v.range == "pc");
+    if v.top_field_first.is_none() {
+        // SAFETY: plain enum field of a valid, unopened codec context.
+        unsafe {
+            (*enc.as_mut_ptr()).field_order = ff::ffi::AVFieldOrder::AV_FIELD_PROGRESSIVE;
+        }
+    }
+    if let Some(tff) = v.top_field_first {
+        let mut flags = ff::codec::Flags::INTERLACED_DCT | ff::codec::Flags::INTERLACED_ME;
+        if global_header {
+            flags |= ff::codec::Flags::GLOBAL_HEADER;
+        }
+        enc.set_flags(flags);
+        // SAFETY: plain enum field of a valid, unopened codec context.
+        unsafe {
+            (*enc.as_mut_ptr()).field_order = if tff {
+                ff::ffi::AVFieldOrder::AV_FIELD_TT
+            } else {
+                ff::ffi::AVFieldOrder::AV_FIELD_BB
+            };
+        }
+    }
+}
+
+/// One sound stream's generator graph, encoder and stream.
+fn audio_track(
+    octx: &mut ff::format::context::Output,
+    out: &Out,
+    a: &SynthAudio,
+) -> Result<Track, MediaError> {
+    let path = out.path;
+    let codec = ff::encoder::find_by_name(&a.encoder).ok_or_else(|| {
+        MediaError::write(path, "audio encoder", format!("no `{}` encoder", a.encoder))
+    })?;
+    let sample_fmt = super::encode::preferred_sample_format(codec);
+    let fmt_name = sample_fmt.name();
+    let samples = (out.duration * Rational::from_integer(a.sample_rate as i64)).to_integer();
+    let spec = format!(
+        "{},aformat=sample_fmts={}:sample_rates={}:channel_layouts={},atrim=end_sample={}",
+        a.source, fmt_name, a.sample_rate, a.layout, samples
+    );
+    let mut graph = source_graph(&spec, true, path)?;
+    let stream_index = octx
+        .add_stream(codec)
+        .map_err(io_err(path, "add audio stream"))?
+        .index();
+    let mut ctx = ff::codec::context::Context::new_with_codec(codec);
+    ctx.set_threading(threading(out.threads));
+    let mut enc = ctx
+        .encoder()
+        .audio()
+        .map_err(io_err(path, "audio encoder"))?;
+    let tb = ff::Rational::new(1, a.sample_rate as i32);
+    enc.set_rate(a.sample_rate as i32);
+    enc.set_format(sample_fmt);
+    super::encode::set_default_layout(&mut enc, super::layout::channels(a.layout).unwrap_or(2));
+    enc.set_time_base(tb);
+    if a.bit_rate > 0 {
+        enc.set_bit_rate(a.bit_rate);
+    }
+    if out.global_header {
+        enc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    let encoder = enc.open().map_err(io_err(path, "open audio encoder"))?;
+    let variable = codec
+        .capabilities()
+        .contains(ff::codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE);
+    if !variable && encoder.frame_size() > 0 {
+        graph.set_frame_size(encoder.frame_size());
+    }
+    if let Some(mut ost) = octx.stream_mut(stream_index) {
+        ost.set_parameters(&encoder);
+        ost.set_time_base(tb);
+    }
+    Ok(Track {
+        graph,
+        encoder: encoder.0 .0,
+        stream_index,
+        tb,
+        done: false,
+        video: false,
+        next_pts: 0,
+    })
+}
+
+/// Generate, encode and write every track, always advancing the track that is furthest behind.
+fn interleave(
+    octx: &mut ff::format::context::Output,
+    tracks: &mut [Track],
+    path: &Path,
+) -> Result<(), MediaError> {
     loop {
         let next = tracks
             .iter()
@@ -360,13 +406,7 @@ pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
                 track.done = true;
             }
         }
-        drain(track, &mut octx, path)?;
-    }
-    octx.write_trailer()
-        .map_err(io_err(path, "write trailer"))?;
-    drop(octx);
-    if let Some(o) = clip.video.as_ref().and_then(|v| v.display_matrix) {
-        set_track_matrix(path, o).map_err(|e| MediaError::write(path, "display matrix", e))?;
+        drain(track, octx, path)?;
     }
     Ok(())
 }
@@ -403,7 +443,7 @@ fn drain(
         .stream(track.stream_index)
         .map(|s| s.time_base())
         .unwrap_or(track.tb);
-    while track.encoder.receive_packet(&mut packet).is_ok() {
+    while received(track.encoder.receive_packet(&mut packet)).map_err(io_err(path, "encode"))? {
         packet.set_stream(track.stream_index);
         if track.video && packet.duration() == 0 {
             // One frame in the encoder's 1/fps time base (not every FFmpeg sets it).

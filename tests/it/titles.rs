@@ -55,7 +55,7 @@ fn bilingual_title_is_drawn_in_the_centre() {
 
 /// The first picture of a graph that generates pictures (FFmpeg filter-graph syntax), as planes.
 fn generated(spec: &str) -> Vec<u8> {
-    use roughcut::media::ff;
+    use ffmpeg_next as ff;
     use roughcut::media::graph::{Graph, Medium};
     roughcut::media::init();
     let mut g = Graph::generator(Medium::Video, spec).expect("reference graph");

@@ -3,7 +3,7 @@
 
 use super::job::{out_err, FrameSink, SegmentError};
 use super::sink::EncodeSink;
-use crate::media::ff;
+use ffmpeg_next as ff;
 
 /// Keeps the outgoing side of a dissolve.
 pub(super) struct CollectSink {
@@ -43,7 +43,7 @@ impl FrameSink for BlendSink<'_, '_> {
         let Some(from) = self.from.get(self.next).or(self.from.last()) else {
             return Err(SegmentError::Output {
                 stage: "dissolve",
-                message: "the outgoing side produced no frames".into(),
+                source: "the outgoing side produced no frames".into(),
             });
         };
         // SAFETY: `frame` holds a valid AVFrame; make_writable gives it private buffers.

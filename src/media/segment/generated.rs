@@ -2,8 +2,8 @@
 //! cards).
 
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
+use ffmpeg_next as ff;
 
 /// Pull every available frame from a video graph into the encoder.
 pub(super) fn pull_video(g: &mut Graph, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {

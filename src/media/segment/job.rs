@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
-use crate::media::{ff, MediaError};
+use crate::media::MediaError;
 use crate::plan::{OutputSpec, Segment};
+use ffmpeg_next as ff;
 
 /// What a segment worker needs besides the segment.
 pub struct SegmentJob<'a> {
@@ -44,11 +45,13 @@ pub enum SegmentError {
         time: String,
         message: String,
     },
-    /// Failed in the output side (filter, encoder, temporary files).
-    #[error("{stage}: {message}")]
+    /// Failed in the output side (filter, encoder, temporary files): FFmpeg's or the file
+    /// system's error kept as the source, or what went wrong said in words.
+    #[error("{stage}: {source}")]
     Output {
         stage: &'static str,
-        message: String,
+        #[source]
+        source: crate::media::Cause,
     },
     #[error(transparent)]
     Open(#[from] MediaError),
@@ -57,14 +60,14 @@ pub enum SegmentError {
 pub(crate) fn out_err(stage: &'static str) -> impl Fn(ff::Error) -> SegmentError {
     move |e| SegmentError::Output {
         stage,
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 
 pub(crate) fn io_err(stage: &'static str) -> impl Fn(std::io::Error) -> SegmentError {
     move |e| SegmentError::Output {
         stage,
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

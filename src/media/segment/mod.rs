@@ -204,7 +204,7 @@ pub(crate) fn produce_side(
         }
         Picture::Dissolve(_) => Err(SegmentError::Output {
             stage: "dissolve",
-            message: "a dissolve cannot contain another dissolve".into(),
+            source: "a dissolve cannot contain another dissolve".into(),
         }),
     }
 }

@@ -5,12 +5,13 @@ use std::path::Path;
 
 use super::job::{io_err, out_err, FrameSink, SegmentError, SegmentJob};
 use crate::media::encode::encoder_pixel_format;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::overlay;
 use crate::media::packets::PacketWriter;
+use crate::media::received;
 use crate::plan::{Fade, OutputSpec};
 use crate::time::Rational;
+use ffmpeg_next as ff;
 
 /// Encodes conformed frames with pts 0, 1, 2 … and writes the packets.
 pub(super) struct EncodeSink<'a> {
@@ -203,7 +204,7 @@ impl<'a> EncodeSink<'a> {
 
     fn drain(&mut self) -> Result<(), SegmentError> {
         let mut packet = ff::Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
+        while received(self.encoder.receive_packet(&mut packet)).map_err(out_err("encode video"))? {
             self.writer
                 .write(&packet)
                 .map_err(io_err("write segment packets"))?;
@@ -215,7 +216,7 @@ impl<'a> EncodeSink<'a> {
         if self.next_pts != self.frames {
             return Err(SegmentError::Output {
                 stage: "conform video",
-                message: format!("produced {} of {} frames", self.next_pts, self.frames),
+                source: format!("produced {} of {} frames", self.next_pts, self.frames).into(),
             });
         }
         self.encoder.send_eof().map_err(out_err("encode video"))?;

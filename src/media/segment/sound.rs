@@ -4,11 +4,12 @@
 
 use super::job::{out_err, SegmentError};
 use crate::cancel::Cancel;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
+use crate::media::received;
 use crate::plan::{BedPiece, Envelope, OutputSpec, Segment};
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How far before the in-point to seek, so that the decoder has a keyframe and the whole GOP
 /// (open-GOP sources lose their first frame when a seek lands exactly on the in-point).
@@ -79,7 +80,7 @@ impl AudioState<'_> {
         self.decoder
             .send_packet(packet)
             .map_err(|e| fail("decode audio", e))?;
-        while self.decoder.receive_frame(frame).is_ok() {
+        while received(self.decoder.receive_frame(frame)).map_err(|e| fail("decode audio", e))? {
             push_audio(self, frame).map_err(|e| fail("conform sound", e))?;
         }
         self.pull()
@@ -96,7 +97,7 @@ impl AudioState<'_> {
         }
         let mut aframe = ff::frame::Audio::empty();
         let _ = self.decoder.send_eof();
-        while self.decoder.receive_frame(&mut aframe).is_ok() {
+        while received(self.decoder.receive_frame(&mut aframe))? {
             push_audio(self, &mut aframe)?;
         }
         let _ = self.graph.flush();

@@ -7,10 +7,11 @@ use crate::plan::{DecodeHints, SourcePicture};
 use super::generated::pull_video;
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use super::sound::{open_audio, AudioState, SEEK_LEAD};
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
-use crate::media::reader::Reader;
+use crate::media::reader::{Reader, StreamInfo};
+use crate::media::received;
 use crate::time::{format_seconds, Rational};
+use ffmpeg_next as ff;
 
 /// How far past a source's last decoded frame a clip may reach (container durations round, and
 /// the last frame lasts a frame): beyond this the source is treated as truncated.
@@ -71,142 +72,233 @@ pub(super) fn decode_source(
     sink: &mut dyn FrameSink,
     pcm: &mut [f32],
 ) -> Result<(), SegmentError> {
-    let (path, vstream, first, step, filter) = (
-        p.path.as_path(),
-        p.stream,
-        p.first,
-        p.step,
-        p.filter.as_str(),
-    );
-    let shown = path.display().to_string();
-    let src_err = |stage: &'static str, t: Rational| {
-        let shown = shown.clone();
-        move |e: ff::Error| SegmentError::Source {
-            path: shown.clone(),
-            stage,
-            time: format_seconds(t),
-            message: e.to_string(),
-        }
-    };
-    let mut reader = Reader::open(path)?;
-    let video = reader.stream(vstream).ok_or_else(|| SegmentError::Source {
-        path: shown.clone(),
-        stage: "open video stream",
-        time: format_seconds(first),
-        message: format!("stream #{vstream} is missing"),
-    })?;
-    let origin = video.origin;
-    let mut vdec = reader
-        .decoder(vstream, job.threads)
-        .and_then(|mut d| {
-            reduced(&mut d, p.decode);
-            d.video()
-        })
-        .map_err(src_err("open video decoder", first))?;
-
-    // The conform graph: its buffer takes the decoder's frames; pts are output frame numbers.
-    let fps = job.output.fps;
-    let sar = vdec.aspect_ratio();
-    let (sn, sd) = if sar.numerator() > 0 && sar.denominator() > 0 {
-        (sar.numerator(), sar.denominator())
-    } else {
-        (1, 1)
-    };
-    let mut vgraph: Option<Graph> = None;
-
-    // Sound.
+    let shown = p.path.display().to_string();
+    let mut reader = Reader::open(&p.path)?;
+    let mut pic = Picture::open(job, p, &reader, &shown)?;
     let mut audio = match sound {
         None => None,
         Some((astream, start, speed, afilter)) => Some(open_audio(
-            job.output, &reader, &shown, astream, origin, start, speed, afilter, pcm,
+            job.output,
+            &reader,
+            &shown,
+            astream,
+            pic.info.origin,
+            start,
+            speed,
+            afilter,
+            pcm,
         )?),
     };
-
     // Seek a keyframe well before the in-point (from the very start when it is near it).
-    if first > SEEK_LEAD {
+    if p.first > SEEK_LEAD {
         reader
-            .seek(origin + first - SEEK_LEAD)
-            .map_err(src_err("seek", first))?;
+            .seek(pic.info.origin + p.first - SEEK_LEAD)
+            .map_err(src_err(&shown, "seek", p.first))?;
     }
-
-    let mut sampler = Sampler {
-        first,
-        step,
-        count: job.segment.frames,
-        next: 0,
-        prev: None,
-    };
-    let mut last_t = first;
-    let mut last_decoded: Option<Rational> = None;
-    let threads = job.threads;
-    let mut emit = |f: &ff::frame::Video, j: i64| -> Result<(), SegmentError> {
-        if vgraph.is_none() {
-            let args = crate::media::buffer_args(f, (fps.den(), fps.num()), (sn, sd));
-            vgraph = Some(
-                Graph::chain(Medium::Video, &args, filter, threads)
-                    .map_err(out_err("conform picture"))?,
-            );
-        }
-        let mut copy = f.clone();
-        copy.set_pts(Some(j));
-        if let Some(g) = vgraph.as_mut() {
-            g.push(&mut copy).map_err(out_err("conform picture"))?;
-            pull_video(g, sink)?;
-        }
-        Ok(())
-    };
-
-    let mut frame = ff::frame::Video::empty();
     let mut aframe = ff::frame::Audio::empty();
     loop {
         if job.cancel.is_cancelled() {
             return Err(SegmentError::Cancelled);
         }
         let audio_done = audio.as_ref().is_none_or(AudioState::done);
-        if sampler.done() && audio_done {
+        if pic.sampler.done() && audio_done {
             break;
         }
-        let Some(packet) = reader.read_packet().map_err(src_err("read", last_t))? else {
+        let Some(packet) = reader
+            .read_packet()
+            .map_err(src_err(&shown, "read", pic.last_t))?
+        else {
             break;
         };
         let idx = packet.stream();
-        if idx == vstream && !sampler.done() {
-            if let Some(p) = packet.pts().or(packet.dts()) {
-                last_t = video.seconds(p);
-            }
-            vdec.send_packet(packet)
-                .map_err(src_err("decode video", last_t))?;
-            while vdec.receive_frame(&mut frame).is_ok() {
-                let t = match frame.timestamp() {
-                    Some(ts) => video.seconds(ts),
-                    None => last_t,
-                };
-                last_decoded = Some(last_decoded.map_or(t, |l| l.max(t)));
-                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
-                sampler.offer(f, t, &mut emit)?;
-            }
+        if idx == pic.info.index && !pic.sampler.done() {
+            pic.feed(packet, sink)?;
         } else if let Some(a) = audio.as_mut().filter(|a| a.takes(idx)) {
-            a.feed(packet, &mut aframe, &|stage, e| src_err(stage, last_t)(e))?;
+            let last_t = pic.last_t;
+            a.feed(packet, &mut aframe, &|stage, e| {
+                src_err(&shown, stage, last_t)(e)
+            })?;
         }
     }
-    if !sampler.done() {
-        // Flush the decoder: frames it still holds.
-        let _ = vdec.send_eof();
-        while vdec.receive_frame(&mut frame).is_ok() {
-            let t = frame
-                .timestamp()
-                .map(|ts| video.seconds(ts))
-                .unwrap_or(last_t);
-            last_decoded = Some(last_decoded.map_or(t, |l| l.max(t)));
-            let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
-            sampler.offer(f, t, &mut emit)?;
+    if !pic.sampler.done() {
+        pic.finish(sink)?;
+    }
+    if let Some(a) = audio.as_mut() {
+        a.finish()
+            .map_err(src_err(&shown, "conform sound", pic.last_t))?;
+    }
+    // Flush the picture graph (bwdif holds a frame).
+    pic.conform.flush(sink)
+}
+
+/// A failure at `stage` on the source `shown`, at source time `t`.
+fn src_err<'a>(
+    shown: &'a str,
+    stage: &'static str,
+    t: Rational,
+) -> impl Fn(ff::Error) -> SegmentError + 'a {
+    move |e| SegmentError::Source {
+        path: shown.to_string(),
+        stage,
+        time: format_seconds(t),
+        message: e.to_string(),
+    }
+}
+
+/// The conform graph, made from the first frame it is given (its size and pixel format);
+/// pts are output frame numbers.
+struct Conform<'a> {
+    graph: Option<Graph>,
+    /// The output's frame rate and the source's sample aspect ratio.
+    fps: crate::time::Rate,
+    sar: (i32, i32),
+    filter: &'a str,
+    threads: usize,
+}
+
+impl Conform<'_> {
+    /// Conform source frame `f` as output frame `j`, into `sink`.
+    fn emit(
+        &mut self,
+        f: &ff::frame::Video,
+        j: i64,
+        sink: &mut dyn FrameSink,
+    ) -> Result<(), SegmentError> {
+        if self.graph.is_none() {
+            let args = crate::media::buffer_args(f, (self.fps.den(), self.fps.num()), self.sar);
+            self.graph = Some(
+                Graph::chain(Medium::Video, &args, self.filter, self.threads)
+                    .map_err(out_err("conform picture"))?,
+            );
         }
+        let mut copy = f.clone();
+        copy.set_pts(Some(j));
+        if let Some(g) = self.graph.as_mut() {
+            g.push(&mut copy).map_err(out_err("conform picture"))?;
+            pull_video(g, sink)?;
+        }
+        Ok(())
+    }
+
+    /// What the graph still holds, into `sink`.
+    fn flush(&mut self, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
+        if let Some(g) = self.graph.as_mut() {
+            let _ = g.flush();
+            pull_video(g, sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// The source's picture being decoded, sampled at the output's frames and conformed.
+struct Picture<'a> {
+    shown: &'a str,
+    info: StreamInfo,
+    dec: ff::codec::decoder::Video,
+    sampler: Sampler,
+    conform: Conform<'a>,
+    frame: ff::frame::Video,
+    /// Source time of the last packet read, and of the latest frame decoded.
+    last_t: Rational,
+    last_decoded: Option<Rational>,
+}
+
+impl<'a> Picture<'a> {
+    /// Open the decoder of the picture `p` asks for.
+    fn open(
+        job: &SegmentJob,
+        p: &'a SourcePicture,
+        reader: &Reader,
+        shown: &'a str,
+    ) -> Result<Picture<'a>, SegmentError> {
+        let info = reader
+            .stream(p.stream)
+            .ok_or_else(|| SegmentError::Source {
+                path: shown.to_string(),
+                stage: "open video stream",
+                time: format_seconds(p.first),
+                message: format!("stream #{} is missing", p.stream),
+            })?;
+        let dec = reader
+            .decoder(p.stream, job.threads)
+            .and_then(|mut d| {
+                reduced(&mut d, p.decode);
+                d.video()
+            })
+            .map_err(src_err(shown, "open video decoder", p.first))?;
+        let sar = dec.aspect_ratio();
+        let sar = if sar.numerator() > 0 && sar.denominator() > 0 {
+            (sar.numerator(), sar.denominator())
+        } else {
+            (1, 1)
+        };
+        Ok(Picture {
+            shown,
+            info,
+            dec,
+            sampler: Sampler {
+                first: p.first,
+                step: p.step,
+                count: job.segment.frames,
+                next: 0,
+                prev: None,
+            },
+            conform: Conform {
+                graph: None,
+                fps: job.output.fps,
+                sar,
+                filter: p.filter.as_str(),
+                threads: job.threads,
+            },
+            frame: ff::frame::Video::empty(),
+            last_t: p.first,
+            last_decoded: None,
+        })
+    }
+
+    /// Decode a packet of the picture's stream.
+    fn feed(&mut self, packet: &ff::Packet, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
+        if let Some(p) = packet.pts().or(packet.dts()) {
+            self.last_t = self.info.seconds(p);
+        }
+        self.dec
+            .send_packet(packet)
+            .map_err(src_err(self.shown, "decode video", self.last_t))?;
+        self.drain(sink)
+    }
+
+    /// Every frame the decoder has ready, offered to the sampler.
+    fn drain(&mut self, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
+        while received(self.dec.receive_frame(&mut self.frame)).map_err(src_err(
+            self.shown,
+            "decode video",
+            self.last_t,
+        ))? {
+            let t = match self.frame.timestamp() {
+                Some(ts) => self.info.seconds(ts),
+                None => self.last_t,
+            };
+            self.last_decoded = Some(self.last_decoded.map_or(t, |l| l.max(t)));
+            let f = std::mem::replace(&mut self.frame, ff::frame::Video::empty());
+            let conform = &mut self.conform;
+            self.sampler
+                .offer(f, t, &mut |f, j| conform.emit(f, j, &mut *sink))?;
+        }
+        Ok(())
+    }
+
+    /// The source ended before the segment's last frame: flush the decoder (frames it still
+    /// holds), then hold the last frame — unless the source ends well before the frames the
+    /// plan needs.
+    fn finish(&mut self, sink: &mut dyn FrameSink) -> Result<(), SegmentError> {
+        let _ = self.dec.send_eof();
+        self.drain(sink)?;
         // A source that ends well before the frames the plan needs is damaged or truncated:
         // say so instead of freezing its last picture.
-        let needed = sampler.target();
-        if let Some(last) = last_decoded.filter(|l| needed > *l + END_SLACK) {
+        let needed = self.sampler.target();
+        if let Some(last) = self.last_decoded.filter(|l| needed > *l + END_SLACK) {
             return Err(SegmentError::Source {
-                path: shown.clone(),
+                path: self.shown.to_string(),
                 stage: "decode video",
                 time: format_seconds(needed),
                 message: format!(
@@ -215,25 +307,18 @@ pub(super) fn decode_source(
                 ),
             });
         }
-        if sampler.prev.is_none() {
+        if self.sampler.prev.is_none() {
             return Err(SegmentError::Source {
-                path: shown.clone(),
+                path: self.shown.to_string(),
                 stage: "decode video",
-                time: format_seconds(first),
+                time: format_seconds(self.sampler.first),
                 message: "no picture could be decoded from this point on (the file may be damaged or shorter than it claims)".into(),
             });
         }
-        sampler.finish(&mut emit)?;
+        let conform = &mut self.conform;
+        self.sampler
+            .finish(&mut |f, j| conform.emit(f, j, &mut *sink))
     }
-    if let Some(a) = audio.as_mut() {
-        a.finish().map_err(src_err("conform sound", last_t))?;
-    }
-    // Flush the picture graph (bwdif holds a frame).
-    if let Some(g) = vgraph.as_mut() {
-        let _ = g.flush();
-        pull_video(g, sink)?;
-    }
-    Ok(())
 }
 
 /// A draft's cheaper decoding, set before the decoder opens: `lowres` (FFmpeg clamps it to what

@@ -6,11 +6,12 @@
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
 use crate::edl::raw::Ease;
 use crate::edl::Fit;
-use crate::media::ff;
 use crate::media::graph::{Graph, Medium};
 use crate::media::reader::Reader;
+use crate::media::received;
 use crate::plan::StillPicture;
 use crate::time::format_seconds;
+use ffmpeg_next as ff;
 
 /// Render the segment's frames of the move `s` into `sink`.
 pub(super) fn moving_still(
@@ -111,7 +112,7 @@ impl Placement {
         let mix = |i: usize| s.from[i] + (s.to[i] - s.from[i]) * e;
         let (w, h) = (p.planes[0].width as f64, p.planes[0].height as f64);
         let rect = [mix(0) * w, mix(1) * h, mix(2) * w, mix(3) * h];
-        let sar = *s.sar.numer() as f64 / (*s.sar.denom()).max(1) as f64;
+        let sar = crate::time::to_f64(s.sar);
         let shown_w = rect[2] * if sar > 0.0 { sar } else { 1.0 };
         let aspect = shown_w / rect[3].max(1e-9);
         // The framing fitted to the frame, unrounded: it moves by fractions of a pixel.
@@ -163,12 +164,12 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
         match reader.read_packet().map_err(fail("read"))? {
             Some(packet) if packet.stream() == s.stream => {
                 dec.send_packet(packet).map_err(fail("decode picture"))?;
-                got = dec.receive_frame(&mut decoded).is_ok();
+                got = received(dec.receive_frame(&mut decoded)).map_err(fail("decode picture"))?;
             }
             Some(_) => {}
             None => {
                 let _ = dec.send_eof();
-                got = dec.receive_frame(&mut decoded).is_ok();
+                got = received(dec.receive_frame(&mut decoded)).map_err(fail("decode picture"))?;
                 if !got {
                     return Err(SegmentError::Source {
                         path: shown,
@@ -190,7 +191,7 @@ fn conformed_picture(job: &SegmentJob, s: &StillPicture) -> Result<Conformed, Se
     if !g.pull(&mut conformed).map_err(out_err("conform still"))? {
         return Err(SegmentError::Output {
             stage: "conform still",
-            message: "the conform chain gave no picture".into(),
+            source: "the conform chain gave no picture".into(),
         });
     }
     let plane = |i: usize| {

@@ -8,10 +8,10 @@
 
 use super::generated::pull_generated;
 use super::job::{out_err, FrameSink, SegmentError, SegmentJob};
-use crate::media::ff;
 use crate::media::graph::{Builder, Graph};
 use crate::media::overlay::output_frames_source;
 use crate::plan::{OutputSpec, TitlePicture};
+use ffmpeg_next as ff;
 
 /// `color (the card) → drawtext per line → format → buffersink`; or, for a transparent card,
 /// `buffer (the picture underneath, pix_fmt given) → drawtext per line → format → buffersink`.
