@@ -27,3 +27,4 @@ pub mod subs;
 pub mod time;
 pub mod transcode;
 pub mod verify;
+pub mod walk;

@@ -52,6 +52,7 @@ const TABLE: &[(&str, u32)] = &[
     ("media::segment", 11),
     ("media::assemble", 12),
     ("cache", 4),
+    ("walk", 4),
     // Running work: facts for a draft, plans, the sample set.
     ("gather", 20),
     ("render", 20),
