@@ -15,6 +15,7 @@ pub mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gather;
+pub mod import;
 pub mod interchange;
 pub mod media;
 pub mod plan;

@@ -60,6 +60,7 @@ const TABLE: &[(&str, u32)] = &[
     ("storyboard", 21),
     ("samples", 20),
     ("transcode", 21),
+    ("import", 21),
     // The fuzz targets' invariants (pure; above what they check, profiles included).
     ("fuzzing", 22),
     // The binary: exit codes, text and progress displays, the shared command helpers, one file
@@ -69,6 +70,8 @@ const TABLE: &[(&str, u32)] = &[
     ("cli::ui", 31),
     ("cli", 32),
     ("cli::cache", 33),
+    ("cli::export", 33),
+    ("cli::import", 33),
     ("cli::probe", 33),
     ("cli::render", 33),
     ("cli::samples", 33),
