@@ -365,6 +365,45 @@ fn import_links_a_list_to_stand_in_media_by_reel_and_start_timecode() {
     assert_eq!(plan.frames, 126);
 }
 
+/// `import` and `transcode` walk folders the same way (`roughcut::walk`): a media folder holding
+/// links back to its parents (which `import` used to follow: two such links never end) is
+/// walked once, each file listed once, and the reel linked to the file itself.
+#[test]
+#[cfg(unix)]
+fn import_walks_a_media_folder_with_links_to_its_parents_once() {
+    let dir = crate::common::workdir("import-links");
+    let media = dir.join("media");
+    std::fs::create_dir_all(media.join("day1")).unwrap();
+    std::fs::write(media.join("day1").join("A001.mov"), b"").unwrap();
+    std::os::unix::fs::symlink(&dir, media.join("up")).unwrap();
+    std::os::unix::fs::symlink(&media, media.join("day1").join("again")).unwrap();
+    let walked = roughcut::walk::files(&media, None);
+    assert_eq!(walked.files, [media.join("day1").join("A001.mov")]);
+    assert!(walked.unreadable.is_empty());
+    let list = dir.join("cut.edl");
+    std::fs::write(
+        &list,
+        "TITLE: links\nFCM: NON-DROP FRAME\n\n001  A001     V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n",
+    )
+    .unwrap();
+    let out = dir.join("cut.json");
+    let run = crate::common::roughcut()
+        .arg("import")
+        .arg(&list)
+        .arg("-o")
+        .arg(&out)
+        .args(["--fps", "25", "--media"])
+        .arg(&media)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    let edl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(edl["sources"]["a001"]["path"], "media/day1/A001.mov");
+}
+
 /// Facts of a stand-in for every reel at `fps` (picture and sound), as if each were 100 hours
 /// long: a real file of that rate probed, its length stretched. Lists name sources hours
 /// apart; the plan needs only their facts.
