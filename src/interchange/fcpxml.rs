@@ -120,13 +120,9 @@ fn time(t: Option<&str>) -> Option<Rational> {
     Some(Rational::new(i64::try_from(ticks).ok()?, GRID as i64))
 }
 
-fn secs(r: Rational) -> f64 {
-    *r.numer() as f64 / *r.denom() as f64
-}
-
 /// An OTIO RationalTime at `fps` for `seconds`.
 fn rt(seconds: Rational, fps: Rate) -> Value {
-    json!({ "OTIO_SCHEMA": "RationalTime.1", "rate": fps.num() as f64 / fps.den() as f64, "value": secs(seconds * fps.as_ratio()) })
+    json!({ "OTIO_SCHEMA": "RationalTime.1", "rate": fps.to_f64(), "value": crate::time::to_f64(seconds * fps.as_ratio()) })
 }
 
 fn range(start: Rational, duration: Rational, fps: Rate) -> Value {
