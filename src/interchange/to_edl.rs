@@ -1,10 +1,12 @@
-//! A CMX 3600 list as a roughcut EDL (JSON, version 1): the picture events in record order, gaps
+//! A CMX 3600 list as a roughcut EDL (a typed [`RawEdl`], version 1): the picture events in record order, gaps
 //! where the record times jump, black (`BL`) as gaps, dissolves, `M2` motion as speed or freeze,
 //! `* LOC:` markers; picture events without sound channels muted, sound-only events as clips on
 //! sound tracks (one per first channel, audio dissolves as crossfades); the list's first record
 //! timecode as the program's start timecode; each clip's event number and unused comments (ASC
-//! CDL, effects) kept under `metadata.cmx3600`. Every approximation is a warning with the list's line. Which file a reel
-//! is, and where its timecode starts, is the caller's to say ([`Link`]); no I/O here.
+//! CDL, effects) kept under `metadata.cmx3600`. Every approximation is a warning with the list's
+//! line. Which file a reel is, and where its timecode starts, is the caller's to say ([`Link`]);
+//! no I/O here. `cmx_to_edl` lays the picture (`Mapping::picture_event` into a
+//! `PictureTrack`), then the sound (`Mapping::sound_tracks`, `SoundClip`s), then the markers.
 
 use std::collections::BTreeMap;
 

@@ -4,6 +4,10 @@
 //! goes through the same validation, plan, segment renderer and assembler as `render`, so fit,
 //! black-and-white treatment, deinterlacing, rotation and sound conform are render's own. The
 //! `audio` profile writes WAV through render's sound conform chain.
+//!
+//! `collect` walks the inputs into jobs, `run` probes them all first (`Batch`) and runs the
+//! files side by side, `file` transcodes one, `manifest` keeps what is up to date, `profile`
+//! reads the profiles.
 
 mod collect;
 mod file;
