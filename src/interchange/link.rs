@@ -141,3 +141,51 @@ pub fn local_file(text: &str) -> Option<PathBuf> {
     }
     Some(PathBuf::from(text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reel_maps_read_as_csv_or_json_and_refuse_urls() {
+        let csv =
+            reel_map("reel,path\nA001,\"rushes/a001.mov\"\nB002;file:///m/b%20002.mov\n").unwrap();
+        assert_eq!(csv["a001"], PathBuf::from("rushes/a001.mov"));
+        assert_eq!(csv["b002"], PathBuf::from("/m/b 002.mov"));
+        let json = reel_map(r#"{"A001": "a.mov"}"#).unwrap();
+        assert_eq!(json["a001"], PathBuf::from("a.mov"));
+        assert_eq!(
+            reel_map("A001,https://example.com/a.mov").unwrap_err().to_string(),
+            ":1: reel `A001` points at `https://example.com/a.mov`, which is not a local file; roughcut reads files, not URLs"
+        );
+        assert_eq!(
+            reel_map("just words").unwrap_err(),
+            ReelMapError::NotAPair {
+                line: 1,
+                text: "just words".into()
+            }
+        );
+        assert_eq!(
+            local_file(r"S:\rushes\a.mov"),
+            Some(PathBuf::from(r"S:\rushes\a.mov"))
+        );
+    }
+
+    #[test]
+    fn the_index_finds_by_name_then_stem() {
+        let index = MediaIndex::new(&[
+            PathBuf::from("/m/A001.mp4"),
+            PathBuf::from("/m/day2/A001.mov"),
+        ]);
+        // The exact name first, then a proxy of another extension by its stem.
+        assert_eq!(
+            index.find(&[Some("A001.mov")]),
+            Some(&PathBuf::from("/m/day2/A001.mov"))
+        );
+        assert_eq!(
+            index.find(&[None, Some("a001.mxf")]),
+            Some(&PathBuf::from("/m/A001.mp4"))
+        );
+        assert_eq!(index.find(&[Some("B002")]), None);
+    }
+}

@@ -100,3 +100,31 @@ fn guess_encoding(bytes: &[u8]) -> &'static encoding_rs::Encoding {
         encoding_rs::GBK
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_known_by_content_and_encodings_guessed() {
+        assert_eq!(
+            format("\u{feff}<?xml?>\n<fcpxml version=\"1.8\">"),
+            Some(Format::Fcpxml)
+        );
+        assert_eq!(
+            format(r#"{"OTIO_SCHEMA": "Timeline.1"}"#),
+            Some(Format::Otio)
+        );
+        assert_eq!(
+            format("TITLE: x\nFCM: NON-DROP FRAME\n"),
+            Some(Format::Cmx3600)
+        );
+        assert_eq!(format("hello"), None);
+        // о а е и н in windows-1251, on line 2.
+        let d = decode(b"TITLE: x\n\xee\xe0\xe5\xe8\xed", None).unwrap();
+        assert_eq!(d.guessed, Some((2, "windows-1251")));
+        assert_eq!(d.text, "TITLE: x\nоаеин");
+        assert!(decode(b"x", Some("klingon")).is_err());
+        assert_eq!(decode(b"x", None).unwrap().guessed, None);
+    }
+}
