@@ -16,6 +16,7 @@ pub mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gather;
+pub mod import;
 pub mod interchange;
 pub mod media;
 pub mod plan;
@@ -28,3 +29,4 @@ pub mod subs;
 pub mod time;
 pub mod transcode;
 pub mod verify;
+pub mod walk;

@@ -189,118 +189,121 @@ pub fn read(text: &str) -> List {
             .trim_end_matches('\r')
             .trim_start_matches('\u{feff}')
             .trim();
-        if l.is_empty() {
+        if l.is_empty() || l.starts_with("REM") {
             continue;
         }
         if let Some(title) = l.strip_prefix("TITLE:") {
             list.title = Some(title.trim().to_string());
-            continue;
-        }
-        if let Some(fcm) = l.strip_prefix("FCM:") {
-            // Some writers glue more after the mode: only its words count.
-            let fcm = fcm.trim().to_ascii_uppercase();
-            if fcm.starts_with("DROP FRAME") {
-                drop = true;
-            } else if fcm.starts_with("NON-DROP FRAME") || fcm.starts_with("NON DROP FRAME") {
-                drop = false;
-            } else {
-                list.problems.push(Problem {
-                    line,
-                    error: false,
-                    message: format!("`FCM:` says neither DROP FRAME nor NON-DROP FRAME (`{}`); the counting before it is kept", fcm),
-                });
-            }
-            continue;
-        }
-        if l.starts_with("REM") {
-            continue;
-        }
-        if let Some(rest) = l.strip_prefix(">>> SOURCE") {
+        } else if let Some(fcm) = l.strip_prefix("FCM:") {
+            frame_counting(&mut list, line, fcm, &mut drop);
+        } else if let Some(rest) = l.strip_prefix(">>> SOURCE") {
             list.sources.push(SourceEntry {
                 line,
                 words: rest.split_whitespace().map(str::to_string).collect(),
             });
-            continue;
-        }
-        if let Some(rest) = l.strip_prefix("AUD") {
-            match list.events.last_mut() {
-                Some(ev) => {
-                    for t in rest.split_whitespace() {
-                        match t.parse::<u8>() {
-                            Ok(n) if (1..=32).contains(&n) => ev.channels.audio.push(n),
-                            _ => list.problems.push(Problem {
-                                line,
-                                error: true,
-                                message: format!(
-                                    "`AUD` names audio channels by number; `{t}` is not one"
-                                ),
-                            }),
-                        }
-                    }
-                }
-                None => list.problems.push(orphan(line, "an `AUD` line")),
-            }
-            continue;
-        }
-        if let Some(rest) = l.strip_prefix("M2") {
-            let words: Vec<&str> = rest.split_whitespace().collect();
-            let motion = match words.as_slice() {
-                [reel @ .., speed, at] if !reel.is_empty() => Tc::parse(at, drop)
-                    .filter(|_| speed.parse::<f64>().is_ok())
-                    .map(|at| Motion {
-                        line,
-                        reel: reel.join(" "),
-                        speed: (*speed).to_string(),
-                        at,
-                    }),
-                _ => None,
-            };
-            match (motion, list.events.last_mut()) {
-                (Some(m), Some(ev)) => ev.motion = Some(m),
-                (Some(_), None) => list.problems.push(orphan(line, "an `M2` motion line")),
-                (None, _) => list.problems.push(Problem {
-                    line,
-                    error: true,
-                    message: format!("`{l}` is not a motion line (`M2 reel speed timecode`, speed in source frames per second)"),
-                }),
-            }
-            continue;
-        }
-        if let Some(comment) = comment_text(l) {
+        } else if let Some(rest) = l.strip_prefix("AUD") {
+            audio_channels(&mut list, line, rest);
+        } else if let Some(rest) = l.strip_prefix("M2") {
+            motion(&mut list, line, l, rest, drop);
+        } else if let Some(comment) = comment_text(l) {
             note(&mut list, line, comment, drop);
-            continue;
-        }
-        match event_line(l, drop) {
-            Some(mut ev) => {
-                ev.line = line;
-                // A transition is written on the incoming event's line, right after the
-                // outgoing side's (zero-length) line with the same number.
-                if !matches!(ev.transition, Transition::Cut) {
-                    let previous = list.events.last().map(|p| p.number.clone());
-                    if previous.as_deref() != Some(ev.number.as_str()) {
-                        list.problems.push(Problem {
-                            line,
-                            error: true,
-                            message: format!(
-                                "the transition of event {} does not follow a line of event {} (the outgoing side is written first with the same number{}); export the list again, or make the line before it the outgoing side of event {}",
-                                ev.number,
-                                ev.number,
-                                previous.map(|p| format!(", but the line before is event {p}")).unwrap_or_default(),
-                                ev.number
-                            ),
-                        });
-                    }
-                }
-                list.events.push(ev);
-            }
-            None => list.problems.push(Problem {
-                line,
-                error: true,
-                message: format!("`{l}` is not an event, motion, comment, `TITLE:` or `FCM:` line"),
-            }),
+        } else {
+            event(&mut list, line, l, drop);
         }
     }
     list
+}
+
+/// An `FCM:` line: the counting from here on (`drop`), or a warning.
+fn frame_counting(list: &mut List, line: usize, fcm: &str, drop: &mut bool) {
+    // Some writers glue more after the mode: only its words count.
+    let fcm = fcm.trim().to_ascii_uppercase();
+    if fcm.starts_with("DROP FRAME") {
+        *drop = true;
+    } else if fcm.starts_with("NON-DROP FRAME") || fcm.starts_with("NON DROP FRAME") {
+        *drop = false;
+    } else {
+        list.problems.push(Problem {
+            line,
+            error: false,
+            message: format!("`FCM:` says neither DROP FRAME nor NON-DROP FRAME (`{}`); the counting before it is kept", fcm),
+        });
+    }
+}
+
+/// An `AUD` line: more audio channels of the event before.
+fn audio_channels(list: &mut List, line: usize, rest: &str) {
+    let Some(ev) = list.events.last_mut() else {
+        list.problems.push(orphan(line, "an `AUD` line"));
+        return;
+    };
+    for t in rest.split_whitespace() {
+        match t.parse::<u8>() {
+            Ok(n) if (1..=32).contains(&n) => ev.channels.audio.push(n),
+            _ => list.problems.push(Problem {
+                line,
+                error: true,
+                message: format!("`AUD` names audio channels by number; `{t}` is not one"),
+            }),
+        }
+    }
+}
+
+/// An `M2` line (`l`, `rest` after `M2`): the motion of the event before.
+fn motion(list: &mut List, line: usize, l: &str, rest: &str, drop: bool) {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let motion = match words.as_slice() {
+        [reel @ .., speed, at] if !reel.is_empty() => Tc::parse(at, drop)
+            .filter(|_| speed.parse::<f64>().is_ok())
+            .map(|at| Motion {
+                line,
+                reel: reel.join(" "),
+                speed: (*speed).to_string(),
+                at,
+            }),
+        _ => None,
+    };
+    match (motion, list.events.last_mut()) {
+        (Some(m), Some(ev)) => ev.motion = Some(m),
+        (Some(_), None) => list.problems.push(orphan(line, "an `M2` motion line")),
+        (None, _) => list.problems.push(Problem {
+            line,
+            error: true,
+            message: format!("`{l}` is not a motion line (`M2 reel speed timecode`, speed in source frames per second)"),
+        }),
+    }
+}
+
+/// An event line (or an error: the line is nothing this reader knows).
+fn event(list: &mut List, line: usize, l: &str, drop: bool) {
+    let Some(mut ev) = event_line(l, drop) else {
+        list.problems.push(Problem {
+            line,
+            error: true,
+            message: format!("`{l}` is not an event, motion, comment, `TITLE:` or `FCM:` line"),
+        });
+        return;
+    };
+    ev.line = line;
+    // A transition is written on the incoming event's line, right after the outgoing side's
+    // (zero-length) line with the same number.
+    if !matches!(ev.transition, Transition::Cut) {
+        let previous = list.events.last().map(|p| p.number.clone());
+        if previous.as_deref() != Some(ev.number.as_str()) {
+            list.problems.push(Problem {
+                line,
+                error: true,
+                message: format!(
+                    "the transition of event {} does not follow a line of event {} (the outgoing side is written first with the same number{}); export the list again, or make the line before it the outgoing side of event {}",
+                    ev.number,
+                    ev.number,
+                    previous.map(|p| format!(", but the line before is event {p}")).unwrap_or_default(),
+                    ev.number
+                ),
+            });
+        }
+    }
+    list.events.push(ev);
 }
 
 fn orphan(line: usize, what: &str) -> Problem {

@@ -275,7 +275,7 @@ impl Writer<'_> {
             self.warnings.push(format!(
                 "{what}: speed {} is {:.4} source frames per second, written with one decimal as M2 does",
                 m.speed,
-                *fps.numer() as f64 / *fps.denom() as f64
+                crate::time::to_f64(fps)
             ));
         }
         let _ = writeln!(

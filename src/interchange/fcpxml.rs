@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::cut::{Cut, Picture, Shot};
+use super::cut::{Cut, Media, Picture, Shot};
 use crate::edl::Transition;
 use crate::time::{Rate, Rational};
 
@@ -121,13 +121,9 @@ fn time(t: Option<&str>) -> Option<Rational> {
     Some(Rational::new(i64::try_from(ticks).ok()?, GRID as i64))
 }
 
-fn secs(r: Rational) -> f64 {
-    *r.numer() as f64 / *r.denom() as f64
-}
-
 /// An OTIO RationalTime at `fps` for `seconds`.
 fn rt(seconds: Rational, fps: Rate) -> Value {
-    json!({ "OTIO_SCHEMA": "RationalTime.1", "rate": fps.num() as f64 / fps.den() as f64, "value": secs(seconds * fps.as_ratio()) })
+    json!({ "OTIO_SCHEMA": "RationalTime.1", "rate": fps.to_f64(), "value": crate::time::to_f64(seconds * fps.as_ratio()) })
 }
 
 fn range(start: Rational, duration: Rational, fps: Rate) -> Value {
@@ -466,121 +462,12 @@ pub struct Written {
 /// same frames, its edit ⌊d/2⌋ frames in (the incoming clip starts that much later in its
 /// media, the outgoing clip ends there).
 pub fn write(cut: &Cut) -> Written {
-    let fps = cut.fps;
     let mut warnings = Vec::new();
-    let mut assets: Vec<(String, String, String, Rational, Option<Rational>)> = Vec::new();
-    let mut asset_id =
-        |source: &str, path: &str, start: Rational, length: Option<Rational>| -> String {
-            if let Some(a) = assets.iter().find(|a| a.1 == source) {
-                return a.0.clone();
-            }
-            let id = format!("r{}", assets.len() + 3);
-            assets.push((
-                id.clone(),
-                source.to_string(),
-                path.to_string(),
-                start,
-                length,
-            ));
-            id
-        };
+    let mut assets = Assets::default();
     let mut spine = String::new();
     for (k, s) in cut.picture.iter().enumerate() {
         let next = cut.picture.get(k + 1).map_or(0, Shot::overlap);
-        let (dissolve, dip) = match s.transition {
-            Some(Transition::Dissolve { frames }) => (frames, 0),
-            Some(Transition::FadeBlack { frames }) => (0, frames),
-            None => (0, 0),
-        };
-        // This shot's part of the spine: from its own edit to the next.
-        let head = dissolve / 2;
-        let (from, to) = (s.record + head, s.record + s.frames - next + next / 2);
-        if dissolve > 0 {
-            let _ = writeln!(
-                spine,
-                r#"          <transition name="Cross Dissolve" offset="{}" duration="{}"><filter-video ref="r2" name="Cross Dissolve"/></transition>"#,
-                t(s.record, fps),
-                t(dissolve, fps)
-            );
-        }
-        if dip > 0 {
-            warnings.push(format!(
-                "event {}: a dip to black is a cut in FCPXML",
-                s.index + 1
-            ));
-        }
-        let name = esc(s.name.as_deref().unwrap_or(""));
-        let markers: String = cut
-            .markers
-            .iter()
-            .filter(|m| m.frame >= from && m.frame < to)
-            .map(|m| {
-                // Marker times are in the clip's own (media) time.
-                let local = match &s.what {
-                    Picture::Clip(c) => {
-                        c.media_in + Rational::from_integer(m.frame - s.record) / fps.as_ratio()
-                    }
-                    // A gap's from its start, 3600 s.
-                    _ => {
-                        Rational::from_integer(3600)
-                            + Rational::from_integer(m.frame - from) / fps.as_ratio()
-                    }
-                };
-                format!(
-                    r#"<marker start="{}" duration="{}" value="{}"/>"#,
-                    ts(local),
-                    t(m.frames.max(1), fps),
-                    esc(&m.name)
-                )
-            })
-            .collect();
-        match &s.what {
-            Picture::Clip(c) => {
-                if c.speed != Rational::from_integer(1) && !c.still {
-                    warnings.push(format!(
-                        "event {}: speed {} is not written to FCPXML (a retime); the clip plays at its own speed there",
-                        s.index + 1,
-                        c.speed
-                    ));
-                }
-                let id = asset_id(&c.source, &c.path, c.media_start, c.length);
-                let start = c.media_in + Rational::from_integer(head) / fps.as_ratio();
-                let _ = writeln!(
-                    spine,
-                    r#"          <asset-clip name="{name}" ref="{id}" offset="{}" start="{}" duration="{}"{}>{markers}</asset-clip>"#,
-                    t(from, fps),
-                    ts(start),
-                    t(to - from, fps),
-                    if c.muted {
-                        r#" audioRole="dialogue" srcEnable="video""#
-                    } else {
-                        ""
-                    }
-                );
-            }
-            Picture::Title(text) => {
-                warnings.push(format!(
-                    "event {}: a title card is a gap named after its text in FCPXML",
-                    s.index + 1
-                ));
-                let _ = writeln!(
-                    spine,
-                    r#"          <gap name="{}" offset="{}" start="3600s" duration="{}">{markers}</gap>"#,
-                    esc(&text.replace('\n', " ")),
-                    t(from, fps),
-                    t(to - from, fps)
-                );
-            }
-            Picture::Black => {
-                let _ = writeln!(
-                    spine,
-                    r#"          <gap name="{}" offset="{}" start="3600s" duration="{}">{markers}</gap>"#,
-                    if name.is_empty() { "Gap".into() } else { name },
-                    t(from, fps),
-                    t(to - from, fps)
-                );
-            }
-        }
+        spine_item(cut, s, next, &mut assets, &mut spine, &mut warnings);
     }
     if !cut.cutaways.is_empty() || !cut.sound.is_empty() {
         warnings.push(format!(
@@ -589,6 +476,158 @@ pub fn write(cut: &Cut) -> Written {
             cut.sound.len()
         ));
     }
+    Written {
+        text: document(cut, &assets, &spine),
+        warnings,
+    }
+}
+
+/// A media file the project uses: its resource id, source id, path, start and length.
+struct Asset {
+    id: String,
+    source: String,
+    path: String,
+    start: Rational,
+    length: Option<Rational>,
+}
+
+/// The assets in the order first used (ids `r3`, `r4` …: `r1` is the format, `r2` the
+/// dissolve).
+#[derive(Default)]
+struct Assets(Vec<Asset>);
+
+impl Assets {
+    /// The id of the asset of `media`, added when first used.
+    fn id_for(&mut self, media: &Media) -> String {
+        if let Some(a) = self.0.iter().find(|a| a.source == media.source) {
+            return a.id.clone();
+        }
+        let id = format!("r{}", self.0.len() + 3);
+        self.0.push(Asset {
+            id: id.clone(),
+            source: media.source.clone(),
+            path: media.path.clone(),
+            start: media.media_start,
+            length: media.length,
+        });
+        id
+    }
+}
+
+/// One shot's part of the spine (from its own edit to the next, `next` the dissolve into the
+/// next shot): the transition into it, then the clip or gap with its markers.
+fn spine_item(
+    cut: &Cut,
+    s: &Shot,
+    next: i64,
+    assets: &mut Assets,
+    spine: &mut String,
+    warnings: &mut Vec<String>,
+) {
+    let fps = cut.fps;
+    let (dissolve, dip) = match s.transition {
+        Some(Transition::Dissolve { frames }) => (frames, 0),
+        Some(Transition::FadeBlack { frames }) => (0, frames),
+        None => (0, 0),
+    };
+    let head = dissolve / 2;
+    let (from, to) = (s.record + head, s.record + s.frames - next + next / 2);
+    if dissolve > 0 {
+        let _ = writeln!(
+            spine,
+            r#"          <transition name="Cross Dissolve" offset="{}" duration="{}"><filter-video ref="r2" name="Cross Dissolve"/></transition>"#,
+            t(s.record, fps),
+            t(dissolve, fps)
+        );
+    }
+    if dip > 0 {
+        warnings.push(format!(
+            "event {}: a dip to black is a cut in FCPXML",
+            s.index + 1
+        ));
+    }
+    let name = esc(s.name.as_deref().unwrap_or(""));
+    let markers = shot_markers(cut, s, from, to);
+    match &s.what {
+        Picture::Clip(c) => {
+            if c.speed != Rational::from_integer(1) && !c.still {
+                warnings.push(format!(
+                    "event {}: speed {} is not written to FCPXML (a retime); the clip plays at its own speed there",
+                    s.index + 1,
+                    c.speed
+                ));
+            }
+            let id = assets.id_for(c);
+            let start = c.media_in + Rational::from_integer(head) / fps.as_ratio();
+            let _ = writeln!(
+                spine,
+                r#"          <asset-clip name="{name}" ref="{id}" offset="{}" start="{}" duration="{}"{}>{markers}</asset-clip>"#,
+                t(from, fps),
+                ts(start),
+                t(to - from, fps),
+                if c.muted {
+                    r#" audioRole="dialogue" srcEnable="video""#
+                } else {
+                    ""
+                }
+            );
+        }
+        Picture::Title(text) => {
+            warnings.push(format!(
+                "event {}: a title card is a gap named after its text in FCPXML",
+                s.index + 1
+            ));
+            let _ = writeln!(
+                spine,
+                r#"          <gap name="{}" offset="{}" start="3600s" duration="{}">{markers}</gap>"#,
+                esc(&text.replace('\n', " ")),
+                t(from, fps),
+                t(to - from, fps)
+            );
+        }
+        Picture::Black => {
+            let _ = writeln!(
+                spine,
+                r#"          <gap name="{}" offset="{}" start="3600s" duration="{}">{markers}</gap>"#,
+                if name.is_empty() { "Gap".into() } else { name },
+                t(from, fps),
+                t(to - from, fps)
+            );
+        }
+    }
+}
+
+/// The cut's markers within a shot's part of the spine (program frames `from`..`to`), at
+/// times in the clip's own (media) time.
+fn shot_markers(cut: &Cut, s: &Shot, from: i64, to: i64) -> String {
+    let fps = cut.fps;
+    cut.markers
+        .iter()
+        .filter(|m| m.frame >= from && m.frame < to)
+        .map(|m| {
+            let local = match &s.what {
+                Picture::Clip(c) => {
+                    c.media_in + Rational::from_integer(m.frame - s.record) / fps.as_ratio()
+                }
+                // A gap's from its start, 3600 s.
+                Picture::Title(_) | Picture::Black => {
+                    Rational::from_integer(3600)
+                        + Rational::from_integer(m.frame - from) / fps.as_ratio()
+                }
+            };
+            format!(
+                r#"<marker start="{}" duration="{}" value="{}"/>"#,
+                ts(local),
+                t(m.frames.max(1), fps),
+                esc(&m.name)
+            )
+        })
+        .collect()
+}
+
+/// The whole document: resources (format, dissolve, assets), then the project with `spine`.
+fn document(cut: &Cut, assets: &Assets, spine: &str) -> String {
+    let fps = cut.fps;
     let mut text = String::new();
     let _ = writeln!(text, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     let _ = writeln!(text, "<!DOCTYPE fcpxml>");
@@ -603,15 +642,17 @@ pub fn write(cut: &Cut) -> Written {
         text,
         r#"    <effect id="r2" name="Cross Dissolve" uid="FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265"/>"#
     );
-    for (id, name, path, start, length) in &assets {
+    for a in &assets.0 {
         let _ = writeln!(
             text,
-            r#"    <asset id="{id}" name="{}" src="{}" start="{}" duration="{}" hasVideo="1" hasAudio="1" format="r1"/>"#,
-            esc(name),
-            esc(&super::otio::file_url(path)),
-            ts(*start),
+            r#"    <asset id="{}" name="{}" src="{}" start="{}" duration="{}" hasVideo="1" hasAudio="1" format="r1"/>"#,
+            a.id,
+            esc(&a.source),
+            esc(&super::otio::file_url(&a.path)),
+            ts(a.start),
             // Its whole length when known (else room for any cut of it).
-            length.map_or_else(|| t(cut.frames.max(1) * 1000, fps), ts)
+            a.length
+                .map_or_else(|| t(cut.frames.max(1) * 1000, fps), ts)
         );
     }
     let _ = writeln!(text, "  </resources>");
@@ -628,12 +669,12 @@ pub fn write(cut: &Cut) -> Written {
         if drop { "DF" } else { "NDF" }
     );
     let _ = writeln!(text, "          <spine>");
-    text.push_str(&spine);
+    text.push_str(spine);
     let _ = writeln!(text, "          </spine>");
     let _ = writeln!(text, "        </sequence>");
     let _ = writeln!(text, "      </project>");
     let _ = writeln!(text, "    </event>");
     let _ = writeln!(text, "  </library>");
     let _ = writeln!(text, "</fcpxml>");
-    Written { text, warnings }
+    text
 }

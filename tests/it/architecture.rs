@@ -54,6 +54,7 @@ const TABLE: &[(&str, u32)] = &[
     ("media::segment", 11),
     ("media::assemble", 12),
     ("cache", 4),
+    ("walk", 4),
     // Running work: facts for a draft, plans, the sample set.
     ("gather", 20),
     ("render", 20),
@@ -61,6 +62,7 @@ const TABLE: &[(&str, u32)] = &[
     ("storyboard", 21),
     ("samples", 20),
     ("transcode", 21),
+    ("import", 21),
     // The fuzz targets' invariants (pure; above what they check, profiles included).
     ("fuzzing", 22),
     // The binary: exit codes, text and progress displays, the shared command helpers, one file

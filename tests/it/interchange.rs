@@ -173,6 +173,11 @@ fn a_list_is_read_line_by_line_with_its_problems_located() {
     assert_eq!(problems, [(6, true), (7, true)], "{:?}", l.problems);
 }
 
+/// An imported EDL as `roughcut import` writes it.
+fn as_json(edl: &roughcut::edl::raw::RawEdl) -> serde_json::Value {
+    roughcut::interchange::build::to_json(edl).unwrap()
+}
+
 /// Every reel linked to `file` in the samples folder, its timecode starting at `start` frames.
 fn linker(file: &'static str, start: i64) -> impl Fn(&cmx3600::CmxEvent) -> Option<to_edl::Link> {
     move |e: &cmx3600::CmxEvent| {
@@ -224,6 +229,7 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     // the dissolve, then a one-frame cut: 20 frames, the list's record length.
     let (_, l) = list("otio-cmx3600/dissolve_test.edl");
     let (edl, problems) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 86400 + 96));
+    let edl = as_json(&edl);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(
         shape(&edl),
@@ -241,6 +247,7 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     // Gaps where the record times jump (24 fps: 1 s, then 16 frames of nothing, …).
     let (_, l) = list("otio-cmx3600/gap_test.edl");
     let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    let edl = as_json(&edl);
     assert_eq!(
         shape(&edl),
         [
@@ -254,6 +261,7 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     // Motion: a freeze is speed 0; 47.6 source frames per second at 24 fps is 119/60.
     let (_, l) = list("otio-cmx3600/speed_effects_small.edl");
     let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    let edl = as_json(&edl);
     let speeds: Vec<&str> = edl["timeline"]
         .as_array()
         .unwrap()
@@ -267,6 +275,7 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     // Markers, at record times from the list's start, with their colours.
     let (_, l) = list("otio-cmx3600/screening_example.edl");
     let (edl, _) = to_edl::cmx_to_edl(&l, fps24, &linker("amur_2004_pal.mkv", 0));
+    let edl = as_json(&edl);
     let colours: Vec<&str> = edl["markers"]
         .as_array()
         .unwrap()
@@ -277,6 +286,7 @@ fn a_cmx_list_becomes_an_edl_with_its_record_times_gaps_dissolves_motion_and_mar
     // An unlinked reel is an error on its line, kept as a gap.
     let (_, l) = list("otio-cmx3600/gap_test.edl");
     let (edl, problems) = to_edl::cmx_to_edl(&l, fps24, &|_| None);
+    let edl = as_json(&edl);
     assert_eq!(
         problems.iter().filter(|p| p.error).count(),
         3,
@@ -353,6 +363,45 @@ fn import_links_a_list_to_stand_in_media_by_reel_and_start_timecode() {
     let plan = crate::common::plan_for(&out);
     // 24 + 16 + 24 + 38 + 24 frames, as the list's record times say.
     assert_eq!(plan.frames, 126);
+}
+
+/// `import` and `transcode` walk folders the same way (`roughcut::walk`): a media folder holding
+/// links back to its parents (which `import` used to follow: two such links never end) is
+/// walked once, each file listed once, and the reel linked to the file itself.
+#[test]
+#[cfg(unix)]
+fn import_walks_a_media_folder_with_links_to_its_parents_once() {
+    let dir = crate::common::workdir("import-links");
+    let media = dir.join("media");
+    std::fs::create_dir_all(media.join("day1")).unwrap();
+    std::fs::write(media.join("day1").join("A001.mov"), b"").unwrap();
+    std::os::unix::fs::symlink(&dir, media.join("up")).unwrap();
+    std::os::unix::fs::symlink(&media, media.join("day1").join("again")).unwrap();
+    let walked = roughcut::walk::files(&media, None);
+    assert_eq!(walked.files, [media.join("day1").join("A001.mov")]);
+    assert!(walked.unreadable.is_empty());
+    let list = dir.join("cut.edl");
+    std::fs::write(
+        &list,
+        "TITLE: links\nFCM: NON-DROP FRAME\n\n001  A001     V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n",
+    )
+    .unwrap();
+    let out = dir.join("cut.json");
+    let run = crate::common::roughcut()
+        .arg("import")
+        .arg(&list)
+        .arg("-o")
+        .arg(&out)
+        .args(["--fps", "25", "--media"])
+        .arg(&media)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    let edl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(edl["sources"]["a001"]["path"], "media/day1/A001.mov");
 }
 
 /// Facts of a stand-in for every reel at `fps` (picture and sound), as if each were 100 hours
@@ -485,6 +534,7 @@ fn every_corpus_list_imports_validates_and_plans_to_its_record_length() {
             })
         };
         let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
+        let edl = as_json(&edl);
         let errors: Vec<_> = problems.iter().filter(|p| p.error).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
         let facts = stand_in_facts(fps);
@@ -601,6 +651,7 @@ fn sound_events_become_track_clips_and_picture_without_sound_is_muted() {
         })
     };
     let (edl, problems) = to_edl::cmx_to_edl(&l, fps, &link);
+    let edl = as_json(&edl);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(edl["output"]["start_timecode"], "01:00:00:00");
     let timeline = edl["timeline"].as_array().unwrap();
@@ -836,16 +887,19 @@ fn round_trip(
         "fcpxml" => {
             let w = fcpxml::write(&cut);
             let doc = fcpxml::to_otio(&w.text).map_err(|e| vec![e])?;
-            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?)).map_err(|e| vec![e])?
+            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?))
+                .map_err(|e| vec![e.to_string()])?
         }
         _ => {
             let mut doc = otio::write(&cut).value;
             if format == "otio-plain" {
                 strip_metadata(&mut doc);
             }
-            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?)).map_err(|e| vec![e])?
+            otio::to_edl(&doc, None, &|w| link_path(w.url.as_deref()?))
+                .map_err(|e| vec![e.to_string()])?
         }
     };
+    let again = as_json(&again);
     let errors: Vec<String> = problems
         .iter()
         .filter(|p| p.error)
@@ -1164,6 +1218,7 @@ fn every_corpus_list_imports_exports_and_imports_again_to_the_same_program() {
             rate: Some(fps),
         };
         let (first, _) = to_edl::cmx_to_edl(&l, fps, &|e| Some(stand_in(&e.reel)));
+        let first = as_json(&first);
         let facts = stand_in_facts(fps);
         let edl = check_with_stand_ins(&first, &facts).unwrap();
         let written =
@@ -1179,6 +1234,7 @@ fn every_corpus_list_imports_exports_and_imports_again_to_the_same_program() {
             let reel = file.strip_prefix("/standins/")?.strip_suffix(".mkv")?;
             Some(stand_in(reel))
         });
+        let second = as_json(&second);
         assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
         let edl2 = check_with_stand_ins(&second, &facts).unwrap();
         assert_eq!(
@@ -1229,6 +1285,7 @@ fn every_corpus_otio_timeline_imports_and_plans() {
             })
         })
         .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let edl = as_json(&edl);
         assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
         let plan = plan_with_stand_ins(&edl, &stand_in_facts(fps))
             .unwrap_or_else(|e| panic!("{name}: {e:?}\n{edl:#}"));
@@ -1438,6 +1495,7 @@ fn final_cut_projects_import_and_plan_to_their_length() {
             })
         })
         .unwrap();
+        let edl = as_json(&edl);
         assert!(problems.iter().all(|p| !p.error), "{name}: {problems:?}");
         let plan = plan_with_stand_ins(&edl, &stand_in_facts(fps))
             .unwrap_or_else(|e| panic!("{name}: {e:?}\n{edl:#}"));
