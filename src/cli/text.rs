@@ -30,40 +30,7 @@ pub fn describe(f: &MediaFacts) -> String {
         );
     }
     if let Some(c) = &f.colour {
-        let class = match c.class {
-            ColourVerdict::Bw => "black-and-white",
-            ColourVerdict::Colour => "colour",
-            ColourVerdict::Uncertain => "uncertain (rendered as colour)",
-        };
-        let _ = writeln!(
-            out,
-            "  colour     {class} ({}{}): {}",
-            c.method,
-            if c.frames > 0 {
-                format!(" on {} frames", c.frames)
-            } else {
-                String::new()
-            },
-            c.reason
-        );
-        if c.frames > 0 {
-            let _ = writeln!(
-                out,
-                "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}\n             chroma on luma: U {:+.1} V {:+.1} at black, U {:+.1} V {:+.1} at mid-grey; misregistered planes explain {:.0} %",
-                c.strong_chroma,
-                c.noise_in_blocks,
-                c.fringe_share * 100.0,
-                c.hue_spread * 100.0,
-                c.cast_u,
-                c.cast_v,
-                c.tone.map(|t| format!(" ({t})")).unwrap_or_default(),
-                c.luma_black_u,
-                c.luma_black_v,
-                c.luma_grey_u,
-                c.luma_grey_v,
-                c.plane_shift * 100.0,
-            );
-        }
+        describe_colour(&mut out, c);
     }
     for s in &f.streams {
         if let Some(v) = &s.video {
@@ -129,6 +96,46 @@ pub fn describe(f: &MediaFacts) -> String {
         }
     }
     out
+}
+
+/// The colour judgement of a file: its verdict, how and on how many frames, why, and the
+/// measurements behind it.
+fn describe_colour(out: &mut String, c: &roughcut::facts::ColourAnalysis) {
+    use std::fmt::Write;
+    let class = match c.class {
+        ColourVerdict::Bw => "black-and-white",
+        ColourVerdict::Colour => "colour",
+        ColourVerdict::Uncertain => "uncertain (rendered as colour)",
+    };
+    let _ = writeln!(
+        out,
+        "  colour     {class} ({}{}): {}",
+        c.method,
+        if c.frames > 0 {
+            format!(" on {} frames", c.frames)
+        } else {
+            String::new()
+        },
+        c.reason
+    );
+    if c.frames > 0 {
+        let _ = writeln!(
+            out,
+            "             strong chroma {:.1}, noise {:.2}, following edges {:.0} %, hues apart {:.0} %, cast U {:+.1} V {:+.1}{}\n             chroma on luma: U {:+.1} V {:+.1} at black, U {:+.1} V {:+.1} at mid-grey; misregistered planes explain {:.0} %",
+            c.strong_chroma,
+            c.noise_in_blocks,
+            c.fringe_share * 100.0,
+            c.hue_spread * 100.0,
+            c.cast_u,
+            c.cast_v,
+            c.tone.map(|t| format!(" ({t})")).unwrap_or_default(),
+            c.luma_black_u,
+            c.luma_black_v,
+            c.luma_grey_u,
+            c.luma_grey_v,
+            c.plane_shift * 100.0,
+        );
+    }
 }
 
 /// The plan for people: one line per event and segment.

@@ -143,88 +143,13 @@ fn file_name(path: &str) -> String {
 pub fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -> Board {
     let cut = Cut::of(edl, None);
     let fps = plan.output.fps;
+    let (mut changed, removed) = changes(diff);
+    let cards: Vec<Card> = plan
+        .events
+        .iter()
+        .map(|ev| card(ev, &cut, plan, changed.remove(&(ev.index + 1))))
+        .collect();
     let label = |f: i64| cut.record_label(f);
-    let mut changed: std::collections::BTreeMap<usize, Changed> = Default::default();
-    let mut removed = Vec::new();
-    for c in diff.map(|d| d.changes.as_slice()).unwrap_or_default() {
-        let (event, kind, detail) = match c {
-            Change::Added { new } => (new.event, "added", format!("new at {}", new.timecode)),
-            Change::Moved { old, new } => (
-                new.event,
-                "moved",
-                format!("was event {} at {}", old.event, old.timecode),
-            ),
-            Change::Trimmed {
-                new,
-                head_frames,
-                tail_frames,
-                ..
-            } => (
-                new.event,
-                "trimmed",
-                format!("head {:+}, tail {:+} frames", -head_frames, -tail_frames),
-            ),
-            Change::Resourced { old, new } => (
-                new.event,
-                "re-sourced",
-                format!("was {}", old.file.as_deref().unwrap_or(old.kind.as_str())),
-            ),
-            Change::Removed { old } => {
-                removed.push(format!(
-                    "event {} \"{}\" ({} frames at {})",
-                    old.event, old.name, old.frames, old.timecode
-                ));
-                continue;
-            }
-        };
-        changed.insert(
-            event,
-            Changed {
-                kind: kind.into(),
-                detail,
-            },
-        );
-    }
-    let mut cards = Vec::new();
-    for ev in &plan.events {
-        let shot = cut.picture.iter().find(|s| s.index == ev.index);
-        let (source, source_timecode) = match shot.map(|s| &s.what) {
-            Some(Shown::Clip(m)) => {
-                let f = round_half_up(m.media_in * m.rate.as_ratio());
-                (
-                    Some(file_name(&m.path)),
-                    (!m.still).then(|| frames_to_timecode(f, m.rate, false)),
-                )
-            }
-            _ => (None, None),
-        };
-        let transition = shot.and_then(|s| match s.transition? {
-            crate::edl::Transition::Dissolve { frames } if frames > 0 => {
-                Some(format!("dissolve {frames}f"))
-            }
-            crate::edl::Transition::FadeBlack { frames } if frames > 0 => {
-                Some(format!("dip {frames}f"))
-            }
-            crate::edl::Transition::Dissolve { .. } | crate::edl::Transition::FadeBlack { .. } => {
-                None
-            }
-        });
-        let thumbnail = ev.record_start + (ev.frames.max(1) - 1) / 2;
-        cards.push(Card {
-            event: ev.index + 1,
-            name: ev.name.clone(),
-            record: ev.record_start,
-            timecode: label(ev.record_start),
-            seconds: seconds(plan, ev.record_start),
-            frames: ev.frames,
-            source,
-            source_timecode,
-            look: look_at(plan, thumbnail),
-            transition,
-            thumbnail,
-            changed: changed.remove(&(ev.index + 1)),
-        });
-    }
     let markers = plan
         .markers
         .iter()
@@ -272,5 +197,92 @@ pub fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -
         chapters,
         warnings: warnings.to_vec(),
         removed,
+    }
+}
+
+/// What a diff says changed, by event number (1-based, in the new cut), and the removed
+/// events in words.
+fn changes(diff: Option<&Diff>) -> (std::collections::BTreeMap<usize, Changed>, Vec<String>) {
+    let mut changed: std::collections::BTreeMap<usize, Changed> = Default::default();
+    let mut removed = Vec::new();
+    for c in diff.map(|d| d.changes.as_slice()).unwrap_or_default() {
+        let (event, kind, detail) = match c {
+            Change::Added { new } => (new.event, "added", format!("new at {}", new.timecode)),
+            Change::Moved { old, new } => (
+                new.event,
+                "moved",
+                format!("was event {} at {}", old.event, old.timecode),
+            ),
+            Change::Trimmed {
+                new,
+                head_frames,
+                tail_frames,
+                ..
+            } => (
+                new.event,
+                "trimmed",
+                format!("head {:+}, tail {:+} frames", -head_frames, -tail_frames),
+            ),
+            Change::Resourced { old, new } => (
+                new.event,
+                "re-sourced",
+                format!("was {}", old.file.as_deref().unwrap_or(old.kind.as_str())),
+            ),
+            Change::Removed { old } => {
+                removed.push(format!(
+                    "event {} \"{}\" ({} frames at {})",
+                    old.event, old.name, old.frames, old.timecode
+                ));
+                continue;
+            }
+        };
+        changed.insert(
+            event,
+            Changed {
+                kind: kind.into(),
+                detail,
+            },
+        );
+    }
+    (changed, removed)
+}
+
+/// One event's card: where it sits, what it shows (source and source timecode), its look at
+/// the thumbnail's frame, the transition into it, and what changed.
+fn card(ev: &crate::plan::PlannedEvent, cut: &Cut, plan: &Plan, changed: Option<Changed>) -> Card {
+    let shot = cut.picture.iter().find(|s| s.index == ev.index);
+    let (source, source_timecode) = match shot.map(|s| &s.what) {
+        Some(Shown::Clip(m)) => {
+            let f = round_half_up(m.media_in * m.rate.as_ratio());
+            (
+                Some(file_name(&m.path)),
+                (!m.still).then(|| frames_to_timecode(f, m.rate, false)),
+            )
+        }
+        _ => (None, None),
+    };
+    let transition = shot.and_then(|s| match s.transition? {
+        crate::edl::Transition::Dissolve { frames } if frames > 0 => {
+            Some(format!("dissolve {frames}f"))
+        }
+        crate::edl::Transition::FadeBlack { frames } if frames > 0 => {
+            Some(format!("dip {frames}f"))
+        }
+        crate::edl::Transition::Dissolve { .. } | crate::edl::Transition::FadeBlack { .. } => None,
+    });
+    let thumbnail = ev.record_start + (ev.frames.max(1) - 1) / 2;
+    Card {
+        event: ev.index + 1,
+        name: ev.name.clone(),
+        record: ev.record_start,
+        timecode: cut.record_label(ev.record_start),
+        seconds: seconds(plan, ev.record_start),
+        frames: ev.frames,
+        source,
+        source_timecode,
+        look: look_at(plan, thumbnail),
+        transition,
+        thumbnail,
+        changed,
     }
 }
