@@ -7,6 +7,8 @@
 //! through [`media`], the only module that talks to FFmpeg; [`transcode`] runs one-clip EDLs
 //! through the same render.
 
+#![warn(unreachable_pub)]
+
 pub mod cache;
 pub mod cancel;
 pub mod colour_class;

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 /// The files under the `--media` folders, by lower-case name and by lower-case stem (the
 /// first in name order wins).
 #[derive(Debug, Default)]
-pub struct MediaIndex {
+pub(crate) struct MediaIndex {
     by_name: HashMap<String, PathBuf>,
     by_stem: HashMap<String, PathBuf>,
 }
 
 impl MediaIndex {
     /// The index of `files` (in name order).
-    pub fn new(files: &[PathBuf]) -> MediaIndex {
+    pub(crate) fn new(files: &[PathBuf]) -> MediaIndex {
         let mut by_name = HashMap::new();
         let mut by_stem = HashMap::new();
         for f in files {
@@ -32,7 +32,7 @@ impl MediaIndex {
     /// The first file a name matches: by file name, then by name without extension, then by
     /// the name's own stem against names without extension (any case; a path's last part
     /// counts).
-    pub fn find(&self, names: &[Option<&str>]) -> Option<&PathBuf> {
+    pub(crate) fn find(&self, names: &[Option<&str>]) -> Option<&PathBuf> {
         names.iter().flatten().find_map(|n| {
             let base = n.rsplit(['/', '\\']).next().unwrap_or(n).to_lowercase();
             // The name as written, else its stem: a list naming `A001.mov` finds the proxy
@@ -47,6 +47,8 @@ impl MediaIndex {
 }
 
 /// Why a reel map cannot be used (`line` 0: the map as a whole, or a JSON map).
+// Each variant names what the map or its line is not.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReelMapError {
     #[error(":{line}: not JSON ({message})")]
@@ -76,7 +78,7 @@ fn at(line: usize) -> String {
 /// A reel map's text: JSON `{reel: path}` or CSV `reel,path` lines (a header line
 /// `reel,path` is skipped), as lower-case reels and paths relative to the map's folder. URLs
 /// other than `file://` are refused: roughcut reads local files only.
-pub fn reel_map(text: &str) -> Result<HashMap<String, PathBuf>, ReelMapError> {
+pub(crate) fn reel_map(text: &str) -> Result<HashMap<String, PathBuf>, ReelMapError> {
     let mut pairs: Vec<(usize, String, String)> = Vec::new();
     if text.trim_start().starts_with('{') {
         let v: serde_json::Value =
@@ -124,7 +126,7 @@ pub fn reel_map(text: &str) -> Result<HashMap<String, PathBuf>, ReelMapError> {
 
 /// A path as a list or reel map writes it: plain, or a `file://` URL (percent-decoded); any
 /// other URL scheme is not a local file.
-pub fn local_file(text: &str) -> Option<PathBuf> {
+pub(crate) fn local_file(text: &str) -> Option<PathBuf> {
     if text.starts_with("file://") {
         return Some(PathBuf::from(super::otio::local_path(text)));
     }

@@ -3,7 +3,7 @@
 
 /// The formats `roughcut import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Final Cut Pro XML (read through the OpenTimelineIO mapping).
     Fcpxml,
     /// OpenTimelineIO JSON.
@@ -13,7 +13,7 @@ pub enum Format {
 }
 
 /// The format of a list's text (`None`: none roughcut reads).
-pub fn format(text: &str) -> Option<Format> {
+pub(crate) fn format(text: &str) -> Option<Format> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('<') && trimmed.contains("<fcpxml") {
         Some(Format::Fcpxml)
@@ -33,7 +33,7 @@ pub struct UnknownEncoding(pub String);
 
 /// A list's text, and the guess made when it was not UTF-8 and no encoding was named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     pub text: String,
     /// The line of the first byte that is not UTF-8, and the encoding guessed.
     pub guessed: Option<(usize, &'static str)>,
@@ -41,7 +41,7 @@ pub struct Decoded {
 
 impl Decoded {
     /// The warning for a guessed encoding.
-    pub fn warning(&self) -> Option<super::cmx3600::Problem> {
+    pub(crate) fn warning(&self) -> Option<super::cmx3600::Problem> {
         let (line, name) = self.guessed?;
         Some(super::cmx3600::Problem {
             line,
@@ -55,7 +55,7 @@ impl Decoded {
 
 /// The list's text: as `label` says, else UTF-8, else a guess: Russian lists in windows-1251
 /// (their bytes are mostly the common Cyrillic letters), others in GBK.
-pub fn decode(bytes: &[u8], label: Option<&str>) -> Result<Decoded, UnknownEncoding> {
+pub(crate) fn decode(bytes: &[u8], label: Option<&str>) -> Result<Decoded, UnknownEncoding> {
     let named = match label {
         Some(l) => Some(
             encoding_rs::Encoding::for_label(l.as_bytes())

@@ -51,7 +51,7 @@ fn fail<E: Into<super::Cause>>(stage: &'static str) -> impl Fn(E) -> AssembleErr
 }
 
 /// One segment to join: its first program frame, its files and the bed pieces under it.
-pub struct Piece<'a> {
+pub(crate) struct Piece<'a> {
     pub record_start: i64,
     pub files: &'a SegmentFiles,
     pub beds: &'a [BedPiece],
@@ -70,7 +70,7 @@ pub struct LoudnessApplied {
 
 /// What assembly did besides writing the file.
 #[derive(Debug, Clone, Default)]
-pub struct Assembled {
+pub(crate) struct Assembled {
     pub loudness: Option<LoudnessApplied>,
     pub stages: AssemblyStages,
 }
@@ -95,7 +95,7 @@ pub struct AssemblyStages {
 }
 
 /// Write the program to `path` (a temporary name; the caller renames it when this succeeds).
-pub fn assemble(
+pub(crate) fn assemble(
     out: &OutputSpec,
     pieces: &[Piece],
     tracks: &[Track],

@@ -26,7 +26,7 @@ const FALLBACK_FRAMES: usize = 1500;
 /// `stream`. Keyframes near evenly spaced targets are decoded first (one picture each, cheap
 /// whatever the GOP length); a file with too few keyframes is decoded from the start instead,
 /// picking the frames at the targets.
-pub fn measure_chroma(
+pub(crate) fn measure_chroma(
     path: &Path,
     stream: usize,
     duration: Rational,

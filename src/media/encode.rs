@@ -7,7 +7,7 @@ use ffmpeg_next as ff;
 
 /// The pixel format the output's video encoder takes (conformed pictures are 8-bit 4:2:0 and are
 /// converted to it just before encoding).
-pub fn encoder_pixel_format(codec: VideoCodec) -> ff::format::Pixel {
+pub(crate) fn encoder_pixel_format(codec: VideoCodec) -> ff::format::Pixel {
     match codec {
         VideoCodec::ProresProxy | VideoCodec::ProresLt => ff::format::Pixel::YUV422P10LE,
         VideoCodec::H264 | VideoCodec::Hevc => ff::format::Pixel::YUV420P,
@@ -23,7 +23,7 @@ fn threading(threads: usize) -> ff::codec::threading::Config {
 }
 
 /// Threading for decoders: explicit, so that workers × threads stays near the core count.
-pub fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
+pub(crate) fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
     threading(threads)
 }
 
@@ -32,7 +32,9 @@ pub fn decoder_threading(threads: usize) -> ff::codec::threading::Config {
 /// Always one thread: x264 and x265 give different bytes for different thread counts, and a
 /// segment's bytes must depend on nothing but its key (cache, `--jobs`, shards, machines).
 /// Parallelism comes from rendering segments side by side.
-pub fn video_encoder(out: &OutputSpec) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
+pub(crate) fn video_encoder(
+    out: &OutputSpec,
+) -> Result<ff::codec::encoder::video::Encoder, ff::Error> {
     let name = out.video.codec.encoder();
     let codec = ff::encoder::find_by_name(name).ok_or(ff::Error::EncoderNotFound)?;
     let mut ctx = ff::codec::context::Context::new_with_codec(codec);
@@ -85,7 +87,7 @@ pub(crate) fn bitexact_muxer(octx: &mut ff::format::context::Output) {
 }
 
 /// The bytes of an opened encoder's extradata (parameter sets).
-pub fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
+pub(crate) fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
     // SAFETY: the context is open and owned by `enc`; extradata is `extradata_size` bytes or null.
     unsafe {
         let p = enc.as_ptr();
@@ -99,13 +101,13 @@ pub fn extradata(enc: &ff::codec::encoder::video::Encoder) -> Vec<u8> {
 
 /// How many frames the encoder's decode order runs ahead of presentation (its B-frame
 /// delay): every full-length segment's first packet has `dts = pts − delay`.
-pub fn decode_delay(enc: &ff::codec::encoder::video::Encoder) -> i64 {
+pub(crate) fn decode_delay(enc: &ff::codec::encoder::video::Encoder) -> i64 {
     // SAFETY: the context is open and owned by `enc`; `has_b_frames` is a plain int field.
     i64::from(unsafe { (*enc.as_ptr()).has_b_frames }.max(0))
 }
 
 /// Open the output's audio encoder (time base 1/sample rate).
-pub fn audio_encoder(
+pub(crate) fn audio_encoder(
     out: &OutputSpec,
     global_header: bool,
 ) -> Result<ff::codec::encoder::audio::Encoder, ff::Error> {
@@ -129,7 +131,7 @@ pub fn audio_encoder(
 }
 
 /// The sample format an audio encoder lists first (its native one).
-pub fn preferred_sample_format(codec: ff::Codec) -> ff::format::Sample {
+pub(crate) fn preferred_sample_format(codec: ff::Codec) -> ff::format::Sample {
     codec
         .audio()
         .ok()
@@ -140,7 +142,7 @@ pub fn preferred_sample_format(codec: ff::Codec) -> ff::format::Sample {
 
 /// Give an unopened audio encoder the default channel layout for `channels` (works with the
 /// channel-layout API of FFmpeg 5.1 and later alike).
-pub fn set_default_layout(enc: &mut ff::codec::encoder::audio::Audio, channels: i32) {
+pub(crate) fn set_default_layout(enc: &mut ff::codec::encoder::audio::Audio, channels: i32) {
     // SAFETY: the pointer comes from a live, unopened codec context owned by `enc`; the layout is
     // reinitialised in place by FFmpeg.
     unsafe {

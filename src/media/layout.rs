@@ -7,7 +7,7 @@ use ffmpeg_next as ff;
 
 /// FFmpeg's name for `layout` (`stereo`, `5.1(side)`, `3 channels` …); `unknown` if it has
 /// none.
-pub fn describe(layout: &ff::ffi::AVChannelLayout) -> String {
+pub(crate) fn describe(layout: &ff::ffi::AVChannelLayout) -> String {
     let mut buf = [0 as c_char; 128];
     // SAFETY: `layout` is a valid AVChannelLayout; the buffer is 128 bytes and its size is
     // passed, so FFmpeg writes a NUL-terminated string within it.
@@ -23,7 +23,7 @@ pub fn describe(layout: &ff::ffi::AVChannelLayout) -> String {
 
 /// The layout a decoder's sound is in, as a name a filter graph accepts: unlabelled channels
 /// (an unspecified order) are read as FFmpeg's default layout for their count.
-pub fn of_decoder(dec: &ff::codec::decoder::Audio) -> String {
+pub(crate) fn of_decoder(dec: &ff::codec::decoder::Audio) -> String {
     // SAFETY: the decoder context is open; its ch_layout is valid for reading.
     let layout = unsafe { &(*dec.as_ptr()).ch_layout };
     if layout.order != ff::ffi::AVChannelOrder::AV_CHANNEL_ORDER_UNSPEC {
@@ -41,7 +41,7 @@ pub fn of_decoder(dec: &ff::codec::decoder::Audio) -> String {
 }
 
 /// The number of channels of the layout FFmpeg calls `name` (`None`: no such layout).
-pub fn channels(name: &str) -> Option<i32> {
+pub(crate) fn channels(name: &str) -> Option<i32> {
     let cname = std::ffi::CString::new(name).ok()?;
     // SAFETY: an all-zero AVChannelLayout is valid for av_channel_layout_from_string to fill;
     // it is uninitialised again after reading its count.

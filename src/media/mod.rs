@@ -4,21 +4,21 @@
 //! [`synth::SynthClip`], …). All `unsafe` code of the project lives here, each block with a
 //! `// SAFETY:` line.
 
-pub mod assemble;
-pub mod colour;
-pub mod encode;
+pub(crate) mod assemble;
+pub(crate) mod colour;
+pub(crate) mod encode;
 pub mod graph;
 pub mod image;
-pub mod layout;
+pub(crate) mod layout;
 pub mod loudness;
 pub mod measure;
-pub mod overlay;
-pub mod packets;
+pub(crate) mod overlay;
+pub(crate) mod packets;
 pub mod probe;
-pub mod reader;
-pub mod segment;
-pub mod sound_only;
-pub mod subtitle;
+pub(crate) mod reader;
+pub(crate) mod segment;
+pub(crate) mod sound_only;
+pub(crate) mod subtitle;
 pub mod synth;
 
 use std::path::{Path, PathBuf};

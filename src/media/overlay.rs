@@ -26,7 +26,7 @@ pub(crate) fn output_frames_source(
 /// Burn-in overlays: `buffer → drawtext… → buffersink` for one segment's frames (pts = frame
 /// number in the segment, time base 1/fps). The event name and watermark are drawn literally;
 /// the record timecode uses drawtext's frame counter, the source time its pts expansion.
-pub fn overlay_graph(
+pub(crate) fn overlay_graph(
     out: &OutputSpec,
     o: &crate::plan::OverlaySpec,
     pix_fmt: i32,
@@ -127,7 +127,7 @@ pub fn overlay_graph(
 
 /// `buffer (conformed output frames) → subtitles (libass drawing the ASS script at `script`,
 /// fonts also looked up in `fonts_dir`) → buffersink`. Paths are set literally.
-pub fn subtitle_graph(
+pub(crate) fn subtitle_graph(
     out: &OutputSpec,
     pix_fmt: i32,
     script: &std::path::Path,

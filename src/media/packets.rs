@@ -9,18 +9,18 @@ use std::path::Path;
 use ffmpeg_next as ff;
 
 /// Writes packets to a file.
-pub struct PacketWriter {
+pub(crate) struct PacketWriter {
     out: BufWriter<File>,
 }
 
 impl PacketWriter {
-    pub fn create(path: &Path) -> std::io::Result<PacketWriter> {
+    pub(crate) fn create(path: &Path) -> std::io::Result<PacketWriter> {
         Ok(PacketWriter {
             out: BufWriter::new(File::create(path)?),
         })
     }
 
-    pub fn write(&mut self, p: &ff::Packet) -> std::io::Result<()> {
+    pub(crate) fn write(&mut self, p: &ff::Packet) -> std::io::Result<()> {
         let data = p.data().unwrap_or(&[]);
         let pts = p.pts().unwrap_or(ff::ffi::AV_NOPTS_VALUE);
         let dts = p.dts().unwrap_or(ff::ffi::AV_NOPTS_VALUE);
@@ -32,14 +32,14 @@ impl PacketWriter {
         self.out.write_all(data)
     }
 
-    pub fn finish(mut self) -> std::io::Result<()> {
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
         self.out.flush()?;
         self.out.get_ref().sync_all()
     }
 }
 
 /// One stored packet.
-pub struct StoredPacket {
+pub(crate) struct StoredPacket {
     pub pts: i64,
     pub dts: i64,
     pub key: bool,
@@ -47,19 +47,19 @@ pub struct StoredPacket {
 }
 
 /// Reads packets back in order.
-pub struct PacketReader {
+pub(crate) struct PacketReader {
     input: BufReader<File>,
 }
 
 impl PacketReader {
-    pub fn open(path: &Path) -> std::io::Result<PacketReader> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<PacketReader> {
         Ok(PacketReader {
             input: BufReader::new(File::open(path)?),
         })
     }
 
     /// The next packet, `None` at the end of the file.
-    pub fn next_packet(&mut self) -> std::io::Result<Option<StoredPacket>> {
+    pub(crate) fn next_packet(&mut self) -> std::io::Result<Option<StoredPacket>> {
         let mut head = [0u8; 24];
         match self.input.read_exact(&mut head[..1]) {
             Ok(()) => {}

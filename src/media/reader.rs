@@ -10,7 +10,7 @@ use ffmpeg_next as ff;
 
 /// What a loop needs to know about one stream.
 #[derive(Debug, Clone, Copy)]
-pub struct StreamInfo {
+pub(crate) struct StreamInfo {
     pub index: usize,
     pub time_base: ff::Rational,
     /// Source time zero: the stream's start time in seconds (0 when it has none).
@@ -19,7 +19,7 @@ pub struct StreamInfo {
 
 impl StreamInfo {
     /// A timestamp in this stream's time base as seconds from its origin.
-    pub fn seconds(&self, ts: i64) -> Rational {
+    pub(crate) fn seconds(&self, ts: i64) -> Rational {
         let tb = self.time_base;
         if tb.denominator() == 0 {
             return Rational::from_integer(0);
@@ -29,7 +29,7 @@ impl StreamInfo {
 }
 
 /// A media file being read.
-pub struct Reader {
+pub(crate) struct Reader {
     input: ff::format::context::Input,
     packet: ff::Packet,
     path: PathBuf,
@@ -37,7 +37,7 @@ pub struct Reader {
 
 impl Reader {
     /// Open `path` (a local file; protocols, playlists and the like are refused).
-    pub fn open(path: &Path) -> Result<Reader, MediaError> {
+    pub(crate) fn open(path: &Path) -> Result<Reader, MediaError> {
         Ok(Reader {
             input: open_input(path)?,
             packet: ff::Packet::empty(),
@@ -46,17 +46,17 @@ impl Reader {
     }
 
     /// The file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The demuxer, for reading container and stream facts.
-    pub fn input(&self) -> &ff::format::context::Input {
+    pub(crate) fn input(&self) -> &ff::format::context::Input {
         &self.input
     }
 
     /// The stream `index`, if the file has it.
-    pub fn stream(&self, index: usize) -> Option<StreamInfo> {
+    pub(crate) fn stream(&self, index: usize) -> Option<StreamInfo> {
         let st = self.input.stream(index)?;
         Some(StreamInfo {
             index,
@@ -66,13 +66,13 @@ impl Reader {
     }
 
     /// The stream FFmpeg thinks best of `kind`, if any.
-    pub fn best(&self, kind: ff::media::Type) -> Option<usize> {
+    pub(crate) fn best(&self, kind: ff::media::Type) -> Option<usize> {
         self.input.streams().best(kind).map(|s| s.index())
     }
 
     /// A decoder for stream `index` (packet time base set, `threads` threads), not yet opened
     /// as video or audio.
-    pub fn decoder(
+    pub(crate) fn decoder(
         &self,
         index: usize,
         threads: usize,
@@ -87,7 +87,7 @@ impl Reader {
 
     /// The next packet of the file, `None` at its end. (Each read releases the previous packet
     /// first: `Packet::read` on a reused packet would leak every buffer read.)
-    pub fn read_packet(&mut self) -> Result<Option<&ff::Packet>, ff::Error> {
+    pub(crate) fn read_packet(&mut self) -> Result<Option<&ff::Packet>, ff::Error> {
         self.packet = ff::Packet::empty();
         match self.packet.read(&mut self.input) {
             Ok(()) => Ok(Some(&self.packet)),
@@ -98,7 +98,7 @@ impl Reader {
 
     /// Seek so that reading goes on from a keyframe at or before `seconds` on the file's own
     /// clock (a stream's origin plus source time).
-    pub fn seek(&mut self, seconds: Rational) -> Result<(), ff::Error> {
+    pub(crate) fn seek(&mut self, seconds: Rational) -> Result<(), ff::Error> {
         let ts = (seconds * (ff::ffi::AV_TIME_BASE as i64))
             .floor()
             .to_integer();
@@ -109,7 +109,7 @@ impl Reader {
 /// Hand every frame `decoder` has ready to `f`, into `frame`, until the decoder wants more
 /// input or has ended. A decoder's failure goes through `fail` (which names the file, the stream
 /// and the stage); it never ends the loop quietly.
-pub fn drain<F, E>(
+pub(crate) fn drain<F, E>(
     decoder: &mut ff::codec::decoder::Opened,
     frame: &mut F,
     fail: impl Fn(ff::Error) -> E,

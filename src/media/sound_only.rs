@@ -13,7 +13,7 @@ use ffmpeg_next as ff;
 
 /// Why a sound-only transcode stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum SoundError {
+pub(crate) enum SoundError {
     #[error("interrupted")]
     Cancelled,
     #[error(transparent)]
@@ -23,7 +23,7 @@ pub enum SoundError {
 /// Decode audio stream `stream` of `input`, conform it with `filter` (from
 /// [`crate::plan::audio_filter`]) and write it to `output` as WAV with `settings`' PCM codec.
 /// `progress` gets the number of output samples written so far. Returns that number.
-pub fn transcode_wav(
+pub(crate) fn transcode_wav(
     input: &Path,
     stream: usize,
     filter: &str,

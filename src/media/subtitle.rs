@@ -12,7 +12,7 @@ use ffmpeg_next as ff;
 const ASS_HEADER: &str = "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\nStyle: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
 
 /// A subtitle stream added to the output, with its open encoder and its cues.
-pub struct SubStream {
+pub(crate) struct SubStream {
     index: usize,
     encoder: ff::codec::encoder::subtitle::Encoder,
     /// (start ms, end ms, ASS text), not overlapping when the codec needs that.
@@ -58,7 +58,7 @@ fn carried(track: &Track, overlaps_allowed: bool) -> Vec<(i64, i64, String)> {
 }
 
 /// Add one stream per track to `octx` (before its header is written).
-pub fn add_streams(
+pub(crate) fn add_streams(
     octx: &mut ff::format::context::Output,
     container: Container,
     tracks: &[Track],
@@ -147,7 +147,7 @@ fn language_name(code: &str) -> String {
 }
 
 /// Encode every cue of `s` and write it (after the header).
-pub fn write_cues(
+pub(crate) fn write_cues(
     octx: &mut ff::format::context::Output,
     s: &mut SubStream,
 ) -> Result<(), ff::Error> {

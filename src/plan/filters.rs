@@ -98,7 +98,7 @@ fn scale(v: &VideoFacts, w: i64, h: i64, draft: bool) -> String {
 
 /// The chain that makes a still's picture for a move: upright, cropped, scaled to `w`×`h`,
 /// full-resolution chroma (4:4:4) in BT.709, with the look; framed frame by frame afterwards.
-pub fn still_filter(
+pub(super) fn still_filter(
     v: &VideoFacts,
     g: &crate::edl::Geometry,
     w: i64,

@@ -3,9 +3,9 @@
 
 mod cache_choice;
 mod output;
-pub mod pieces;
+pub(crate) mod pieces;
 pub mod progress;
-pub mod queue;
+pub(crate) mod queue;
 pub mod report;
 mod stock;
 mod workdir;

@@ -30,14 +30,14 @@ pub enum PiecesError {
 
 /// Where each rendered piece landed in the pieces' own program.
 #[derive(Debug, Clone, Default)]
-pub struct Pieces {
+pub(crate) struct Pieces {
     /// Fine plan's segment id → (first frame, first sample) in the pieces' program.
     pub placed: BTreeMap<usize, (i64, i64)>,
 }
 
 impl Pieces {
     /// The pieces' frame showing program frame `frame` of the fine plan, if rendered.
-    pub fn frame_of(&self, fine: &Plan, frame: i64) -> Option<i64> {
+    pub(crate) fn frame_of(&self, fine: &Plan, frame: i64) -> Option<i64> {
         let seg = piece_of(fine, frame)?;
         let (at, _) = self.placed.get(&seg.id)?;
         Some(at + frame - seg.record_start)
@@ -45,14 +45,14 @@ impl Pieces {
 }
 
 /// The segment of `fine` (a fine plan, or any plan) holding program frame `f`.
-pub fn piece_of(fine: &Plan, f: i64) -> Option<&Segment> {
+pub(crate) fn piece_of(fine: &Plan, f: i64) -> Option<&Segment> {
     fine.segment_at(f)
 }
 
 /// Render the fine plan's segments that hold `frames` into `path` (its container is the
 /// plan's: the sound's priming is laid out as in the real output). Subtitle tracks, markers,
 /// chapters, tags and loudness correction are left out: they belong to the whole program.
-pub fn render_pieces(
+pub(crate) fn render_pieces(
     fine: &Plan,
     frames: &BTreeSet<i64>,
     path: &Path,

@@ -44,7 +44,7 @@ impl Budget {
 /// Run `work(worker, item)` for every item of `order`, in that order, on `workers` named
 /// threads; each worker takes the next item when it is free. Stops taking items once `cancel`
 /// is tripped (work in progress is stopped by `work` itself, which is handed the token).
-pub fn run<T: Sync>(
+pub(crate) fn run<T: Sync>(
     name: &str,
     workers: usize,
     order: &[T],

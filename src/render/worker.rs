@@ -28,7 +28,11 @@ pub(super) struct Worker<'a> {
 impl Worker<'_> {
     /// Render segment `i` on worker `worker` (into the cache when there is one): its files and
     /// the seconds it took.
-    pub fn segment(&self, worker: usize, i: usize) -> Result<(SegmentFiles, f64), RenderError> {
+    pub(super) fn segment(
+        &self,
+        worker: usize,
+        i: usize,
+    ) -> Result<(SegmentFiles, f64), RenderError> {
         let (plan, cache, progress) = (self.plan, self.cache, self.progress);
         let seg = &plan.segments[i];
         let name = plan

@@ -140,7 +140,7 @@ fn file_name(path: &str) -> String {
 
 /// The board of `edl` as `plan` renders it; `warnings` as validation printed them; `diff` from
 /// an older cut to this one marks what changed.
-pub fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -> Board {
+pub(crate) fn build(edl: &Edl, plan: &Plan, warnings: &[String], diff: Option<&Diff>) -> Board {
     let cut = Cut::of(edl, None);
     let fps = plan.output.fps;
     let (mut changed, removed) = changes(diff);

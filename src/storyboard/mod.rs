@@ -3,8 +3,8 @@
 //! frame rendered by `render` at thumbnail size (a short piece of the cut alone, as `verify`'s
 //! references are), so a black-and-white event's thumbnail is as neutral as the render.
 
-pub mod board;
-pub mod page;
+pub(crate) mod board;
+pub(crate) mod page;
 pub mod sheet;
 
 use std::collections::{BTreeMap, BTreeSet};

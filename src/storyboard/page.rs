@@ -10,7 +10,7 @@ use super::board::{Board, Card};
 use super::sheet::{badge_colour, change_colour};
 
 /// Text for HTML (element content and quoted attributes alike).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -30,7 +30,7 @@ fn css(c: [u8; 3]) -> String {
 }
 
 /// A path relative to the page as a URL path: every byte but unreserved ones and `/` escaped.
-pub fn url_path(relative: &str) -> String {
+pub(crate) fn url_path(relative: &str) -> String {
     let mut out = String::new();
     for b in relative.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
@@ -109,7 +109,7 @@ const SCRIPT: &str = r#"
 
 /// The page of `board`: `thumbs` maps a card's index to its JPEG bytes; `video` is the render's
 /// URL relative to the page, if there is one.
-pub fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>) -> String {
+pub(crate) fn html(board: &Board, thumbs: &BTreeMap<usize, String>, video: Option<&str>) -> String {
     let mut h = String::new();
     header(&mut h, board, video);
     h.push_str("<section>\n<h2>Events</h2>\n<div class=\"cards\" style=\"--w:240px\">\n");

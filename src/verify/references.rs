@@ -37,7 +37,7 @@ pub(super) struct Rendered {
 impl References {
     /// Every wanted frame's reference: from the cache where the render left the segment, the
     /// rest rendered anew.
-    pub fn gather(
+    pub(super) fn gather(
         v: &Verify,
         wanted: &BTreeSet<i64>,
         geometry: &Geometry,

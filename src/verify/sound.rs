@@ -24,7 +24,7 @@ pub(super) struct Window {
 impl Window {
     /// The window over `reference` (mono, `geometry.len` samples) starting at program sample
     /// `at`.
-    pub fn new(event: usize, reference: Vec<f32>, at: i64, geometry: &Geometry) -> Window {
+    pub(super) fn new(event: usize, reference: Vec<f32>, at: i64, geometry: &Geometry) -> Window {
         Window {
             event,
             reference,

@@ -10,7 +10,7 @@ use crate::plan::{OutputSpec, Segment};
 use ffmpeg_next as ff;
 
 /// What a segment worker needs besides the segment.
-pub struct SegmentJob<'a> {
+pub(crate) struct SegmentJob<'a> {
     pub segment: &'a Segment,
     pub output: &'a OutputSpec,
     /// Threads for this segment's decoder, filter graph and encoder.
@@ -24,7 +24,7 @@ pub struct SegmentJob<'a> {
 
 /// The files a finished segment left.
 #[derive(Debug, Clone)]
-pub struct SegmentFiles {
+pub(crate) struct SegmentFiles {
     pub video: PathBuf,
     pub pcm: PathBuf,
     /// The encoder's parameter sets (must equal every other segment's).

@@ -30,13 +30,12 @@ use super::packets::PacketWriter;
 use crate::plan::{Picture, Sound};
 
 use job::{io_err, out_err, FrameSink};
-pub use job::{SegmentError, SegmentFiles, SegmentJob};
+pub(crate) use job::{SegmentError, SegmentFiles, SegmentJob};
 use sink::EncodeSink;
-pub use sound::{mix_beds, read_pcm};
-pub use title::title_graph;
+pub(crate) use sound::{mix_beds, read_pcm};
 
 /// Render `job.segment` into files in `job.dir`.
-pub fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
+pub(crate) fn render_segment(job: &SegmentJob) -> Result<SegmentFiles, SegmentError> {
     let seg = job.segment;
     let out = job.output;
     let video_path = job.dir.join(format!("seg-{:05}.vpk", seg.id));

@@ -308,7 +308,7 @@ pub(super) fn apply_envelope(pcm: &mut [f32], channels: usize, envelope: &Envelo
 }
 
 /// A segment's sound file: interleaved little-endian `f32` samples.
-pub fn read_pcm(path: &std::path::Path) -> std::io::Result<Vec<f32>> {
+pub(crate) fn read_pcm(path: &std::path::Path) -> std::io::Result<Vec<f32>> {
     Ok(std::fs::read(path)?
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -318,7 +318,7 @@ pub fn read_pcm(path: &std::path::Path) -> std::io::Result<Vec<f32>> {
 /// Lay a segment's bed pieces under its sound (`pcm`, interleaved, the segment's samples).
 /// Assembly does this, not the segment's render: a bed is program-wide, so a segment's cached
 /// bytes never depend on where the program's bed happens to fall under it.
-pub fn mix_beds(
+pub(crate) fn mix_beds(
     out: &OutputSpec,
     cancel: &Cancel,
     beds: &[BedPiece],

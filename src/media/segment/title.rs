@@ -15,7 +15,7 @@ use ffmpeg_next as ff;
 
 /// `color (the card) → drawtext per line → format → buffersink`; or, for a transparent card,
 /// `buffer (the picture underneath, pix_fmt given) → drawtext per line → format → buffersink`.
-pub fn title_graph(
+pub(crate) fn title_graph(
     out: &OutputSpec,
     t: &TitlePicture,
     underneath: Option<i32>,
