@@ -21,7 +21,7 @@ struct Node {
 
 /// Why work stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
+pub(crate) enum Reason {
     /// The user interrupted (Ctrl-C, SIGTERM).
     Interrupted,
     /// Other work under the same token failed.
@@ -52,7 +52,7 @@ impl Cancel {
     }
 
     /// A token cancelled whenever this one is, and which can be cancelled on its own.
-    pub fn child(&self) -> Cancel {
+    pub(crate) fn child(&self) -> Cancel {
         Cancel {
             node: Arc::new(Node {
                 state: AtomicU8::new(RUNNING),
@@ -72,7 +72,7 @@ impl Cancel {
     }
 
     /// Something under this token failed: stop the rest of it.
-    pub fn fail(&self) {
+    pub(crate) fn fail(&self) {
         let _ =
             self.node
                 .state
@@ -81,7 +81,7 @@ impl Cancel {
 
     /// Why this token is cancelled (by itself or any token above it; an interruption anywhere
     /// wins over a failure), or `None` while the work may go on.
-    pub fn reason(&self) -> Option<Reason> {
+    pub(crate) fn reason(&self) -> Option<Reason> {
         let mut found = None;
         let mut node = Some(&self.node);
         while let Some(n) = node {
@@ -96,7 +96,7 @@ impl Cancel {
     }
 
     /// Whether the work should stop.
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.reason().is_some()
     }
 

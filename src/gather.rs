@@ -106,7 +106,7 @@ fn media(path: &Path, setup: &Setup) -> FileFacts {
 /// A media file's facts and identity: from the facts cache when an earlier probe of the same
 /// file (same path and content) left them, else probed — decoding for the colour
 /// judgement — and stored there.
-pub fn probe(
+pub(crate) fn probe(
     path: &Path,
     threads: usize,
     cache: Option<&crate::cache::Cache>,
@@ -136,7 +136,7 @@ fn read_regular(p: &Path) -> Result<Arc<[u8]>, String> {
 }
 
 /// An I/O error in the user's words.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "file not found".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

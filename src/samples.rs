@@ -125,7 +125,7 @@ fn music_clip(dir: &Path) -> SynthClip {
 }
 
 /// A still for the example EDL's move: a black-and-white photograph stand-in, 1440x1080 JPEG.
-pub const PHOTO: &str = "harbour_1957.jpg";
+pub(crate) const PHOTO: &str = "harbour_1957.jpg";
 
 fn photo_clip(dir: &Path) -> SynthClip {
     SynthClip {

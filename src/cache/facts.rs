@@ -24,7 +24,7 @@ impl Cache {
     }
 
     /// The facts of a media file stored by an earlier probe (`None`: none, or unreadable).
-    pub fn facts(&self, path: &Path, identity: &str) -> Option<crate::facts::MediaFacts> {
+    pub(crate) fn facts(&self, path: &Path, identity: &str) -> Option<crate::facts::MediaFacts> {
         let file = self.facts_file(path, identity);
         let text = std::fs::read_to_string(&file).ok()?;
         let facts = serde_json::from_str(&text).ok()?;
@@ -61,7 +61,12 @@ impl Cache {
 
     /// Keep a media file's facts for the next probe (written under a temporary name and
     /// renamed; a failure only means the next probe measures again).
-    pub fn store_facts(&self, path: &Path, identity: &str, facts: &crate::facts::MediaFacts) {
+    pub(crate) fn store_facts(
+        &self,
+        path: &Path,
+        identity: &str,
+        facts: &crate::facts::MediaFacts,
+    ) {
         let file = self.facts_file(path, identity);
         let (Some(dir), Ok(text)) = (file.parent(), serde_json::to_string(facts)) else {
             return;

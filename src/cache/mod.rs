@@ -25,7 +25,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 pub use evict::{parse_age, parse_size};
-pub use identity::source_identity;
+pub(crate) use identity::source_identity;
 
 /// Where the cache lives unless `--cache-dir` says otherwise: `$ROUGHCUT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/roughcut`, else `~/.cache/roughcut`.
@@ -67,7 +67,7 @@ struct FileMeta {
 
 /// A verified entry: its files and what the assembler needs to know.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub video: PathBuf,
     pub sound: PathBuf,
     pub extradata: Vec<u8>,
@@ -80,7 +80,7 @@ pub struct Entry {
 /// look-up and the assembly. The folder goes when the pins are dropped; a killed render's is
 /// removed by `cache clean` a day later.
 #[derive(Debug)]
-pub struct Pins {
+pub(crate) struct Pins {
     dir: Option<PathBuf>,
     count: std::sync::atomic::AtomicU64,
 }
@@ -88,7 +88,7 @@ pub struct Pins {
 impl Pins {
     /// `e` with its files pinned (the same entry when they cannot be linked: the file system
     /// has no hard links).
-    pub fn pin(&self, e: Entry) -> Entry {
+    pub(crate) fn pin(&self, e: Entry) -> Entry {
         let Some(dir) = &self.dir else { return e };
         let n = self
             .count
@@ -117,7 +117,7 @@ impl Drop for Pins {
 
 /// A finished output file kept in the cache, and what its render reported.
 #[derive(Debug, Clone)]
-pub struct StoredOutput {
+pub(crate) struct StoredOutput {
     pub file: PathBuf,
     pub details: serde_json::Value,
 }
@@ -143,7 +143,7 @@ fn mtime_nanos(m: &std::fs::Metadata) -> u128 {
 
 /// The result of looking a key up.
 #[derive(Debug)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     Hit(Entry),
     Miss,
     /// There was an entry, but it failed verification; it has been removed.
@@ -223,7 +223,7 @@ impl Cache {
 
     /// Remove the entry `key`, if there is one (set aside, then deleted: a reader never sees
     /// half of it).
-    pub fn remove(&self, key: &str) {
+    pub(crate) fn remove(&self, key: &str) {
         let dir = self.entry_dir(key);
         let aside = self.root.join("tmp").join(unique("drop"));
         if std::fs::rename(&dir, &aside).is_ok() {
@@ -232,7 +232,7 @@ impl Cache {
     }
 
     /// Look `key` up and verify the entry (sizes and hashes of its files).
-    pub fn lookup(&self, key: &str) -> Lookup {
+    pub(crate) fn lookup(&self, key: &str) -> Lookup {
         let dir = self.entry_dir(key);
         if !dir.exists() {
             return Lookup::Miss;
@@ -289,7 +289,7 @@ impl Cache {
     }
 
     /// A new, empty set of pins (see [`Pins`]); without a folder for them, pinning does nothing.
-    pub fn pins(&self) -> Pins {
+    pub(crate) fn pins(&self) -> Pins {
         let dir = self.root.join("tmp").join(unique("pin"));
         Pins {
             dir: std::fs::create_dir_all(&dir).ok().map(|()| dir),
@@ -298,7 +298,7 @@ impl Cache {
     }
 
     /// A fresh temporary folder inside the cache to render a segment into.
-    pub fn staging(&self) -> std::io::Result<PathBuf> {
+    pub(crate) fn staging(&self) -> std::io::Result<PathBuf> {
         let dir = self.root.join("tmp").join(unique("seg"));
         std::fs::create_dir_all(&dir)?;
         Ok(dir)
@@ -306,7 +306,7 @@ impl Cache {
 
     /// Store a rendered segment's files (in a staging folder) under `key`, atomically.
     #[allow(clippy::too_many_arguments)]
-    pub fn commit(
+    pub(crate) fn commit(
         &self,
         key: &str,
         staging: &Path,

@@ -13,7 +13,7 @@ impl Cache {
     /// The finished output file stored under the program key `key`, verified: its size, and
     /// its BLAKE3 hash unless its modification time is still the one recorded when it was
     /// stored. A damaged entry is removed and reads as a miss.
-    pub fn output(&self, key: &str) -> Option<StoredOutput> {
+    pub(crate) fn output(&self, key: &str) -> Option<StoredOutput> {
         let dir = self.output_dir(key);
         let meta: OutputMeta =
             serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
@@ -44,7 +44,7 @@ impl Cache {
 
     /// Keep a finished output file under the program key `key` (a hard link when the cache is
     /// on the same file system, else a copy), with `details` to give back on a hit.
-    pub fn store_output(
+    pub(crate) fn store_output(
         &self,
         key: &str,
         file: &Path,
@@ -93,7 +93,7 @@ impl Cache {
 
     /// The bytes kept under `key` in `area` (e.g. `sound`: encoded sound chunks), when they are
     /// there whole (`meta.json` names the key and the size). A read marks the entry used.
-    pub fn blob(&self, area: &str, key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn blob(&self, area: &str, key: &str) -> Option<Vec<u8>> {
         let dir = self.blob_dir(area, key);
         let meta: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).ok()?).ok()?;
@@ -110,7 +110,7 @@ impl Cache {
 
     /// Keep `bytes` under `key` in `area` (written in `tmp/` and renamed into place; an entry
     /// another process stored first is kept).
-    pub fn store_blob(&self, area: &str, key: &str, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn store_blob(&self, area: &str, key: &str, bytes: &[u8]) -> std::io::Result<()> {
         let dir = self.blob_dir(area, key);
         if dir.exists() {
             return Ok(());

@@ -13,12 +13,12 @@ use crate::edl::raw::{
 use crate::time::Rate;
 
 /// `n` frames, as `"Nf"`.
-pub fn frames(n: i64) -> TimeValue {
+pub(crate) fn frames(n: i64) -> TimeValue {
     TimeValue(format!("{n}f").into())
 }
 
 /// The frame count of a `"Nf"` time an importer wrote (0 for any other time).
-pub fn frames_in(t: &TimeValue) -> i64 {
+pub(crate) fn frames_in(t: &TimeValue) -> i64 {
     t.0.as_str()
         .and_then(|d| d.strip_suffix('f'))
         .and_then(|d| d.parse::<i64>().ok())
@@ -26,12 +26,12 @@ pub fn frames_in(t: &TimeValue) -> i64 {
 }
 
 /// A rate as `"N/D"`.
-pub fn rate(r: Rate) -> RateValue {
+pub(crate) fn rate(r: Rate) -> RateValue {
     RateValue(format!("{}/{}", r.num(), r.den()).into())
 }
 
 /// A clip of `source` from `in_`, `length` frames long.
-pub fn clip(source: String, in_: TimeValue, length: i64) -> RawClip {
+pub(crate) fn clip(source: String, in_: TimeValue, length: i64) -> RawClip {
     RawClip {
         source,
         in_,
@@ -48,7 +48,7 @@ pub fn clip(source: String, in_: TimeValue, length: i64) -> RawClip {
 }
 
 /// `length` frames of black.
-pub fn gap(length: i64, name: Option<String>) -> RawGapEvent {
+pub(crate) fn gap(length: i64, name: Option<String>) -> RawGapEvent {
     RawGapEvent {
         gap: frames(length),
         name,
@@ -57,7 +57,7 @@ pub fn gap(length: i64, name: Option<String>) -> RawGapEvent {
 }
 
 /// A title card of `length` frames.
-pub fn title(text: String, length: i64, name: Option<String>) -> RawTitleEvent {
+pub(crate) fn title(text: String, length: i64, name: Option<String>) -> RawTitleEvent {
     RawTitleEvent {
         title: RawTitle {
             text,
@@ -74,7 +74,7 @@ pub fn title(text: String, length: i64, name: Option<String>) -> RawTitleEvent {
 }
 
 /// A dissolve of `length` frames into an event.
-pub fn dissolve(length: i64) -> RawTransition {
+pub(crate) fn dissolve(length: i64) -> RawTransition {
     RawTransition {
         kind: TransitionKind::Dissolve,
         duration: frames(length),
@@ -82,7 +82,7 @@ pub fn dissolve(length: i64) -> RawTransition {
 }
 
 /// An event's way in.
-pub fn set_transition(ev: &mut RawEvent, t: RawTransition) {
+pub(crate) fn set_transition(ev: &mut RawEvent, t: RawTransition) {
     match ev {
         RawEvent::Clip(c) => c.transition = Some(t),
         RawEvent::Title(t2) => t2.transition = Some(t),
@@ -91,7 +91,7 @@ pub fn set_transition(ev: &mut RawEvent, t: RawTransition) {
 }
 
 /// An event (whose length an importer wrote in frames) made `by` frames longer.
-pub fn lengthen(ev: &mut RawEvent, by: i64) {
+pub(crate) fn lengthen(ev: &mut RawEvent, by: i64) {
     let length = match ev {
         RawEvent::Gap(g) => &mut g.gap,
         RawEvent::Title(t) => &mut t.title.duration,
@@ -101,7 +101,7 @@ pub fn lengthen(ev: &mut RawEvent, by: i64) {
 }
 
 /// A source: its path, nothing else said.
-pub fn source(path: String) -> RawSource {
+pub(crate) fn source(path: String) -> RawSource {
     RawSource {
         path,
         colour: None,
@@ -114,7 +114,7 @@ pub fn source(path: String) -> RawSource {
 }
 
 /// A marker at program frame `at`.
-pub fn marker(at: i64, name: String) -> RawMarker {
+pub(crate) fn marker(at: i64, name: String) -> RawMarker {
     RawMarker {
         at: frames(at),
         name,
@@ -125,7 +125,7 @@ pub fn marker(at: i64, name: String) -> RawMarker {
 }
 
 /// A clip on a sound track: `source` from `in_`, at program frame `at`, `length` frames.
-pub fn sound_clip(source: String, at: i64, in_: TimeValue, length: i64) -> RawAudioTrack {
+pub(crate) fn sound_clip(source: String, at: i64, in_: TimeValue, length: i64) -> RawAudioTrack {
     RawAudioTrack {
         source: Some(source),
         name: None,
@@ -144,7 +144,7 @@ pub fn sound_clip(source: String, at: i64, in_: TimeValue, length: i64) -> RawAu
 }
 
 /// A sound track of `clips`.
-pub fn sound_track(name: String, clips: Vec<RawAudioTrack>) -> RawAudioTrack {
+pub(crate) fn sound_track(name: String, clips: Vec<RawAudioTrack>) -> RawAudioTrack {
     RawAudioTrack {
         source: None,
         name: Some(name),
@@ -163,7 +163,7 @@ pub fn sound_track(name: String, clips: Vec<RawAudioTrack>) -> RawAudioTrack {
 }
 
 /// An EDL (version 1) of `timeline` over `sources`, with `output`.
-pub fn edl(
+pub(crate) fn edl(
     output: RawOutput,
     sources: BTreeMap<String, RawSource>,
     timeline: Vec<RawEvent>,

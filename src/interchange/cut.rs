@@ -46,7 +46,7 @@ pub struct Shot {
 
 impl Shot {
     /// Frames of this shot's start that overlap the previous shot (the dissolve into it).
-    pub fn overlap(&self) -> i64 {
+    pub(crate) fn overlap(&self) -> i64 {
         self.transition.map_or(0, Transition::overlap)
     }
 }
@@ -217,7 +217,7 @@ impl Cut {
     }
 
     /// The record timecode label of program frame `frame`.
-    pub fn record_label(&self, frame: i64) -> String {
+    pub(crate) fn record_label(&self, frame: i64) -> String {
         StartTimecode::label(self.start, frame, self.fps)
     }
 }

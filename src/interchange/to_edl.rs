@@ -37,7 +37,7 @@ pub struct Link {
 /// A source time given in frames of the list's rate, as the EDL writes it: frames when the
 /// source runs at that rate (exact, and what an editor reads), else seconds (exact when the
 /// decimal ends; else rounded up to the microsecond, which keeps the same source frame).
-pub fn source_time(frames: i64, fps: Rate, link: &Link) -> TimeValue {
+pub(crate) fn source_time(frames: i64, fps: Rate, link: &Link) -> TimeValue {
     if link.rate == Some(fps) {
         return build::frames(frames);
     }
@@ -45,7 +45,7 @@ pub fn source_time(frames: i64, fps: Rate, link: &Link) -> TimeValue {
 }
 
 /// Seconds as a decimal (`"1.4s"`), exact when it ends within six places, else rounded up.
-pub fn seconds_text(r: crate::time::Rational) -> String {
+pub(crate) fn seconds_text(r: crate::time::Rational) -> String {
     let micro = r * 1_000_000;
     let n = if micro.is_integer() {
         micro.to_integer()

@@ -71,7 +71,7 @@ fn context(
 impl Graph {
     /// `source(args) → spec → sink`: a chain from a filter-graph string built by the plan from
     /// numbers and fixed names, with `threads` filter threads.
-    pub fn chain(
+    pub(crate) fn chain(
         medium: Medium,
         source_args: &str,
         spec: &str,
@@ -102,7 +102,7 @@ impl Graph {
     }
 
     /// Hand a frame to the graph's source. FFmpeg takes its buffers: `frame` is left empty.
-    pub fn push(&mut self, frame: &mut ff::Frame) -> Result<(), ff::Error> {
+    pub(crate) fn push(&mut self, frame: &mut ff::Frame) -> Result<(), ff::Error> {
         let input = self.input.ok_or(ff::Error::Bug)?;
         // SAFETY: `input` is the graph's buffer source (found when the graph was made, alive
         // while the graph is); `frame` is a valid AVFrame whose references move into the graph.
@@ -115,7 +115,7 @@ impl Graph {
     }
 
     /// The end of the input: the graph gives up the frames it holds.
-    pub fn flush(&mut self) -> Result<(), ff::Error> {
+    pub(crate) fn flush(&mut self) -> Result<(), ff::Error> {
         let input = self.input.ok_or(ff::Error::Bug)?;
         // SAFETY: as in `push`; a null frame marks the end of the stream.
         let r = unsafe { ff::ffi::av_buffersrc_add_frame_flags(input, std::ptr::null_mut(), 0) };
@@ -143,7 +143,7 @@ impl Graph {
     }
 
     /// Pass one picture through a one-in, one-out graph, in place.
-    pub fn through(&mut self, frame: &mut ff::Frame) -> Result<(), ff::Error> {
+    pub(crate) fn through(&mut self, frame: &mut ff::Frame) -> Result<(), ff::Error> {
         self.push(frame)?;
         if self.pull(frame)? {
             Ok(())
@@ -153,7 +153,7 @@ impl Graph {
     }
 
     /// The time base of the frames the sink gives.
-    pub fn sink_time_base(&self) -> Rational {
+    pub(crate) fn sink_time_base(&self) -> Rational {
         // SAFETY: `output` is the graph's configured sink.
         let tb = unsafe { ff::ffi::av_buffersink_get_time_base(self.output) };
         if tb.num > 0 && tb.den > 0 {
@@ -164,7 +164,7 @@ impl Graph {
     }
 
     /// Sound frames of exactly `samples` samples from the sink (the last may be shorter).
-    pub fn set_frame_size(&mut self, samples: u32) {
+    pub(crate) fn set_frame_size(&mut self, samples: u32) {
         // SAFETY: `output` is the graph's configured audio sink.
         unsafe { ff::ffi::av_buffersink_set_frame_size(self.output, samples) }
     }
@@ -172,13 +172,13 @@ impl Graph {
 
 /// A graph built filter by filter, each filter's options set literally (never parsed from a
 /// filter-graph string): text, font and file paths cannot be read as filter syntax.
-pub struct Builder {
+pub(crate) struct Builder {
     graph: ff::filter::Graph,
 }
 
 impl Builder {
     /// An empty graph whose filters may use `threads` threads.
-    pub fn new(threads: usize) -> Builder {
+    pub(crate) fn new(threads: usize) -> Builder {
         let mut graph = ff::filter::Graph::new();
         // SAFETY: the graph pointer is valid while `graph` lives; nb_threads is a plain int.
         unsafe {
@@ -189,14 +189,14 @@ impl Builder {
 
     /// Add a filter of kind `kind` named `name` with `args` in FFmpeg's `key=value:…` form (for
     /// buffer sources: numbers and fixed names only).
-    pub fn add(&mut self, kind: &str, name: &str, args: &str) -> Result<(), ff::Error> {
+    pub(crate) fn add(&mut self, kind: &str, name: &str, args: &str) -> Result<(), ff::Error> {
         let f = ff::filter::find(kind).ok_or(ff::Error::FilterNotFound)?;
         self.graph.add(&f, name, args)?;
         Ok(())
     }
 
     /// Add a filter of kind `kind` named `name` with `options` set literally, and initialise it.
-    pub fn literal(
+    pub(crate) fn literal(
         &mut self,
         kind: &str,
         name: &str,
@@ -244,7 +244,7 @@ impl Builder {
     }
 
     /// Link the first output of `from` to the first input of `to`.
-    pub fn link(&mut self, from: &str, to: &str) -> Result<(), ff::Error> {
+    pub(crate) fn link(&mut self, from: &str, to: &str) -> Result<(), ff::Error> {
         let mut dst = self.graph.get(to).ok_or(ff::Error::FilterNotFound)?;
         let mut src = self.graph.get(from).ok_or(ff::Error::FilterNotFound)?;
         src.link(0, &mut dst, 0);
@@ -252,7 +252,7 @@ impl Builder {
     }
 
     /// Configure the graph; its ends are the filters named `in` (when `has_input`) and `out`.
-    pub fn finish(mut self, has_input: bool) -> Result<Graph, ff::Error> {
+    pub(crate) fn finish(mut self, has_input: bool) -> Result<Graph, ff::Error> {
         self.graph.validate()?;
         let input = if has_input {
             Some(context(&mut self.graph, "in")?)

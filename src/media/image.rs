@@ -28,7 +28,7 @@ impl Rgb {
     }
 
     /// Fill a rectangle (clipped to the picture).
-    pub fn fill(&mut self, x: usize, y: usize, w: usize, h: usize, colour: [u8; 3]) {
+    pub(crate) fn fill(&mut self, x: usize, y: usize, w: usize, h: usize, colour: [u8; 3]) {
         for row in y..(y + h).min(self.height) {
             for col in x..(x + w).min(self.width) {
                 let i = (row * self.width + col) * 3;
@@ -38,7 +38,15 @@ impl Rgb {
     }
 
     /// A rectangle's outline `thickness` pixels wide, inside the rectangle.
-    pub fn frame(&mut self, x: usize, y: usize, w: usize, h: usize, t: usize, colour: [u8; 3]) {
+    pub(crate) fn frame(
+        &mut self,
+        x: usize,
+        y: usize,
+        w: usize,
+        h: usize,
+        t: usize,
+        colour: [u8; 3],
+    ) {
         self.fill(x, y, w, t, colour);
         self.fill(x, (y + h).saturating_sub(t), w, t, colour);
         self.fill(x, y, t, h, colour);
@@ -46,7 +54,7 @@ impl Rgb {
     }
 
     /// Copy `other` with its top left corner at (`x`, `y`), clipped.
-    pub fn paste(&mut self, other: &Rgb, x: usize, y: usize) {
+    pub(crate) fn paste(&mut self, other: &Rgb, x: usize, y: usize) {
         for row in 0..other.height {
             let ty = y + row;
             if ty >= self.height || x >= self.width {
@@ -70,7 +78,7 @@ impl Rgb {
 
 /// A line of text to draw: top left corner, pixel size, colour (`0xRRGGBB` or a name).
 #[derive(Debug, Clone)]
-pub struct Text {
+pub(crate) struct Text {
     pub x: usize,
     pub y: usize,
     pub size: u32,
@@ -213,7 +221,7 @@ fn encode_one(
 
 /// `p` as a JPEG file's bytes (BT.601 full range, as JPEG readers expect), at quality
 /// `q` (2 best … 31 worst).
-pub fn jpeg(p: &Picture, q: u32) -> Result<Vec<u8>, MediaError> {
+pub(crate) fn jpeg(p: &Picture, q: u32) -> Result<Vec<u8>, MediaError> {
     let out = convert(
         p,
         "scale=in_color_matrix=bt709:out_color_matrix=bt601:in_range=tv:out_range=pc,format=yuvj420p",
@@ -228,7 +236,7 @@ pub fn jpeg(p: &Picture, q: u32) -> Result<Vec<u8>, MediaError> {
 }
 
 /// `c` as a PNG file's bytes.
-pub fn png(c: &Rgb) -> Result<Vec<u8>, MediaError> {
+pub(crate) fn png(c: &Rgb) -> Result<Vec<u8>, MediaError> {
     encode_one(
         ff::codec::Id::PNG,
         ff::format::Pixel::RGB24,
@@ -241,7 +249,7 @@ pub fn png(c: &Rgb) -> Result<Vec<u8>, MediaError> {
 const TEXTS_PER_PASS: usize = 64;
 
 /// Draw `texts` on `canvas` with the font file `font`. Control characters are left out.
-pub fn draw_text(canvas: &mut Rgb, texts: &[Text], font: &Path) -> Result<(), MediaError> {
+pub(crate) fn draw_text(canvas: &mut Rgb, texts: &[Text], font: &Path) -> Result<(), MediaError> {
     let font = font.to_str().ok_or_else(|| MediaError::BadPath {
         path: font.display().to_string(),
     })?;

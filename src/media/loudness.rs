@@ -22,7 +22,7 @@ pub struct LoudnessStats {
 }
 
 /// Feeds sound through `ebur128` and keeps the latest running values.
-pub struct Meter {
+pub(crate) struct Meter {
     graph: Graph,
     stats: LoudnessStats,
     next_pts: i64,
@@ -45,7 +45,7 @@ fn db(linear: f64) -> f64 {
 impl Meter {
     /// A meter for interleaved `f32` sound at `sample_rate` with `layout` (FFmpeg name),
     /// measuring it after the filters of `chain` (empty, or ending with a comma).
-    pub fn new(
+    pub(crate) fn new(
         sample_rate: u32,
         layout: &str,
         channels: usize,
@@ -81,7 +81,7 @@ impl Meter {
     }
 
     /// Measure interleaved samples.
-    pub fn push(&mut self, pcm: &[f32]) -> Result<(), ff::Error> {
+    pub(crate) fn push(&mut self, pcm: &[f32]) -> Result<(), ff::Error> {
         let n = pcm.len() / self.channels;
         if n == 0 {
             return Ok(());
@@ -128,7 +128,7 @@ impl Meter {
     }
 
     /// The end: the final values.
-    pub fn finish(mut self) -> Result<LoudnessStats, ff::Error> {
+    pub(crate) fn finish(mut self) -> Result<LoudnessStats, ff::Error> {
         self.graph.flush()?;
         self.pull()?;
         Ok(self.stats)

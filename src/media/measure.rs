@@ -100,7 +100,7 @@ pub fn for_each_picture(path: &Path, f: impl FnMut(Picture)) -> Result<usize, Me
 /// [`for_each_picture`] handing `f` only the pictures whose position (0-based, in output
 /// order) `want` accepts: the others are decoded but neither converted nor copied, so
 /// looking at a few frames of a long file costs its decoding alone. Returns the count of all.
-pub fn for_each_picture_where(
+pub(crate) fn for_each_picture_where(
     path: &Path,
     want: impl Fn(usize) -> bool,
     mut f: impl FnMut(Picture),
@@ -190,7 +190,7 @@ impl<'a> Yuv420<'a> {
 /// Decode a segment's packet file (as `media::packets` writes it: pts 0, 1, 2 … in frames)
 /// with the output's `codec` and its parameter sets `extradata`, and hand `f` each picture
 /// whose number in the segment `want` accepts, with that number, in presentation order.
-pub fn for_each_segment_picture(
+pub(crate) fn for_each_segment_picture(
     path: &Path,
     codec: crate::edl::VideoCodec,
     extradata: &[u8],
@@ -283,7 +283,7 @@ pub fn decode_sound(path: &Path) -> Result<Option<Sound>, MediaError> {
 /// the stream's first decoded sample (seconds; the same every call) and the block's samples,
 /// interleaved `f32`. Returns the sample rate and channel count (`None`: no sound). Memory
 /// stays at one block, however long the file.
-pub fn for_each_sound(
+pub(crate) fn for_each_sound(
     path: &Path,
     mut f: impl FnMut(Rational, &[f32]),
 ) -> Result<Option<(u32, usize)>, MediaError> {

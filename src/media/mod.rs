@@ -70,11 +70,11 @@ pub enum MediaError {
 }
 
 /// Why FFmpeg (or roughcut, on what FFmpeg gave) failed: FFmpeg's own error, or a sentence.
-pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 impl MediaError {
     /// Reading `path` failed at `stage`.
-    pub(crate) fn read(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
+    pub fn read(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
         MediaError::Read {
             path: path.display().to_string(),
             stage,
@@ -82,7 +82,7 @@ impl MediaError {
         }
     }
     /// Writing `path` failed at `stage`.
-    pub(crate) fn write(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
+    pub fn write(path: &Path, stage: &'static str, err: impl Into<Cause>) -> MediaError {
         MediaError::Write {
             path: path.display().to_string(),
             stage,
@@ -226,7 +226,7 @@ fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
 
 /// Open a local media file for reading, with FFmpeg restricted to the `file` protocol and to
 /// demuxers that do not open other files.
-pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError> {
+pub(crate) fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError> {
     init();
     let shown = path.display().to_string();
     if let Some(scheme) = path.to_str().and_then(crate::edl::paths::protocol_prefix) {
@@ -286,7 +286,7 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, MediaError>
 }
 
 /// Whether this FFmpeg build has the filter `name`.
-pub fn has_filter(name: &str) -> bool {
+pub(crate) fn has_filter(name: &str) -> bool {
     init();
     ff::filter::find(name).is_some()
 }

@@ -98,7 +98,7 @@ fn sample_format(value: i32) -> Option<String> {
 }
 
 /// Probe `path`: container, streams, and for the first video stream the flags of its first frames.
-pub fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
+pub(crate) fn probe(path: &Path) -> Result<MediaFacts, MediaError> {
     let mut reader = Reader::open(path)?;
     let ictx = reader.input();
     let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -502,11 +502,11 @@ fn measured_end(reader: &mut Reader, index: usize, claimed: Rational) -> Option<
 
 /// The largest picture side roughcut opens (FFmpeg's own limit is far larger: a header claiming
 /// 60,000 × 60,000 would have the decoders allocate gigabytes).
-pub const MAX_SIDE: u32 = 16_384;
+pub(crate) const MAX_SIDE: u32 = 16_384;
 /// The highest sample rate roughcut opens.
-pub const MAX_SAMPLE_RATE: u32 = 384_000;
+pub(crate) const MAX_SAMPLE_RATE: u32 = 384_000;
 /// The most sound channels roughcut opens.
-pub const MAX_CHANNELS: u32 = 64;
+pub(crate) const MAX_CHANNELS: u32 = 64;
 
 /// Probe one file: container and stream facts, then the colour class of its first video stream
 /// (gray pixel formats are black-and-white without measuring).

@@ -4,7 +4,7 @@
 mod cache_choice;
 mod output;
 pub(crate) mod pieces;
-pub mod progress;
+pub(crate) mod progress;
 pub(crate) mod queue;
 pub mod report;
 mod stock;
@@ -300,7 +300,7 @@ fn finished(plan: &Plan, output: &Path, started: Instant, progress: &dyn Progres
 /// The shard (0-based) of each segment when the plan is split `count` ways: a stable
 /// assignment balanced by frame count — longest segments first, each to the shard with the
 /// fewest frames so far (ties to the lowest shard). It depends only on the plan.
-pub fn shards(plan: &Plan, count: usize) -> Vec<usize> {
+pub(crate) fn shards(plan: &Plan, count: usize) -> Vec<usize> {
     let count = count.max(1);
     let mut order: Vec<usize> = (0..plan.segments.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(plan.segments[i].frames), i));

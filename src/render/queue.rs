@@ -29,13 +29,13 @@ impl Budget {
 
     /// Workers to run for `tasks` tasks, and threads for each: workers × threads ≈ the budget's
     /// threads, never more workers than tasks.
-    pub fn for_tasks(&self, tasks: usize) -> (usize, usize) {
+    pub(crate) fn for_tasks(&self, tasks: usize) -> (usize, usize) {
         let workers = self.workers.min(tasks.max(1));
         (workers, (self.threads / workers).max(1))
     }
 
     /// One of `n` equal shares, for `n` pieces of work side by side.
-    pub fn share(&self, n: usize) -> Budget {
+    pub(crate) fn share(&self, n: usize) -> Budget {
         let n = n.max(1);
         Budget::new(self.workers / n, self.threads / n)
     }

@@ -76,7 +76,7 @@ pub struct ColourMeasures {
 }
 
 /// The colour report of a source with its facts.
-pub fn source_report(
+pub(crate) fn source_report(
     id: &str,
     path: &Path,
     declared: crate::edl::ColourClass,

@@ -14,7 +14,7 @@ use crate::time::{frames_to_timecode, round_half_up, Rational};
 /// How an event's picture is finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Look {
+pub(crate) enum Look {
     Colour,
     /// Neutral black-and-white.
     BlackAndWhite,
@@ -27,7 +27,7 @@ pub enum Look {
 
 impl Look {
     /// The badge's word.
-    pub fn badge(self) -> &'static str {
+    pub(crate) fn badge(self) -> &'static str {
         match self {
             Look::Colour => "COLOUR",
             Look::BlackAndWhite => "B&W",
@@ -40,7 +40,7 @@ impl Look {
 
 /// What a diff says about an event of the new cut.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Changed {
+pub(crate) struct Changed {
     /// `added`, `moved`, `trimmed` or `re-sourced`.
     pub kind: String,
     /// In words (`head −5, tail +0 frames`).
@@ -49,7 +49,7 @@ pub struct Changed {
 
 /// One event.
 #[derive(Debug, Clone, Serialize)]
-pub struct Card {
+pub(crate) struct Card {
     /// 1-based position in the timeline.
     pub event: usize,
     pub name: String,
@@ -72,7 +72,7 @@ pub struct Card {
 
 /// A marker on the program.
 #[derive(Debug, Clone, Serialize)]
-pub struct Mark {
+pub(crate) struct Mark {
     pub name: String,
     pub note: Option<String>,
     pub colour: String,
@@ -83,7 +83,7 @@ pub struct Mark {
 
 /// A chapter of the render (when the EDL writes chapters), or one per event.
 #[derive(Debug, Clone, Serialize)]
-pub struct Chapter {
+pub(crate) struct Chapter {
     pub title: String,
     pub seconds: f64,
     pub timecode: String,
@@ -91,7 +91,7 @@ pub struct Chapter {
 
 /// The whole board.
 #[derive(Debug, Clone, Serialize)]
-pub struct Board {
+pub(crate) struct Board {
     pub title: String,
     /// Output rate as `num/den` and in frames per second.
     pub fps: String,

@@ -48,7 +48,7 @@ pub struct Written {
 }
 
 /// Why a storyboard could not be made.
-pub type StoryboardError = render::pieces::PiecesError;
+pub(crate) type StoryboardError = render::pieces::PiecesError;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoryboardError + '_ {
     move |source| StoryboardError::Io {
@@ -58,7 +58,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StoryboardError + '_ {
 }
 
 /// Thumbnail size for an output of `w`×`h` (square pixels): `width` wide, both even.
-pub fn thumb_size(width: u32, w: u32, h: u32) -> (u32, u32) {
+pub(crate) fn thumb_size(width: u32, w: u32, h: u32) -> (u32, u32) {
     let tw = (width.max(32) / 2) * 2;
     // The height's half, rounded half up, doubled: the nearest even height.
     let (w, h) = (u64::from(w.max(1)), u64::from(h));

@@ -66,7 +66,7 @@ impl Layout {
 }
 
 /// The badge's colour for a look.
-pub fn badge_colour(look: Look) -> [u8; 3] {
+pub(crate) fn badge_colour(look: Look) -> [u8; 3] {
     match look {
         Look::Colour => [214, 94, 38],
         Look::BlackAndWhite => [110, 110, 110],
@@ -102,7 +102,7 @@ fn fit(s: &str, n: usize) -> String {
 }
 
 /// Draw the sheet of `board` with `thumbs` (card index → thumbnail) using `font`.
-pub fn draw(
+pub(crate) fn draw(
     board: &Board,
     thumbs: &BTreeMap<usize, Rgb>,
     layout: &Layout,

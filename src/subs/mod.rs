@@ -87,12 +87,12 @@ pub fn read(bytes: &[u8], path: &Path, encoding: Option<&str>) -> Result<Parsed,
 }
 
 /// Whether `label` names an encoding roughcut can decode.
-pub fn known_encoding(label: &str) -> bool {
+pub(crate) fn known_encoding(label: &str) -> bool {
     encoding_rs::Encoding::for_label(label.as_bytes()).is_some()
 }
 
 /// Bytes → text: a byte-order mark wins; else the named encoding; else strict UTF-8.
-pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, SubError> {
+pub(crate) fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, SubError> {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
         if had_errors {
@@ -138,7 +138,7 @@ pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, SubError> 
 }
 
 /// Parse decoded text.
-pub fn parse(text: &str, format: Format) -> Result<Parsed, SubError> {
+pub(crate) fn parse(text: &str, format: Format) -> Result<Parsed, SubError> {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut p = Parser::default();
     match format {
@@ -507,7 +507,7 @@ pub fn ms_text(ms: i64) -> String {
 }
 
 /// SubRip's time form, `HH:MM:SS,mmm`.
-pub fn srt_time(ms: i64) -> String {
+pub(crate) fn srt_time(ms: i64) -> String {
     let a = ms.max(0);
     format!(
         "{:02}:{:02}:{:02},{:03}",
@@ -589,7 +589,7 @@ fn vtt_text(t: &str) -> String {
 }
 
 /// roughcut's markup → ASS event text (for libass and FFmpeg's subtitle encoders).
-pub fn to_ass(text: &str) -> String {
+pub(crate) fn to_ass(text: &str) -> String {
     map_tags(text, '<', '>', |tag| {
         match tag.trim().to_ascii_lowercase().as_str() {
             "i" => "{\\i1}",
@@ -607,7 +607,7 @@ pub fn to_ass(text: &str) -> String {
 }
 
 /// roughcut's markup → the characters that are drawn (for glyph checks).
-pub fn to_plain(text: &str) -> String {
+pub(crate) fn to_plain(text: &str) -> String {
     let mut out = String::new();
     let mut depth_angle = false;
     let mut depth_brace = false;
@@ -625,7 +625,7 @@ pub fn to_plain(text: &str) -> String {
 }
 
 /// A SubRip document (UTF-8) of `cues`: (start ms, end ms, text in roughcut's markup).
-pub fn srt_document(cues: &[(i64, i64, &str)]) -> String {
+pub(crate) fn srt_document(cues: &[(i64, i64, &str)]) -> String {
     let mut doc = String::new();
     for (n, (a, b, text)) in cues.iter().enumerate() {
         doc.push_str(&format!(
@@ -640,7 +640,7 @@ pub fn srt_document(cues: &[(i64, i64, &str)]) -> String {
 }
 
 /// The family name of a font file (what libass and fontconfig look fonts up by).
-pub fn font_family(path: &Path) -> Option<String> {
+pub(crate) fn font_family(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
     let face = ttf_parser::Face::parse(&bytes, 0).ok()?;
     let names = face.names();
@@ -657,7 +657,7 @@ pub fn font_family(path: &Path) -> Option<String> {
 /// `width`×`height` frame: white text with a black outline in `family` at `size` px,
 /// bottom- or top-centred `margin` px from the edge.
 #[allow(clippy::too_many_arguments)]
-pub fn ass_document(
+pub(crate) fn ass_document(
     family: &str,
     size: u32,
     outline: f64,

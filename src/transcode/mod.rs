@@ -12,7 +12,7 @@
 mod collect;
 mod file;
 mod manifest;
-pub mod profile;
+pub(crate) mod profile;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

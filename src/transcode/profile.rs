@@ -91,7 +91,7 @@ pub fn builtin(name: &str) -> Option<Profile> {
 
 impl Profile {
     /// The output files' extension.
-    pub fn extension(&self) -> &'static str {
+    pub(crate) fn extension(&self) -> &'static str {
         match self.kind {
             ProfileKind::Video(c) => c.extension(),
             ProfileKind::Wav => "wav",
@@ -99,7 +99,7 @@ impl Profile {
     }
 
     /// Sound settings of a WAV profile (as checked, with the validator's defaults).
-    pub fn audio_settings(&self) -> AudioSettings {
+    pub(crate) fn audio_settings(&self) -> AudioSettings {
         AudioSettings {
             bitrate: 0,
             join_fade: 0,
@@ -194,7 +194,10 @@ pub fn load_profiles(path: &Path) -> Result<BTreeMap<String, Profile>, String> {
 }
 
 /// [`load_profiles`] from the file's text (`shown`: its name in messages).
-pub fn profiles_from_text(text: &str, shown: &str) -> Result<BTreeMap<String, Profile>, String> {
+pub(crate) fn profiles_from_text(
+    text: &str,
+    shown: &str,
+) -> Result<BTreeMap<String, Profile>, String> {
     let doc: Value =
         serde_json::from_str(text).map_err(|e| format!("{shown}: JSON syntax error: {e}"))?;
     let Some(map) = doc.get("profiles").and_then(Value::as_object) else {

@@ -26,14 +26,14 @@ use sound::Window;
 /// How different two pictures may be and still be the same frame: the mean absolute luma
 /// difference of their 16×9 block means (0–255). Two encodes of one frame at the output's
 /// quality differ by about 1; a neighbouring frame of moving footage by 5 or more.
-pub const FRAME_TOLERANCE: f64 = 3.0;
+pub(crate) const FRAME_TOLERANCE: f64 = 3.0;
 
 /// Frames of each reference piece: enough sound around a frame to find an offset of a frame
 /// and a half either way.
 const PIECE_FRAMES: i64 = 8;
 
 /// A chroma sample further than this from neutral (128) is colour, in a black-and-white event.
-pub const BW_TOLERANCE: u8 = 3;
+pub(crate) const BW_TOLERANCE: u8 = 3;
 
 /// One check of the file as a whole.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -94,7 +94,7 @@ pub struct Verification {
 }
 
 /// Why verification could not run.
-pub type VerifyError = render::pieces::PiecesError;
+pub(crate) type VerifyError = render::pieces::PiecesError;
 
 /// A check that passes when the two agree exactly.
 fn same(checks: &mut Vec<Check>, what: &str, expected: String, found: String) {

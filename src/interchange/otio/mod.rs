@@ -118,7 +118,7 @@ pub fn rate_of(doc: &Value) -> Option<Rate> {
 }
 
 /// A frame rate written as a float (`23.976023976023978` is 24000/1001).
-pub fn rate_from_f64(r: f64) -> Option<Rate> {
+pub(crate) fn rate_from_f64(r: f64) -> Option<Rate> {
     for base in [24i64, 30, 48, 60, 120] {
         if (r - base as f64 * 1000.0 / 1001.0).abs() < 1e-6 {
             return Rate::new(base * 1000, 1001).ok();
