@@ -80,10 +80,54 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
         && (RISING_MIN..=TONE_MAX).contains(&at_grey)
         && at_black <= BLACK_NEUTRAL
         && at_black <= 0.25 * at_grey;
-    let toned = cast >= 1.5;
     // A tone is named for one-hue pictures with a real cast (a toning), not for colour casts.
     let tone = (hues < ONE_HUE && cast >= TONE_CAST).then(|| Toning::of_cast(cast_u, cast_v));
-    let (class, reason) = if strong <= OVER_NOISE * noise && noise > 0.0 && hues < ONE_HUE {
+    let mut analysis = ColourAnalysis {
+        class: ColourVerdict::Uncertain,
+        method: ColourMethod::Measured,
+        frames: frames.len(),
+        cast_u,
+        cast_v,
+        chroma_spread: spread,
+        coherent_chroma: coherent,
+        noise_in_blocks: noise,
+        strong_chroma: strong,
+        fringe_share: fringe,
+        hue_spread: hues,
+        plane_shift,
+        plane_shift_px,
+        luma_black_u,
+        luma_black_v,
+        luma_grey_u,
+        luma_grey_v,
+        tone: if rising && tone.is_none() {
+            Some(Toning::of_cast(luma_grey_u, luma_grey_v))
+        } else {
+            tone
+        },
+        reason: String::new(),
+    };
+    (analysis.class, analysis.reason) = decide(&analysis, tone, rising);
+    analysis
+}
+
+/// The verdict on measured numbers, and the reason in words: the rule of docs/colour.md, in
+/// its order. `tone` is the toning its cast names (one hue, a real cast); `rising`, whether
+/// its chroma rises from neutral blacks in one hue.
+fn decide(a: &ColourAnalysis, tone: Option<Toning>, rising: bool) -> (ColourVerdict, String) {
+    let (cast_u, cast_v) = (a.cast_u, a.cast_v);
+    let (strong, noise, hues, fringe) = (
+        a.strong_chroma,
+        a.noise_in_blocks,
+        a.hue_spread,
+        a.fringe_share,
+    );
+    let (plane_shift, plane_shift_px) = (a.plane_shift, a.plane_shift_px);
+    let (luma_grey_u, luma_grey_v) = (a.luma_grey_u, a.luma_grey_v);
+    let at_black = a.luma_black_u.hypot(a.luma_black_v);
+    let cast = (cast_u * cast_u + cast_v * cast_v).sqrt();
+    let toned = cast >= 1.5;
+    if strong <= OVER_NOISE * noise && noise > 0.0 && hues < ONE_HUE {
         (
             ColourVerdict::Bw,
             format!("its chroma ({strong:.1}) is noise: within {OVER_NOISE}× the noise {noise:.2}"),
@@ -159,31 +203,6 @@ pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
             format!("strong chroma {strong:.1} is between {BW_MAX} and {COLOUR_MIN}")
         };
         (ColourVerdict::Uncertain, why)
-    };
-    ColourAnalysis {
-        class,
-        method: ColourMethod::Measured,
-        frames: frames.len(),
-        cast_u,
-        cast_v,
-        chroma_spread: spread,
-        coherent_chroma: coherent,
-        noise_in_blocks: noise,
-        strong_chroma: strong,
-        fringe_share: fringe,
-        hue_spread: hues,
-        plane_shift,
-        plane_shift_px,
-        luma_black_u,
-        luma_black_v,
-        luma_grey_u,
-        luma_grey_v,
-        tone: if rising && tone.is_none() {
-            Some(Toning::of_cast(luma_grey_u, luma_grey_v))
-        } else {
-            tone
-        },
-        reason,
     }
 }
 

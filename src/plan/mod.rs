@@ -15,6 +15,7 @@ mod filters;
 mod fit;
 mod keys;
 mod picture;
+mod segments;
 pub mod subtitles;
 
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ pub use picture::{
     title_layout, BedPiece, DecodeHints, DissolvePicture, InsertPicture, OverlaySpec, Picture,
     Sound, SourcePicture, StillPicture, TitleLine, TitlePicture,
 };
+use segments::Cutter;
 pub mod draft_quality;
 
 use crate::edl::{
@@ -282,10 +284,45 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
     } else {
         edl
     };
+    let (events, total) = place_events(edl);
+    let target = opts
+        .segment_frames
+        .filter(|f| *f > 0)
+        .unwrap_or_else(|| target_segment_frames(edl.output.fps, opts.segment_seconds));
+    let (segments, tracks, total_samples) = {
+        let mut cutter = Cutter::new(edl, &events, total)?;
+        for (k, (ev, placed)) in edl.timeline.iter().zip(&events).enumerate() {
+            cutter.event(k, ev, placed, target)?;
+        }
+        (cutter.segments, cutter.tracks, cutter.total_samples)
+    };
+    let mut plan = Plan {
+        version: format!(
+            "{}+{} {}",
+            env!("CARGO_PKG_VERSION"),
+            env!("ROUGHCUT_SOURCE_HASH"),
+            opts.salt
+        ),
+        output: output_spec(edl),
+        frames: total,
+        samples: total_samples,
+        events,
+        segments,
+        subtitles: tracks,
+        markers: Vec::new(),
+        key: String::new(),
+    };
+    plan.output.chapters = chapters(edl, &plan.events, total);
+    plan.markers = place_markers(edl, &plan);
+    assign_keys(edl, &mut plan);
+    Ok(plan)
+}
+
+/// What is written, before chapters (they need the placed events).
+fn output_spec(edl: &Edl) -> OutputSpec {
     let out = &edl.output;
     let fps = out.fps;
-    let sr = out.audio.sample_rate;
-    let spec = OutputSpec {
+    OutputSpec {
         path: out.path.clone(),
         container: out.container,
         width: out.width,
@@ -308,11 +345,13 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         audio_language: None,
         draft: out.draft,
         chapters: Vec::new(),
-    };
+    }
+}
 
-    // Visible frames: a dissolve into event i+1 overlaps the tail of event i. Until transitions
-    // are drawn, the incoming event starts at the overlap (a cut at the dissolve's start), so the
-    // program keeps its exact length.
+/// The events placed in the program, and its length in frames. A dissolve into event i+1
+/// overlaps the tail of event i: the incoming event starts at the overlap, so each event's
+/// visible frames leave out the dissolve out of it and the program keeps its exact length.
+fn place_events(edl: &Edl) -> (Vec<PlannedEvent>, i64) {
     let mut events = Vec::new();
     let mut record = 0i64;
     for (k, ev) in edl.timeline.iter().enumerate() {
@@ -334,177 +373,12 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
         });
         record += visible;
     }
-    let total = record;
-    let target = opts
-        .segment_frames
-        .filter(|f| *f > 0)
-        .unwrap_or_else(|| target_segment_frames(fps, opts.segment_seconds));
-    let fades = program_fades(edl, &events, total);
-    let total_samples = sample_at(total, sr, fps);
-    let ctx = Ctx::new(edl, &events)?;
-    let beds = plan_beds(edl, &ctx, &fades, total, total_samples);
-    let tracks = subtitles::retime(edl, &ctx.starts, total);
-    let burned = tracks.iter().find(|t| t.burn_in).and_then(|t| {
-        edl.subtitles
-            .iter()
-            .find(|s| s.index == t.index)
-            .map(|s| (t, &s.style))
-    });
+    (events, record)
+}
 
-    let mut segments: Vec<Segment> = Vec::new();
-    // Where each timeline event is among the planned ones (one look-up per segment: a search
-    // each time made planning quadratic in the number of events).
-    let mut position = vec![0usize; edl.timeline.len()];
-    for (k, e) in events.iter().enumerate() {
-        if let Some(p) = position.get_mut(e.index) {
-            *p = k;
-        }
-    }
-    let mut push = |event: usize,
-                    part: usize,
-                    parts: usize,
-                    record_start: i64,
-                    len: i64,
-                    picture: Picture,
-                    sound: Sound| {
-        let sample_start = sample_at(record_start, sr, fps);
-        let samples = sample_at(record_start + len, sr, fps) - sample_start;
-        let cost = len * (picture_cost(edl, &picture) + out.width as i64 * out.height as i64);
-        let seg_beds = beds
-            .iter()
-            .filter_map(|b| b.piece(sample_start, samples))
-            .collect();
-        let burn_in =
-            burned.and_then(|(t, style)| subtitles::burn_in_for(t, style, fps, record_start, len));
-        let overlay = overlay_spec(
-            edl,
-            &events[position.get(event).copied().unwrap_or(0)],
-            record_start,
-            &picture,
-        );
-        segments.push(Segment {
-            id: segments.len(),
-            event,
-            part,
-            parts,
-            record_start,
-            frames: len,
-            sample_start,
-            samples,
-            fades: fades
-                .iter()
-                .filter(|f| f.start < record_start + len && f.start + f.frames > record_start)
-                .copied()
-                .collect(),
-            overlay,
-            picture,
-            sound,
-            beds: seg_beds,
-            burn_in,
-            cost,
-            key: String::new(),
-        });
-    };
-    for (k, (ev, placed)) in edl.timeline.iter().zip(&events).enumerate() {
-        // A dissolve into this event is one segment holding both sides: the previous event's
-        // hidden tail blended with this event's first frames.
-        let dissolve = match (ev.transition, k.checked_sub(1)) {
-            (Some(t), Some(p)) if t.overlap() > 0 => {
-                let d = t.overlap();
-                let prev = &edl.timeline[p];
-                let (from_pic, from_sound) = ctx.event_media(p, prev.frames - d, d)?;
-                let (to_pic, to_sound) = ctx.event_media(k, 0, d)?;
-                Some((d, from_pic, from_sound, to_pic, to_sound))
-            }
-            _ => None,
-        };
-        let head = dissolve.as_ref().map_or(0, |d| d.0);
-        let rest = (placed.frames - head).max(0);
-        // A clip whose speed is changed is one segment: its sound is stretched in one pass, so
-        // the stretch has no joins.
-        let retimed = matches!(&ev.kind, EventKind::Clip(c) if c.retimed());
-        let pieces = if rest > 0 && retimed {
-            vec![rest]
-        } else if rest > 0 {
-            split_lengths(rest, target)
-        } else {
-            Vec::new()
-        };
-        // The pieces are cut again at the edges of cutaways (the rest of the grid stays, so a
-        // cutaway re-renders what it covers and the pieces it cuts); those it covers show its
-        // picture over the event's sound.
-        let first = placed.record_start + head;
-        let mut bounds = vec![first];
-        for len in pieces {
-            bounds.push(bounds.last().map_or(first, |b| b + len));
-        }
-        let end = first + rest;
-        for c in &edl.cutaways {
-            for edge in [c.start, c.start + c.frames] {
-                if first < edge && edge < end {
-                    bounds.push(edge);
-                }
-            }
-        }
-        bounds.sort_unstable();
-        bounds.dedup();
-        let parts = bounds.len() - 1 + usize::from(head > 0);
-        if let Some((d, from_pic, from_sound, to_pic, to_sound)) = dissolve {
-            // A cutaway over the whole dissolve shows its picture over the crossfaded sound.
-            let picture = match cutaway_over(edl, &ctx, placed.record_start, d)? {
-                Some(p) => p,
-                None => Picture::Dissolve(DissolvePicture {
-                    from: Box::new(from_pic),
-                    to: Box::new(to_pic),
-                }),
-            };
-            push(
-                ev.index,
-                0,
-                parts,
-                placed.record_start,
-                d,
-                picture,
-                Sound::Crossfade {
-                    from: Box::new(from_sound),
-                    to: Box::new(to_sound),
-                },
-            );
-        }
-        for (i, w) in bounds.windows(2).enumerate() {
-            let (offset, len) = (w[0] - placed.record_start, w[1] - w[0]);
-            let (picture, sound) = ctx.event_media(k, offset, len)?;
-            let picture = cutaway_over(edl, &ctx, w[0], len)?.unwrap_or(picture);
-            push(
-                ev.index,
-                i + usize::from(head > 0),
-                parts,
-                w[0],
-                len,
-                picture,
-                sound,
-            );
-        }
-    }
-    let mut plan = Plan {
-        version: format!(
-            "{}+{} {}",
-            env!("CARGO_PKG_VERSION"),
-            env!("ROUGHCUT_SOURCE_HASH"),
-            opts.salt
-        ),
-        output: spec,
-        frames: total,
-        samples: total_samples,
-        events,
-        segments,
-        subtitles: tracks,
-        markers: Vec::new(),
-        key: String::new(),
-    };
-    plan.output.chapters = chapters(edl, &plan.events, total);
-    plan.markers = edl
-        .markers
+/// The EDL's markers placed: each with its record timecode and the event showing its frame.
+fn place_markers(edl: &Edl, plan: &Plan) -> Vec<PlanMarker> {
+    edl.markers
         .iter()
         .map(|m| PlanMarker {
             marker: m.clone(),
@@ -520,17 +394,21 @@ pub fn build(edl: &Edl, opts: PlanOptions) -> Result<Plan, PlanError> {
                 .find(|e| e.record_start <= m.frame)
                 .map_or(0, |e| e.index),
         })
-        .collect();
+        .collect()
+}
+
+/// Every segment's key, then the program's: they hash the finished plan (and the identity of
+/// every source file), so they are the last step.
+fn assign_keys(edl: &Edl, plan: &mut Plan) {
     let identities: std::collections::BTreeMap<&std::path::Path, &str> = edl
         .sources
         .values()
         .map(|s| (s.path.as_path(), s.identity.as_str()))
         .collect();
     for i in 0..plan.segments.len() {
-        plan.segments[i].key = segment_key(&plan, &plan.segments[i], &identities);
+        plan.segments[i].key = segment_key(plan, &plan.segments[i], &identities);
     }
-    plan.key = program_key(&plan, &identities);
-    Ok(plan)
+    plan.key = program_key(plan, &identities);
 }
 
 /// The output's chapters as the EDL asks: one per event (named after it) or one per marker
