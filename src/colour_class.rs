@@ -6,39 +6,39 @@
 use crate::facts::{ChromaFrame, ColourAnalysis, ColourMethod, ColourVerdict, Toning};
 
 /// Strong off-tone chroma (code values) at or above which a picture is colour…
-pub const COLOUR_MIN: f64 = 5.0;
+pub(crate) const COLOUR_MIN: f64 = 5.0;
 /// …provided it is this many times what pixel noise leaves in a block mean.
-pub const OVER_NOISE: f64 = 5.0;
+pub(crate) const OVER_NOISE: f64 = 5.0;
 /// Strong off-tone chroma below which a picture is black-and-white.
-pub const BW_MAX: f64 = 1.25;
+pub(crate) const BW_MAX: f64 = 1.25;
 /// Colour whose clearly coloured regions follow the luma gradient this often may be fringing:
 /// not judged colour (the tune part's colour reaches 37 %, its wider fringing 51 %)…
-pub const FRINGE_MAX: f64 = 0.45;
+pub(crate) const FRINGE_MAX: f64 = 0.45;
 /// …and from this share on it is fringing: black-and-white.
-pub const FRINGE_BW: f64 = 0.75;
+pub(crate) const FRINGE_BW: f64 = 0.75;
 /// A picture in several hues whose coloured regions' chroma misregistered colour planes explain
 /// this well (luma differences at one displacement per channel, fitted over the picture) is a
 /// fringed scan: black-and-white. The tune part's colour reaches 39 %, its fringing starts at 87 %.
-pub const PLANES_BW: f64 = 0.6;
+pub(crate) const PLANES_BW: f64 = 0.6;
 /// Fewer coloured regions than this share away from the main hue: one hue.
-pub const ONE_HUE: f64 = 0.05;
+pub(crate) const ONE_HUE: f64 = 0.05;
 /// A one-hue picture is a toning when its cast is at least this strong…
-pub const TONE_CAST: f64 = 10.0;
+pub(crate) const TONE_CAST: f64 = 10.0;
 /// …and its chroma off the tone line at most this share of the cast.
-pub const TONED_SHARE: f64 = 0.6;
+pub(crate) const TONED_SHARE: f64 = 0.6;
 /// A cast stronger than this is no toning (the sepia and blue tonings of the evaluation set
 /// reach 25): the picture is one strong colour.
-pub const TONE_MAX: f64 = 35.0;
+pub(crate) const TONE_MAX: f64 = 35.0;
 
 /// A one-hue picture whose chroma, fitted on luma, is at least this strong at mid-grey…
-pub const RISING_MIN: f64 = 4.5;
+pub(crate) const RISING_MIN: f64 = 4.5;
 /// …and at most this far from neutral at black (and a quarter of its mid-grey strength) is a
 /// toning rising from its blacks.
-pub const BLACK_NEUTRAL: f64 = 1.5;
+pub(crate) const BLACK_NEUTRAL: f64 = 1.5;
 
 /// Classify measured frames as colour, black-and-white or uncertain (pure; see
 /// [`ColourAnalysis`] and docs/colour.md for the rule and the numbers behind it).
-pub fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
+pub(crate) fn classify(frames: &[ChromaFrame]) -> ColourAnalysis {
     let median = |mut v: Vec<f64>| -> f64 {
         if v.is_empty() {
             return 0.0;

@@ -135,7 +135,7 @@ pub enum Toning {
 
 impl Toning {
     /// The toning of a cast (U − 128, V − 128), by its angle.
-    pub fn of_cast(u: f64, v: f64) -> Toning {
+    pub(crate) fn of_cast(u: f64, v: f64) -> Toning {
         let deg = v.atan2(u).to_degrees();
         match deg {
             d if (90.0..=180.0).contains(&d) => Toning::Warm,
@@ -210,7 +210,7 @@ pub struct ColourAnalysis {
 }
 
 /// Frames measured per source for colour detection.
-pub const COLOUR_FRAMES: usize = 12;
+pub(crate) const COLOUR_FRAMES: usize = 12;
 
 impl MediaFacts {
     /// Whether the file is one still picture (a photograph, a scan): a single-picture demuxer
@@ -228,14 +228,14 @@ impl MediaFacts {
         self.streams.iter().filter_map(|s| s.audio.as_ref())
     }
     /// The `n`th audio stream (0 = first): its index in the file and its facts.
-    pub fn audio_stream(&self, n: usize) -> Option<(usize, &AudioFacts)> {
+    pub(crate) fn audio_stream(&self, n: usize) -> Option<(usize, &AudioFacts)> {
         self.streams
             .iter()
             .filter_map(|s| s.audio.as_ref().map(|a| (s.index, a)))
             .nth(n)
     }
     /// How long the `n`th audio stream plays: its own duration, else the container's.
-    pub fn audio_duration(&self, n: usize) -> Option<Rational> {
+    pub(crate) fn audio_duration(&self, n: usize) -> Option<Rational> {
         let (index, _) = self.audio_stream(n)?;
         self.streams
             .iter()
@@ -244,7 +244,7 @@ impl MediaFacts {
             .or(self.duration.map(|d| d.0))
     }
     /// The duration roughcut trusts: the first video stream's, else the container's.
-    pub fn usable_duration(&self) -> Option<Rational> {
+    pub(crate) fn usable_duration(&self) -> Option<Rational> {
         self.streams
             .iter()
             .find(|s| s.video.is_some())
@@ -336,7 +336,7 @@ impl Default for Orientation {
 
 impl Orientation {
     /// As decoded.
-    pub const UPRIGHT: Orientation = Orientation {
+    pub(crate) const UPRIGHT: Orientation = Orientation {
         a: 1,
         b: 0,
         c: 0,
@@ -350,7 +350,7 @@ impl Orientation {
         d: 1,
     };
     /// Mirrored top to bottom.
-    pub const FLIP_V: Orientation = Orientation {
+    pub(crate) const FLIP_V: Orientation = Orientation {
         a: 1,
         b: 0,
         c: 0,
@@ -384,7 +384,7 @@ impl Orientation {
 
     /// The orientation nearest a display matrix's 2×2 part (`m` as FFmpeg stores it: a, b, u,
     /// c, d, v, x, y, w); upright when it is degenerate.
-    pub fn from_matrix(m: &[i32; 9]) -> Orientation {
+    pub(crate) fn from_matrix(m: &[i32; 9]) -> Orientation {
         let sign = |v: i32| v.signum() as i8;
         let (a, b, c, d) = (m[0] as i64, m[1] as i64, m[3] as i64, m[4] as i64);
         if a.abs() + d.abs() >= b.abs() + c.abs() {
@@ -438,7 +438,7 @@ impl Orientation {
 
     /// The display matrix that stands for this orientation (a, b, u, c, d, v, x, y, w, in
     /// FFmpeg's 16.16 and 2.30 fixed point).
-    pub fn matrix(self) -> [i32; 9] {
+    pub(crate) fn matrix(self) -> [i32; 9] {
         let one = |v: i8| i32::from(v) << 16;
         [
             one(self.a),
@@ -459,7 +459,7 @@ impl Orientation {
     }
 
     /// The FFmpeg filters that show a decoded picture this way (`None`: upright).
-    pub fn filter(self) -> Option<&'static str> {
+    pub(crate) fn filter(self) -> Option<&'static str> {
         match (self.a, self.b, self.c, self.d) {
             (-1, 0, 0, 1) => Some("hflip"),
             (1, 0, 0, -1) => Some("vflip"),
@@ -493,7 +493,7 @@ pub struct AudioFacts {
 
 /// Chroma statistics of one decoded frame (8-bit 4:2:0 chroma planes, 128 = neutral).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ChromaFrame {
+pub(crate) struct ChromaFrame {
     /// Source time of the frame, seconds.
     pub time: Rational,
     /// Mean U and V (the frame's cast is `mean − 128`).
@@ -548,7 +548,7 @@ pub enum FileFacts {
 
 /// Why a path's metadata is not a regular file roughcut can read as media or text (`None` for
 /// a regular file): a FIFO or a device would block or never end, a folder is not a file.
-pub fn not_a_regular_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+pub(crate) fn not_a_regular_file(meta: &std::fs::Metadata) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_file() {
@@ -599,7 +599,7 @@ impl Facts {
         }
     }
     /// Whether media files are probed.
-    pub fn probed(&self) -> bool {
+    pub(crate) fn probed(&self) -> bool {
         self.probed
     }
     /// Record what was found about a media file.
@@ -619,19 +619,19 @@ impl Facts {
         self.filters.insert(name, present);
     }
     /// Whether FFmpeg has the filter `name` (`None`: nobody looked).
-    pub fn filter(&self, name: &str) -> Option<bool> {
+    pub(crate) fn filter(&self, name: &str) -> Option<bool> {
         self.filters.get(name).copied()
     }
     /// What was found about a media file (`None`: nobody looked).
-    pub fn media(&self, path: &Path) -> Option<&FileFacts> {
+    pub(crate) fn media(&self, path: &Path) -> Option<&FileFacts> {
         self.media.get(path)
     }
     /// A file's bytes or why it cannot be read (`None`: nobody looked).
-    pub fn bytes(&self, path: &Path) -> Option<&Result<Arc<[u8]>, String>> {
+    pub(crate) fn bytes(&self, path: &Path) -> Option<&Result<Arc<[u8]>, String>> {
         self.bytes.get(path)
     }
     /// A path's resolved form, if it exists (`None`: nobody looked).
-    pub fn canonical(&self, path: &Path) -> Option<Option<&PathBuf>> {
+    pub(crate) fn canonical(&self, path: &Path) -> Option<Option<&PathBuf>> {
         self.canonical.get(path).map(Option::as_ref)
     }
 }

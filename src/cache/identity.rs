@@ -11,7 +11,7 @@ use super::*;
 /// path, size and modification time and read back while those three are unchanged (a file
 /// whose time or size moved is hashed again — and keeps its identity if its bytes did not
 /// change).
-pub(crate) fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<String> {
+pub fn source_identity(path: &Path, cache: Option<&Cache>) -> std::io::Result<String> {
     // Asked before opening: opening a FIFO blocks until something writes to it.
     if let Some(why) = crate::facts::not_a_regular_file(&std::fs::metadata(path)?) {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));

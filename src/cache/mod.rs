@@ -25,7 +25,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 pub use evict::{parse_age, parse_size};
-pub(crate) use identity::source_identity;
+pub use identity::source_identity;
 
 /// Where the cache lives unless `--cache-dir` says otherwise: `$ROUGHCUT_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/roughcut`, else `~/.cache/roughcut`.
@@ -67,7 +67,7 @@ struct FileMeta {
 
 /// A verified entry: its files and what the assembler needs to know.
 #[derive(Debug, Clone)]
-pub(crate) struct Entry {
+pub struct Entry {
     pub video: PathBuf,
     pub sound: PathBuf,
     pub extradata: Vec<u8>,

@@ -40,7 +40,7 @@ impl Diagnostic {
         }
     }
     /// A warning at `pointer`.
-    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(pointer, message)
@@ -70,7 +70,7 @@ impl Diagnostic {
 }
 
 /// Escape one JSON pointer token (`~` → `~0`, `/` → `~1`).
-pub fn token(key: &str) -> String {
+pub(crate) fn token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
@@ -80,7 +80,7 @@ pub fn join(pointer: &str, key: &str) -> String {
 }
 
 /// The closest candidate to `word`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -93,7 +93,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// `; did you mean `x`?` or an empty string.
-pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     did_you_mean(word, candidates)
         .map(|c| format!("; did you mean `{c}`?"))
         .unwrap_or_default()

@@ -70,7 +70,7 @@ fn strip_nulls(v: &mut Value) {
 impl Draft {
     /// A draft of an EDL built in code (as if it were the file `path`), checked exactly as one
     /// read from text.
-    pub fn from_raw(raw: &raw::RawEdl, path: &Path) -> Draft {
+    pub(crate) fn from_raw(raw: &raw::RawEdl, path: &Path) -> Draft {
         match serde_json::to_value(raw) {
             Ok(v) => Draft::from_value(v, path),
             Err(e) => Draft {
@@ -91,11 +91,6 @@ impl Draft {
             doc: Some(pruned),
             diagnostics,
         }
-    }
-
-    /// The EDL file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// What checking still needs to know about the files this EDL names (with `facts` as

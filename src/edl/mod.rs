@@ -5,7 +5,7 @@
 
 pub mod diag;
 mod draft;
-pub mod paths;
+pub(crate) mod paths;
 pub mod raw;
 mod settings;
 pub mod structure;
@@ -70,11 +70,6 @@ pub struct Outline {
 }
 
 impl Checked {
-    /// Whether any problem is an error.
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-
     /// The checked EDL and its warnings, or every problem found.
     pub fn into_loaded(self, path: &Path) -> Result<Loaded, LoadError> {
         match self.edl {
@@ -172,7 +167,7 @@ impl Edl {
 
 /// The program frame where each event's frame 0 plays: a dissolve into an event starts it that
 /// many frames before the previous one ends.
-pub fn record_starts(events: &[Event]) -> Vec<i64> {
+pub(crate) fn record_starts(events: &[Event]) -> Vec<i64> {
     let mut starts = Vec::with_capacity(events.len());
     let mut at = 0i64;
     for (k, e) in events.iter().enumerate() {
@@ -245,7 +240,7 @@ pub struct Geometry {
 
 impl Geometry {
     /// Size after the crop.
-    pub fn cropped(&self) -> (i64, i64) {
+    pub(crate) fn cropped(&self) -> (i64, i64) {
         (
             self.width - self.crop[0] - self.crop[1],
             self.height - self.crop[2] - self.crop[3],
@@ -255,7 +250,7 @@ impl Geometry {
 
 impl Shape {
     /// The geometry of picture `v` under this shape.
-    pub fn geometry(&self, v: &crate::facts::VideoFacts) -> Geometry {
+    pub(crate) fn geometry(&self, v: &crate::facts::VideoFacts) -> Geometry {
         let file = if self.ignore_display_matrix {
             crate::facts::Orientation::UPRIGHT
         } else {
@@ -296,7 +291,7 @@ impl Shape {
 impl Source {
     /// The rate at which this source's frame counts and timecodes count: the EDL's override,
     /// else the probed video frame rate.
-    pub fn rate(&self) -> Option<Rate> {
+    pub(crate) fn rate(&self) -> Option<Rate> {
         self.fps_override.or_else(|| {
             let r = self.facts.video()?.frame_rate?.0;
             Rate::new(*r.numer(), *r.denom()).ok()
@@ -360,7 +355,7 @@ impl Clip {
         *self.speed.numer() == 0
     }
     /// Whether the clip plays faster or slower than normal (not frozen).
-    pub fn retimed(&self) -> bool {
+    pub(crate) fn retimed(&self) -> bool {
         !self.frozen() && self.speed != Rational::from_integer(1)
     }
 }
@@ -449,7 +444,7 @@ pub struct Title {
 }
 
 /// The font title cards use unless they name one (installed by `scripts/setup`).
-pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+pub(crate) const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// A transition into an event, with its length in output frames. Every decision on a
 /// transition matches it whole, so a new kind is a compile error wherever it must be handled.
@@ -492,7 +487,7 @@ impl Transition {
 
     /// Whether the incoming event starts before the outgoing one ends (a dissolve, whatever
     /// its length).
-    pub fn overlaps(self) -> bool {
+    pub(crate) fn overlaps(self) -> bool {
         match self {
             Transition::Dissolve { .. } => true,
             Transition::FadeBlack { .. } => false,
@@ -516,7 +511,7 @@ impl Event {
     }
 
     /// Whether a dissolve leads into this event.
-    pub fn dissolves_in(&self) -> bool {
+    pub(crate) fn dissolves_in(&self) -> bool {
         self.transition.is_some_and(Transition::overlaps)
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 /// If `text` starts with a URL scheme or an FFmpeg protocol prefix (`http://`, `concat:`,
 /// `subfile,,`, `data:`, `file:` …), return that scheme. Windows drive letters (`C:`) are not
 /// schemes.
-pub fn protocol_prefix(text: &str) -> Option<String> {
+pub(crate) fn protocol_prefix(text: &str) -> Option<String> {
     // As FFmpeg reads a URL: a run of scheme characters followed by `:`, or by `,` when a `:`
     // comes later (`subfile,,start,0,end,1,,:file.mp4`).
     let end =
@@ -23,7 +23,7 @@ pub fn protocol_prefix(text: &str) -> Option<String> {
 }
 
 /// Lexically normalise a path (`a/./b/../c` → `a/c`) for comparing paths that do not exist yet.
-pub fn normalise(p: &Path) -> PathBuf {
+pub(crate) fn normalise(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

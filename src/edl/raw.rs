@@ -120,7 +120,7 @@ pub struct RawCutaway {
 
 impl RawCutaway {
     /// The cutaway as a clip of the timeline (its picture; it has no sound of its own).
-    pub fn as_clip(&self) -> RawClip {
+    pub(crate) fn as_clip(&self) -> RawClip {
         RawClip {
             source: self.source.clone(),
             in_: self.in_.clone(),
@@ -558,7 +558,7 @@ pub enum TitlePosition {
 
 impl RawTitle {
     /// The characters a font must draw (line breaks and other controls are not drawn).
-    pub fn title_chars(&self) -> impl Iterator<Item = char> + '_ {
+    pub(crate) fn title_chars(&self) -> impl Iterator<Item = char> + '_ {
         self.text.chars().filter(|c| !c.is_control())
     }
 }
@@ -583,7 +583,12 @@ pub fn schema() -> serde_json::Value {
 impl RawEdl {
     /// An EDL of one clip: `frames` output frames of the file `source` from its start, named
     /// `name`, rendered with `output` (transcode's EDL for each input).
-    pub fn one_clip(output: RawOutput, source: &str, frames: i64, name: Option<String>) -> RawEdl {
+    pub(crate) fn one_clip(
+        output: RawOutput,
+        source: &str,
+        frames: i64,
+        name: Option<String>,
+    ) -> RawEdl {
         let mut sources = BTreeMap::new();
         sources.insert(
             "src".to_string(),

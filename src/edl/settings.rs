@@ -20,7 +20,7 @@ pub enum Container {
 
 impl Container {
     /// The file extension it is written with.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Container::Mkv => "mkv",
             Container::Mov => "mov",
@@ -42,7 +42,7 @@ impl Container {
 impl Container {
     /// Why this container cannot carry `audio` (MP4 carries AAC; PCM and FLAC need MOV or
     /// Matroska).
-    pub fn audio_conflict(self, audio: AudioCodec) -> Option<String> {
+    pub(crate) fn audio_conflict(self, audio: AudioCodec) -> Option<String> {
         (self == Container::Mp4 && audio != AudioCodec::Aac).then(|| {
             format!(
                 "`{}` sound cannot go in an MP4 file; use `aac`, or make the output .mov or .mkv",
@@ -52,7 +52,7 @@ impl Container {
     }
 
     /// Why this container cannot carry `video` (ProRes needs MOV or Matroska).
-    pub fn video_conflict(self, video: VideoCodec) -> Option<String> {
+    pub(crate) fn video_conflict(self, video: VideoCodec) -> Option<String> {
         (self == Container::Mp4 && video.is_prores()).then(|| {
             format!(
                 "`{}` cannot go in an MP4 file; make the output .mov (or .mkv)",
@@ -75,7 +75,7 @@ pub enum VideoCodec {
 }
 
 impl VideoCodec {
-    pub const ALL: [VideoCodec; 4] = [
+    pub(crate) const ALL: [VideoCodec; 4] = [
         VideoCodec::H264,
         VideoCodec::Hevc,
         VideoCodec::ProresProxy,
@@ -93,12 +93,12 @@ impl VideoCodec {
     }
 
     /// The codec an EDL names, if any.
-    pub fn from_name(name: &str) -> Option<VideoCodec> {
+    pub(crate) fn from_name(name: &str) -> Option<VideoCodec> {
         VideoCodec::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// FFmpeg's encoder for it.
-    pub fn encoder(self) -> &'static str {
+    pub(crate) fn encoder(self) -> &'static str {
         match self {
             VideoCodec::H264 => "libx264",
             VideoCodec::Hevc => "libx265",
@@ -107,7 +107,7 @@ impl VideoCodec {
     }
 
     /// ProRes (10-bit 4:2:2, no `crf` or `preset`).
-    pub fn is_prores(self) -> bool {
+    pub(crate) fn is_prores(self) -> bool {
         matches!(self, VideoCodec::ProresProxy | VideoCodec::ProresLt)
     }
 }
@@ -128,7 +128,7 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const ALL: [Preset; 9] = [
+    pub(crate) const ALL: [Preset; 9] = [
         Preset::Ultrafast,
         Preset::Superfast,
         Preset::Veryfast,
@@ -156,7 +156,7 @@ impl Preset {
     }
 
     /// The preset an EDL names, if any.
-    pub fn from_name(name: &str) -> Option<Preset> {
+    pub(crate) fn from_name(name: &str) -> Option<Preset> {
         Preset::ALL.into_iter().find(|p| p.name() == name)
     }
 }
@@ -172,7 +172,7 @@ pub enum AudioCodec {
 }
 
 impl AudioCodec {
-    pub const ALL: [AudioCodec; 4] = [
+    pub(crate) const ALL: [AudioCodec; 4] = [
         AudioCodec::Aac,
         AudioCodec::PcmS16le,
         AudioCodec::PcmS24le,
@@ -190,17 +190,17 @@ impl AudioCodec {
     }
 
     /// The codec an EDL names, if any.
-    pub fn from_name(name: &str) -> Option<AudioCodec> {
+    pub(crate) fn from_name(name: &str) -> Option<AudioCodec> {
         AudioCodec::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// FFmpeg's encoder for it.
-    pub fn encoder(self) -> &'static str {
+    pub(crate) fn encoder(self) -> &'static str {
         self.name()
     }
 
     /// Lossy (and so with an encoder ripple on peaks, and a bit rate).
-    pub fn is_lossy(self) -> bool {
+    pub(crate) fn is_lossy(self) -> bool {
         self == AudioCodec::Aac
     }
 }
@@ -215,12 +215,12 @@ pub struct Tone {
 
 impl Tone {
     /// Exactly neutral chroma.
-    pub const NEUTRAL: Tone = Tone { u: 128, v: 128 };
+    pub(crate) const NEUTRAL: Tone = Tone { u: 128, v: 128 };
     /// roughcut's sepia.
-    pub const SEPIA: Tone = Tone { u: 114, v: 140 };
+    pub(crate) const SEPIA: Tone = Tone { u: 114, v: 140 };
 
     /// The chroma of an 8-bit RGB colour in BT.709, limited range.
-    pub fn from_rgb(r: u8, g: u8, b: u8) -> Tone {
+    pub(crate) fn from_rgb(r: u8, g: u8, b: u8) -> Tone {
         let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
         let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
         let u = 128.0 + 224.0 * (b - y) / 1.8556;
@@ -248,12 +248,12 @@ pub struct Rgb {
 }
 
 impl Rgb {
-    pub const WHITE: Rgb = Rgb {
+    pub(crate) const WHITE: Rgb = Rgb {
         r: 255,
         g: 255,
         b: 255,
     };
-    pub const BLACK: Rgb = Rgb { r: 0, g: 0, b: 0 };
+    pub(crate) const BLACK: Rgb = Rgb { r: 0, g: 0, b: 0 };
 
     /// Parse `#rrggbb` (the `#` is optional).
     pub fn parse_hex(text: &str) -> Option<Rgb> {
@@ -332,7 +332,7 @@ pub struct StartTimecode {
 impl StartTimecode {
     /// The label of program frame `frame`.
     #[must_use]
-    pub fn label(start: Option<StartTimecode>, frame: i64, fps: Rate) -> String {
+    pub(crate) fn label(start: Option<StartTimecode>, frame: i64, fps: Rate) -> String {
         let (offset, drop) = start.map_or((0, false), |s| (s.frame, s.drop));
         crate::time::frames_to_timecode(offset + frame, fps, drop)
     }

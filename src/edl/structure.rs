@@ -17,7 +17,7 @@ pub fn check(doc: &Value, schema: &Value) -> Vec<Diagnostic> {
 /// read and checked: a bad object member is removed (its default applies), a bad array element
 /// becomes `null` (so later indices keep their meaning). Diagnostics about a missing field point
 /// at the object and prune nothing.
-pub fn prune(doc: &Value, diags: &[Diagnostic]) -> Value {
+pub(crate) fn prune(doc: &Value, diags: &[Diagnostic]) -> Value {
     let mut out = doc.clone();
     for d in diags {
         if d.message.starts_with("missing field") || d.pointer.is_empty() {
@@ -356,7 +356,7 @@ fn expected(types: &[&str]) -> String {
 
 /// Keys that appear twice in one object. JSON parsers keep only the last value, so the first
 /// would be lost without a word; roughcut reports it instead.
-pub fn duplicate_keys(text: &str) -> Vec<Diagnostic> {
+pub(crate) fn duplicate_keys(text: &str) -> Vec<Diagnostic> {
     let found = std::cell::RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_str(text);
     let _ = serde::de::DeserializeSeed::deserialize(

@@ -13,7 +13,7 @@ use crate::edl::raw::{
 use crate::time::Rate;
 
 /// `n` frames, as `"Nf"`.
-pub(crate) fn frames(n: i64) -> TimeValue {
+pub fn frames(n: i64) -> TimeValue {
     TimeValue(format!("{n}f").into())
 }
 

@@ -46,7 +46,7 @@ pub struct Shot {
 
 impl Shot {
     /// Frames of this shot's start that overlap the previous shot (the dissolve into it).
-    pub(crate) fn overlap(&self) -> i64 {
+    pub fn overlap(&self) -> i64 {
         self.transition.map_or(0, Transition::overlap)
     }
 }

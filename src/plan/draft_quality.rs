@@ -9,7 +9,7 @@
 use super::*;
 
 /// The largest draft picture.
-pub const MAX: (u32, u32) = (640, 360);
+pub(crate) const MAX: (u32, u32) = (640, 360);
 
 /// The EDL as a draft renders it: output size and every pixel size scaled, a fast preset.
 pub(super) fn apply(edl: &Edl) -> Edl {
@@ -45,7 +45,7 @@ pub(super) fn apply(edl: &Edl) -> Edl {
 /// How a draft decodes a source with `codec` at `width`×`height` for an output `out_h` high:
 /// `lowres` halves (1) or quarters (2) the decoded picture while it stays at least three
 /// quarters of what the output needs; H.264 and HEVC skip their loop filter instead.
-pub fn hints(codec: &str, width: u32, height: u32, out_w: u32, out_h: u32) -> DecodeHints {
+pub(crate) fn hints(codec: &str, width: u32, height: u32, out_w: u32, out_h: u32) -> DecodeHints {
     const LOWRES: [&str; 6] = [
         "dvvideo",
         "mpeg1video",

@@ -18,19 +18,19 @@ pub struct Curve {
 
 impl Curve {
     /// A fade from silence: 0 at `start`, 1 from `start + len` on.
-    pub fn fade_in(start: i64, len: i64) -> Curve {
+    pub(crate) fn fade_in(start: i64, len: i64) -> Curve {
         Curve {
             points: vec![(start, 0.0), (start + len, 1.0)],
         }
     }
     /// A fade to silence ending at `end`.
-    pub fn fade_out(end: i64, len: i64) -> Curve {
+    pub(crate) fn fade_out(end: i64, len: i64) -> Curve {
         Curve {
             points: vec![(end - len, 1.0), (end, 0.0)],
         }
     }
     /// Gain at sample `s`.
-    pub fn gain(&self, s: i64) -> f64 {
+    pub(crate) fn gain(&self, s: i64) -> f64 {
         let x = s as f64 + 0.5;
         let Some(&(first, g0)) = self.points.first() else {
             return 1.0;
@@ -65,7 +65,7 @@ impl Envelope {
         self.curves.is_empty()
     }
     /// Gain at sample `s`.
-    pub fn gain(&self, s: i64) -> f64 {
+    pub(crate) fn gain(&self, s: i64) -> f64 {
         self.curves.iter().map(|c| c.gain(s)).product()
     }
     /// The curves that act on program samples `[start, start + len)`, moved so that `start`

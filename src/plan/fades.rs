@@ -26,7 +26,7 @@ pub enum FadeKind {
 
 impl Fade {
     /// Picture level (0 = black, 1 = untouched) at program frame `frame`.
-    pub fn level(&self, frame: i64) -> Rational {
+    pub(crate) fn level(&self, frame: i64) -> Rational {
         if frame < self.start || frame >= self.start + self.frames || self.frames <= 0 {
             return Rational::from_integer(1);
         }
@@ -38,7 +38,7 @@ impl Fade {
     }
 
     /// Sound gain at program sample `sample`: the same ramp over the fade's samples.
-    pub fn gain(&self, sample: i64, sample_rate: u32, fps: Rate) -> Rational {
+    pub(crate) fn gain(&self, sample: i64, sample_rate: u32, fps: Rate) -> Rational {
         let s0 = sample_at(self.start, sample_rate, fps);
         let s1 = sample_at(self.start + self.frames, sample_rate, fps);
         if sample < s0 || sample >= s1 || s1 <= s0 {

@@ -16,7 +16,7 @@ mod fit;
 mod keys;
 mod picture;
 mod segments;
-pub mod subtitles;
+pub(crate) mod subtitles;
 
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ pub use picture::{
     Sound, SourcePicture, StillPicture, TitleLine, TitlePicture,
 };
 use segments::Cutter;
-pub mod draft_quality;
+pub(crate) mod draft_quality;
 
 use crate::edl::{
     AudioSettings, ColourClass, Container, Edl, EventKind, Fit, Look, Tone, Transition,
@@ -167,7 +167,7 @@ pub struct Segment {
 impl Plan {
     /// The segment holding program frame `f` (segments tile the program in record order), or
     /// `None` outside the program.
-    pub fn segment_at(&self, f: i64) -> Option<&Segment> {
+    pub(crate) fn segment_at(&self, f: i64) -> Option<&Segment> {
         let k = self
             .segments
             .partition_point(|s| s.record_start + s.frames <= f);
@@ -177,7 +177,7 @@ impl Plan {
     }
 
     /// Every media file the segments read (pictures, sound, beds), once each.
-    pub fn source_files(&self) -> std::collections::BTreeSet<PathBuf> {
+    pub(crate) fn source_files(&self) -> std::collections::BTreeSet<PathBuf> {
         fn picture(p: &Picture, out: &mut std::collections::BTreeSet<PathBuf>) {
             match p {
                 Picture::Source(s) => {
@@ -265,7 +265,7 @@ fn target_segment_frames(fps: Rate, seconds: u32) -> i64 {
 
 /// Split `frames` into near-equal pieces of about `target` frames (one piece when it is less
 /// than one and a half targets).
-pub fn split_lengths(frames: i64, target: i64) -> Vec<i64> {
+pub(crate) fn split_lengths(frames: i64, target: i64) -> Vec<i64> {
     if frames <= target + target / 2 || target <= 0 {
         return vec![frames];
     }

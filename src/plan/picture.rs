@@ -37,7 +37,7 @@ impl Picture {
     /// one only when both sides have the same: its frames mix the two, so a dissolve from
     /// colour into black-and-white has colour in every frame. `None` for colour sources and
     /// for generated pictures (black, titles), whose chroma the plan does not set this way.
-    pub fn tone(&self) -> Option<Tone> {
+    pub(crate) fn tone(&self) -> Option<Tone> {
         match self {
             Picture::Source(s) | Picture::Insert(InsertPicture { picture: s, .. }) => s.tone,
             Picture::Still(s) => s.tone,
@@ -52,7 +52,7 @@ impl Picture {
     /// Whether every frame of this picture is planned exactly neutral (black-and-white with
     /// the neutral finish): what a check of chroma against neutral may expect. False for a
     /// dissolve unless both sides are neutral.
-    pub fn is_neutral(&self) -> bool {
+    pub(crate) fn is_neutral(&self) -> bool {
         self.tone() == Some(Tone::NEUTRAL)
     }
 
@@ -60,7 +60,7 @@ impl Picture {
     /// frames belong to the incoming event (its `to` side), as markers and overlays count
     /// them; any other picture is its own shot. Its [`Picture::tone`] is the shot's tone
     /// (a storyboard card's badge), not the tone of the mixed frames.
-    pub fn shot(&self) -> &Picture {
+    pub(crate) fn shot(&self) -> &Picture {
         match self {
             Picture::Dissolve(d) => d.to.shot(),
             Picture::Source(_)
@@ -221,7 +221,7 @@ pub struct DecodeHints {
 }
 
 impl DecodeHints {
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         *self == DecodeHints::default()
     }
 }

@@ -9,7 +9,7 @@ use crate::edl::{Edl, EventKind, SubStyle, Subtitle};
 use crate::time::{Rate, Rational};
 
 /// Cues shorter than this after retiming and clipping are dropped (too short to read).
-pub const MIN_CUE_MS: i64 = 200;
+pub(crate) const MIN_CUE_MS: i64 = 200;
 
 /// One subtitle entry, retimed to the program.
 #[derive(Debug, Clone, Serialize)]
@@ -65,7 +65,7 @@ fn ser_seconds<S: serde::Serializer>(r: &Rational, s: S) -> Result<S::Ok, S::Err
 
 /// Retime every subtitle entry. `starts[k]` is the record frame where event `k`'s frame 0
 /// plays; `total` the program's length in frames.
-pub fn retime(edl: &Edl, starts: &[i64], total: i64) -> Vec<Track> {
+pub(crate) fn retime(edl: &Edl, starts: &[i64], total: i64) -> Vec<Track> {
     let fps = edl.output.fps;
     let program_end = Rational::from_integer(total) / fps.as_ratio();
     edl.subtitles
@@ -238,7 +238,7 @@ fn frame_at(t: Rational, fps: Rate) -> i64 {
 }
 
 /// The cues of the burned-in track on the segment of frames `[start, start + len)`.
-pub fn burn_in_for(
+pub(crate) fn burn_in_for(
     track: &Track,
     style: &SubStyle,
     fps: Rate,

@@ -138,7 +138,7 @@ pub(crate) fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, Sub
 }
 
 /// Parse decoded text.
-pub(crate) fn parse(text: &str, format: Format) -> Result<Parsed, SubError> {
+pub fn parse(text: &str, format: Format) -> Result<Parsed, SubError> {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut p = Parser::default();
     match format {

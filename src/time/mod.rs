@@ -243,7 +243,7 @@ fn parse_exponent(s: &str) -> Result<i64, NumberError> {
 }
 
 /// An unsigned exact decimal (`12`, `0.5`, `1.25e-1`, as JSON writes numbers), or `None`.
-pub fn decimal(s: &str) -> Option<Rational> {
+pub(crate) fn decimal(s: &str) -> Option<Rational> {
     parse_decimal(s, true).ok()
 }
 
@@ -366,7 +366,7 @@ pub fn sample_at(frame: i64, sample_rate: u32, fps: Rate) -> i64 {
 /// (OTIO's `rate`, FCPXML's seconds): the one place exact time leaves the integers. Never
 /// accumulate the result; a zero denominator gives 0.
 #[must_use]
-pub fn to_f64(r: Rational) -> f64 {
+pub(crate) fn to_f64(r: Rational) -> f64 {
     let (num, den) = (*r.numer(), *r.denom());
     if den == 0 {
         0.0
@@ -379,7 +379,7 @@ pub fn to_f64(r: Rational) -> f64 {
 /// −2.5 → −2. Saturates at the `i64` bounds (only reachable for a rational
 /// built with a zero or negative denominator through `Ratio::new_raw`).
 #[must_use]
-pub fn round_half_up(r: Rational) -> i64 {
+pub(crate) fn round_half_up(r: Rational) -> i64 {
     let (num, den) = widened(r);
     if den == 0 {
         return if num < 0 { i64::MIN } else { i64::MAX };
@@ -415,7 +415,7 @@ pub fn format_seconds(r: Rational) -> String {
 /// (`00:00:20:07 (≈20.2536s)`); seconds alone when the source's frame rate is unknown. The
 /// timecode names the frame the time falls in.
 #[must_use]
-pub fn format_source_time(t: Rational, rate: Option<Rate>) -> String {
+pub(crate) fn format_source_time(t: Rational, rate: Option<Rate>) -> String {
     let seconds = format_seconds(t);
     match rate {
         Some(rate) => {

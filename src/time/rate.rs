@@ -115,7 +115,7 @@ impl Rate {
     /// # Errors
     /// A [`TimeError`] for a JSON value that is neither a number nor a
     /// string, or as in [`Rate::parse`].
-    pub fn from_json(v: &serde_json::Value) -> Result<Rate, TimeError> {
+    pub(crate) fn from_json(v: &serde_json::Value) -> Result<Rate, TimeError> {
         match v {
             serde_json::Value::Number(n) => Rate::parse(&n.to_string()),
             serde_json::Value::String(s) => Rate::parse(s),
@@ -134,7 +134,7 @@ impl Rate {
     /// The rate as the nearest `f64` frames per second (29.97002997… for 30000/1001), for
     /// display and for formats that carry a float rate.
     #[must_use]
-    pub fn to_f64(self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         super::to_f64(self.0)
     }
 
@@ -161,7 +161,7 @@ impl Rate {
     /// Frame numbers skipped per minute in drop-frame timecode: 2 at
     /// 30000/1001, 4 at 60000/1001, `None` at every other rate.
     #[must_use]
-    pub fn drop_frames_per_minute(self) -> Option<i64> {
+    pub(crate) fn drop_frames_per_minute(self) -> Option<i64> {
         match (self.num(), self.den()) {
             (30000, 1001) => Some(2),
             (60000, 1001) => Some(4),
@@ -171,7 +171,7 @@ impl Rate {
 
     /// The duration of one frame in seconds (1/rate).
     #[must_use]
-    pub fn frame_duration(self) -> Rational {
+    pub(crate) fn frame_duration(self) -> Rational {
         self.0.recip()
     }
 }

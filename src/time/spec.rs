@@ -57,7 +57,7 @@ impl TimeSpec {
     /// # Errors
     /// A [`TimeError`] for a JSON value that is neither a number nor a
     /// string, or as in [`TimeSpec::parse`].
-    pub fn from_json(v: &serde_json::Value) -> Result<TimeSpec, TimeError> {
+    pub(crate) fn from_json(v: &serde_json::Value) -> Result<TimeSpec, TimeError> {
         match v {
             serde_json::Value::Number(n) => {
                 let text = n.to_string();
@@ -78,7 +78,7 @@ impl TimeSpec {
 
     /// Whether resolving needs a frame rate (frame counts and timecodes do).
     #[must_use]
-    pub fn needs_rate(&self) -> bool {
+    pub(crate) fn needs_rate(&self) -> bool {
         !matches!(self, TimeSpec::Seconds(_))
     }
 
@@ -90,7 +90,7 @@ impl TimeSpec {
     /// # Errors
     /// A [`TimeError`] for timecode fields that are invalid at `rate`, a
     /// negative value, or a result over 10 000 000 seconds or 10^10 frames.
-    pub fn to_seconds(&self, rate: Rate) -> Result<Rational, TimeError> {
+    pub(crate) fn to_seconds(&self, rate: Rate) -> Result<Rational, TimeError> {
         self.resolve(rate).map(|(_, seconds)| seconds)
     }
 
