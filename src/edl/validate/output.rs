@@ -38,6 +38,59 @@ impl Validator<'_> {
                 fine = false;
             }
         }
+        let (path, container) = self.output_file(o, edl_path);
+        let video = self.video_settings(o, container);
+        let audio = self.audio_settings(o, fps);
+        let program_fade = |this: &mut Self,
+                            field: &str,
+                            v: &Option<raw::TimeValue>|
+         -> Option<i64> {
+            match (v, fps) {
+                (None, _) => Some(0),
+                (Some(v), Some(fps)) => this.program_frames(&format!("/output/{field}"), &v.0, fps),
+                (Some(_), None) => None,
+            }
+        };
+        let start_timecode = match (&o.start_timecode, fps) {
+            (None, _) => Some(None),
+            (Some(_), None) => None,
+            (Some(t), Some(fps)) => self.start_timecode(t, fps).map(Some),
+        };
+        let fade_in = program_fade(self, "fade_in", &o.fade_in);
+        let fade_out = program_fade(self, "fade_out", &o.fade_out);
+        let bw = match &o.bw {
+            None | Some(raw::RawFinish::Named(raw::FinishName::Neutral)) => Some(Tone::NEUTRAL),
+            Some(raw::RawFinish::Named(raw::FinishName::Sepia)) => Some(Tone::SEPIA),
+            Some(raw::RawFinish::Tint(t)) => self.tint("/output/bw/tint", &t.tint),
+        };
+        if !fine {
+            return None;
+        }
+        Some(Output {
+            path: path?,
+            container: container?,
+            width,
+            height,
+            fps: fps?,
+            fit: o.fit.unwrap_or(raw::Fit::Pad),
+            video: video?,
+            audio: audio?,
+            bw: bw?,
+            fade_in: fade_in?,
+            fade_out: fade_out?,
+            draft: o.draft.unwrap_or(false),
+            start_timecode: start_timecode?,
+            chapters: o.chapters.unwrap_or_default(),
+        })
+    }
+
+    /// `output.path` (or `-o`, or the EDL's name as .mp4), its container from the extension,
+    /// and a named audio codec the container cannot hold.
+    fn output_file(
+        &mut self,
+        o: &raw::RawOutput,
+        edl_path: &Path,
+    ) -> (Option<std::path::PathBuf>, Option<Container>) {
         let path = match (&self.output_override, &o.path) {
             (Some(p), _) => Some(p.clone()),
             (None, Some(p)) => self.local_path("/output/path", "output", p),
@@ -66,6 +119,16 @@ impl Validator<'_> {
                 self.error("/output/audio/codec", msg);
             }
         }
+        (path, container)
+    }
+
+    /// `output.video`: codec (and whether the container holds it), crf, preset.
+    fn video_settings(
+        &mut self,
+        o: &raw::RawOutput,
+        container: Option<Container>,
+    ) -> Option<VideoSettings> {
+        let mut fine = true;
         let rv = o.video.clone().unwrap_or_default();
         let vname = rv.codec.unwrap_or_else(|| VideoCodec::H264.name().into());
         let vcodec = VideoCodec::from_name(&vname);
@@ -108,6 +171,19 @@ impl Validator<'_> {
             );
             fine = false;
         }
+        if !fine {
+            return None;
+        }
+        Some(VideoSettings {
+            codec: vcodec?,
+            crf,
+            preset: preset?,
+        })
+    }
+
+    /// `output.audio`: codec, sample rate, channels, bit rate, join fade and loudness.
+    fn audio_settings(&mut self, o: &raw::RawOutput, fps: Option<Rate>) -> Option<AudioSettings> {
+        let mut fine = true;
         let ra = o.audio.clone().unwrap_or_default();
         let aname = ra.codec.unwrap_or_else(|| AudioCodec::Aac.name().into());
         let acodec = AudioCodec::from_name(&aname);
@@ -147,16 +223,6 @@ impl Validator<'_> {
                     None
                 }
             },
-        };
-        let program_fade = |this: &mut Self,
-                            field: &str,
-                            v: &Option<raw::TimeValue>|
-         -> Option<i64> {
-            match (v, fps) {
-                (None, _) => Some(0),
-                (Some(v), Some(fps)) => this.program_frames(&format!("/output/{field}"), &v.0, fps),
-                (Some(_), None) => None,
-            }
         };
         let join_fade = match (&ra.join_fade, fps) {
             (None, _) => Some(round_half_up(Rational::new(sample_rate as i64, 200))),
@@ -200,47 +266,16 @@ impl Validator<'_> {
                 })
             }
         };
-        let start_timecode = match (&o.start_timecode, fps) {
-            (None, _) => Some(None),
-            (Some(_), None) => None,
-            (Some(t), Some(fps)) => self.start_timecode(t, fps).map(Some),
-        };
-        let fade_in = program_fade(self, "fade_in", &o.fade_in);
-        let fade_out = program_fade(self, "fade_out", &o.fade_out);
-        let bw = match &o.bw {
-            None | Some(raw::RawFinish::Named(raw::FinishName::Neutral)) => Some(Tone::NEUTRAL),
-            Some(raw::RawFinish::Named(raw::FinishName::Sepia)) => Some(Tone::SEPIA),
-            Some(raw::RawFinish::Tint(t)) => self.tint("/output/bw/tint", &t.tint),
-        };
         if !fine {
             return None;
         }
-        Some(Output {
-            path: path?,
-            container: container?,
-            width,
-            height,
-            fps: fps?,
-            fit: o.fit.unwrap_or(raw::Fit::Pad),
-            video: VideoSettings {
-                codec: vcodec?,
-                crf,
-                preset: preset?,
-            },
-            audio: AudioSettings {
-                codec: acodec?,
-                sample_rate,
-                channels,
-                bitrate: bitrate?,
-                join_fade: join_fade?,
-                loudness,
-            },
-            bw: bw?,
-            fade_in: fade_in?,
-            fade_out: fade_out?,
-            draft: o.draft.unwrap_or(false),
-            start_timecode: start_timecode?,
-            chapters: o.chapters.unwrap_or_default(),
+        Some(AudioSettings {
+            codec: acodec?,
+            sample_rate,
+            channels,
+            bitrate: bitrate?,
+            join_fade: join_fade?,
+            loudness,
         })
     }
 
