@@ -205,13 +205,7 @@ impl Muxer {
             Container::Mov => "mov",
             Container::Mkv => "matroska",
         };
-        let path_str =
-            path.to_str()
-                .filter(|s| !s.contains('\0'))
-                .ok_or_else(|| AssembleError::Failed {
-                    stage: "create output",
-                    message: format!("{} is not a usable path", path.display()),
-                })?;
+        let path_str = super::output_path(path).map_err(fail("create output"))?;
         let mut octx = ff::format::output_as(&path_str, format).map_err(fail("create output"))?;
         let (vindex, delay) = add_video(&mut octx, out, pieces)?;
         let (aindex, sound_format) = add_audio(&mut octx, out)?;

@@ -194,6 +194,15 @@ fn allowed_demuxers() -> &'static str {
     })
 }
 
+/// A file roughcut writes, as the text FFmpeg's muxers take: UTF-8 without NUL.
+pub(crate) fn output_path(path: &Path) -> Result<&str, MediaError> {
+    path.to_str()
+        .filter(|s| !s.contains('\0'))
+        .ok_or_else(|| MediaError::BadPath {
+            path: path.display().to_string(),
+        })
+}
+
 /// Make an absolute path for FFmpeg, checking that it is local, UTF-8 and NUL-free.
 fn ffmpeg_path(path: &Path) -> Result<String, MediaError> {
     let shown = path.display().to_string();

@@ -117,12 +117,7 @@ impl<'a> Wav<'a> {
         let codec = ff::encoder::find_by_name(codec_name).ok_or_else(|| {
             MediaError::write(path, "audio encoder", format!("no {codec_name} encoder"))
         })?;
-        let path_str =
-            path.to_str()
-                .filter(|s| !s.contains('\0'))
-                .ok_or_else(|| MediaError::BadPath {
-                    path: path.display().to_string(),
-                })?;
+        let path_str = super::output_path(path)?;
         let mut octx = ff::format::output_as(&path_str, "wav").map_err(write("create output"))?;
         let sr = settings.sample_rate as i32;
         let tb = ff::Rational::new(1, sr);

@@ -136,12 +136,7 @@ fn threading(threads: usize) -> ff::codec::threading::Config {
 pub fn write(clip: &SynthClip, threads: usize) -> Result<(), MediaError> {
     init();
     let path = clip.path.as_path();
-    let path_str =
-        path.to_str()
-            .filter(|s| !s.contains('\0'))
-            .ok_or_else(|| MediaError::BadPath {
-                path: path.display().to_string(),
-            })?;
+    let path_str = super::output_path(path)?;
     let mut octx = ff::format::output(&path_str).map_err(io_err(path, "create output"))?;
     let out = Out {
         path,
